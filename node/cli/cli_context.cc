@@ -1,0 +1,25 @@
+#include "node/cli/cli_context.h"
+
+#include <ostream>
+
+namespace hearth::cli {
+
+std::string Context::HomeDir() const {
+  return home_flag.empty() ? store::DefaultHomeDir() : home_flag;
+}
+
+std::expected<store::Home, CliError> Context::OpenHome() const {
+  auto home = store::Home::Open(HomeDir());
+  if (!home) return std::unexpected(CliError{home.error().message});
+  return std::move(*home);
+}
+
+void Context::PrintJson(const nlohmann::json& j) const { *out << j.dump(2) << '\n'; }
+
+CLI::App* AddCommand(CLI::App& parent, const std::string& name, const std::string& help) {
+  CLI::App* cmd = parent.add_subcommand(name, help);
+  cmd->fallthrough();
+  return cmd;
+}
+
+}  // namespace hearth::cli

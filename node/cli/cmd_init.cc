@@ -1,0 +1,64 @@
+// hearth init: make a household on this, its first device.
+#include <ostream>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "node/cli/commands.h"
+#include "protocol/byte_io.h"
+
+namespace hearth::cli {
+namespace {
+
+struct InitArgs {
+  std::string name = "Home";
+  std::string device_name;
+  bool json = false;
+};
+
+std::string HostName() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || !buf[0]) return "device";
+  return buf;
+}
+
+CliResult RunInit(const Context& ctx, const InitArgs& args) {
+  for (const auto* field : {&args.name, &args.device_name}) {
+    if (field->empty() || field->size() > kMaxNameBytes || !IsValidUtf8(*field)) {
+      return std::unexpected(CliError{"names must be 1 to 256 bytes of UTF-8", 2});
+    }
+  }
+  store::InitOptions options{args.name, args.device_name, ctx.clock};
+  auto home = store::Home::Init(ctx.HomeDir(), options);
+  if (!home) return std::unexpected(CliError{home.error().message});
+  const auto& state = home->ledger().ledger().state();
+  if (args.json) {
+    ctx.PrintJson({{"home", home->dir()},
+                   {"household", {{"id", home->household().Hex()}, {"name", state.household_name}}},
+                   {"device", {{"id", DeviceText(home->device_id())},
+                               {"short", DeviceShort(home->device_id())},
+                               {"name", args.device_name},
+                               {"role", "full"},
+                               {"admin", true}}}});
+  } else {
+    *ctx.out << fmt::format("created household \"{}\" ({}) in {}\n", state.household_name,
+                            home->household().ShortHex(), home->dir())
+             << fmt::format("this device: \"{}\" {} (full, admin)\n", args.device_name,
+                            DeviceShort(home->device_id()));
+  }
+  return {};
+}
+
+}  // namespace
+
+void RegisterInit(CLI::App& app, Context& ctx, Action* action) {
+  auto args = std::make_shared<InitArgs>();
+  args->device_name = HostName();
+  CLI::App* cmd = AddCommand(app, "init", "Create a household on this device (its first)");
+  cmd->add_option("--name", args->name, "Household name")->capture_default_str();
+  cmd->add_option("--device-name", args->device_name, "This device's name")->capture_default_str();
+  cmd->add_flag("--json", args->json, "Print the result as JSON");
+  cmd->callback([&ctx, args, action] { *action = [&ctx, args] { return RunInit(ctx, *args); }; });
+}
+
+}  // namespace hearth::cli

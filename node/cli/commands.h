@@ -1,0 +1,17 @@
+// Registration of each command. Each Register* adds its subcommand to `app`
+// and stores its action in `*action`, run by main() after parsing.
+#pragma once
+
+#include <functional>
+
+#include "node/cli/cli_context.h"
+
+namespace hearth::cli {
+
+using Action = std::function<CliResult()>;
+
+void RegisterInit(CLI::App& app, Context& ctx, Action* action);
+void RegisterStatus(CLI::App& app, Context& ctx, Action* action);
+void RegisterLedger(CLI::App& app, Context& ctx, Action* action);
+
+}  // namespace hearth::cli

@@ -1,0 +1,128 @@
+#include "node/cli/describe.h"
+
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "protocol/claim_details.h"
+
+namespace hearth::cli {
+namespace {
+
+const char* ProvenanceName(Provenance p) {
+  switch (p) {
+    case Provenance::kRipped: return "ripped";
+    case Provenance::kPurchased: return "purchased";
+    case Provenance::kImported: return "imported";
+  }
+  return "unknown";
+}
+
+std::optional<ClaimDetails> OpenDetails(const SignedEntry& e, const TrackClaim& c,
+                                        const crypto::ContentSecret* secret) {
+  if (!secret) return std::nullopt;
+  auto d = OpenClaimDetails(*secret, e.entry.household, e.entry.author, c.blob, c.sealed_details);
+  if (!d) return std::nullopt;
+  return *d;
+}
+
+}  // namespace
+
+std::string FormatTime(int64_t time_us) {
+  std::time_t secs = static_cast<std::time_t>(time_us / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+nlohmann::json MemberJson(const Member& m) {
+  nlohmann::json j = {{"id", DeviceText(m.device)},
+                      {"short", DeviceShort(m.device)},
+                      {"name", m.name},
+                      {"role", RoleName(m.role)},
+                      {"admin", m.admin},
+                      {"founder", m.founder},
+                      {"added_by", m.added_by.Hex()},
+                      {"revoked", m.revoked},
+                      {"equivocated", m.equivocated}};
+  if (m.revoked_by) {
+    j["revoked_by"] = m.revoked_by->Hex();
+    j["revoke_reason"] = m.revoke_reason;
+  }
+  return j;
+}
+
+nlohmann::json BodyJson(const SignedEntry& e, const crypto::ContentSecret* secret) {
+  using nlohmann::json;
+  return std::visit(
+      [&](const auto& b) -> json {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, Genesis>) {
+          return {{"household_name", b.household_name}, {"founder_name", b.founder_name}};
+        } else if constexpr (std::is_same_v<T, DeviceAdd>) {
+          return {{"device", DeviceText(b.device)}, {"role", RoleName(b.role)},
+                  {"admin", b.admin}, {"name", b.name}};
+        } else if constexpr (std::is_same_v<T, DeviceRevoke>) {
+          return {{"device", DeviceText(b.device)}, {"reason", b.reason}};
+        } else if constexpr (std::is_same_v<T, TrackClaim>) {
+          json j = {{"blob", b.blob.Hex()},
+                    {"plaintext_length", b.plaintext_length},
+                    {"sealed_details_bytes", b.sealed_details.size()}};
+          if (auto d = OpenDetails(e, b, secret)) {
+            json meta = json::object();
+            for (const auto& [k, v] : d->metadata) meta[k] = v;
+            j["details"] = {{"track_id", d->track.Hex()},
+                            {"file_id", d->file.Hex()},
+                            {"format", d->format},
+                            {"duration_ms", d->duration_ms},
+                            {"metadata", meta},
+                            {"provenance", ProvenanceName(d->provenance)},
+                            {"provenance_detail", d->provenance_detail},
+                            {"acquired", FormatTime(d->acquired_us)}};
+          }
+          return j;
+        } else if constexpr (std::is_same_v<T, TrackRelease>) {
+          return {{"claim", b.claim.Hex()}};
+        } else {
+          json budgets = json::array();
+          for (const auto& bud : b.budgets)
+            budgets.push_back({{"device", DeviceText(bud.device)}, {"bytes", bud.bytes}});
+          return {{"copies", b.copies}, {"stream_limit", b.stream_limit}, {"budgets", budgets}};
+        }
+      },
+      e.entry.body);
+}
+
+std::string BodySummary(const SignedEntry& e, const crypto::ContentSecret* secret) {
+  return std::visit(
+      [&](const auto& b) -> std::string {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, Genesis>) {
+          return fmt::format("household=\"{}\" founder=\"{}\"", b.household_name, b.founder_name);
+        } else if constexpr (std::is_same_v<T, DeviceAdd>) {
+          return fmt::format("device={} name=\"{}\" role={}{}", DeviceShort(b.device), b.name,
+                             RoleName(b.role), b.admin ? " admin" : "");
+        } else if constexpr (std::is_same_v<T, DeviceRevoke>) {
+          return fmt::format("device={} reason=\"{}\"", DeviceShort(b.device), b.reason);
+        } else if constexpr (std::is_same_v<T, TrackClaim>) {
+          std::string s = fmt::format("blob={} bytes={}", b.blob.ShortHex(), b.plaintext_length);
+          if (auto d = OpenDetails(e, b, secret)) {
+            for (const auto& [k, v] : d->metadata)
+              if (k == "title" || k == "artist") s += fmt::format(" {}=\"{}\"", k, v);
+          } else {
+            s += " (details sealed)";
+          }
+          return s;
+        } else if constexpr (std::is_same_v<T, TrackRelease>) {
+          return fmt::format("claim={}", b.claim.ShortHex());
+        } else {
+          return fmt::format("copies={} stream_limit={} budgets={}", b.copies, b.stream_limit,
+                             b.budgets.size());
+        }
+      },
+      e.entry.body);
+}
+
+}  // namespace hearth::cli

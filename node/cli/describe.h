@@ -1,0 +1,26 @@
+// How ledger things are shown: JSON objects for --json and one-line text for
+// people. Pure formatting; no I/O.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "crypto/content_secret.h"
+#include "protocol/ledger.h"
+
+namespace hearth::cli {
+
+// "2026-11-21T12:00:00Z" for microseconds since 1970.
+std::string FormatTime(int64_t time_us);
+
+nlohmann::json MemberJson(const Member& m);
+
+// The body of an entry as JSON. Claims show their sealed details decoded
+// when `secret` is given (and they open), else only what is in clear.
+nlohmann::json BodyJson(const SignedEntry& e, const crypto::ContentSecret* secret);
+
+// One line: "genesis household=\"Home\" founder=\"pc\"".
+std::string BodySummary(const SignedEntry& e, const crypto::ContentSecret* secret);
+
+}  // namespace hearth::cli

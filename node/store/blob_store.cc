@@ -1,0 +1,166 @@
+#include "node/store/blob_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+
+#include "crypto/sodium.h"
+
+namespace hearth::store {
+namespace {
+
+StoreError IoError(const std::string& what, const std::string& path) {
+  return StoreError{errno == ENOENT ? StoreErrc::kNotFound : StoreErrc::kIo,
+                    what + " " + path + ": " + std::strerror(errno)};
+}
+
+bool FsyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+std::optional<BlobId> ParseHex(const std::string& name) {
+  if (name.size() != 64) return std::nullopt;
+  BlobId id;
+  for (size_t i = 0; i < 32; ++i) {
+    auto nib = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      return -1;
+    };
+    int hi = nib(name[2 * i]), lo = nib(name[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    id.bytes[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return id;
+}
+
+}  // namespace
+
+BlobWriter::BlobWriter(BlobWriter&& o) noexcept
+    : root_(std::move(o.root_)), temp_path_(std::move(o.temp_path_)), fd_(o.fd_), size_(o.size_) {
+  o.fd_ = -1;
+  o.temp_path_.clear();
+}
+
+BlobWriter::~BlobWriter() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
+}
+
+std::expected<void, StoreError> BlobWriter::Write(ByteSpan data) {
+  const uint8_t* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::unexpected(IoError("cannot write", temp_path_));
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  size_ += data.size();
+  return {};
+}
+
+std::expected<void, StoreError> BlobWriter::Commit(const BlobId& id) {
+  if (::fsync(fd_) != 0) return std::unexpected(IoError("cannot fsync", temp_path_));
+  ::close(fd_);
+  fd_ = -1;
+  std::string hex = id.Hex();
+  std::string dir = root_ + "/blobs/" + hex.substr(0, 2);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return std::unexpected(IoError("cannot create", dir));
+  std::string final_path = dir + "/" + hex;
+  // link() keeps an existing blob: blobs are immutable and content-addressed.
+  if (::link(temp_path_.c_str(), final_path.c_str()) != 0 && errno != EEXIST)
+    return std::unexpected(IoError("cannot store blob", final_path));
+  ::unlink(temp_path_.c_str());
+  temp_path_.clear();
+  if (!FsyncDir(dir)) return std::unexpected(IoError("cannot fsync", dir));
+  return {};
+}
+
+std::expected<BlobStore, StoreError> BlobStore::Open(const std::string& root) {
+  for (const char* sub : {"/blobs", "/tmp"}) {
+    std::string dir = root + sub;
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+      return std::unexpected(IoError("cannot create", dir));
+  }
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(root + "/tmp", ec)) {
+    if (f.path().filename().string().starts_with("blob-")) std::filesystem::remove(f.path(), ec);
+  }
+  return BlobStore(root);
+}
+
+std::expected<BlobWriter, StoreError> BlobStore::Create() {
+  uint8_t rnd[8];
+  crypto::RandomBytes(rnd, sizeof rnd);
+  std::string path = root_ + "/tmp/blob-" + ToHex(rnd);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return std::unexpected(IoError("cannot create", path));
+  return BlobWriter(root_, path, fd);
+}
+
+std::string BlobStore::PathOf(const BlobId& id) const {
+  std::string hex = id.Hex();
+  return root_ + "/blobs/" + hex.substr(0, 2) + "/" + hex;
+}
+
+bool BlobStore::Has(const BlobId& id) const { return ::access(PathOf(id).c_str(), F_OK) == 0; }
+
+std::expected<uint64_t, StoreError> BlobStore::SizeOf(const BlobId& id) const {
+  struct stat st{};
+  std::string path = PathOf(id);
+  if (::stat(path.c_str(), &st) != 0) return std::unexpected(IoError("cannot stat", path));
+  return static_cast<uint64_t>(st.st_size);
+}
+
+std::expected<Bytes, StoreError> BlobStore::Read(const BlobId& id, uint64_t offset,
+                                                 uint64_t length) const {
+  std::string path = PathOf(id);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(IoError("cannot open", path));
+  Bytes out(length);
+  size_t got = 0;
+  while (got < length) {
+    ssize_t n = ::pread(fd, out.data() + got, length - got, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      StoreError e = IoError("cannot read", path);
+      ::close(fd);
+      return std::unexpected(e);
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  out.resize(got);
+  return out;
+}
+
+std::expected<std::vector<BlobId>, StoreError> BlobStore::List() const {
+  std::vector<BlobId> ids;
+  std::error_code ec;
+  for (const auto& fan : std::filesystem::directory_iterator(root_ + "/blobs", ec)) {
+    if (!fan.is_directory()) continue;
+    for (const auto& f : std::filesystem::directory_iterator(fan.path(), ec)) {
+      if (auto id = ParseHex(f.path().filename().string())) ids.push_back(*id);
+    }
+  }
+  if (ec) return std::unexpected(StoreError{StoreErrc::kIo, "cannot list blobs: " + ec.message()});
+  return ids;
+}
+
+}  // namespace hearth::store

@@ -1,0 +1,64 @@
+// BlobStore: the directory of encrypted blobs, one file per blob, named by
+// the blob id in hex under a two-character fan-out: blobs/ab/abcdef....
+//
+// A blob appears whole or not at all: it is written to tmp/ first, fsynced,
+// renamed into place and the directory fsynced. A writer dropped without
+// Commit (or a process killed mid-write) leaves only a temp file, which
+// Open() sweeps away. Blobs never change once committed.
+//
+// Thread-compatible: distinct BlobWriters may run concurrently.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+
+#include "crypto/bytes.h"
+#include "node/store/store_error.h"
+#include "protocol/ids.h"
+
+namespace hearth::store {
+
+class BlobWriter {
+ public:
+  BlobWriter(BlobWriter&& o) noexcept;
+  BlobWriter& operator=(BlobWriter&&) = delete;
+  ~BlobWriter();  // removes the temp file unless committed
+
+  std::expected<void, StoreError> Write(ByteSpan data);
+  // Makes the blob durable under `id`. If a blob with that id is already
+  // there, the existing one is kept and the new bytes are discarded.
+  std::expected<void, StoreError> Commit(const BlobId& id);
+  uint64_t size() const { return size_; }
+
+ private:
+  friend class BlobStore;
+  BlobWriter(std::string root, std::string temp_path, int fd)
+      : root_(std::move(root)), temp_path_(std::move(temp_path)), fd_(fd) {}
+  std::string root_;
+  std::string temp_path_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+};
+
+class BlobStore {
+ public:
+  // Uses `root`/blobs and `root`/tmp, creating them (0700) if needed, and
+  // deletes temp files left by an interrupted write.
+  static std::expected<BlobStore, StoreError> Open(const std::string& root);
+
+  std::expected<BlobWriter, StoreError> Create();
+  bool Has(const BlobId& id) const;
+  std::string PathOf(const BlobId& id) const;
+  // Reads `length` bytes at `offset` (fewer at the end of the blob).
+  std::expected<Bytes, StoreError> Read(const BlobId& id, uint64_t offset, uint64_t length) const;
+  std::expected<uint64_t, StoreError> SizeOf(const BlobId& id) const;
+  // Every committed blob id (for status and verification).
+  std::expected<std::vector<BlobId>, StoreError> List() const;
+
+ private:
+  explicit BlobStore(std::string root) : root_(std::move(root)) {}
+  std::string root_;
+};
+
+}  // namespace hearth::store

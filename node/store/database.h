@@ -1,0 +1,83 @@
+// A thin RAII wrapper over one SQLite connection, in WAL mode. Several
+// processes may open the same file (the daemon and the CLI); writers
+// serialise through BEGIN IMMEDIATE and a busy timeout.
+//
+// One Database per thread: a connection and its statements are not shared.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "crypto/bytes.h"
+#include "node/store/store_error.h"
+
+namespace hearth::store {
+
+// A prepared statement. Bind parameters are 1-based; columns 0-based.
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt, sqlite3_finalize) {}
+
+  Statement& Bind(int i, int64_t v);
+  Statement& Bind(int i, ByteSpan v);
+  Statement& Bind(int i, const std::string& v);
+  Statement& BindNull(int i);
+
+  // Advances: true when a row is ready, false when done.
+  std::expected<bool, StoreError> Step();
+  // Runs to completion (for statements that return no rows).
+  std::expected<void, StoreError> Run();
+  void Reset();
+
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
+  Bytes Blob(int col) const;
+  std::optional<std::string> Text(int col) const;
+
+ private:
+  sqlite3* db_;
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt_;
+};
+
+class Database {
+ public:
+  // Opens (creating if `create`) the database at `path`, sets WAL mode and
+  // a busy timeout, and applies pending migrations.
+  static std::expected<Database, StoreError> Open(const std::string& path, bool create);
+
+  std::expected<Statement, StoreError> Prepare(const std::string& sql);
+  std::expected<void, StoreError> Exec(const std::string& sql);
+
+  // BEGIN IMMEDIATE ... COMMIT around `fn`; rolls back if `fn` fails.
+  template <typename Fn>
+  auto Transaction(Fn&& fn) -> decltype(fn());
+
+  sqlite3* raw() const { return db_.get(); }
+  const std::string& path() const { return path_; }
+
+ private:
+  Database(std::string path, sqlite3* db) : path_(std::move(path)), db_(db, sqlite3_close_v2) {}
+  std::string path_;
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> db_;
+};
+
+template <typename Fn>
+auto Database::Transaction(Fn&& fn) -> decltype(fn()) {
+  if (auto begun = Exec("BEGIN IMMEDIATE"); !begun) return std::unexpected(begun.error());
+  auto result = fn();
+  if (result) {
+    if (auto done = Exec("COMMIT"); !done) {
+      (void)Exec("ROLLBACK");
+      return std::unexpected(done.error());
+    }
+  } else {
+    (void)Exec("ROLLBACK");
+  }
+  return result;
+}
+
+}  // namespace hearth::store

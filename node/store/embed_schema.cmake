@@ -1,0 +1,15 @@
+# Turns schema/NNNN_name.sql files into a C++ table of migrations.
+# Usage: cmake -DOUT=file.cc -DFILES="a.sql;b.sql" -P embed_schema.cmake
+set(body "")
+foreach(f IN LISTS FILES)
+  get_filename_component(name ${f} NAME)
+  string(REGEX MATCH "^([0-9]+)_" _ ${name})
+  if(NOT CMAKE_MATCH_1)
+    message(FATAL_ERROR "schema file ${name} must start with a number and _")
+  endif()
+  math(EXPR version "${CMAKE_MATCH_1}")
+  file(READ ${f} sql)
+  string(APPEND body "  {${version}, \"${name}\", R\"hearthsql(${sql})hearthsql\"},\n")
+endforeach()
+file(WRITE ${OUT}.tmp "// Generated from node/store/schema/*.sql by embed_schema.cmake. Do not edit.\n#include \"node/store/migrations.h\"\nnamespace hearth::store {\nconst std::vector<Migration>& EmbeddedMigrations() {\n  static const std::vector<Migration> kAll = {\n${body}  };\n  return kAll;\n}\n}  // namespace hearth::store\n")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -1,0 +1,210 @@
+#include "node/store/ledger_store.h"
+
+namespace hearth::store {
+namespace {
+
+constexpr const char* kInsert =
+    "INSERT INTO ledger_entries (id, author, seq, type, rejection, bytes) VALUES (?,?,?,?,?,?)";
+constexpr const char* kSelectSince =
+    "SELECT arrival, bytes FROM ledger_entries WHERE arrival > ? ORDER BY arrival";
+
+}  // namespace
+
+std::string AppendError::Message() const {
+  if (rejection) return rejection->error.Message();
+  if (store) return store->message;
+  return "unknown error";
+}
+
+std::expected<LedgerStore, StoreError> LedgerStore::Load(Database& db,
+                                                         const HouseholdId& household) {
+  LedgerStore s(db, household);
+  if (auto r = s.CatchUp(); !r) return std::unexpected(r.error());
+  return s;
+}
+
+std::expected<void, StoreError> LedgerStore::CatchUp() {
+  auto st = db_->Prepare(kSelectSince);
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, last_arrival_);
+  while (true) {
+    auto row = st->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    int64_t arrival = st->Int(0);
+    Bytes bytes = st->Blob(1);
+    auto entry = DecodeEntry(bytes);
+    if (!entry) {
+      return std::unexpected(StoreError{
+          StoreErrc::kInvalid, "ledger row " + std::to_string(arrival) +
+                                   " is damaged (" + entry.error().Message() +
+                                   "); run `hearth ledger verify`"});
+    }
+    // Rows were verified on arrival; refusals here just replay kept evidence.
+    (void)ledger_.AcceptTrusted(*entry);
+    last_arrival_ = arrival;
+  }
+  return {};
+}
+
+std::expected<void, StoreError> LedgerStore::Reload() {
+  ledger_ = Ledger(ledger_.household());
+  last_arrival_ = 0;
+  return CatchUp();
+}
+
+std::expected<void, StoreError> LedgerStore::Insert(const SignedEntry& entry,
+                                                    const Rejection* rejection) {
+  auto st = db_->Prepare(kInsert);
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, entry.id.span())
+      .Bind(2, entry.entry.author.span())
+      .Bind(3, static_cast<int64_t>(entry.entry.seq))
+      .Bind(4, static_cast<int64_t>(entry.entry.type()));
+  if (rejection) {
+    st->Bind(5, std::string(CodeName(rejection->error.code)));
+  } else {
+    st->BindNull(5);
+  }
+  st->Bind(6, entry.bytes);
+  if (auto r = st->Run(); !r) return r;
+  last_arrival_ = sqlite3_last_insert_rowid(db_->raw());
+  return {};
+}
+
+std::expected<void, AppendError> LedgerStore::AcceptAndInsert(const SignedEntry& entry) {
+  auto accepted = ledger_.Accept(entry);
+  if (!accepted && !accepted.error().kept) {
+    return std::unexpected(AppendError{accepted.error(), std::nullopt});
+  }
+  const Rejection* rejection = accepted ? nullptr : &accepted.error();
+  if (auto ins = Insert(entry, rejection); !ins) {
+    // Memory is ahead of the table now; rebuild it from what is stored.
+    (void)Reload();
+    return std::unexpected(AppendError{std::nullopt, ins.error()});
+  }
+  if (rejection) return std::unexpected(AppendError{*rejection, std::nullopt});
+  return {};
+}
+
+std::expected<void, AppendError> LedgerStore::Append(const SignedEntry& entry) {
+  std::expected<void, AppendError> result;
+  auto tx = db_->Transaction([&]() -> std::expected<void, StoreError> {
+    if (auto r = CatchUp(); !r) return r;
+    result = AcceptAndInsert(entry);
+    // A kept rejection is still a row to commit; a store failure is not.
+    if (!result && result.error().store) return std::unexpected(*result.error().store);
+    return {};
+  });
+  if (!tx) {
+    (void)Reload();
+    return std::unexpected(AppendError{std::nullopt, tx.error()});
+  }
+  return result;
+}
+
+std::expected<SignedEntry, AppendError> LedgerStore::Author(const crypto::DeviceKey& key,
+                                                            Body body, int64_t time_us) {
+  std::expected<SignedEntry, AppendError> result =
+      std::unexpected(AppendError{std::nullopt, std::nullopt});
+  auto tx = db_->Transaction([&]() -> std::expected<void, StoreError> {
+    if (auto r = CatchUp(); !r) return r;
+    DeviceId me{key.public_key()};
+    AuthorHead head = ledger_.HeadOf(me);
+    Entry e;
+    e.household = ledger_.household();
+    e.author = me;
+    e.seq = head.seq + 1;
+    e.prev = head.id;
+    for (const AuthorHead& h : ledger_.Heads())
+      if (h.author != me) e.parents.push_back(h.id);
+    e.time_us = time_us;
+    e.body = std::move(body);
+    SignedEntry signed_entry = SignEntry(std::move(e), key);
+    auto r = AcceptAndInsert(signed_entry);
+    if (!r && r.error().store) return std::unexpected(*r.error().store);
+    if (r) {
+      result = std::move(signed_entry);
+    } else {
+      result = std::unexpected(r.error());
+    }
+    return {};
+  });
+  if (!tx) {
+    (void)Reload();
+    return std::unexpected(AppendError{std::nullopt, tx.error()});
+  }
+  return result;
+}
+
+std::expected<std::vector<StoredEntry>, StoreError> ListStoredEntries(Database& db) {
+  auto st = db.Prepare("SELECT arrival, bytes, rejection FROM ledger_entries ORDER BY arrival");
+  if (!st) return std::unexpected(st.error());
+  std::vector<StoredEntry> rows;
+  while (true) {
+    auto row = st->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return rows;
+    rows.push_back(StoredEntry{st->Int(0), st->Blob(1), st->Text(2)});
+  }
+}
+
+std::expected<LedgerVerification, StoreError> VerifyStoredLedger(Database& db,
+                                                                 const HouseholdId& household) {
+  auto st = db.Prepare(
+      "SELECT arrival, id, author, seq, type, rejection, bytes FROM ledger_entries "
+      "ORDER BY arrival");
+  if (!st) return std::unexpected(st.error());
+  LedgerVerification report;
+  Ledger ledger(household);
+  while (true) {
+    auto row = st->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    ++report.entries;
+    LedgerProblem p;
+    p.arrival = st->Int(0);
+    Bytes stored_id = st->Blob(1);
+    p.entry_id = ToHex(stored_id);
+    auto problem = [&](std::string code, std::string message) {
+      p.code = std::move(code);
+      p.message = std::move(message);
+      report.problems.push_back(p);
+    };
+    auto entry = DecodeAndVerify(st->Blob(6));
+    if (!entry) {
+      problem(std::string(CodeName(entry.error().code)), entry.error().Message());
+      continue;
+    }
+    if (Bytes(entry->id.bytes.begin(), entry->id.bytes.end()) != stored_id) {
+      problem("id-mismatch", "stored id does not match the entry's bytes (" +
+                                 entry->id.ShortHex() + ")");
+      continue;
+    }
+    if (Bytes(entry->entry.author.bytes.begin(), entry->entry.author.bytes.end()) !=
+            st->Blob(2) ||
+        st->Int(3) != static_cast<int64_t>(entry->entry.seq) ||
+        st->Int(4) != static_cast<int64_t>(entry->entry.type())) {
+      problem("column-mismatch", "author, seq or type columns disagree with the entry's bytes");
+      continue;
+    }
+    std::optional<std::string> recorded = st->Text(5);
+    auto accepted = ledger.Accept(*entry);
+    if (!accepted && !accepted.error().kept) {
+      problem(std::string(CodeName(accepted.error().error.code)),
+              "the ledger rules refuse it: " + accepted.error().error.Message());
+      continue;
+    }
+    std::optional<std::string> outcome;
+    if (!accepted) outcome = std::string(CodeName(accepted.error().error.code));
+    if (!accepted) ++report.evidence;
+    if (outcome != recorded) {
+      problem("outcome-mismatch", "recorded as " + recorded.value_or("effective") +
+                                      " but the rules now say " + outcome.value_or("effective"));
+    }
+  }
+  report.effective = ledger.effective_count();
+  return report;
+}
+
+}  // namespace hearth::store

@@ -1,0 +1,94 @@
+// LedgerStore: the ledger kept in SQLite, with its verified in-memory Ledger.
+//
+// Every write verifies before it inserts: an entry that the rules drop never
+// reaches the table; an entry they keep as evidence is stored with the rule
+// that refused it. Inserts run in BEGIN IMMEDIATE transactions, so a process
+// killed mid-write leaves either the whole entry or nothing, and two processes
+// sharing the home never write the same author sequence number twice (each
+// catches up with the other's rows inside the transaction first).
+//
+// Not thread-safe; one owner. Borrows the Database, which must outlive it.
+#pragma once
+
+#include <expected>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "crypto/signing.h"
+#include "node/store/database.h"
+#include "protocol/ledger.h"
+
+namespace hearth::store {
+
+// Why an append failed: the ledger's rules, or the database.
+struct AppendError {
+  std::optional<Rejection> rejection;  // set when the rules refused the entry
+  std::optional<StoreError> store;     // set when the write itself failed
+  std::string Message() const;
+};
+
+class LedgerStore {
+ public:
+  // Loads every stored entry (arrival order, signatures trusted).
+  static std::expected<LedgerStore, StoreError> Load(Database& db, const HouseholdId& household);
+
+  // Verifies `entry` and appends it. Kept-as-evidence entries are stored and
+  // still reported as an error with rejection->kept = true.
+  std::expected<void, AppendError> Append(const SignedEntry& entry);
+
+  // Writes a new entry by `key`'s device: next sequence number, chained to its
+  // previous entry, citing every other author's head as parents.
+  std::expected<SignedEntry, AppendError> Author(const crypto::DeviceKey& key, Body body,
+                                                 int64_t time_us);
+
+  // Reads rows other processes appended since the last load.
+  std::expected<void, StoreError> CatchUp();
+
+  const Ledger& ledger() const { return ledger_; }
+
+ private:
+  LedgerStore(Database& db, const HouseholdId& household) : db_(&db), ledger_(household) {}
+  std::expected<void, AppendError> AcceptAndInsert(const SignedEntry& entry);
+  std::expected<void, StoreError> Insert(const SignedEntry& entry, const Rejection* rejection);
+  std::expected<void, StoreError> Reload();
+
+  Database* db_;
+  Ledger ledger_;
+  int64_t last_arrival_ = 0;
+};
+
+// A row of the ledger table as stored.
+struct StoredEntry {
+  int64_t arrival = 0;
+  Bytes bytes;
+  std::optional<std::string> rejection;  // NULL column: effective on arrival
+};
+
+// Every stored entry in arrival order.
+std::expected<std::vector<StoredEntry>, StoreError> ListStoredEntries(Database& db);
+
+// One problem found by VerifyStoredLedger.
+struct LedgerProblem {
+  int64_t arrival = 0;      // row number in ledger_entries
+  std::string entry_id;     // hex id as stored
+  std::string code;         // e.g. "bad-signature", "id-mismatch"
+  std::string message;
+};
+
+struct LedgerVerification {
+  size_t entries = 0;
+  size_t effective = 0;
+  size_t evidence = 0;
+  std::vector<LedgerProblem> problems;
+  bool ok() const { return problems.empty(); }
+};
+
+// Re-verifies the stored ledger from its bytes alone, as if every entry had
+// just arrived: canonical form, signature, the id and indexed columns, and
+// that each entry's rule outcome matches what was recorded. Reports every
+// problem (with the row and id) instead of stopping at the first.
+std::expected<LedgerVerification, StoreError> VerifyStoredLedger(Database& db,
+                                                                 const HouseholdId& household);
+
+}  // namespace hearth::store

@@ -1,0 +1,170 @@
+#include "protocol/entry_body.h"
+
+#include "crypto/hash.h"
+#include "protocol/byte_io.h"
+
+namespace hearth {
+
+std::string_view TypeName(EntryType t) {
+  switch (t) {
+    case EntryType::kGenesis: return "genesis";
+    case EntryType::kDeviceAdd: return "device.add";
+    case EntryType::kDeviceRevoke: return "device.revoke";
+    case EntryType::kTrackClaim: return "track.claim";
+    case EntryType::kTrackRelease: return "track.release";
+    case EntryType::kPolicySet: return "policy.set";
+  }
+  return "unknown";
+}
+
+bool IsAdminOnly(EntryType t) {
+  return t == EntryType::kDeviceAdd || t == EntryType::kDeviceRevoke ||
+         t == EntryType::kPolicySet;
+}
+
+std::string_view RoleName(Role r) {
+  switch (r) {
+    case Role::kFull: return "full";
+    case Role::kPhone: return "phone";
+    case Role::kStorage: return "storage";
+  }
+  return "unknown";
+}
+
+EntryType TypeOf(const Body& body) {
+  return static_cast<EntryType>(body.index() + 1);
+}
+
+namespace {
+
+struct Encoder {
+  ByteWriter& w;
+  void operator()(const Genesis& g) {
+    w.Fixed(g.nonce);
+    w.Str(g.household_name);
+    w.Str(g.founder_name);
+  }
+  void operator()(const DeviceAdd& a) {
+    w.Fixed(a.device.bytes);
+    w.U8(static_cast<uint8_t>(a.role));
+    w.U8(a.admin ? 1 : 0);
+    w.Str(a.name);
+  }
+  void operator()(const DeviceRevoke& r) {
+    w.Fixed(r.device.bytes);
+    w.Str(r.reason);
+  }
+  void operator()(const TrackClaim& c) {
+    w.Fixed(c.blob.bytes);
+    w.U64(c.plaintext_length);
+    w.Blob(c.sealed_details);
+  }
+  void operator()(const TrackRelease& r) { w.Fixed(r.claim.bytes); }
+  void operator()(const PolicySet& p) {
+    w.U8(p.copies);
+    w.U16(p.stream_limit);
+    w.U16(static_cast<uint16_t>(p.budgets.size()));
+    for (const auto& b : p.budgets) {
+      w.Fixed(b.device.bytes);
+      w.U64(b.bytes);
+    }
+  }
+};
+
+template <typename Tag>
+Id32<Tag> ReadId(ByteReader& r) {
+  Id32<Tag> id;
+  r.Fixed(id.bytes);
+  return id;
+}
+
+std::expected<Body, std::string> DecodeFields(EntryType type, ByteReader& r) {
+  switch (type) {
+    case EntryType::kGenesis: {
+      Genesis g;
+      r.Fixed(g.nonce);
+      g.household_name = r.Str(kMaxNameBytes);
+      g.founder_name = r.Str(kMaxNameBytes);
+      if (r.ok() && g.household_name.empty()) return std::unexpected("empty household name");
+      return g;
+    }
+    case EntryType::kDeviceAdd: {
+      DeviceAdd a;
+      a.device = ReadId<DeviceTag>(r);
+      uint8_t role = r.U8();
+      uint8_t admin = r.U8();
+      a.name = r.Str(kMaxNameBytes);
+      if (role < 1 || role > 3) return std::unexpected("unknown device role");
+      if (admin > 1) return std::unexpected("admin flag is not 0 or 1");
+      a.role = static_cast<Role>(role);
+      a.admin = admin == 1;
+      if (a.admin && a.role == Role::kStorage)
+        return std::unexpected("a storage device cannot be an admin");
+      return a;
+    }
+    case EntryType::kDeviceRevoke: {
+      DeviceRevoke v;
+      v.device = ReadId<DeviceTag>(r);
+      v.reason = r.Str(kMaxReasonBytes);
+      return v;
+    }
+    case EntryType::kTrackClaim: {
+      TrackClaim c;
+      c.blob = ReadId<BlobTag>(r);
+      c.plaintext_length = r.U64();
+      c.sealed_details = r.Blob(kMaxSealedDetailsBytes);
+      return c;
+    }
+    case EntryType::kTrackRelease: {
+      TrackRelease t;
+      t.claim = ReadId<EntryTag>(r);
+      return t;
+    }
+    case EntryType::kPolicySet: {
+      PolicySet p;
+      p.copies = r.U8();
+      p.stream_limit = r.U16();
+      size_t n = r.U16();
+      if (n > kMaxBudgets) return std::unexpected("too many storage budgets");
+      for (size_t i = 0; i < n && r.ok(); ++i) {
+        StorageBudget b{ReadId<DeviceTag>(r), r.U64()};
+        if (!p.budgets.empty() && !(p.budgets.back().device < b.device))
+          return std::unexpected("storage budgets not sorted by device");
+        p.budgets.push_back(b);
+      }
+      if (r.ok() && (p.copies < 1 || p.copies > kMaxCopies))
+        return std::unexpected("copies must be 1..16");
+      return p;
+    }
+  }
+  return std::unexpected("unknown entry type");
+}
+
+}  // namespace
+
+Bytes EncodeBody(const Body& body) {
+  ByteWriter w;
+  std::visit(Encoder{w}, body);
+  return w.Take();
+}
+
+std::expected<Body, LedgerError> DecodeBody(EntryType type, ByteSpan bytes) {
+  ByteReader r(bytes);
+  auto body = DecodeFields(type, r);
+  std::string what(TypeName(type));
+  if (!body) return std::unexpected(LedgerError{LedgerErrc::kMalformed, what + " body: " + body.error()});
+  if (!r.ok()) return std::unexpected(LedgerError{LedgerErrc::kMalformed, what + " body is truncated or has a bad field"});
+  if (!r.AtEnd()) return std::unexpected(LedgerError{LedgerErrc::kMalformed, what + " body has trailing bytes"});
+  return std::move(*body);
+}
+
+HouseholdId DeriveHouseholdId(const DeviceId& founder, const Genesis& genesis) {
+  ByteWriter w;
+  w.Fixed(AsBytes("hearth/household/v1"));
+  w.Fixed(founder.bytes);
+  w.Fixed(genesis.nonce);
+  w.Str(genesis.household_name);
+  return HouseholdId{crypto::Blake2b256(w.bytes())};
+}
+
+}  // namespace hearth

@@ -1,0 +1,100 @@
+// The typed bodies of ledger entries and their canonical encodings. The byte
+// layout of each body is in ledger_entry_format.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "crypto/bytes.h"
+#include "protocol/ids.h"
+#include "protocol/ledger_error.h"
+
+namespace hearth {
+
+enum class EntryType : uint8_t {
+  kGenesis = 1,
+  kDeviceAdd = 2,
+  kDeviceRevoke = 3,
+  kTrackClaim = 4,
+  kTrackRelease = 5,
+  kPolicySet = 6,
+};
+std::string_view TypeName(EntryType t);  // "genesis", "device.add", ...
+// Types only an admin device may write.
+bool IsAdminOnly(EntryType t);
+
+enum class Role : uint8_t { kFull = 1, kPhone = 2, kStorage = 3 };
+std::string_view RoleName(Role r);  // "full", "phone", "storage"
+
+inline constexpr size_t kMaxNameBytes = 256;
+inline constexpr size_t kMaxReasonBytes = 1024;
+inline constexpr size_t kMaxSealedDetailsBytes = 60 * 1024;
+inline constexpr size_t kMaxBudgets = 256;
+inline constexpr uint8_t kMaxCopies = 16;
+
+struct Genesis {
+  std::array<uint8_t, 16> nonce{};
+  std::string household_name;
+  std::string founder_name;  // the founding device's name
+  bool operator==(const Genesis&) const = default;
+};
+
+struct DeviceAdd {
+  DeviceId device;
+  Role role = Role::kFull;
+  bool admin = false;
+  std::string name;
+  bool operator==(const DeviceAdd&) const = default;
+};
+
+struct DeviceRevoke {
+  DeviceId device;
+  std::string reason;
+  bool operator==(const DeviceRevoke&) const = default;
+};
+
+// What a storage device can see of a claim: the blob and its size. Everything
+// else is in `sealed_details` (see claim_details.h).
+struct TrackClaim {
+  BlobId blob;
+  uint64_t plaintext_length = 0;
+  Bytes sealed_details;
+  bool operator==(const TrackClaim&) const = default;
+};
+
+struct TrackRelease {
+  EntryId claim;  // the track.claim entry being released
+  bool operator==(const TrackRelease&) const = default;
+};
+
+struct StorageBudget {
+  DeviceId device;
+  uint64_t bytes = 0;
+  bool operator==(const StorageBudget&) const = default;
+};
+
+struct PolicySet {
+  uint8_t copies = 1;              // 1..16 full replicas of every blob
+  uint16_t stream_limit = 0;       // concurrent streams per owned copy; 0 = no limit
+  std::vector<StorageBudget> budgets;  // sorted by device, unique
+  bool operator==(const PolicySet&) const = default;
+};
+
+using Body = std::variant<Genesis, DeviceAdd, DeviceRevoke, TrackClaim, TrackRelease, PolicySet>;
+
+EntryType TypeOf(const Body& body);
+Bytes EncodeBody(const Body& body);
+// Decodes a body of type `type`. Fails with kMalformed unless `bytes` is the
+// one canonical encoding of a valid body.
+std::expected<Body, LedgerError> DecodeBody(EntryType type, ByteSpan bytes);
+
+// household id = BLAKE2b-256("hearth/household/v1" || founder key ||
+//                            nonce || str(household_name))
+HouseholdId DeriveHouseholdId(const DeviceId& founder, const Genesis& genesis);
+
+}  // namespace hearth

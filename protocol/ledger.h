@@ -1,0 +1,105 @@
+// Ledger: the in-memory, pure verifier of one household's ownership ledger.
+//
+// Entries are offered one at a time with Accept(), in causal order (an
+// entry's `prev` and parents first). Each offered entry ends in one of three
+// ways:
+//   - accepted and effective: it changes the derived state;
+//   - kept but without effect (Accept returns a Rejection with kept = true):
+//     a signed entry by a device that was once added, which the rules refuse
+//     (revoked author, non-admin writing an admin type, equivocation). It is
+//     kept as evidence and so that later entries citing it stay verifiable;
+//   - dropped (kept = false): malformed, forged, replayed, out of chain,
+//     missing parents, or by a device the household never added.
+// The rules and the evaluation order are documented in ledger_rules.md.
+//
+// Not thread-safe: one owner calls it. Holds every kept entry's header and
+// decoded body in memory.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "protocol/ledger_entry.h"
+#include "protocol/ledger_state.h"
+
+namespace hearth {
+
+struct Rejection {
+  LedgerError error;
+  bool kept = false;  // the caller should persist the entry as evidence
+};
+
+struct AuthorHead {
+  DeviceId author;
+  uint64_t seq = 0;
+  EntryId id;
+};
+
+class Ledger {
+ public:
+  explicit Ledger(HouseholdId household);
+
+  // Verifies `entry` (signature included) and adds it. See the class comment
+  // for the three outcomes.
+  std::expected<void, Rejection> Accept(const SignedEntry& entry);
+  // As Accept, but skips the signature check: for bytes re-read from our own
+  // store, which were verified when they first arrived.
+  std::expected<void, Rejection> AcceptTrusted(const SignedEntry& entry);
+
+  const LedgerState& state() const { return state_; }
+  const HouseholdId& household() const { return household_; }
+  size_t size() const { return records_.size(); }   // kept entries (evidence included)
+  size_t effective_count() const;
+  bool Contains(const EntryId& id) const { return index_.contains(id); }
+  // Each author's latest chained entry: what an author cites as parents and
+  // what sync compares.
+  std::vector<AuthorHead> Heads() const;
+  // The head of one author's chain (seq 0 when it has none).
+  AuthorHead HeadOf(const DeviceId& author) const;
+  // Whether the kept entry `id` is effective (false for unknown ids).
+  bool IsEffective(const EntryId& id) const;
+
+ private:
+  struct Record {
+    EntryId id;
+    uint32_t author = 0;
+    uint64_t seq = 0;
+    int64_t time_us = 0;
+    EntryType type = EntryType::kGenesis;
+    std::shared_ptr<const Body> body;
+    std::vector<uint64_t> clock;   // causal clock: per author index, highest seq seen
+    std::vector<uint32_t> deps;    // record indices of prev and parents
+    bool chained = true;           // false for equivocation evidence
+    bool effective = false;
+  };
+  std::expected<void, Rejection> AcceptImpl(const SignedEntry& entry, bool check_signature);
+  uint32_t AuthorIndex(const DeviceId& d);
+  bool InPast(uint32_t x, uint32_t r) const;
+  uint32_t Store(const SignedEntry& entry, std::vector<uint32_t> deps, bool chained);
+  std::optional<LedgerError> WhyIneffective(
+      uint32_t r, const std::vector<std::vector<uint32_t>>& revokes) const;
+  void Recompute();
+  void Apply(uint32_t r, LedgerState& state);
+  void ChoosePolicy(LedgerState& state, const std::vector<uint32_t>& policies) const;
+  std::vector<uint32_t> CanonicalOrder() const;
+  bool IsMembershipType(EntryType t) const;
+
+  HouseholdId household_;
+  std::vector<Record> records_;
+  std::unordered_map<EntryId, uint32_t, Id32Hash> index_;
+  std::vector<DeviceId> authors_;
+  std::unordered_map<DeviceId, uint32_t, Id32Hash> author_index_;
+  std::vector<std::vector<uint32_t>> chains_;        // per author: records by seq-1
+  std::vector<uint64_t> equivocated_from_;           // per author: first bad seq, 0 = none
+  std::vector<std::vector<uint32_t>> adds_;          // per author: effective device.add records
+  std::vector<std::vector<uint32_t>> any_adds_;      // per author: every kept device.add
+  std::vector<std::vector<uint32_t>> revokes_;       // per author: effective revocations
+  std::vector<uint32_t> policies_;                   // effective policy.set records
+  std::optional<uint32_t> genesis_;
+  LedgerState state_;
+};
+
+}  // namespace hearth

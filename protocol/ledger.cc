@@ -91,18 +91,28 @@ std::expected<void, Rejection> Ledger::AcceptImpl(const SignedEntry& signed_entr
   // Causal dependencies: the author's previous entry and the cited parents.
   std::vector<uint32_t> deps;
   bool chained = true;
-  if (e.seq <= chains_[a].size()) {
+  // An entry continuing a fork that is already evidence (its prev is one of
+  // this author's unchained entries) is evidence too, never a broken chain:
+  // dropping it would strand every honest entry that cites it.
+  auto continues_fork = [&] {
+    if (e.seq < 2) return false;
+    auto p = index_.find(e.prev);
+    return p != index_.end() && records_[p->second].author == a &&
+           records_[p->second].seq == e.seq - 1 && !records_[p->second].chained;
+  };
+  const size_t length = chains_[a].size();
+  if (e.seq <= length) {
     chained = false;  // another entry already holds this (author, seq)
-  } else if (e.seq > chains_[a].size() + 1) {
-    return Drop(LedgerErrc::kChainGap, who + "'s chain is at seq " + Seq(chains_[a].size()) +
+  } else if (e.seq == length + 1 && (e.seq == 1 || records_[chains_[a].back()].id == e.prev)) {
+    if (e.seq > 1) deps.push_back(chains_[a].back());
+  } else if (continues_fork()) {
+    chained = false;
+  } else if (e.seq > length + 1) {
+    return Drop(LedgerErrc::kChainGap, who + "'s chain is at seq " + Seq(length) +
                                            "; entry has seq " + Seq(e.seq));
-  } else if (e.seq > 1) {
-    uint32_t prev = chains_[a].back();
-    if (records_[prev].id != e.prev) {
-      return Drop(LedgerErrc::kChainBroken,
-                  "prev does not name " + who + "'s entry " + Seq(e.seq - 1));
-    }
-    deps.push_back(prev);
+  } else {
+    return Drop(LedgerErrc::kChainBroken,
+                "prev does not name " + who + "'s entry " + Seq(e.seq - 1));
   }
   if (!chained && e.seq > 1) {
     if (auto p = index_.find(e.prev); p != index_.end()) deps.push_back(p->second);
@@ -118,10 +128,13 @@ std::expected<void, Rejection> Ledger::AcceptImpl(const SignedEntry& signed_entr
   }
 
   if (!chained) {
-    const Record& other = records_[chains_[a][e.seq - 1]];
-    std::string detail = who + " signed two different entries with seq " + Seq(e.seq) + " (" +
-                         other.id.ShortHex() + " and " + signed_entry.id.ShortHex() +
-                         "); kept as evidence, device flagged";
+    std::string detail =
+        e.seq <= length
+            ? who + " signed two different entries with seq " + Seq(e.seq) + " (" +
+                  records_[chains_[a][e.seq - 1]].id.ShortHex() + " and " +
+                  signed_entry.id.ShortHex() + "); kept as evidence, device flagged"
+            : who + "'s entry " + signed_entry.id.ShortHex() +
+                  " continues a fork of its chain; kept as evidence";
     Store(signed_entry, std::move(deps), false);
     if (equivocated_from_[a] == 0 || e.seq < equivocated_from_[a]) equivocated_from_[a] = e.seq;
     Recompute();
@@ -149,10 +162,11 @@ std::expected<void, Rejection> Ledger::AcceptImpl(const SignedEntry& signed_entr
   }
   if (const auto* release = std::get_if<TrackRelease>(&e.body)) {
     auto c = index_.find(release->claim);
-    if (c == index_.end() || records_[c->second].type != EntryType::kTrackClaim ||
-        !in_my_past(c->second)) {
+    // Sync delivers the claim before any release of it; the claim need not
+    // be chained here (it may sit on a fork kept as evidence).
+    if (c == index_.end() || records_[c->second].type != EntryType::kTrackClaim) {
       return Drop(LedgerErrc::kBadReference, "released claim " + release->claim.ShortHex() +
-                                                 " is not a claim in this entry's past");
+                                                 " is not a claim in this ledger");
     }
   }
   if (const auto* revoke = std::get_if<DeviceRevoke>(&e.body)) {
@@ -235,6 +249,20 @@ AuthorHead Ledger::HeadOf(const DeviceId& author) const {
     head.id = records_[chains_[it->second].back()].id;
   }
   return head;
+}
+
+Entry Ledger::NextEntry(const DeviceId& author, Body body, int64_t time_us) const {
+  AuthorHead head = HeadOf(author);
+  Entry e;
+  e.household = household_;
+  e.author = author;
+  e.seq = head.seq + 1;
+  e.prev = head.id;
+  for (const AuthorHead& h : Heads())
+    if (h.author != author) e.parents.push_back(h.id);
+  e.time_us = time_us;
+  e.body = std::move(body);
+  return e;
 }
 
 bool Ledger::IsEffective(const EntryId& id) const {

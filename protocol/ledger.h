@@ -59,6 +59,10 @@ class Ledger {
   std::vector<AuthorHead> Heads() const;
   // The head of one author's chain (seq 0 when it has none).
   AuthorHead HeadOf(const DeviceId& author) const;
+  // The next entry `author` would write: its next sequence number, chained
+  // to its head, citing every other author's head as a parent. Sign it with
+  // SignEntry and Accept it.
+  Entry NextEntry(const DeviceId& author, Body body, int64_t time_us) const;
   // Whether the kept entry `id` is effective (false for unknown ids).
   bool IsEffective(const EntryId& id) const;
 

@@ -51,6 +51,13 @@ SignedEntry SignEntry(Entry entry, const crypto::DeviceKey& key) {
   return out;
 }
 
+Bytes EncodeSignedEntry(const Entry& entry, const crypto::Signature& signature) {
+  ByteWriter w;
+  EncodeUnsigned(entry, EncodeBody(entry.body), w);
+  w.Fixed(signature);
+  return w.Take();
+}
+
 std::expected<SignedEntry, LedgerError> DecodeEntry(ByteSpan bytes) {
   ByteReader r(bytes);
   uint8_t version = r.U8();

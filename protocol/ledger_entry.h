@@ -46,6 +46,11 @@ struct SignedEntry {
 // `key` and returns the result. `key` must be the entry's author.
 SignedEntry SignEntry(Entry entry, const crypto::DeviceKey& key);
 
+// The canonical bytes of `entry` carrying `signature` (no signing). Decoding
+// them gives back the same entry: DecodeEntry(bytes) -> EncodeSignedEntry is
+// the identity on every accepted input.
+Bytes EncodeSignedEntry(const Entry& entry, const crypto::Signature& signature);
+
 // Decodes canonical entry bytes. Does NOT check the signature (see
 // VerifyEntrySignature) so storage can re-read trusted bytes cheaply.
 // Fails with kFutureVersion for a newer format, kMalformed for anything that

@@ -168,11 +168,16 @@ void Ledger::Apply(uint32_t r, LedgerState& state) {
       break;
     }
     case EntryType::kTrackClaim:
-      state.claims.emplace(rec.id, Claim{rec.id, authors_[rec.author], rec.time_us, rec.body});
+      if (!state.released.contains(rec.id))
+        state.claims.emplace(rec.id, Claim{rec.id, authors_[rec.author], rec.time_us, rec.body});
       break;
-    case EntryType::kTrackRelease:
-      state.claims.erase(std::get<TrackRelease>(body).claim);
+    case EntryType::kTrackRelease: {
+      // A set of tombstones: a release holds whatever order it meets its claim in.
+      const EntryId& claim = std::get<TrackRelease>(body).claim;
+      state.released.insert(claim);
+      state.claims.erase(claim);
       break;
+    }
     case EntryType::kPolicySet:
       // Collected here; the winner is chosen once all are known.
       policies_.push_back(r);

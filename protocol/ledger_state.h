@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "protocol/entry_body.h"
@@ -45,7 +46,8 @@ struct LedgerState {
   std::optional<EntryId> genesis;
   DeviceId founder;
   std::map<DeviceId, Member> members;     // every device ever added (revoked ones too)
-  std::map<EntryId, Claim> claims;        // live claims (released ones removed)
+  std::map<EntryId, Claim> claims;        // live claims: effective and not released
+  std::set<EntryId> released;              // claims named by an effective track.release
   PolicySet policy;                        // copies = 1 until a policy.set says otherwise
   std::optional<EntryId> policy_entry;
 

@@ -109,17 +109,7 @@ std::expected<SignedEntry, AppendError> LedgerStore::Author(const crypto::Device
       std::unexpected(AppendError{std::nullopt, std::nullopt});
   auto tx = db_->Transaction([&]() -> std::expected<void, StoreError> {
     if (auto r = CatchUp(); !r) return r;
-    DeviceId me{key.public_key()};
-    AuthorHead head = ledger_.HeadOf(me);
-    Entry e;
-    e.household = ledger_.household();
-    e.author = me;
-    e.seq = head.seq + 1;
-    e.prev = head.id;
-    for (const AuthorHead& h : ledger_.Heads())
-      if (h.author != me) e.parents.push_back(h.id);
-    e.time_us = time_us;
-    e.body = std::move(body);
+    Entry e = ledger_.NextEntry(DeviceId{key.public_key()}, std::move(body), time_us);
     SignedEntry signed_entry = SignEntry(std::move(e), key);
     auto r = AcceptAndInsert(signed_entry);
     if (!r && r.error().store) return std::unexpected(*r.error().store);

@@ -1,0 +1,91 @@
+#include "node/store/migrations.h"
+
+#include <gtest/gtest.h>
+
+#include "node/store/database.h"
+#include "tests/support/temp_dir.h"
+
+namespace hearth::store {
+namespace {
+
+int UserVersion(sqlite3* db) {
+  sqlite3_stmt* st;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
+  sqlite3_step(st);
+  int v = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
+bool HasTable(sqlite3* db, const char* name) {
+  sqlite3_stmt* st;
+  sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE name = ?", -1, &st, nullptr);
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  bool found = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_finalize(st);
+  return found;
+}
+
+struct RawDb {
+  explicit RawDb(const std::string& path) { sqlite3_open(path.c_str(), &db); }
+  ~RawDb() { sqlite3_close(db); }
+  sqlite3* db = nullptr;
+};
+
+TEST(Migrations, EmbeddedFilesAreNumberedInOrder) {
+  const auto& all = EmbeddedMigrations();
+  ASSERT_FALSE(all.empty());
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].version, static_cast<int>(i) + 1);
+}
+
+TEST(Migrations, FreshDatabaseReachesTheLatestVersionAndReopeningIsANoOp) {
+  testing::TempDir dir;
+  {
+    auto db = Database::Open(dir / "h.db", true);
+    ASSERT_TRUE(db) << db.error().message;
+    EXPECT_EQ(UserVersion(db->raw()), EmbeddedMigrations().back().version);
+    EXPECT_TRUE(HasTable(db->raw(), "ledger_entries"));
+  }
+  auto again = Database::Open(dir / "h.db", false);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(UserVersion(again->raw()), EmbeddedMigrations().back().version);
+}
+
+TEST(Migrations, AppliesOnlyNewerMigrationsForwardOnly) {
+  testing::TempDir dir;
+  RawDb raw(dir / "m.db");
+  std::vector<Migration> v1 = {{1, "0001_a.sql", "CREATE TABLE a (x);"}};
+  ASSERT_EQ(Migrate(raw.db, v1).value(), 1);
+  std::vector<Migration> v2 = v1;
+  v2.push_back({2, "0002_b.sql", "CREATE TABLE b (y);"});
+  // If 0001 ran again, CREATE TABLE a would fail.
+  ASSERT_EQ(Migrate(raw.db, v2).value(), 2);
+  EXPECT_TRUE(HasTable(raw.db, "b"));
+}
+
+TEST(Migrations, AFailingMigrationLeavesTheDatabaseAtTheLastWholeVersion) {
+  testing::TempDir dir;
+  RawDb raw(dir / "m.db");
+  std::vector<Migration> ms = {{1, "0001_a.sql", "CREATE TABLE a (x);"},
+                               {2, "0002_bad.sql", "CREATE TABLE c (z); SELECT * FROM nowhere;"}};
+  auto r = Migrate(raw.db, ms);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("0002_bad.sql"), std::string::npos);
+  EXPECT_EQ(UserVersion(raw.db), 1);
+  EXPECT_FALSE(HasTable(raw.db, "c"));  // the half of 0002 that ran was rolled back
+}
+
+TEST(Migrations, RefusesADatabaseFromANewerHearth) {
+  testing::TempDir dir;
+  {
+    RawDb raw(dir / "h.db");
+    sqlite3_exec(raw.db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr);
+  }
+  auto db = Database::Open(dir / "h.db", false);
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, StoreErrc::kNewerSchema);
+  EXPECT_NE(db.error().message.find("newer"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hearth::store

@@ -1,0 +1,61 @@
+// Writes seed inputs for the fuzz targets into DIR/ledger_entry and
+// DIR/ledger_verify. Run once; the output is committed as the corpus.
+//   make_fuzz_seeds tests/fuzz/corpus
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "tests/fuzz/fuzz_input.h"
+#include "tests/support/test_household.h"
+
+namespace {
+
+void Write(const std::filesystem::path& p, hearth::ByteSpan b) {
+  std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace hearth;
+  using namespace hearth::testing;
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: make_fuzz_seeds DIR\n");
+    return 2;
+  }
+  std::filesystem::path root = argv[1];
+  std::filesystem::create_directories(root / "ledger_entry");
+  std::filesystem::create_directories(root / "ledger_verify");
+
+  auto a = KeyFor(1), b = KeyFor(2), c = KeyFor(3);
+  Replica ra(HouseholdOf(a)), rb(HouseholdOf(a));
+  ra.Write(a, MakeGenesisBody(), 1);
+  ra.Write(a, MakeAdd(b, Role::kFull, true, "laptop"), 2);
+  ra.Write(a, MakeAdd(c, Role::kPhone, false, "phone"), 3);
+  rb.SyncFrom(ra);
+  SignedEntry claim = ra.Write(a, MakeClaim(1), 4);
+  rb.Write(b, MakeClaim(2), 5);
+  ra.Write(a, PolicySet{2, 3, {{IdOf(c), 1000000}}}, 6);
+  ra.SyncFrom(rb);
+  ra.Write(b, TrackRelease{claim.id}, 7);
+  ra.Write(c, MakeAdd(KeyFor(4)), 8);  // not admin: kept without effect
+  Entry fork = rb.ledger.NextEntry(IdOf(b), MakeClaim(3), 9);
+  SignedEntry one = SignEntry(fork, b);
+  fork.body = MakeClaim(4);
+  SignedEntry two = SignEntry(fork, b);
+  ra.Deliver(one);
+  ra.Deliver(two);  // equivocation
+  ra.Write(a, DeviceRevoke{IdOf(c), "lost"}, 10);
+
+  Bytes all;
+  for (size_t i = 0; i < ra.log.size(); ++i) {
+    Write(root / "ledger_entry" / ("entry-" + std::to_string(i)), ra.log[i].bytes);
+    fuzz::AppendRecord(all, ra.log[i].bytes);
+  }
+  Write(root / "ledger_verify" / "whole-ledger", all);
+  Bytes prefix;
+  for (size_t i = 0; i < 5; ++i) fuzz::AppendRecord(prefix, ra.log[i].bytes);
+  Write(root / "ledger_verify" / "first-five", prefix);
+  std::printf("wrote %zu entries\n", ra.log.size());
+  return 0;
+}

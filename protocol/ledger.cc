@@ -54,7 +54,8 @@ std::expected<void, Rejection> Ledger::AcceptTrusted(const SignedEntry& entry) {
 std::expected<void, Rejection> Ledger::AcceptImpl(const SignedEntry& signed_entry,
                                                   bool check_signature) {
   const Entry& e = signed_entry.entry;
-  const std::string who = "device " + DeviceShort(e.author);
+  // Built only when a refusal needs it: base32 is not free on the hot path.
+  auto who = [&] { return "device " + DeviceShort(e.author); };
   if (e.household != household_) {
     return Drop(LedgerErrc::kWrongHousehold, "entry " + signed_entry.id.ShortHex() +
                                                  " belongs to household " +
@@ -66,7 +67,7 @@ std::expected<void, Rejection> Ledger::AcceptImpl(const SignedEntry& signed_entr
   }
   if (check_signature && !VerifyEntrySignature(signed_entry)) {
     return Drop(LedgerErrc::kBadSignature, "entry " + signed_entry.id.ShortHex() + " by " +
-                                               who + " does not carry its author's signature");
+                                               who() + " does not carry its author's signature");
   }
 
   const bool is_genesis = e.type() == EntryType::kGenesis;
@@ -83,7 +84,7 @@ std::expected<void, Rejection> Ledger::AcceptImpl(const SignedEntry& signed_entr
     auto it = author_index_.find(e.author);
     bool founder = records_[*genesis_].author == (it == author_index_.end() ? ~0u : it->second);
     if (it == author_index_.end() || (!founder && any_adds_[it->second].empty())) {
-      return Drop(LedgerErrc::kUnknownAuthor, who + " was never added to this household");
+      return Drop(LedgerErrc::kUnknownAuthor, who() + " was never added to this household");
     }
   }
 
@@ -108,11 +109,11 @@ std::expected<void, Rejection> Ledger::AcceptImpl(const SignedEntry& signed_entr
   } else if (continues_fork()) {
     chained = false;
   } else if (e.seq > length + 1) {
-    return Drop(LedgerErrc::kChainGap, who + "'s chain is at seq " + Seq(length) +
+    return Drop(LedgerErrc::kChainGap, who() + "'s chain is at seq " + Seq(length) +
                                            "; entry has seq " + Seq(e.seq));
   } else {
     return Drop(LedgerErrc::kChainBroken,
-                "prev does not name " + who + "'s entry " + Seq(e.seq - 1));
+                "prev does not name " + who() + "'s entry " + Seq(e.seq - 1));
   }
   if (!chained && e.seq > 1) {
     if (auto p = index_.find(e.prev); p != index_.end()) deps.push_back(p->second);
@@ -130,10 +131,10 @@ std::expected<void, Rejection> Ledger::AcceptImpl(const SignedEntry& signed_entr
   if (!chained) {
     std::string detail =
         e.seq <= length
-            ? who + " signed two different entries with seq " + Seq(e.seq) + " (" +
+            ? who() + " signed two different entries with seq " + Seq(e.seq) + " (" +
                   records_[chains_[a][e.seq - 1]].id.ShortHex() + " and " +
                   signed_entry.id.ShortHex() + "); kept as evidence, device flagged"
-            : who + "'s entry " + signed_entry.id.ShortHex() +
+            : who() + "'s entry " + signed_entry.id.ShortHex() +
                   " continues a fork of its chain; kept as evidence";
     Store(signed_entry, std::move(deps), false);
     if (equivocated_from_[a] == 0 || e.seq < equivocated_from_[a]) equivocated_from_[a] = e.seq;
@@ -157,7 +158,7 @@ std::expected<void, Rejection> Ledger::AcceptImpl(const SignedEntry& signed_entr
     const auto& adds = any_adds_[a];
     if (std::none_of(adds.begin(), adds.end(), in_my_past)) {
       return Drop(LedgerErrc::kUnknownAuthor,
-                  who + " has no device.add in this entry's causal past");
+                  who() + " has no device.add in this entry's causal past");
     }
   }
   if (const auto* release = std::get_if<TrackRelease>(&e.body)) {
@@ -185,7 +186,7 @@ std::expected<void, Rejection> Ledger::AcceptImpl(const SignedEntry& signed_entr
   }
   if (!records_[r].effective) {
     auto why = WhyIneffective(r, revokes_);
-    LedgerError error = why ? *why : LedgerError{LedgerErrc::kRevokedAuthor, who + " was revoked"};
+    LedgerError error = why ? *why : LedgerError{LedgerErrc::kRevokedAuthor, who() + " was revoked"};
     return std::unexpected(Rejection{std::move(error), true});
   }
   return {};

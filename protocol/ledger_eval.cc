@@ -11,14 +11,14 @@ std::optional<LedgerError> Ledger::WhyIneffective(
     uint32_t r, const std::vector<std::vector<uint32_t>>& revokes) const {
   const Record& rec = records_[r];
   const uint32_t a = rec.author;
-  const std::string who = "device " + DeviceShort(authors_[a]);
+  auto who = [&] { return "device " + DeviceShort(authors_[a]); };
   if (!rec.chained) {
     return LedgerError{LedgerErrc::kEquivocation,
-                       who + " signed another entry with seq " + std::to_string(rec.seq)};
+                       who() + " signed another entry with seq " + std::to_string(rec.seq)};
   }
   if (equivocated_from_[a] != 0 && rec.seq >= equivocated_from_[a]) {
     return LedgerError{LedgerErrc::kEquivocation,
-                       who + " is flagged for equivocation from seq " +
+                       who() + " is flagged for equivocation from seq " +
                            std::to_string(equivocated_from_[a])};
   }
   if (rec.type == EntryType::kGenesis) return std::nullopt;
@@ -32,17 +32,17 @@ std::optional<LedgerError> Ledger::WhyIneffective(
   }
   if (!added) {
     return LedgerError{LedgerErrc::kUnknownAuthor,
-                       who + " has no effective device.add in this entry's causal past"};
+                       who() + " has no effective device.add in this entry's causal past"};
   }
   for (uint32_t x : revokes[a]) {
     if (!InPast(r, x)) {
       return LedgerError{LedgerErrc::kRevokedAuthor,
-                         who + " was revoked by entry " + records_[x].id.ShortHex() +
+                         who() + " was revoked by entry " + records_[x].id.ShortHex() +
                              " and this entry is not in the revocation's causal past"};
     }
   }
   if (IsAdminOnly(rec.type) && !admin) {
-    return LedgerError{LedgerErrc::kNotAdmin, who + " is not an admin; " +
+    return LedgerError{LedgerErrc::kNotAdmin, who() + " is not an admin; " +
                                                   std::string(TypeName(rec.type)) +
                                                   " needs one"};
   }

@@ -63,21 +63,27 @@ int main() {
     m.insert(m.end(), e.bytes.begin(), e.bytes.end() - 64);
     messages.push_back(std::move(m));
   }
-  double raw = bench::BestOf(3, [&] {
+  auto bare = [&] {
     for (size_t i = 0; i < small.size(); ++i) {
       if (crypto_sign_verify_detached(small[i].signature.data(), messages[i].data(),
                                       messages[i].size(), small[i].entry.author.bytes.data()) != 0)
         std::abort();
     }
-  });
-  double full = bench::BestOf(3, [&] {
+  };
+  auto hearth = [&] {
     Ledger ledger(household);
     for (const Bytes& b : wire) {
       auto e = DecodeEntry(b);
       if (!e || !ledger.Accept(*e)) std::abort();
     }
-  });
-  std::printf("ledger verification (%zu entries from the wire, one core, best of 3)\n", small.size());
+  };
+  // Interleaved, so that noise from other tenants hits both alike.
+  double raw = 1e30, full = 1e30;
+  for (int round = 0; round < 4; ++round) {
+    raw = std::min(raw, bench::BestOf(1, bare));
+    full = std::min(full, bench::BestOf(1, hearth));
+  }
+  std::printf("ledger verification (%zu entries from the wire, one core, best of 4 interleaved)\n", small.size());
   std::printf("  baseline  bare Ed25519 verify:          %8.0f entries/s\n", small.size() / raw);
   std::printf("  hearth    decode + verify + rules:      %8.0f entries/s   ratio %.2f  (target >= 15,000/s)\n",
               small.size() / full, raw / full);

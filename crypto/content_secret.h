@@ -17,6 +17,7 @@ using SubKey = Secret<32>;
 // Domain tags. A tag is never reused for another purpose.
 inline constexpr std::string_view kBlobKeyDomain = "hearth/blob-key/v1";
 inline constexpr std::string_view kClaimKeyDomain = "hearth/claim-key/v1";
+inline constexpr std::string_view kCoverKeyDomain = "hearth/cover-key/v1";
 
 // Move-only; wiped on destruction.
 class ContentSecret {

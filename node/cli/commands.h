@@ -13,5 +13,7 @@ using Action = std::function<CliResult()>;
 void RegisterInit(CLI::App& app, Context& ctx, Action* action);
 void RegisterStatus(CLI::App& app, Context& ctx, Action* action);
 void RegisterLedger(CLI::App& app, Context& ctx, Action* action);
+void RegisterImport(CLI::App& app, Context& ctx, Action* action);
+void RegisterLibrary(CLI::App& app, Context& ctx, Action* action);
 
 }  // namespace hearth::cli

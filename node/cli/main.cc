@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   RegisterInit(app, ctx, &action);
   RegisterStatus(app, ctx, &action);
   RegisterLedger(app, ctx, &action);
+  RegisterImport(app, ctx, &action);
+  RegisterLibrary(app, ctx, &action);
 
   try {
     app.parse(argc, argv);

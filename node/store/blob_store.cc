@@ -47,7 +47,7 @@ std::optional<BlobId> ParseHex(const std::string& name) {
 }  // namespace
 
 BlobWriter::BlobWriter(BlobWriter&& o) noexcept
-    : root_(std::move(o.root_)), temp_path_(std::move(o.temp_path_)), fd_(o.fd_), size_(o.size_) {
+    : dir_(std::move(o.dir_)), temp_path_(std::move(o.temp_path_)), fd_(o.fd_), size_(o.size_) {
   o.fd_ = -1;
   o.temp_path_.clear();
 }
@@ -78,7 +78,7 @@ std::expected<void, StoreError> BlobWriter::Commit(const BlobId& id) {
   ::close(fd_);
   fd_ = -1;
   std::string hex = id.Hex();
-  std::string dir = root_ + "/blobs/" + hex.substr(0, 2);
+  std::string dir = dir_ + "/" + hex.substr(0, 2);
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
     return std::unexpected(IoError("cannot create", dir));
   std::string final_path = dir + "/" + hex;
@@ -91,8 +91,9 @@ std::expected<void, StoreError> BlobWriter::Commit(const BlobId& id) {
   return {};
 }
 
-std::expected<BlobStore, StoreError> BlobStore::Open(const std::string& root) {
-  for (const char* sub : {"/blobs", "/tmp"}) {
+std::expected<BlobStore, StoreError> BlobStore::Open(const std::string& root,
+                                                    const std::string& subdir) {
+  for (const std::string& sub : {"/" + subdir, std::string("/tmp")}) {
     std::string dir = root + sub;
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
       return std::unexpected(IoError("cannot create", dir));
@@ -101,7 +102,7 @@ std::expected<BlobStore, StoreError> BlobStore::Open(const std::string& root) {
   for (const auto& f : std::filesystem::directory_iterator(root + "/tmp", ec)) {
     if (f.path().filename().string().starts_with("blob-")) std::filesystem::remove(f.path(), ec);
   }
-  return BlobStore(root);
+  return BlobStore(root, subdir);
 }
 
 std::expected<BlobWriter, StoreError> BlobStore::Create() {
@@ -110,12 +111,57 @@ std::expected<BlobWriter, StoreError> BlobStore::Create() {
   std::string path = root_ + "/tmp/blob-" + ToHex(rnd);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return std::unexpected(IoError("cannot create", path));
-  return BlobWriter(root_, path, fd);
+  return BlobWriter(root_ + "/" + subdir_, path, fd);
 }
 
-std::string BlobStore::PathOf(const BlobId& id) const {
-  std::string hex = id.Hex();
-  return root_ + "/blobs/" + hex.substr(0, 2) + "/" + hex;
+std::string BlobStore::Dir(const BlobId& id) const {
+  return root_ + "/" + subdir_ + "/" + id.Hex().substr(0, 2);
+}
+
+std::string BlobStore::PathOf(const BlobId& id) const { return Dir(id) + "/" + id.Hex(); }
+
+std::expected<void, StoreError> BlobStore::WriteTorrent(const BlobId& id, ByteSpan torrent) {
+  std::string dir = Dir(id);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return std::unexpected(IoError("cannot create", dir));
+  uint8_t rnd[8];
+  crypto::RandomBytes(rnd, sizeof rnd);
+  std::string tmp = root_ + "/tmp/blob-" + ToHex(rnd) + ".torrent";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return std::unexpected(IoError("cannot create", tmp));
+  bool ok = ::write(fd, torrent.data(), torrent.size()) == static_cast<ssize_t>(torrent.size()) &&
+            ::fsync(fd) == 0;
+  StoreError err = ok ? StoreError{} : IoError("cannot write", tmp);
+  ::close(fd);
+  if (ok && ::rename(tmp.c_str(), (PathOf(id) + ".torrent").c_str()) != 0) {
+    ok = false;
+    err = IoError("cannot store", PathOf(id) + ".torrent");
+  }
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    return std::unexpected(err);
+  }
+  return {};
+}
+
+std::expected<Bytes, StoreError> BlobStore::ReadTorrent(const BlobId& id) const {
+  std::string path = PathOf(id) + ".torrent";
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) return std::unexpected(IoError("cannot stat", path));
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(IoError("cannot open", path));
+  Bytes out(static_cast<size_t>(st.st_size));
+  ssize_t n = ::read(fd, out.data(), out.size());
+  ::close(fd);
+  if (n != st.st_size) return std::unexpected(StoreError{StoreErrc::kIo, "short read of " + path});
+  return out;
+}
+
+std::expected<void, StoreError> BlobStore::Remove(const BlobId& id) {
+  for (const std::string& p : {PathOf(id), PathOf(id) + ".torrent"}) {
+    if (::unlink(p.c_str()) != 0 && errno != ENOENT) return std::unexpected(IoError("cannot remove", p));
+  }
+  return {};
 }
 
 bool BlobStore::Has(const BlobId& id) const { return ::access(PathOf(id).c_str(), F_OK) == 0; }
@@ -153,7 +199,7 @@ std::expected<Bytes, StoreError> BlobStore::Read(const BlobId& id, uint64_t offs
 std::expected<std::vector<BlobId>, StoreError> BlobStore::List() const {
   std::vector<BlobId> ids;
   std::error_code ec;
-  for (const auto& fan : std::filesystem::directory_iterator(root_ + "/blobs", ec)) {
+  for (const auto& fan : std::filesystem::directory_iterator(root_ + "/" + subdir_, ec)) {
     if (!fan.is_directory()) continue;
     for (const auto& f : std::filesystem::directory_iterator(fan.path(), ec)) {
       if (auto id = ParseHex(f.path().filename().string())) ids.push_back(*id);

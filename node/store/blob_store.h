@@ -33,9 +33,9 @@ class BlobWriter {
 
  private:
   friend class BlobStore;
-  BlobWriter(std::string root, std::string temp_path, int fd)
-      : root_(std::move(root)), temp_path_(std::move(temp_path)), fd_(fd) {}
-  std::string root_;
+  BlobWriter(std::string dir, std::string temp_path, int fd)
+      : dir_(std::move(dir)), temp_path_(std::move(temp_path)), fd_(fd) {}
+  std::string dir_;  // where committed blobs go
   std::string temp_path_;
   int fd_ = -1;
   uint64_t size_ = 0;
@@ -43,9 +43,10 @@ class BlobWriter {
 
 class BlobStore {
  public:
-  // Uses `root`/blobs and `root`/tmp, creating them (0700) if needed, and
-  // deletes temp files left by an interrupted write.
-  static std::expected<BlobStore, StoreError> Open(const std::string& root);
+  // Uses `root`/`subdir` (default "blobs") and `root`/tmp, creating them
+  // (0700) if needed, and deletes temp files left by an interrupted write.
+  static std::expected<BlobStore, StoreError> Open(const std::string& root,
+                                                   const std::string& subdir = "blobs");
 
   std::expected<BlobWriter, StoreError> Create();
   bool Has(const BlobId& id) const;
@@ -56,9 +57,18 @@ class BlobStore {
   // Every committed blob id (for status and verification).
   std::expected<std::vector<BlobId>, StoreError> List() const;
 
+  // The blob's .torrent, kept beside it (same name + ".torrent"), written
+  // atomically. Reading a missing one is kNotFound.
+  std::expected<void, StoreError> WriteTorrent(const BlobId& id, ByteSpan torrent);
+  std::expected<Bytes, StoreError> ReadTorrent(const BlobId& id) const;
+  // Deletes a blob and its .torrent (absent ones are not an error).
+  std::expected<void, StoreError> Remove(const BlobId& id);
+
  private:
-  explicit BlobStore(std::string root) : root_(std::move(root)) {}
+  BlobStore(std::string root, std::string subdir) : root_(std::move(root)), subdir_(std::move(subdir)) {}
+  std::string Dir(const BlobId& id) const;
   std::string root_;
+  std::string subdir_;
 };
 
 }  // namespace hearth::store

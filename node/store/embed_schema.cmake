@@ -1,5 +1,6 @@
 # Turns schema/NNNN_name.sql files into a C++ table of migrations.
-# Usage: cmake -DOUT=file.cc -DFILES="a.sql;b.sql" -P embed_schema.cmake
+# Usage: cmake -DOUT=file.cc -DFILES="a.sql|b.sql" -P embed_schema.cmake
+string(REPLACE "|" ";" FILES "${FILES}")
 set(body "")
 foreach(f IN LISTS FILES)
   get_filename_component(name ${f} NAME)

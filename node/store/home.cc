@@ -143,6 +143,9 @@ std::expected<Home, StoreError> Home::Open(const std::string& dir) {
   auto blobs = BlobStore::Open(dir);
   if (!blobs) return std::unexpected(blobs.error());
   home.blobs_ = std::make_unique<BlobStore>(std::move(*blobs));
+  auto covers = BlobStore::Open(dir, "covers");
+  if (!covers) return std::unexpected(covers.error());
+  home.covers_ = std::make_unique<BlobStore>(std::move(*covers));
   return home;
 }
 

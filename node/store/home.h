@@ -3,7 +3,8 @@
 //   DIR/device.key    this device's Ed25519 seed (key_file.h format, 0600)
 //   DIR/content.key   the household content secret (absent on storage devices)
 //   DIR/hearth.db     SQLite, WAL mode: meta and the ledger (schema/*.sql)
-//   DIR/blobs/        encrypted blobs (blob_store.h)
+//   DIR/blobs/        encrypted blobs and their .torrent files (blob_store.h)
+//   DIR/covers/       encrypted cover art, by BLAKE2b of the image
 //   DIR/tmp/          temp files of writes in progress
 //
 // A Home is move-only and owns its database connection; use it from one
@@ -51,6 +52,8 @@ class Home {
   Database& db() { return *db_; }
   LedgerStore& ledger() { return *ledger_; }
   BlobStore& blobs() { return *blobs_; }
+  // Cover art, encrypted like blobs, under DIR/covers.
+  BlobStore& covers() { return *covers_; }
 
  private:
   Home() = default;
@@ -61,6 +64,7 @@ class Home {
   std::unique_ptr<Database> db_;
   std::unique_ptr<LedgerStore> ledger_;
   std::unique_ptr<BlobStore> blobs_;
+  std::unique_ptr<BlobStore> covers_;
 };
 
 }  // namespace hearth::store

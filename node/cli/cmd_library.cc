@@ -1,0 +1,235 @@
+// hearth ls | search | show | export | forget: the catalog.
+#include <ostream>
+
+#include <fmt/format.h>
+
+#include "node/cli/commands.h"
+#include "node/cli/describe.h"
+#include "node/cli/track_json.h"
+#include "node/library/library_ops.h"
+
+namespace hearth::cli {
+namespace {
+
+// Opens the home and brings its catalog up to date with the ledger.
+struct Library {
+  store::Home home;
+  library::Catalog catalog;
+};
+
+std::expected<std::unique_ptr<Library>, CliError> OpenLibrary(const Context& ctx) {
+  auto home = ctx.OpenHome();
+  if (!home) return std::unexpected(home.error());
+  auto lib = std::make_unique<Library>(Library{std::move(*home), library::Catalog(home->db())});
+  lib->catalog = library::Catalog(lib->home.db());
+  if (auto s = lib->catalog.Sync(lib->home.ledger().ledger().state(), lib->home.content_secret()); !s)
+    return std::unexpected(CliError{s.error().message});
+  return lib;
+}
+
+// The one track `key` names: a track id prefix (at least 4 hex digits).
+std::expected<library::TrackRecord, CliError> Resolve(library::Catalog& catalog, const std::string& key) {
+  auto found = catalog.FindTracks(key);
+  if (!found) return std::unexpected(CliError{found.error().message});
+  if (found->empty()) {
+    return std::unexpected(CliError{fmt::format(
+        "no track with id {}; `hearth ls` or `hearth search` shows ids (at least 4 hex digits)", key)});
+  }
+  if (found->size() > 1) {
+    std::string names;
+    for (size_t i = 0; i < found->size() && i < 5; ++i) names += "\n  " + TrackLine((*found)[i]);
+    return std::unexpected(CliError{fmt::format("{} tracks start with {}; give more digits:{}",
+                                                found->size(), key, names)});
+  }
+  return std::move(found->front());
+}
+
+CliResult PrintTracks(const Context& ctx, const std::vector<library::TrackRecord>& tracks, bool json) {
+  if (json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& t : tracks) list.push_back(TrackJson(t));
+    ctx.PrintJson(list);
+  } else {
+    for (const auto& t : tracks) *ctx.out << TrackLine(t) << '\n';
+  }
+  return {};
+}
+
+CliResult RunLs(const Context& ctx, const library::ListFilter& filter, bool json) {
+  auto lib = OpenLibrary(ctx);
+  if (!lib) return std::unexpected(lib.error());
+  auto tracks = (*lib)->catalog.List(filter);
+  if (!tracks) return std::unexpected(CliError{tracks.error().message});
+  return PrintTracks(ctx, *tracks, json);
+}
+
+CliResult RunSearch(const Context& ctx, const std::string& query, size_t limit, bool json) {
+  auto lib = OpenLibrary(ctx);
+  if (!lib) return std::unexpected(lib.error());
+  auto tracks = (*lib)->catalog.Search(query, limit);
+  if (!tracks) return std::unexpected(CliError{tracks.error().message});
+  return PrintTracks(ctx, *tracks, json);
+}
+
+CliResult RunShow(const Context& ctx, const std::string& key, bool json) {
+  auto lib = OpenLibrary(ctx);
+  if (!lib) return std::unexpected(lib.error());
+  auto track = Resolve((*lib)->catalog, key);
+  if (!track) return std::unexpected(track.error());
+  auto claims = (*lib)->catalog.ClaimsOf(track->track);
+  if (!claims) return std::unexpected(CliError{claims.error().message});
+  bool local = (*lib)->home.blobs().Has(track->blob);
+  if (json) {
+    nlohmann::json j = TrackJson(*track);
+    j["blob_stored_here"] = local;
+    nlohmann::json copies = nlohmann::json::array();
+    for (const auto& c : *claims) copies.push_back(TrackJson(c));
+    j["claims"] = copies;
+    ctx.PrintJson(j);
+    return {};
+  }
+  auto& out = *ctx.out;
+  const auto& t = *track;
+  out << fmt::format("{}\n", t.title);
+  out << fmt::format("  track id     {}\n", t.track.Hex());
+  out << fmt::format("  artist       {}\n", t.artist);
+  if (!t.album_artist.empty()) out << fmt::format("  album artist {}\n", t.album_artist);
+  out << fmt::format("  album        {}{}\n", t.album, t.year ? fmt::format(" ({})", t.year) : "");
+  out << fmt::format("  number       track {}{}, disc {}{}\n", t.track_no, t.track_total ? fmt::format(" of {}", t.track_total) : "",
+                     t.disc_no, t.disc_total ? fmt::format(" of {}", t.disc_total) : "");
+  if (!t.genre.empty()) out << fmt::format("  genre        {}\n", t.genre);
+  out << fmt::format("  duration     {}\n", Duration(t.duration_ms));
+  out << fmt::format("  audio        {} / {}, {} kbit/s, {} Hz, {} channel{}\n", t.format, t.codec,
+                     t.bitrate / 1000, t.sample_rate, t.channels, t.channels == 1 ? "" : "s");
+  for (const auto& [k, v] : t.tags) {
+    if (k.starts_with("replaygain") || k.starts_with("musicbrainz") || k == "composer" || k == "label" || k == "isrc")
+      out << fmt::format("  {:<12} {}\n", k, v);
+  }
+  out << fmt::format("  cover        {}\n", t.cover ? ToHex(*t.cover).substr(0, 12) : "none");
+  out << fmt::format("  blob         {} ({} bytes, {})\n", t.blob.Hex(), t.plaintext_length,
+                     local ? "stored here" : "not on this device");
+  out << fmt::format("  claims       {}\n", claims->size());
+  for (const auto& c : *claims) {
+    out << fmt::format("    {}  by {} at {}  from {}{}\n", c.claim.Hex(), DeviceShort(c.author),
+                       FormatTime(c.claimed_us), c.source_path, c.matched ? "  (matched copy)" : "");
+  }
+  return {};
+}
+
+CliResult RunExport(const Context& ctx, const std::vector<std::string>& keys, bool all,
+                    const std::string& dest, bool json) {
+  if (all == !keys.empty()) return std::unexpected(CliError{"give --all or track ids, not both", 2});
+  auto lib = OpenLibrary(ctx);
+  if (!lib) return std::unexpected(lib.error());
+  std::vector<library::TrackRecord> tracks;
+  if (all) {
+    auto listed = (*lib)->catalog.List({});
+    if (!listed) return std::unexpected(CliError{listed.error().message});
+    tracks = std::move(*listed);
+  } else {
+    for (const auto& k : keys) {
+      auto t = Resolve((*lib)->catalog, k);
+      if (!t) return std::unexpected(t.error());
+      tracks.push_back(std::move(*t));
+    }
+  }
+  size_t failed = 0;
+  nlohmann::json written = nlohmann::json::array();
+  for (const auto& t : tracks) {
+    auto path = library::ExportTrack((*lib)->home, t, dest);
+    if (!path) {
+      ++failed;
+      std::fprintf(stderr, "failed: %s: %s\n", t.title.c_str(), path.error().c_str());
+      continue;
+    }
+    if (json) {
+      written.push_back({{"id", t.track.Hex()}, {"path", *path}});
+    } else {
+      *ctx.out << *path << '\n';
+    }
+  }
+  if (json) ctx.PrintJson({{"exported", written}, {"failed", failed}});
+  if (failed) return std::unexpected(CliError{fmt::format("{} track(s) could not be exported", failed), 3});
+  return {};
+}
+
+CliResult RunForget(const Context& ctx, const std::vector<std::string>& keys, bool json) {
+  auto lib = OpenLibrary(ctx);
+  if (!lib) return std::unexpected(lib.error());
+  nlohmann::json done = nlohmann::json::array();
+  for (const auto& k : keys) {
+    auto t = Resolve((*lib)->catalog, k);
+    if (!t) return std::unexpected(t.error());
+    auto r = library::ForgetTrack((*lib)->home, (*lib)->catalog, t->track);
+    if (!r) return std::unexpected(CliError{r.error()});
+    if (json) {
+      done.push_back({{"id", t->track.Hex()}, {"released", r->released}, {"blobs_removed", r->blobs_removed}});
+    } else {
+      *ctx.out << fmt::format("forgot \"{}\": {} claim{} released, {} blob{} removed\n", t->title,
+                              r->released, r->released == 1 ? "" : "s", r->blobs_removed,
+                              r->blobs_removed == 1 ? "" : "s");
+    }
+  }
+  if (json) ctx.PrintJson(done);
+  return {};
+}
+
+}  // namespace
+
+void RegisterLibrary(CLI::App& app, Context& ctx, Action* action) {
+  {
+    auto filter = std::make_shared<library::ListFilter>();
+    auto json = std::make_shared<bool>(false);
+    CLI::App* cmd = AddCommand(app, "ls", "List the household's tracks");
+    auto* album = cmd->add_option("--album", filter->album, "Only albums whose name contains this");
+    auto* artist = cmd->add_option("--artist", filter->artist, "Only artists whose name contains this");
+    album->excludes(artist);
+    cmd->add_flag("--json", *json, "Print as JSON");
+    cmd->callback([&ctx, filter, json, action] { *action = [&ctx, filter, json] { return RunLs(ctx, *filter, *json); }; });
+  }
+  {
+    auto query = std::make_shared<std::string>();
+    auto limit = std::make_shared<size_t>(50);
+    auto json = std::make_shared<bool>(false);
+    CLI::App* cmd = AddCommand(app, "search", "Find tracks by title, artist, album or genre (word prefixes)");
+    cmd->add_option("query", *query, "Words to look for")->required();
+    cmd->add_option("--limit", *limit, "Most results to show")->capture_default_str();
+    cmd->add_flag("--json", *json, "Print as JSON");
+    cmd->callback([&ctx, query, limit, json, action] {
+      *action = [&ctx, query, limit, json] { return RunSearch(ctx, *query, *limit, *json); };
+    });
+  }
+  {
+    auto key = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    CLI::App* cmd = AddCommand(app, "show", "Everything known about one track");
+    cmd->add_option("track", *key, "Track id (or its first 4+ hex digits)")->required();
+    cmd->add_flag("--json", *json, "Print as JSON");
+    cmd->callback([&ctx, key, json, action] { *action = [&ctx, key, json] { return RunShow(ctx, *key, *json); }; });
+  }
+  {
+    auto keys = std::make_shared<std::vector<std::string>>();
+    auto all = std::make_shared<bool>(false);
+    auto dest = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    CLI::App* cmd = AddCommand(app, "export", "Write original files back out, bit for bit");
+    cmd->add_flag("--all", *all, "Every track");
+    cmd->add_option("args", *keys, "TRACK... DEST")->required();
+    cmd->add_flag("--json", *json, "Print as JSON");
+    cmd->callback([&ctx, keys, all, dest, json, action] {
+      *dest = keys->back();
+      keys->pop_back();
+      *action = [&ctx, keys, all, dest, json] { return RunExport(ctx, *keys, *all, *dest, *json); };
+    });
+  }
+  {
+    auto keys = std::make_shared<std::vector<std::string>>();
+    auto json = std::make_shared<bool>(false);
+    CLI::App* cmd = AddCommand(app, "forget", "Release tracks; their blobs go when no claim needs them");
+    cmd->add_option("tracks", *keys, "Track ids")->required();
+    cmd->add_flag("--json", *json, "Print as JSON");
+    cmd->callback([&ctx, keys, json, action] { *action = [&ctx, keys, json] { return RunForget(ctx, *keys, *json); }; });
+  }
+}
+
+}  // namespace hearth::cli

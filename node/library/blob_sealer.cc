@@ -1,0 +1,34 @@
+#include "node/library/blob_sealer.h"
+
+#include "crypto/blob_cipher.h"
+
+namespace hearth::library {
+
+std::expected<BlobId, std::string> SealIntoStore(store::BlobStore& blobs,
+                                                 const crypto::Secret<32>& key, ByteSpan plaintext) {
+  auto writer = blobs.Create();
+  if (!writer) return std::unexpected(writer.error().message);
+  swarm::BlobTorrentBuilder torrent;
+  std::string write_error;
+  crypto::BlobEncryptor encryptor(key, plaintext.size(), [&](ByteSpan chunk) {
+    torrent.AddPiece(chunk);
+    auto w = writer->Write(chunk);
+    if (!w) write_error = w.error().message;
+    return w.has_value();
+  });
+  // Feed in 1 MiB steps so the sink sees chunks while they are hot in cache.
+  constexpr size_t kStep = 1 << 20;
+  for (size_t at = 0; at < plaintext.size(); at += kStep) {
+    if (!encryptor.Write(plaintext.subspan(at, std::min(kStep, plaintext.size() - at)))) break;
+  }
+  if (!encryptor.Finish()) {
+    return std::unexpected(write_error.empty() ? "encryption failed" : write_error);
+  }
+  auto built = torrent.Finish();
+  if (!built) return std::unexpected(built.error());
+  if (auto t = blobs.WriteTorrent(built->id, built->torrent); !t) return std::unexpected(t.error().message);
+  if (auto c = writer->Commit(built->id); !c) return std::unexpected(c.error().message);
+  return built->id;
+}
+
+}  // namespace hearth::library

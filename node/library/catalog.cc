@@ -1,0 +1,289 @@
+#include "node/library/catalog.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <set>
+#include <unordered_set>
+
+namespace hearth::library {
+namespace {
+
+using store::StoreError;
+
+constexpr const char* kColumns =
+    "c.claim_id, c.track_id, c.file_id, c.blob_id, c.plaintext_length, c.author, c.claimed_us, "
+    "c.format, c.codec, c.bitrate, c.sample_rate, c.channels, c.duration_ms, c.title, c.artist, "
+    "c.album_artist, c.album, c.album_key, c.track_no, c.track_total, c.disc_no, c.disc_total, "
+    "c.year, c.genre, c.cover, c.source_path, c.matched, c.tags_json";
+
+template <typename Id>
+Id IdFrom(const Bytes& b) {
+  Id id;
+  if (b.size() == 32) std::copy(b.begin(), b.end(), id.bytes.begin());
+  return id;
+}
+
+TagList TagsFromJson(const std::string& text) {
+  TagList tags;
+  for (const auto& kv : nlohmann::json::parse(text, nullptr, false)) {
+    if (kv.is_array() && kv.size() == 2 && kv[0].is_string() && kv[1].is_string())
+      tags.emplace_back(kv[0].get<std::string>(), kv[1].get<std::string>());
+  }
+  return tags;
+}
+
+TrackRecord Read(const store::Statement& st) {
+  TrackRecord r;
+  r.claim = IdFrom<EntryId>(st.Blob(0));
+  r.track = IdFrom<TrackId>(st.Blob(1));
+  r.file = IdFrom<FileId>(st.Blob(2));
+  r.blob = IdFrom<BlobId>(st.Blob(3));
+  r.plaintext_length = static_cast<uint64_t>(st.Int(4));
+  r.author = IdFrom<DeviceId>(st.Blob(5));
+  r.claimed_us = st.Int(6);
+  r.format = st.Text(7).value_or("");
+  r.codec = st.Text(8).value_or("");
+  r.bitrate = st.Int(9);
+  r.sample_rate = static_cast<int>(st.Int(10));
+  r.channels = static_cast<int>(st.Int(11));
+  r.duration_ms = static_cast<uint64_t>(st.Int(12));
+  r.title = st.Text(13).value_or("");
+  r.artist = st.Text(14).value_or("");
+  r.album_artist = st.Text(15).value_or("");
+  r.album = st.Text(16).value_or("");
+  r.album_key = st.Text(17).value_or("");
+  r.track_no = static_cast<int>(st.Int(18));
+  r.track_total = static_cast<int>(st.Int(19));
+  r.disc_no = static_cast<int>(st.Int(20));
+  r.disc_total = static_cast<int>(st.Int(21));
+  r.year = static_cast<int>(st.Int(22));
+  r.genre = st.Text(23).value_or("");
+  Bytes cover = st.Blob(24);
+  if (cover.size() == 32) {
+    crypto::Digest d;
+    std::copy(cover.begin(), cover.end(), d.begin());
+    r.cover = d;
+  }
+  r.source_path = st.Text(25).value_or("");
+  r.matched = st.Int(26) != 0;
+  r.tags = TagsFromJson(st.Text(27).value_or("[]"));
+  r.sealed_file = SealedFileOf(r.file, r.tags);
+  return r;
+}
+
+std::expected<void, StoreError> Insert(store::Database& db, const TrackRecord& r) {
+  auto st = db.Prepare(
+      "INSERT INTO catalog_claims (claim_id, track_id, file_id, blob_id, plaintext_length, author, "
+      "claimed_us, format, codec, bitrate, sample_rate, channels, duration_ms, title, artist, "
+      "album_artist, album, album_key, track_no, track_total, disc_no, disc_total, year, genre, "
+      "cover, source_path, matched, tags_json) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!st) return std::unexpected(st.error());
+  nlohmann::json tags = nlohmann::json::array();
+  for (const auto& [k, v] : r.tags) tags.push_back({k, v});
+  st->Bind(1, r.claim.span()).Bind(2, r.track.span()).Bind(3, r.file.span()).Bind(4, r.blob.span());
+  st->Bind(5, static_cast<int64_t>(r.plaintext_length)).Bind(6, r.author.span()).Bind(7, r.claimed_us);
+  st->Bind(8, r.format).Bind(9, r.codec).Bind(10, r.bitrate).Bind(11, int64_t{r.sample_rate});
+  st->Bind(12, int64_t{r.channels}).Bind(13, static_cast<int64_t>(r.duration_ms)).Bind(14, r.title);
+  st->Bind(15, r.artist).Bind(16, r.album_artist).Bind(17, r.album).Bind(18, r.album_key);
+  st->Bind(19, int64_t{r.track_no}).Bind(20, int64_t{r.track_total}).Bind(21, int64_t{r.disc_no});
+  st->Bind(22, int64_t{r.disc_total}).Bind(23, int64_t{r.year}).Bind(24, r.genre);
+  if (r.cover) {
+    st->Bind(25, ByteSpan(*r.cover));
+  } else {
+    st->BindNull(25);
+  }
+  st->Bind(26, r.source_path).Bind(27, int64_t{r.matched ? 1 : 0}).Bind(28, tags.dump());
+  if (auto ok = st->Run(); !ok) return ok;
+  int64_t rowid = sqlite3_last_insert_rowid(db.raw());
+  auto fts = db.Prepare("INSERT INTO catalog_search (rowid, title, artist, album, genre) VALUES (?,?,?,?,?)");
+  if (!fts) return std::unexpected(fts.error());
+  fts->Bind(1, rowid).Bind(2, r.title).Bind(3, r.artist + " " + r.album_artist).Bind(4, r.album).Bind(5, r.genre);
+  return fts->Run();
+}
+
+// An FTS5 query: every word as a quoted prefix term, all required.
+std::string FtsQuery(const std::string& text) {
+  std::string out, word;
+  auto flush = [&] {
+    if (word.empty()) return;
+    std::string quoted;
+    for (char c : word) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    out += (out.empty() ? "" : " ") + std::string("\"") + quoted + "\"*";
+    word.clear();
+  };
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      flush();
+    } else {
+      word += c;
+    }
+  }
+  flush();
+  return out;
+}
+
+}  // namespace
+
+std::expected<SyncStats, StoreError> Catalog::Sync(const LedgerState& state,
+                                                   const crypto::ContentSecret* secret) {
+  SyncStats stats;
+  return db_->Transaction([&]() -> std::expected<SyncStats, StoreError> {
+    std::set<EntryId> present;
+    {
+      auto st = db_->Prepare("SELECT claim_id FROM catalog_claims");
+      if (!st) return std::unexpected(st.error());
+      while (true) {
+        auto row = st->Step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        present.insert(IdFrom<EntryId>(st->Blob(0)));
+      }
+    }
+    std::set<Bytes> touched_tracks;
+    for (const EntryId& id : present) {
+      if (state.claims.contains(id)) continue;
+      auto st = db_->Prepare(
+          "DELETE FROM catalog_search WHERE rowid = (SELECT rowid FROM catalog_claims WHERE claim_id = ?1);");
+      if (!st) return std::unexpected(st.error());
+      st->Bind(1, id.span());
+      if (auto r = st->Run(); !r) return std::unexpected(r.error());
+      auto del = db_->Prepare("DELETE FROM catalog_claims WHERE claim_id = ? RETURNING track_id");
+      if (!del) return std::unexpected(del.error());
+      del->Bind(1, id.span());
+      auto row = del->Step();
+      if (!row) return std::unexpected(row.error());
+      if (*row) touched_tracks.insert(del->Blob(0));
+      (void)del->Run();
+      ++stats.removed;
+    }
+    if (secret) {
+      for (const auto& [id, claim] : state.claims) {
+        if (present.contains(id)) continue;
+        const TrackClaim& tc = claim.claim();
+        auto details = OpenClaimDetails(*secret, state.household, claim.author, tc.blob, tc.sealed_details);
+        if (!details) {
+          ++stats.unreadable;
+          continue;
+        }
+        TrackRecord r = MakeRecord(claim, *details);
+        if (auto ins = Insert(*db_, r); !ins) return std::unexpected(ins.error());
+        touched_tracks.insert(Bytes(r.track.bytes.begin(), r.track.bytes.end()));
+        ++stats.added;
+      }
+    }
+    // One primary claim per touched track: an original before matched
+    // copies, then the earliest.
+    auto primary = db_->Prepare(
+        "UPDATE catalog_claims SET is_primary = (rowid = (SELECT c2.rowid FROM catalog_claims c2 "
+        "WHERE c2.track_id = ?1 ORDER BY c2.matched, c2.claimed_us, c2.claim_id LIMIT 1)) "
+        "WHERE track_id = ?1");
+    if (!primary) return std::unexpected(primary.error());
+    for (const Bytes& t : touched_tracks) {
+      primary->Reset();
+      primary->Bind(1, t);
+      if (auto r = primary->Run(); !r) return std::unexpected(r.error());
+    }
+    return stats;
+  });
+}
+
+std::expected<std::vector<TrackRecord>, StoreError> Catalog::Query(
+    const std::string& where_and_order, const std::vector<std::string>& text_args, ByteSpan blob_arg) {
+  auto st = db_->Prepare(std::string("SELECT ") + kColumns + " FROM catalog_claims c " + where_and_order);
+  if (!st) return std::unexpected(st.error());
+  int i = 1;
+  for (const auto& a : text_args) st->Bind(i++, a);
+  if (!blob_arg.empty()) st->Bind(i++, blob_arg);
+  std::vector<TrackRecord> out;
+  while (true) {
+    auto row = st->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    out.push_back(Read(*st));
+  }
+}
+
+std::expected<std::vector<TrackRecord>, StoreError> Catalog::List(const ListFilter& filter) {
+  std::string where = "WHERE c.is_primary = 1";
+  std::vector<std::string> args;
+  if (!filter.album.empty()) {
+    where += " AND c.album LIKE ?";
+    args.push_back("%" + filter.album + "%");
+  }
+  if (!filter.artist.empty()) {
+    where += " AND (c.artist LIKE ? OR c.album_artist LIKE ?)";
+    args.push_back("%" + filter.artist + "%");
+    args.push_back("%" + filter.artist + "%");
+  }
+  return Query(where +
+                   " ORDER BY lower(CASE WHEN c.album_artist <> '' THEN c.album_artist ELSE c.artist END), "
+                   "lower(c.album), c.album_key, c.disc_no, c.track_no, lower(c.title)",
+               args);
+}
+
+std::expected<std::vector<TrackRecord>, StoreError> Catalog::Search(const std::string& query,
+                                                                    size_t limit) {
+  std::string fts = FtsQuery(query);
+  if (fts.empty()) return std::vector<TrackRecord>{};
+  return Query("JOIN catalog_search s ON s.rowid = c.rowid WHERE catalog_search MATCH ? "
+               "AND c.is_primary = 1 ORDER BY s.rank LIMIT " + std::to_string(limit),
+               {fts});
+}
+
+std::expected<std::vector<TrackRecord>, StoreError> Catalog::FindTracks(const std::string& prefix) {
+  std::string upper;
+  for (char c : prefix) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return std::vector<TrackRecord>{};
+    upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  if (upper.size() < 4) return std::vector<TrackRecord>{};
+  return Query("WHERE c.is_primary = 1 AND hex(c.track_id) LIKE ? ORDER BY c.title", {upper + "%"});
+}
+
+std::expected<std::vector<TrackRecord>, StoreError> Catalog::ClaimsOf(const TrackId& track) {
+  return Query("WHERE c.track_id = ? ORDER BY c.is_primary DESC, c.claimed_us", {}, track.span());
+}
+
+std::expected<std::optional<TrackRecord>, StoreError> Catalog::PrimaryOf(const TrackId& track) {
+  auto rows = Query("WHERE c.track_id = ? AND c.is_primary = 1", {}, track.span());
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return std::optional<TrackRecord>{};
+  return std::optional<TrackRecord>(std::move(rows->front()));
+}
+
+std::expected<std::optional<TrackRecord>, StoreError> Catalog::AnyClaimOfFile(const FileId& file) {
+  auto rows = Query("WHERE c.file_id = ? LIMIT 1", {}, file.span());
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return std::optional<TrackRecord>{};
+  return std::optional<TrackRecord>(std::move(rows->front()));
+}
+
+std::expected<size_t, StoreError> Catalog::TrackCount() {
+  auto st = db_->Prepare("SELECT count(*) FROM catalog_claims WHERE is_primary = 1");
+  if (!st) return std::unexpected(st.error());
+  auto row = st->Step();
+  if (!row) return std::unexpected(row.error());
+  return static_cast<size_t>(st->Int(0));
+}
+
+std::expected<std::vector<Catalog::ClaimIds>, StoreError> Catalog::AllClaimIds() {
+  auto st = db_->Prepare(
+      "SELECT claim_id, track_id, file_id, blob_id, plaintext_length, is_primary, tags_json "
+      "FROM catalog_claims");
+  if (!st) return std::unexpected(st.error());
+  std::vector<ClaimIds> out;
+  while (true) {
+    auto row = st->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    ClaimIds ids{IdFrom<EntryId>(st->Blob(0)), IdFrom<TrackId>(st->Blob(1)),
+                 IdFrom<FileId>(st->Blob(2)), IdFrom<BlobId>(st->Blob(3)),
+                 static_cast<uint64_t>(st->Int(4)), st->Int(5) != 0, {}};
+    ids.sealed_file = SealedFileOf(ids.file, TagsFromJson(st->Text(6).value_or("[]")));
+    out.push_back(ids);
+  }
+}
+
+}  // namespace hearth::library

@@ -1,0 +1,74 @@
+// Catalog: this device's searchable index of the household's music, kept in
+// the catalog_claims and catalog_search tables (schema/0002_library.sql).
+//
+// The ledger is the truth; Sync() makes the index match its live claims
+// (opening each claim's sealed details with the content secret). A device
+// without the content secret (storage) has an empty catalog.
+//
+// Borrows the Database; one thread.
+#pragma once
+
+#include <expected>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/content_secret.h"
+#include "node/library/track_record.h"
+#include "node/store/database.h"
+
+namespace hearth::library {
+
+struct SyncStats {
+  size_t added = 0;
+  size_t removed = 0;
+  size_t unreadable = 0;  // live claims whose details did not open
+};
+
+struct ListFilter {
+  std::string album;   // case-insensitive substring; empty = any
+  std::string artist;  // matches artist or album artist
+};
+
+class Catalog {
+ public:
+  explicit Catalog(store::Database& db) : db_(&db) {}
+
+  std::expected<SyncStats, store::StoreError> Sync(const LedgerState& state,
+                                                   const crypto::ContentSecret* secret);
+
+  // One record per track (the primary claim), sorted by album artist,
+  // album, disc, track number and title.
+  std::expected<std::vector<TrackRecord>, store::StoreError> List(const ListFilter& filter);
+  // Tracks matching every word of `query` as a prefix in title, artist,
+  // album or genre; best matches first. An empty query matches nothing.
+  std::expected<std::vector<TrackRecord>, store::StoreError> Search(const std::string& query,
+                                                                    size_t limit);
+  // Tracks whose id (hex) starts with `prefix` (at least 4 hex digits).
+  std::expected<std::vector<TrackRecord>, store::StoreError> FindTracks(const std::string& prefix);
+  // Every claim of one track, primary first.
+  std::expected<std::vector<TrackRecord>, store::StoreError> ClaimsOf(const TrackId& track);
+  std::expected<std::optional<TrackRecord>, store::StoreError> PrimaryOf(const TrackId& track);
+  std::expected<std::optional<TrackRecord>, store::StoreError> AnyClaimOfFile(const FileId& file);
+  std::expected<size_t, store::StoreError> TrackCount();
+
+  // Every claim's ids, for building lookup tables in memory.
+  struct ClaimIds {
+    EntryId claim;
+    TrackId track;
+    FileId file;
+    BlobId blob;
+    uint64_t plaintext_length = 0;
+    bool primary = false;
+    FileId sealed_file;
+  };
+  std::expected<std::vector<ClaimIds>, store::StoreError> AllClaimIds();
+
+ private:
+  std::expected<std::vector<TrackRecord>, store::StoreError> Query(const std::string& where_and_order,
+                                                                   const std::vector<std::string>& text_args,
+                                                                   ByteSpan blob_arg = {});
+  store::Database* db_;
+};
+
+}  // namespace hearth::library

@@ -1,0 +1,377 @@
+#include "node/library/importer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "crypto/blob_cipher.h"
+#include "node/library/audio_probe.h"
+#include "node/library/blob_sealer.h"
+#include "node/library/dir_walker.h"
+#include "node/library/tag_reader.h"
+
+namespace hearth::library {
+namespace {
+
+// What the household already has, shared between workers and the committer.
+struct Known {
+  struct Track {
+    EntryId claim;
+    BlobId blob;
+    uint64_t length = 0;
+    FileId sealed_file;  // whose key seals the blob
+  };
+  std::mutex mu;
+  std::condition_variable resolved;
+  std::unordered_map<FileId, EntryId, Id32Hash> files;
+  std::unordered_map<TrackId, Track, Id32Hash> tracks;
+  std::unordered_set<TrackId, Id32Hash> in_flight;  // being sealed by a worker
+};
+
+struct Result {
+  FoundFile file;
+  Outcome outcome = Outcome::kFailed;
+  std::string detail;
+  FileId file_id;
+  AudioInfo audio;
+  TagList tags;
+  std::optional<crypto::Digest> cover;
+  BlobId blob;
+  uint64_t length = 0;
+  FileId sealed_file;
+  std::optional<EntryId> related;  // duplicate of / matched to
+};
+
+std::expected<Bytes, std::string> ReadWhole(const FoundFile& f, uint64_t max_bytes) {
+  int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::unexpected("file vanished before it could be read");
+    return std::unexpected(std::string("cannot open: ") + std::strerror(errno));
+  }
+  struct stat st{};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return std::unexpected("not a regular file");
+  }
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (size > max_bytes) {
+    ::close(fd);
+    return std::unexpected("larger than " + std::to_string(max_bytes >> 20) + " MiB; not imported");
+  }
+  Bytes data(size);
+  size_t got = 0;
+  while (got < size) {
+    ssize_t n = ::read(fd, data.data() + got, size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      std::string e = std::strerror(errno);
+      ::close(fd);
+      return std::unexpected("read failed: " + e);
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  if (got != size) return std::unexpected("file changed while it was being read");
+  return data;
+}
+
+std::optional<std::string> StoreCover(store::BlobStore& covers, const crypto::ContentSecret& secret,
+                                      const crypto::Digest& digest, ByteSpan image) {
+  BlobId id{digest};
+  if (covers.Has(id)) return std::nullopt;
+  auto writer = covers.Create();
+  if (!writer) return writer.error().message;
+  Bytes sealed = crypto::SealBlob(secret.Derive(crypto::kCoverKeyDomain, digest), image);
+  if (auto w = writer->Write(sealed); !w) return w.error().message;
+  if (auto c = writer->Commit(id); !c) return c.error().message;
+  return std::nullopt;
+}
+
+// The worker's part: everything but writing the ledger and database.
+Result Process(const FoundFile& file, const ImportOptions& options, store::Home& home, Known& known) {
+  Result r;
+  r.file = file;
+  auto fail = [&](std::string why) {
+    r.outcome = Outcome::kFailed;
+    r.detail = std::move(why);
+    return std::move(r);
+  };
+  if (options.before_read) options.before_read(file.path);
+  auto data = ReadWhole(file, options.max_file_bytes);
+  if (!data) return fail(data.error());
+  r.file.size = data->size();
+  r.file_id = FileId{crypto::Blake2b256(*data)};
+  {
+    std::lock_guard lock(known.mu);
+    if (auto it = known.files.find(r.file_id); it != known.files.end()) {
+      r.outcome = Outcome::kDuplicate;
+      r.related = it->second;
+      return r;
+    }
+  }
+  auto audio = ProbeAudio(*data);
+  if (!audio) return fail(audio.error());
+  r.audio = std::move(*audio);
+  r.tags = ReadTags(*data, r.audio.format, r.audio.tags);
+  const crypto::ContentSecret& secret = *home.content_secret();
+  if (r.audio.cover) {
+    r.cover = crypto::Blake2b256(r.audio.cover->bytes);
+    if (auto err = StoreCover(home.covers(), secret, *r.cover, r.audio.cover->bytes)) return fail(*err);
+    r.audio.cover->bytes.clear();
+  }
+  {
+    std::unique_lock lock(known.mu);
+    while (true) {
+      if (auto it = known.tracks.find(r.audio.track); it != known.tracks.end()) {
+        r.outcome = Outcome::kMatched;
+        r.related = it->second.claim;
+        r.blob = it->second.blob;
+        r.length = it->second.length;
+        r.sealed_file = it->second.sealed_file;
+        return r;
+      }
+      if (!known.in_flight.contains(r.audio.track)) break;
+      known.resolved.wait(lock);
+    }
+    known.in_flight.insert(r.audio.track);
+  }
+  auto blob = SealIntoStore(home.blobs(), secret.BlobKey(r.file_id.bytes), *data);
+  if (!blob) {
+    std::lock_guard lock(known.mu);
+    known.in_flight.erase(r.audio.track);
+    known.resolved.notify_all();
+    return fail("cannot store: " + blob.error());
+  }
+  r.outcome = Outcome::kImported;
+  r.blob = *blob;
+  r.length = data->size();
+  r.sealed_file = r.file_id;
+  return r;
+}
+
+class Committer {
+ public:
+  Committer(store::Home& home, Known& known) : home_(home), known_(known) {}
+
+  // Writes what the result calls for; returns the report for it.
+  FileReport Commit(Result& r) {
+    FileReport report{ToUtf8Lossy(r.file.path), r.outcome, r.detail, r.file.size};
+    std::optional<EntryId> claim_id;
+    if (r.outcome == Outcome::kImported || r.outcome == Outcome::kMatched) {
+      auto claim = WriteClaim(r);
+      if (!claim) {
+        report.outcome = Outcome::kFailed;
+        report.detail = "cannot record the claim: " + claim.error();
+      } else {
+        claim_id = *claim;
+        if (r.outcome == Outcome::kMatched) report.detail = "same audio as claim " + r.related->ShortHex();
+      }
+      if (r.outcome == Outcome::kImported) {
+        std::lock_guard lock(known_.mu);
+        if (claim) known_.tracks[r.audio.track] = Known::Track{*claim, r.blob, r.length, r.file_id};
+        known_.in_flight.erase(r.audio.track);
+        known_.resolved.notify_all();
+      }
+      if (claim) {
+        std::lock_guard lock(known_.mu);
+        known_.files[r.file_id] = *claim;
+      }
+    } else if (r.outcome == Outcome::kDuplicate) {
+      claim_id = r.related;
+      report.detail = "same file as claim " + r.related->ShortHex();
+    }
+    RecordFile(r.file, report, r.outcome == Outcome::kFailed || report.outcome == Outcome::kFailed
+                                   ? std::nullopt : std::optional<FileId>(r.file_id), claim_id);
+    return report;
+  }
+
+  void RecordFile(const FoundFile& f, const FileReport& report, std::optional<FileId> file_id,
+                  std::optional<EntryId> claim) {
+    auto st = home_.db().Prepare(
+        "INSERT OR REPLACE INTO imported_files (path, size, mtime_ns, inode, outcome, detail, "
+        "file_id, claim_id, imported_us) VALUES (?,?,?,?,?,?,?,?,?)");
+    if (!st) return;
+    st->Bind(1, AsBytes(f.path)).Bind(2, static_cast<int64_t>(f.size)).Bind(3, f.mtime_ns);
+    st->Bind(4, static_cast<int64_t>(f.inode)).Bind(5, std::string(OutcomeName(report.outcome)));
+    if (report.detail.empty()) {
+      st->BindNull(6);
+    } else {
+      st->Bind(6, report.detail);
+    }
+    if (file_id) {
+      st->Bind(7, file_id->span());
+    } else {
+      st->BindNull(7);
+    }
+    if (claim) {
+      st->Bind(8, claim->span());
+    } else {
+      st->BindNull(8);
+    }
+    st->Bind(9, SystemNowMicros());
+    (void)st->Run();  // losing this row only costs a re-check next time
+  }
+
+ private:
+  std::expected<EntryId, std::string> WriteClaim(const Result& r) {
+    std::string source = ToUtf8Lossy(std::filesystem::absolute(r.file.path).string());
+    ClaimDetails details = MakeClaimDetails(r.audio, r.tags, r.file_id, source, r.cover,
+                                            r.outcome == Outcome::kMatched ? r.related : std::nullopt,
+                                            r.sealed_file, SystemNowMicros());
+    TrackClaim claim{r.blob, r.length,
+                     SealClaimDetails(*home_.content_secret(), home_.household(), home_.device_id(),
+                                      r.blob, details)};
+    auto entry = home_.ledger().Author(home_.device_key(), std::move(claim), SystemNowMicros());
+    if (!entry) return std::unexpected(entry.error().Message());
+    return entry->id;
+  }
+
+  store::Home& home_;
+  Known& known_;
+};
+
+}  // namespace
+
+std::string_view OutcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kImported: return "imported";
+    case Outcome::kMatched: return "matched";
+    case Outcome::kDuplicate: return "duplicate";
+    case Outcome::kUnchanged: return "unchanged";
+    case Outcome::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
+std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  if (!home_.content_secret()) {
+    return std::unexpected("this device holds no content secret (a storage device); it cannot import");
+  }
+  if (auto s = catalog_.Sync(home_.ledger().ledger().state(), home_.content_secret()); !s)
+    return std::unexpected(s.error().message);
+
+  Known known;
+  auto claims = catalog_.AllClaimIds();
+  if (!claims) return std::unexpected(claims.error().message);
+  for (const auto& c : *claims) {
+    known.files.emplace(c.file, c.claim);
+    if (c.primary) known.tracks[c.track] = Known::Track{c.claim, c.blob, c.plaintext_length, c.sealed_file};
+  }
+
+  std::vector<std::string> roots;
+  for (const auto& p : options.paths) roots.push_back(std::filesystem::absolute(p).lexically_normal().string());
+  WalkResult walk = WalkMusic(roots);
+
+  ImportSummary summary;
+  summary.skipped_other = walk.skipped_other;
+  ImportProgress progress;
+  for (const auto& p : walk.problems) {
+    summary.problems.push_back(FileReport{ToUtf8Lossy(p.path), Outcome::kFailed, p.reason, 0});
+    ++summary.failed;
+    if (options.on_file) options.on_file(progress, summary.problems.back());
+  }
+
+  // Unchanged files need no work at all.
+  std::unordered_map<std::string, FoundFile> previous;
+  if (auto st = home_.db().Prepare(
+          "SELECT path, size, mtime_ns, inode FROM imported_files WHERE outcome <> 'failed'")) {
+    while (st->Step().value_or(false)) {
+      Bytes p = st->Blob(0);
+      previous.emplace(std::string(p.begin(), p.end()),
+                       FoundFile{{}, static_cast<uint64_t>(st->Int(1)), st->Int(2), static_cast<uint64_t>(st->Int(3))});
+    }
+  }
+  progress.total = walk.files.size();
+  std::vector<FoundFile> jobs;
+  for (const auto& f : walk.files) {
+    progress.bytes_total += f.size;
+    auto it = previous.find(f.path);
+    if (it != previous.end() && it->second.size == f.size && it->second.mtime_ns == f.mtime_ns &&
+        it->second.inode == f.inode) {
+      ++summary.unchanged;
+      ++progress.done;
+      progress.bytes_done += f.size;
+    } else {
+      jobs.push_back(f);
+    }
+  }
+  if (options.on_file && summary.unchanged > 0) {
+    options.on_file(progress, FileReport{"", Outcome::kUnchanged, "", 0});
+  }
+
+  // Workers take jobs in order; results come back through a queue.
+  std::mutex results_mu;
+  std::condition_variable results_ready;
+  std::deque<Result> results;
+  std::atomic<size_t> next{0};
+  unsigned n_workers = options.workers ? options.workers : std::max(1u, std::thread::hardware_concurrency());
+  n_workers = static_cast<unsigned>(std::min<size_t>(n_workers, std::max<size_t>(1, jobs.size())));
+  std::atomic<unsigned> running{n_workers};
+  std::atomic<size_t> taken{0};
+  std::vector<std::thread> workers;
+  for (unsigned w = 0; w < n_workers; ++w) {
+    workers.emplace_back([&] {
+      while (true) {
+        if (options.cancel && options.cancel->load()) break;
+        size_t i = next.fetch_add(1);
+        if (i >= jobs.size()) break;
+        taken.fetch_add(1);
+        Result r = Process(jobs[i], options, home_, known);
+        std::lock_guard lock(results_mu);
+        results.push_back(std::move(r));
+        results_ready.notify_one();
+      }
+      std::lock_guard lock(results_mu);
+      --running;
+      results_ready.notify_one();
+    });
+  }
+
+  Committer committer(home_, known);
+  while (true) {
+    std::unique_lock lock(results_mu);
+    results_ready.wait(lock, [&] { return !results.empty() || running.load() == 0; });
+    if (results.empty() && running.load() == 0) break;
+    Result r = std::move(results.front());
+    results.pop_front();
+    lock.unlock();
+    FileReport report = committer.Commit(r);
+    switch (report.outcome) {
+      case Outcome::kImported: ++summary.imported; break;
+      case Outcome::kMatched: ++summary.matched; break;
+      case Outcome::kDuplicate: ++summary.duplicate; break;
+      case Outcome::kUnchanged: ++summary.unchanged; break;
+      case Outcome::kFailed:
+        ++summary.failed;
+        summary.problems.push_back(report);
+        break;
+    }
+    summary.bytes_read += r.file.size;
+    ++progress.done;
+    progress.bytes_done += r.file.size;
+    progress.current = report.path;
+    if (options.on_file) options.on_file(progress, report);
+  }
+  for (auto& t : workers) t.join();
+  summary.interrupted = taken.load() < jobs.size();
+  if (auto s = catalog_.Sync(home_.ledger().ledger().state(), home_.content_secret()); !s)
+    return std::unexpected(s.error().message);
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return summary;
+}
+
+}  // namespace hearth::library

@@ -97,14 +97,23 @@ std::expected<AudioInfo, std::string> ProbeAudio(ByteSpan file) {
   AVFormatContext* raw = avformat_alloc_context();
   raw->pb = io.get();
   raw->flags |= AVFMT_FLAG_CUSTOM_IO;
-  if (int rc = avformat_open_input(&raw, nullptr, nullptr, nullptr); rc < 0) {
-    return std::unexpected("not an audio file (" + Err(rc) + ")");
-  }
+  // A PCM stream in WAV asks FFmpeg to keep probing its packets for other
+  // codecs hidden inside (DTS); left alone that runs every format probe over
+  // the first MiB of audio, the largest cost of a small WAV file.
+  raw->max_probe_packets = 8;
+  int opened = avformat_open_input(&raw, nullptr, nullptr, nullptr);
+  if (opened < 0) return std::unexpected("not an audio file (" + Err(opened) + ")");
   std::unique_ptr<AVFormatContext, FormatCloser> fc(raw);
-  if (int rc = avformat_find_stream_info(fc.get(), nullptr); rc < 0) {
-    return std::unexpected("unreadable audio (" + Err(rc) + ")");
-  }
   int best = av_find_best_stream(fc.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+  // Most containers describe their audio in the header; only when they do
+  // not is it worth decoding the start of the stream to find out.
+  if (best < 0 || fc->streams[best]->codecpar->sample_rate <= 0 ||
+      fc->streams[best]->codecpar->ch_layout.nb_channels <= 0) {
+    if (int rc = avformat_find_stream_info(fc.get(), nullptr); rc < 0) {
+      return std::unexpected("unreadable audio (" + Err(rc) + ")");
+    }
+    best = av_find_best_stream(fc.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+  }
   if (best < 0) return std::unexpected("no audio stream");
   AVStream* st = fc->streams[best];
   const AVCodecParameters* par = st->codecpar;

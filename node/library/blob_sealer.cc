@@ -4,8 +4,9 @@
 
 namespace hearth::library {
 
-std::expected<BlobId, std::string> SealIntoStore(store::BlobStore& blobs,
-                                                 const crypto::Secret<32>& key, ByteSpan plaintext) {
+std::expected<swarm::BlobTorrent, std::string> SealIntoStore(store::BlobStore& blobs,
+                                                             const crypto::Secret<32>& key,
+                                                             ByteSpan plaintext) {
   auto writer = blobs.Create();
   if (!writer) return std::unexpected(writer.error().message);
   swarm::BlobTorrentBuilder torrent;
@@ -26,9 +27,8 @@ std::expected<BlobId, std::string> SealIntoStore(store::BlobStore& blobs,
   }
   auto built = torrent.Finish();
   if (!built) return std::unexpected(built.error());
-  if (auto t = blobs.WriteTorrent(built->id, built->torrent); !t) return std::unexpected(t.error().message);
   if (auto c = writer->Commit(built->id); !c) return std::unexpected(c.error().message);
-  return built->id;
+  return std::move(*built);
 }
 
 }  // namespace hearth::library

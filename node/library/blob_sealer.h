@@ -1,6 +1,7 @@
 // Seals a file into the blob store in one pass: encrypt with the file's blob
-// key, write the blob, hash the pieces for its torrent, commit it under its
-// BlobId and keep the .torrent beside it. The blob appears whole or not at all.
+// key, write the blob, hash the pieces for its torrent and commit it under
+// its BlobId. The blob appears whole or not at all. Returns the BlobId and
+// the .torrent, for the caller to keep (store/torrent_table.h).
 #pragma once
 
 #include <expected>
@@ -13,7 +14,8 @@
 namespace hearth::library {
 
 // Thread-safe for distinct files (each call has its own writer).
-std::expected<BlobId, std::string> SealIntoStore(store::BlobStore& blobs,
-                                                 const crypto::Secret<32>& key, ByteSpan plaintext);
+std::expected<swarm::BlobTorrent, std::string> SealIntoStore(store::BlobStore& blobs,
+                                                             const crypto::Secret<32>& key,
+                                                             ByteSpan plaintext);
 
 }  // namespace hearth::library

@@ -21,6 +21,7 @@
 #include "node/library/blob_sealer.h"
 #include "node/library/dir_walker.h"
 #include "node/library/tag_reader.h"
+#include "node/store/torrent_table.h"
 
 namespace hearth::library {
 namespace {
@@ -49,6 +50,7 @@ struct Result {
   TagList tags;
   std::optional<crypto::Digest> cover;
   BlobId blob;
+  Bytes torrent;  // for a newly sealed blob
   uint64_t length = 0;
   FileId sealed_file;
   std::optional<EntryId> related;  // duplicate of / matched to
@@ -135,6 +137,13 @@ Result Process(const FoundFile& file, const ImportOptions& options, store::Home&
   {
     std::unique_lock lock(known.mu);
     while (true) {
+      // The same bytes may have been committed while this worker probed
+      // (two links to one file): that is a duplicate, not a matched copy.
+      if (auto it = known.files.find(r.file_id); it != known.files.end()) {
+        r.outcome = Outcome::kDuplicate;
+        r.related = it->second;
+        return r;
+      }
       if (auto it = known.tracks.find(r.audio.track); it != known.tracks.end()) {
         r.outcome = Outcome::kMatched;
         r.related = it->second.claim;
@@ -156,7 +165,8 @@ Result Process(const FoundFile& file, const ImportOptions& options, store::Home&
     return fail("cannot store: " + blob.error());
   }
   r.outcome = Outcome::kImported;
-  r.blob = *blob;
+  r.blob = blob->id;
+  r.torrent = std::move(blob->torrent);
   r.length = data->size();
   r.sealed_file = r.file_id;
   return r;
@@ -171,6 +181,7 @@ class Committer {
     FileReport report{ToUtf8Lossy(r.file.path), r.outcome, r.detail, r.file.size};
     std::optional<EntryId> claim_id;
     if (r.outcome == Outcome::kImported || r.outcome == Outcome::kMatched) {
+      if (!r.torrent.empty()) (void)store::SaveTorrent(home_.db(), r.blob, r.torrent);  // re-made if lost
       auto claim = WriteClaim(r);
       if (!claim) {
         report.outcome = Outcome::kFailed;
@@ -179,15 +190,12 @@ class Committer {
         claim_id = *claim;
         if (r.outcome == Outcome::kMatched) report.detail = "same audio as claim " + r.related->ShortHex();
       }
+      std::lock_guard lock(known_.mu);
+      if (claim) known_.files[r.file_id] = *claim;
       if (r.outcome == Outcome::kImported) {
-        std::lock_guard lock(known_.mu);
         if (claim) known_.tracks[r.audio.track] = Known::Track{*claim, r.blob, r.length, r.file_id};
         known_.in_flight.erase(r.audio.track);
         known_.resolved.notify_all();
-      }
-      if (claim) {
-        std::lock_guard lock(known_.mu);
-        known_.files[r.file_id] = *claim;
       }
     } else if (r.outcome == Outcome::kDuplicate) {
       claim_id = r.related;
@@ -341,15 +349,42 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
     });
   }
 
+  // Results are committed in batches, one transaction each (claims nest in
+  // it as savepoints): a batch closes when no result is waiting or after
+  // kBatch results, so nothing waits long to become durable.
+  constexpr size_t kBatch = 128;
   Committer committer(home_, known);
+  size_t in_batch = 0;
+  auto close_batch = [&] {
+    if (in_batch == 0) return;
+    if (auto done = home_.db().Exec("COMMIT"); !done) {
+      (void)home_.db().Exec("ROLLBACK");
+      // The ledger in memory ran ahead of the table; rebuild it. The files of
+      // the lost batch are imported again next time.
+      (void)home_.ledger().Reload();
+      summary.problems.push_back(FileReport{"", Outcome::kFailed,
+                                            "the last " + std::to_string(in_batch) +
+                                                " files could not be recorded: " + done.error().message, 0});
+      ++summary.failed;
+    }
+    in_batch = 0;
+  };
   while (true) {
     std::unique_lock lock(results_mu);
+    if (results.empty()) {
+      lock.unlock();
+      close_batch();
+      lock.lock();
+    }
     results_ready.wait(lock, [&] { return !results.empty() || running.load() == 0; });
     if (results.empty() && running.load() == 0) break;
     Result r = std::move(results.front());
     results.pop_front();
     lock.unlock();
+    // If no batch can be opened, each write commits on its own.
+    if (in_batch > 0 || home_.db().Exec("BEGIN IMMEDIATE")) ++in_batch;
     FileReport report = committer.Commit(r);
+    if (in_batch >= kBatch) close_batch();
     switch (report.outcome) {
       case Outcome::kImported: ++summary.imported; break;
       case Outcome::kMatched: ++summary.matched; break;
@@ -366,6 +401,7 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
     progress.current = report.path;
     if (options.on_file) options.on_file(progress, report);
   }
+  close_batch();
   for (auto& t : workers) t.join();
   summary.interrupted = taken.load() < jobs.size();
   if (auto s = catalog_.Sync(home_.ledger().ledger().state(), home_.content_secret()); !s)

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "crypto/blob_cipher.h"
+#include "node/store/torrent_table.h"
 
 namespace hearth::library {
 namespace {
@@ -102,6 +103,7 @@ std::expected<ForgetResult, std::string> ForgetTrack(store::Home& home, Catalog&
   for (const BlobId& b : blobs) {
     if (needed.contains(b) || !home.blobs().Has(b)) continue;
     if (auto r = home.blobs().Remove(b); !r) return std::unexpected(r.error().message);
+    (void)store::DeleteTorrent(home.db(), b);
     ++result.blobs_removed;
   }
   return result;

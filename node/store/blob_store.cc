@@ -58,13 +58,14 @@ BlobWriter::~BlobWriter() {
 }
 
 std::expected<void, StoreError> BlobWriter::Write(ByteSpan data) {
+  const std::string what = temp_path_.empty() ? "new blob" : temp_path_;
   const uint8_t* p = data.data();
   size_t left = data.size();
   while (left > 0) {
     ssize_t n = ::write(fd_, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return std::unexpected(IoError("cannot write", temp_path_));
+      return std::unexpected(IoError("cannot write", what));
     }
     p += n;
     left -= static_cast<size_t>(n);
@@ -74,19 +75,29 @@ std::expected<void, StoreError> BlobWriter::Write(ByteSpan data) {
 }
 
 std::expected<void, StoreError> BlobWriter::Commit(const BlobId& id) {
-  if (::fsync(fd_) != 0) return std::unexpected(IoError("cannot fsync", temp_path_));
-  ::close(fd_);
-  fd_ = -1;
+  const std::string what = temp_path_.empty() ? "new blob" : temp_path_;
+  if (::fsync(fd_) != 0) return std::unexpected(IoError("cannot fsync", what));
   std::string hex = id.Hex();
   std::string dir = dir_ + "/" + hex.substr(0, 2);
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
     return std::unexpected(IoError("cannot create", dir));
   std::string final_path = dir + "/" + hex;
-  // link() keeps an existing blob: blobs are immutable and content-addressed.
-  if (::link(temp_path_.c_str(), final_path.c_str()) != 0 && errno != EEXIST)
-    return std::unexpected(IoError("cannot store blob", final_path));
-  ::unlink(temp_path_.c_str());
-  temp_path_.clear();
+  // Linking never replaces: blobs are immutable and content-addressed, so
+  // an existing one is kept.
+  int linked;
+  if (temp_path_.empty()) {
+    std::string self = "/proc/self/fd/" + std::to_string(fd_);
+    linked = ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, final_path.c_str(), AT_SYMLINK_FOLLOW);
+  } else {
+    linked = ::link(temp_path_.c_str(), final_path.c_str());
+  }
+  if (linked != 0 && errno != EEXIST) return std::unexpected(IoError("cannot store blob", final_path));
+  ::close(fd_);
+  fd_ = -1;
+  if (!temp_path_.empty()) {
+    ::unlink(temp_path_.c_str());
+    temp_path_.clear();
+  }
   if (!FsyncDir(dir)) return std::unexpected(IoError("cannot fsync", dir));
   return {};
 }
@@ -106,12 +117,15 @@ std::expected<BlobStore, StoreError> BlobStore::Open(const std::string& root,
 }
 
 std::expected<BlobWriter, StoreError> BlobStore::Create() {
+  std::string dir = root_ + "/" + subdir_;
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd >= 0) return BlobWriter(dir, "", fd);
   uint8_t rnd[8];
   crypto::RandomBytes(rnd, sizeof rnd);
   std::string path = root_ + "/tmp/blob-" + ToHex(rnd);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return std::unexpected(IoError("cannot create", path));
-  return BlobWriter(root_ + "/" + subdir_, path, fd);
+  return BlobWriter(dir, path, fd);
 }
 
 std::string BlobStore::Dir(const BlobId& id) const {
@@ -120,47 +134,9 @@ std::string BlobStore::Dir(const BlobId& id) const {
 
 std::string BlobStore::PathOf(const BlobId& id) const { return Dir(id) + "/" + id.Hex(); }
 
-std::expected<void, StoreError> BlobStore::WriteTorrent(const BlobId& id, ByteSpan torrent) {
-  std::string dir = Dir(id);
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-    return std::unexpected(IoError("cannot create", dir));
-  uint8_t rnd[8];
-  crypto::RandomBytes(rnd, sizeof rnd);
-  std::string tmp = root_ + "/tmp/blob-" + ToHex(rnd) + ".torrent";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return std::unexpected(IoError("cannot create", tmp));
-  bool ok = ::write(fd, torrent.data(), torrent.size()) == static_cast<ssize_t>(torrent.size()) &&
-            ::fsync(fd) == 0;
-  StoreError err = ok ? StoreError{} : IoError("cannot write", tmp);
-  ::close(fd);
-  if (ok && ::rename(tmp.c_str(), (PathOf(id) + ".torrent").c_str()) != 0) {
-    ok = false;
-    err = IoError("cannot store", PathOf(id) + ".torrent");
-  }
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    return std::unexpected(err);
-  }
-  return {};
-}
-
-std::expected<Bytes, StoreError> BlobStore::ReadTorrent(const BlobId& id) const {
-  std::string path = PathOf(id) + ".torrent";
-  struct stat st{};
-  if (::stat(path.c_str(), &st) != 0) return std::unexpected(IoError("cannot stat", path));
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::unexpected(IoError("cannot open", path));
-  Bytes out(static_cast<size_t>(st.st_size));
-  ssize_t n = ::read(fd, out.data(), out.size());
-  ::close(fd);
-  if (n != st.st_size) return std::unexpected(StoreError{StoreErrc::kIo, "short read of " + path});
-  return out;
-}
-
 std::expected<void, StoreError> BlobStore::Remove(const BlobId& id) {
-  for (const std::string& p : {PathOf(id), PathOf(id) + ".torrent"}) {
-    if (::unlink(p.c_str()) != 0 && errno != ENOENT) return std::unexpected(IoError("cannot remove", p));
-  }
+  std::string p = PathOf(id);
+  if (::unlink(p.c_str()) != 0 && errno != ENOENT) return std::unexpected(IoError("cannot remove", p));
   return {};
 }
 

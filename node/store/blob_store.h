@@ -1,10 +1,12 @@
 // BlobStore: the directory of encrypted blobs, one file per blob, named by
 // the blob id in hex under a two-character fan-out: blobs/ab/abcdef....
 //
-// A blob appears whole or not at all: it is written to tmp/ first, fsynced,
-// renamed into place and the directory fsynced. A writer dropped without
-// Commit (or a process killed mid-write) leaves only a temp file, which
-// Open() sweeps away. Blobs never change once committed.
+// A blob appears whole or not at all: it is written to an unnamed file
+// (O_TMPFILE) in the store, fsynced, linked into place and the directory
+// fsynced. A writer dropped without Commit, or a process killed mid-write,
+// leaves nothing behind. (Where O_TMPFILE is not supported, a named temp file
+// in tmp/ is used instead and Open() sweeps leftovers away.) Blobs never
+// change once committed.
 //
 // Thread-compatible: distinct BlobWriters may run concurrently.
 #pragma once
@@ -35,7 +37,8 @@ class BlobWriter {
   friend class BlobStore;
   BlobWriter(std::string dir, std::string temp_path, int fd)
       : dir_(std::move(dir)), temp_path_(std::move(temp_path)), fd_(fd) {}
-  std::string dir_;  // where committed blobs go
+  std::string dir_;        // where committed blobs go
+  // A named temp file, or empty for an unnamed (O_TMPFILE) one.
   std::string temp_path_;
   int fd_ = -1;
   uint64_t size_ = 0;
@@ -57,11 +60,7 @@ class BlobStore {
   // Every committed blob id (for status and verification).
   std::expected<std::vector<BlobId>, StoreError> List() const;
 
-  // The blob's .torrent, kept beside it (same name + ".torrent"), written
-  // atomically. Reading a missing one is kNotFound.
-  std::expected<void, StoreError> WriteTorrent(const BlobId& id, ByteSpan torrent);
-  std::expected<Bytes, StoreError> ReadTorrent(const BlobId& id) const;
-  // Deletes a blob and its .torrent (absent ones are not an error).
+  // Deletes a blob (an absent one is not an error).
   std::expected<void, StoreError> Remove(const BlobId& id);
 
  private:

@@ -52,7 +52,9 @@ class Database {
   std::expected<Statement, StoreError> Prepare(const std::string& sql);
   std::expected<void, StoreError> Exec(const std::string& sql);
 
-  // BEGIN IMMEDIATE ... COMMIT around `fn`; rolls back if `fn` fails.
+  // BEGIN IMMEDIATE ... COMMIT around `fn`; rolls back if `fn` fails. Inside
+  // an open transaction it nests as a SAVEPOINT, so an inner failure undoes
+  // only its own part and the outer transaction decides what is committed.
   template <typename Fn>
   auto Transaction(Fn&& fn) -> decltype(fn());
 
@@ -67,15 +69,17 @@ class Database {
 
 template <typename Fn>
 auto Database::Transaction(Fn&& fn) -> decltype(fn()) {
-  if (auto begun = Exec("BEGIN IMMEDIATE"); !begun) return std::unexpected(begun.error());
+  const bool nested = sqlite3_get_autocommit(db_.get()) == 0;
+  if (auto begun = Exec(nested ? "SAVEPOINT nested" : "BEGIN IMMEDIATE"); !begun)
+    return std::unexpected(begun.error());
   auto result = fn();
   if (result) {
-    if (auto done = Exec("COMMIT"); !done) {
-      (void)Exec("ROLLBACK");
+    if (auto done = Exec(nested ? "RELEASE nested" : "COMMIT"); !done) {
+      (void)Exec(nested ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK");
       return std::unexpected(done.error());
     }
   } else {
-    (void)Exec("ROLLBACK");
+    (void)Exec(nested ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK");
   }
   return result;
 }

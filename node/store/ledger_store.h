@@ -44,6 +44,8 @@ class LedgerStore {
 
   // Reads rows other processes appended since the last load.
   std::expected<void, StoreError> CatchUp();
+  // Rebuilds the in-memory ledger from the table (after a rolled-back write).
+  std::expected<void, StoreError> Reload();
 
   const Ledger& ledger() const { return ledger_; }
 
@@ -51,7 +53,6 @@ class LedgerStore {
   LedgerStore(Database& db, const HouseholdId& household) : db_(&db), ledger_(household) {}
   std::expected<void, AppendError> AcceptAndInsert(const SignedEntry& entry);
   std::expected<void, StoreError> Insert(const SignedEntry& entry, const Rejection* rejection);
-  std::expected<void, StoreError> Reload();
 
   Database* db_;
   Ledger ledger_;

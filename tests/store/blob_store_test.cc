@@ -50,7 +50,7 @@ TEST(BlobStore, AbandonedWriterLeavesNothing) {
   {
     auto w = store->Create();
     ASSERT_TRUE(w->Write(Bytes(5000, 1)));
-    EXPECT_EQ(FilesUnder(dir / "tmp"), 1u);
+    EXPECT_EQ(FilesUnder(dir / "blobs"), 0u);  // nothing is visible before Commit
   }
   EXPECT_EQ(FilesUnder(dir / "tmp"), 0u);
   EXPECT_EQ(FilesUnder(dir / "blobs"), 0u);

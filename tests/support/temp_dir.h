@@ -33,3 +33,14 @@ class TempDir {
 };
 
 }  // namespace hearth::testing
+
+namespace hearth::testing {
+
+// Takes the value out of an expected (by move), so that a range-for over a
+// call's result does not bind to a temporary that dies first.
+template <typename E>
+auto Rows(E&& e) {
+  return std::move(e.value());
+}
+
+}  // namespace hearth::testing

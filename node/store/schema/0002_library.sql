@@ -64,3 +64,10 @@ CREATE TABLE imported_files (
   claim_id     BLOB,               -- the claim that covers this file
   imported_us  INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+-- The .torrent of every blob stored on this device (swarm/blob_torrent.h),
+-- made while the blob was sealed, so seeding it needs no second pass.
+CREATE TABLE blob_torrents (
+  blob_id  BLOB PRIMARY KEY,
+  torrent  BLOB NOT NULL
+) WITHOUT ROWID;

@@ -1,0 +1,100 @@
+#include "node/library/catalog.h"
+
+#include <gtest/gtest.h>
+
+#include "node/store/home.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_household.h"
+
+namespace hearth::library {
+namespace {
+
+using hearth::testing::Rows;
+
+class CatalogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto h = store::Home::Init(dir / "home", store::InitOptions{"Home", "pc"});
+    ASSERT_TRUE(h);
+    home.emplace(std::move(*h));
+    catalog.emplace(home->db());
+  }
+  EntryId Claim(uint8_t n, TagList tags, const std::string& path) {
+    AudioInfo audio;
+    audio.format = "flac";
+    audio.codec = "flac";
+    audio.track.bytes.fill(n);
+    audio.duration_ms = 1000u * n;
+    FileId file;
+    file.bytes.fill(static_cast<uint8_t>(n + 100));
+    BlobId blob;
+    blob.bytes.fill(n);
+    ClaimDetails d = MakeClaimDetails(audio, tags, file, path, std::nullopt, std::nullopt, std::nullopt, 0);
+    TrackClaim c{blob, 100, SealClaimDetails(*home->content_secret(), home->household(), home->device_id(), blob, d)};
+    auto e = home->ledger().Author(home->device_key(), c, n);
+    EXPECT_TRUE(e);
+    return e->id;
+  }
+  void Sync() { ASSERT_TRUE(catalog->Sync(home->ledger().ledger().state(), home->content_secret())); }
+
+  hearth::testing::TempDir dir;
+  std::optional<store::Home> home;
+  std::optional<Catalog> catalog;
+};
+
+TEST_F(CatalogTest, SyncFollowsTheLedgerBothWays) {
+  EntryId a = Claim(1, {{"title", "Alpha"}}, "/m/a.flac");
+  Claim(2, {{"title", "Beta"}}, "/m/b.flac");
+  Sync();
+  EXPECT_EQ(catalog->TrackCount().value(), 2u);
+  ASSERT_TRUE(home->ledger().Author(home->device_key(), TrackRelease{a}, 3));
+  Sync();
+  auto all = catalog->List({}).value();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].title, "Beta");
+}
+
+TEST_F(CatalogTest, SearchMatchesWordPrefixesAcrossFieldsIgnoringAccents) {
+  Claim(1, {{"title", "Jóga"}, {"artist", "Björk"}, {"album", "Homogenic"}, {"genre", "Electronic"}}, "/m/1.flac");
+  Claim(2, {{"title", "Hyperballad"}, {"artist", "Björk"}, {"album", "Post"}}, "/m/2.flac");
+  Claim(3, {{"title", "Svefn-g-englar"}, {"artist", "Sigur Rós"}, {"album", "Ágætis byrjun"}}, "/m/3.flac");
+  Sync();
+  auto titles = [&](const std::string& q) {
+    std::vector<std::string> out;
+    for (const auto& t : Rows(catalog->Search(q, 10))) out.push_back(t.title);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_EQ(titles("bjo"), (std::vector<std::string>{"Hyperballad", "Jóga"}));
+  EXPECT_EQ(titles("bjork hyp"), (std::vector<std::string>{"Hyperballad"}));
+  EXPECT_EQ(titles("agæt byrj"), (std::vector<std::string>{"Svefn-g-englar"}));  // Á folds to a
+  EXPECT_EQ(titles("electro"), (std::vector<std::string>{"Jóga"}));
+  EXPECT_TRUE(titles("").empty());
+  EXPECT_TRUE(titles("zzz").empty());
+  EXPECT_TRUE(titles("\"unbalanced").empty());  // quotes are taken literally
+}
+
+TEST_F(CatalogTest, MultiDiscAndMultiArtistAlbumsStayOneAlbum) {
+  Claim(1, {{"title", "A"}, {"album", "Big"}, {"discnumber", "1"}, {"artist", "X"}, {"artist", "Y"}}, "/m/Big/CD1/a.flac");
+  Claim(2, {{"title", "B"}, {"album", "Big"}, {"discnumber", "2"}, {"artist", "Z"}}, "/m/Big/CD2/b.flac");
+  Sync();
+  auto all = catalog->List({}).value();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].album_key, all[1].album_key);
+  EXPECT_EQ(all[0].artist, "X; Y");
+  EXPECT_EQ(catalog->List({.artist = "y"}).value().size(), 1u);
+  EXPECT_EQ(catalog->List({.album = "bi"}).value().size(), 2u);
+}
+
+TEST_F(CatalogTest, TracksAreFoundByIdPrefixAndUntaggedOnesByFileName) {
+  Claim(0xab, {}, "/music/Some Song.mp3");
+  Sync();
+  auto found = catalog->FindTracks("abab");
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].title, "Some Song");
+  EXPECT_TRUE(catalog->FindTracks("ab")->empty());  // too short to be safe
+  EXPECT_TRUE(catalog->FindTracks("zz12")->empty());
+}
+
+}  // namespace
+}  // namespace hearth::library

@@ -8,13 +8,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
-#include <deque>
+#include <map>
 #include <filesystem>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "crypto/blob_cipher.h"
 #include "node/library/audio_probe.h"
@@ -35,13 +34,12 @@ struct Known {
     FileId sealed_file;  // whose key seals the blob
   };
   std::mutex mu;
-  std::condition_variable resolved;
   std::unordered_map<FileId, EntryId, Id32Hash> files;
   std::unordered_map<TrackId, Track, Id32Hash> tracks;
-  std::unordered_set<TrackId, Id32Hash> in_flight;  // being sealed by a worker
 };
 
 struct Result {
+  size_t index = 0;  // position in walk order; results are committed in this order
   FoundFile file;
   Outcome outcome = Outcome::kFailed;
   std::string detail;
@@ -134,36 +132,26 @@ Result Process(const FoundFile& file, const ImportOptions& options, store::Home&
     if (auto err = StoreCover(home.covers(), secret, *r.cover, r.audio.cover->bytes)) return fail(*err);
     r.audio.cover->bytes.clear();
   }
+  // Skip sealing what is already known; the committer checks again, in walk
+  // order, so the first file of a track is always its original.
   {
-    std::unique_lock lock(known.mu);
-    while (true) {
-      // The same bytes may have been committed while this worker probed
-      // (two links to one file): that is a duplicate, not a matched copy.
-      if (auto it = known.files.find(r.file_id); it != known.files.end()) {
-        r.outcome = Outcome::kDuplicate;
-        r.related = it->second;
-        return r;
-      }
-      if (auto it = known.tracks.find(r.audio.track); it != known.tracks.end()) {
-        r.outcome = Outcome::kMatched;
-        r.related = it->second.claim;
-        r.blob = it->second.blob;
-        r.length = it->second.length;
-        r.sealed_file = it->second.sealed_file;
-        return r;
-      }
-      if (!known.in_flight.contains(r.audio.track)) break;
-      known.resolved.wait(lock);
+    std::lock_guard lock(known.mu);
+    if (auto it = known.files.find(r.file_id); it != known.files.end()) {
+      r.outcome = Outcome::kDuplicate;
+      r.related = it->second;
+      return r;
     }
-    known.in_flight.insert(r.audio.track);
+    if (auto it = known.tracks.find(r.audio.track); it != known.tracks.end()) {
+      r.outcome = Outcome::kMatched;
+      r.related = it->second.claim;
+      r.blob = it->second.blob;
+      r.length = it->second.length;
+      r.sealed_file = it->second.sealed_file;
+      return r;
+    }
   }
   auto blob = SealIntoStore(home.blobs(), secret.BlobKey(r.file_id.bytes), *data);
-  if (!blob) {
-    std::lock_guard lock(known.mu);
-    known.in_flight.erase(r.audio.track);
-    known.resolved.notify_all();
-    return fail("cannot store: " + blob.error());
-  }
+  if (!blob) return fail("cannot store: " + blob.error());
   r.outcome = Outcome::kImported;
   r.blob = blob->id;
   r.torrent = std::move(blob->torrent);
@@ -176,8 +164,10 @@ class Committer {
  public:
   Committer(store::Home& home, Known& known) : home_(home), known_(known) {}
 
-  // Writes what the result calls for; returns the report for it.
+  // Writes what the result calls for; returns the report for it. Results
+  // arrive in walk order.
   FileReport Commit(Result& r) {
+    Recheck(r);
     FileReport report{ToUtf8Lossy(r.file.path), r.outcome, r.detail, r.file.size};
     std::optional<EntryId> claim_id;
     if (r.outcome == Outcome::kImported || r.outcome == Outcome::kMatched) {
@@ -189,20 +179,17 @@ class Committer {
       } else {
         claim_id = *claim;
         if (r.outcome == Outcome::kMatched) report.detail = "same audio as claim " + r.related->ShortHex();
-      }
-      std::lock_guard lock(known_.mu);
-      if (claim) known_.files[r.file_id] = *claim;
-      if (r.outcome == Outcome::kImported) {
-        if (claim) known_.tracks[r.audio.track] = Known::Track{*claim, r.blob, r.length, r.file_id};
-        known_.in_flight.erase(r.audio.track);
-        known_.resolved.notify_all();
+        std::lock_guard lock(known_.mu);
+        known_.files[r.file_id] = *claim;
+        if (r.outcome == Outcome::kImported)
+          known_.tracks[r.audio.track] = Known::Track{*claim, r.blob, r.length, r.file_id};
       }
     } else if (r.outcome == Outcome::kDuplicate) {
       claim_id = r.related;
       report.detail = "same file as claim " + r.related->ShortHex();
     }
-    RecordFile(r.file, report, r.outcome == Outcome::kFailed || report.outcome == Outcome::kFailed
-                                   ? std::nullopt : std::optional<FileId>(r.file_id), claim_id);
+    RecordFile(r.file, report, report.outcome == Outcome::kFailed ? std::nullopt : std::optional<FileId>(r.file_id),
+               claim_id);
     return report;
   }
 
@@ -245,6 +232,31 @@ class Committer {
     auto entry = home_.ledger().Author(home_.device_key(), std::move(claim), SystemNowMicros());
     if (!entry) return std::unexpected(entry.error().Message());
     return entry->id;
+  }
+
+  // A file sealed while an earlier file (in walk order) of the same bytes or
+  // audio was still in flight becomes a duplicate or a matched copy here, and
+  // the blob sealed for it in vain is removed.
+  void Recheck(Result& r) {
+    if (r.outcome != Outcome::kImported) return;
+    std::lock_guard lock(known_.mu);
+    std::optional<BlobId> unneeded;
+    if (auto f = known_.files.find(r.file_id); f != known_.files.end()) {
+      unneeded = r.blob;
+      r.outcome = Outcome::kDuplicate;
+      r.related = f->second;
+    } else if (auto t = known_.tracks.find(r.audio.track); t != known_.tracks.end()) {
+      unneeded = r.blob;
+      r.outcome = Outcome::kMatched;
+      r.related = t->second.claim;
+      r.blob = t->second.blob;
+      r.length = t->second.length;
+      r.sealed_file = t->second.sealed_file;
+    }
+    if (unneeded) {
+      r.torrent.clear();
+      (void)home_.blobs().Remove(*unneeded);
+    }
   }
 
   store::Home& home_;
@@ -324,7 +336,8 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
   // Workers take jobs in order; results come back through a queue.
   std::mutex results_mu;
   std::condition_variable results_ready;
-  std::deque<Result> results;
+  std::map<size_t, Result> results;  // by index, waiting for their turn
+  size_t next_commit = 0;
   std::atomic<size_t> next{0};
   unsigned n_workers = options.workers ? options.workers : std::max(1u, std::thread::hardware_concurrency());
   n_workers = static_cast<unsigned>(std::min<size_t>(n_workers, std::max<size_t>(1, jobs.size())));
@@ -339,8 +352,9 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
         if (i >= jobs.size()) break;
         taken.fetch_add(1);
         Result r = Process(jobs[i], options, home_, known);
+        r.index = i;
         std::lock_guard lock(results_mu);
-        results.push_back(std::move(r));
+        results.emplace(i, std::move(r));
         results_ready.notify_one();
       }
       std::lock_guard lock(results_mu);
@@ -369,17 +383,19 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
     }
     in_batch = 0;
   };
+  auto ready = [&] { return !results.empty() && results.begin()->first == next_commit; };
   while (true) {
     std::unique_lock lock(results_mu);
-    if (results.empty()) {
+    if (!ready()) {
       lock.unlock();
       close_batch();
       lock.lock();
     }
-    results_ready.wait(lock, [&] { return !results.empty() || running.load() == 0; });
-    if (results.empty() && running.load() == 0) break;
-    Result r = std::move(results.front());
-    results.pop_front();
+    results_ready.wait(lock, [&] { return ready() || running.load() == 0; });
+    if (!ready()) break;  // all workers done and nothing left in order
+    Result r = std::move(results.begin()->second);
+    results.erase(results.begin());
+    ++next_commit;
     lock.unlock();
     // If no batch can be opened, each write commits on its own.
     if (in_batch > 0 || home_.db().Exec("BEGIN IMMEDIATE")) ++in_batch;

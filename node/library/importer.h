@@ -9,9 +9,10 @@
 //   imported    new: a blob is sealed and stored, then a claim written;
 //   failed      reported with its reason; nothing of it is stored.
 // Workers (one per core) read, hash, probe, tag and seal; the calling thread
-// alone writes the ledger and the database, so claims never race. A blob is
-// committed before its claim: a crash in between leaves a blob that the next
-// import reuses, never a claim without its blob.
+// alone writes the ledger and the database, in walk order, so claims never
+// race and the first file (in path order) of a track is always its original.
+// A blob is committed before its claim: a crash in between leaves a blob
+// that the next import reuses, never a claim without its blob.
 //
 // Run() is called on one thread; `cancel` may be set from a signal handler.
 #pragma once

@@ -74,7 +74,11 @@ CliResult RunImport(const Context& ctx, const ImportArgs& args) {
   options.on_file = [&](const library::ImportProgress& p, const library::FileReport& r) {
     if (r.outcome == library::Outcome::kFailed && !args.json) {
       progress.Clear();
-      std::fprintf(stderr, "failed: %s: %s\n", r.path.c_str(), r.detail.c_str());
+      if (r.path.empty()) {
+        std::fprintf(stderr, "failed: %s\n", r.detail.c_str());
+      } else {
+        std::fprintf(stderr, "failed: %s: %s\n", r.path.c_str(), r.detail.c_str());
+      }
     }
     progress.Update(p);
   };
@@ -83,6 +87,12 @@ CliResult RunImport(const Context& ctx, const ImportArgs& args) {
   ::signal(SIGINT, SIG_DFL);
   progress.Clear();
   if (!summary) return std::unexpected(CliError{summary.error()});
+  if (!args.json) {
+    // Problems found after the last file (the final catalog update) were not
+    // reported as they happened.
+    for (const auto& p : summary->problems)
+      if (p.path.empty() && p.detail.starts_with("the catalog")) std::fprintf(stderr, "failed: %s\n", p.detail.c_str());
+  }
 
   const auto& s = *summary;
   if (args.json) {

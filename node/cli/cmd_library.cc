@@ -22,8 +22,12 @@ std::expected<std::unique_ptr<Library>, CliError> OpenLibrary(const Context& ctx
   if (!home) return std::unexpected(home.error());
   auto lib = std::make_unique<Library>(Library{std::move(*home), library::Catalog(home->db())});
   lib->catalog = library::Catalog(lib->home.db());
-  if (auto s = lib->catalog.Sync(lib->home.ledger().ledger().state(), lib->home.content_secret()); !s)
-    return std::unexpected(CliError{s.error().message});
+  // The catalog is derived data: when it cannot be updated (a full disk),
+  // say so and work from what it holds.
+  if (auto s = lib->catalog.Sync(lib->home.ledger().ledger().state(), lib->home.content_secret()); !s) {
+    std::fprintf(stderr, "hearth: warning: the catalog could not be brought up to date (%s); "
+                         "showing what it holds\n", s.error().message.c_str());
+  }
   return lib;
 }
 

@@ -1,5 +1,6 @@
 // hearth status: what this home holds.
 #include <ostream>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -21,6 +22,10 @@ CliResult RunStatus(const Context& ctx, bool json) {
   size_t revoked = 0;
   for (const auto& [id, m] : state.members) revoked += m.revoked ? 1 : 0;
   size_t effective = ledger.effective_count();
+  // Matched copies share their original's blob, so distinct blobs are the
+  // household's tracks; this needs no content secret.
+  std::set<BlobId> track_blobs;
+  for (const auto& [id, c] : state.claims) track_blobs.insert(c.claim().blob);
 
   if (json) {
     nlohmann::json device = {{"id", DeviceText(me)}, {"short", DeviceShort(me)}};
@@ -40,7 +45,8 @@ CliResult RunStatus(const Context& ctx, bool json) {
                                {"authors", ledger.Heads().size()}}},
                    {"counts", {{"devices", state.members.size() - revoked},
                                {"revoked_devices", revoked},
-                               {"tracks", state.claims.size()},
+                               {"tracks", track_blobs.size()},
+                               {"claims", state.claims.size()},
                                {"blobs", blobs->size()}}},
                    {"policy", {{"copies", state.policy.copies}}}});
     return {};
@@ -57,7 +63,7 @@ CliResult RunStatus(const Context& ctx, bool json) {
   out << fmt::format("ledger     {} entries ({} effective, {} kept as evidence)\n", ledger.size(),
                      effective, ledger.size() - effective);
   out << fmt::format("devices    {} ({} revoked)\n", state.members.size() - revoked, revoked);
-  out << fmt::format("tracks     {}\n", state.claims.size());
+  out << fmt::format("tracks     {} ({} claims)\n", track_blobs.size(), state.claims.size());
   out << fmt::format("blobs      {} stored here\n", blobs->size());
   out << fmt::format("home       {}\n", home->dir());
   return {};

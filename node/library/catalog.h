@@ -41,7 +41,8 @@ class Catalog {
   // album, disc, track number and title.
   std::expected<std::vector<TrackRecord>, store::StoreError> List(const ListFilter& filter);
   // Tracks matching every word of `query` as a prefix in title, artist,
-  // album or genre; best matches first. An empty query matches nothing.
+  // album or genre; best matches first (ranked among the first 500 matches).
+  // An empty query matches nothing.
   std::expected<std::vector<TrackRecord>, store::StoreError> Search(const std::string& query,
                                                                     size_t limit);
   // Tracks whose id (hex) starts with `prefix` (at least 4 hex digits).

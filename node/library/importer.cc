@@ -420,8 +420,14 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
   close_batch();
   for (auto& t : workers) t.join();
   summary.interrupted = taken.load() < jobs.size();
-  if (auto s = catalog_.Sync(home_.ledger().ledger().state(), home_.content_secret()); !s)
-    return std::unexpected(s.error().message);
+  // The catalog is derived data: if it cannot be brought up to date now (a
+  // full disk), the claims still stand and the next command rebuilds it.
+  if (auto s = catalog_.Sync(home_.ledger().ledger().state(), home_.content_secret()); !s) {
+    summary.problems.push_back(FileReport{"", Outcome::kFailed,
+                                          "the catalog could not be updated (it will be next time): " +
+                                              s.error().message, 0});
+    ++summary.failed;
+  }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return summary;
 }

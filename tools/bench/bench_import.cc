@@ -56,6 +56,27 @@ double BarePass(const std::vector<library::FoundFile>& files, unsigned threads) 
   return Since(t);
 }
 
+// Writes the same number of bytes into as many files, each fsynced, as the
+// import must: the disk's durable write speed, which bounds any import.
+double DurableWrite(const std::vector<library::FoundFile>& files, const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  Bytes buf(1 << 20, 0x5a);
+  auto t = Steady::now();
+  for (size_t i = 0; i < files.size(); ++i) {
+    int fd = ::open((dir + "/" + std::to_string(i)).c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    for (uint64_t left = files[i].size; left > 0;) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(left, buf.size()));
+      if (::write(fd, buf.data(), n) != static_cast<ssize_t>(n)) std::abort();
+      left -= n;
+    }
+    ::fsync(fd);
+    ::close(fd);
+  }
+  double s = Since(t);
+  std::filesystem::remove_all(dir);
+  return s;
+}
+
 void SearchBench(const std::string& dir) {
   auto home = store::Home::Init(dir, store::InitOptions{"Bench", "pc"});
   if (!home) std::abort();
@@ -164,6 +185,11 @@ int main(int argc, char** argv) {
               first->matched, first->duplicate, first->failed);
   std::printf("  hearth    re-import:        %8.3f s   = %.1f%% of the first import  (target <= 5%%)\n",
               reimport_s, 100 * reimport_s / import_s);
+  double durable = DurableWrite(walk.files, tmp + "/durable");
+  std::printf("  bound     durable write of the same bytes (write + fsync per file): %.1f MB/s;\n"
+              "            import reaches %.0f%% of it. An import must make every blob durable\n"
+              "            before its claim, so it cannot outrun this disk.\n",
+              bytes / durable / 1e6, 100 * durable / import_s);
 
   SearchBench(tmp + "/search");
   std::filesystem::remove_all(tmp);

@@ -11,17 +11,18 @@
 namespace hearth::cli {
 namespace {
 
-// Opens the home and brings its catalog up to date with the ledger.
+// A home and its catalog; the catalog borrows the home's database.
 struct Library {
+  explicit Library(store::Home h) : home(std::move(h)), catalog(home.db()) {}
   store::Home home;
   library::Catalog catalog;
 };
 
+// Opens the home and brings its catalog up to date with the ledger.
 std::expected<std::unique_ptr<Library>, CliError> OpenLibrary(const Context& ctx) {
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
-  auto lib = std::make_unique<Library>(Library{std::move(*home), library::Catalog(home->db())});
-  lib->catalog = library::Catalog(lib->home.db());
+  auto lib = std::make_unique<Library>(std::move(*home));
   // The catalog is derived data: when it cannot be updated (a full disk),
   // say so and work from what it holds.
   if (auto s = lib->catalog.Sync(lib->home.ledger().ledger().state(), lib->home.content_secret()); !s) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -107,6 +108,35 @@ TEST_F(ImportCli, KilledMidImportThenRunAgainCompletesWithoutDuplicates) {
   EXPECT_EQ(killed["counts"]["tracks"], clean["counts"]["tracks"]);
   EXPECT_EQ(killed["counts"]["blobs"], clean["counts"]["blobs"]);
   EXPECT_TRUE(fs::is_empty(home() + "/tmp"));
+}
+
+TEST_F(ImportCli, InterruptedByCtrlCStopsCleanlyAndResumes) {
+  MakeLibrary(60);
+  ASSERT_EQ(Hearth("init --name Home --device-name pc").exit_code, 0);
+  std::string out = dir / "import.out";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execl(HEARTH_BIN, HEARTH_BIN, "--home", home().c_str(), "import", "-j", "1", (dir / "lib").c_str(), nullptr);
+    _exit(127);
+  }
+  ::usleep(250000);
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  std::ifstream f(out);
+  std::string printed((std::istreambuf_iterator<char>(f)), {});
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) GTEST_SKIP() << "the import finished before ^C";
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal instead of stopping cleanly";
+  EXPECT_EQ(WEXITSTATUS(status), 130) << printed;
+  EXPECT_NE(printed.find("interrupted: imported"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("run it again to finish"), std::string::npos) << printed;
+  auto again = nlohmann::json::parse(Hearth("import --json " + Quote(dir / "lib")).out);
+  EXPECT_FALSE(again["interrupted"].get<bool>());
+  EXPECT_EQ(nlohmann::json::parse(Hearth("ls --json").out).size(), 60u);
+  EXPECT_EQ(Hearth("ledger verify").exit_code, 0);
 }
 
 TEST_F(ImportCli, ADiskThatFillsUpMidImportLosesNothing) {

@@ -11,11 +11,7 @@ namespace hearth::library {
 namespace {
 
 using hearth::testing::MakeTone;
-
-Bytes Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(f), {});
-}
+using hearth::testing::ReadFileBytes;
 
 class AudioProbe : public ::testing::Test {
  protected:
@@ -36,7 +32,7 @@ TEST_F(AudioProbe, ReadsEveryFormatHearthImports) {
                {"a.flac", "flac", "flac"},  {"a.ogg", "ogg", "vorbis"}, {"a.opus", "opus", "opus"},
                {"a.wav", "wav", "pcm_s16le"}};
   for (const auto& c : cases) {
-    auto info = ProbeAudio(Slurp(Make(c.name, {.seconds = 3})));
+    auto info = ProbeAudio(ReadFileBytes(Make(c.name, {.seconds = 3})));
     ASSERT_TRUE(info) << c.name << ": " << info.error();
     EXPECT_EQ(info->format, c.format) << c.name;
     EXPECT_EQ(info->codec, c.codec) << c.name;
@@ -53,16 +49,16 @@ TEST_F(AudioProbe, IdentitySurvivesRetaggingButNotOtherAudio) {
     std::string b = dir / (std::string("retagged") + ext);
     ASSERT_TRUE(hearth::testing::Retag(a, b, "A whole new title"));
     std::string c = Make(std::string("other") + ext, {.frequency = 501});
-    Bytes fa = Slurp(a), fb = Slurp(b);
+    Bytes fa = ReadFileBytes(a), fb = ReadFileBytes(b);
     ASSERT_NE(fa, fb) << ext;
     EXPECT_EQ(ProbeAudio(fa)->track, ProbeAudio(fb)->track) << ext;
-    EXPECT_NE(ProbeAudio(fa)->track, ProbeAudio(Slurp(c))->track) << ext;
+    EXPECT_NE(ProbeAudio(fa)->track, ProbeAudio(ReadFileBytes(c))->track) << ext;
   }
 }
 
 TEST_F(AudioProbe, TruncatedFilesAreRefusedWithTheReason) {
   for (const char* name : {"long.mp3", "long.flac"}) {
-    Bytes whole = Slurp(Make(name, {.seconds = 20}));
+    Bytes whole = ReadFileBytes(Make(name, {.seconds = 20}));
     Bytes cut(whole.begin(), whole.begin() + static_cast<long>(whole.size() / 2));
     auto r = ProbeAudio(cut);
     ASSERT_FALSE(r) << name;
@@ -84,7 +80,7 @@ TEST_F(AudioProbe, NonAudioIsRefused) {
 TEST_F(AudioProbe, FormatComesFromTheBytesNotTheName) {
   std::string flac = Make("x.flac");
   std::filesystem::rename(flac, dir / "really-flac.mp3");
-  auto r = ProbeAudio(Slurp(dir / "really-flac.mp3"));
+  auto r = ProbeAudio(ReadFileBytes(dir / "really-flac.mp3"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->format, "flac");
 }
@@ -92,13 +88,13 @@ TEST_F(AudioProbe, FormatComesFromTheBytesNotTheName) {
 TEST_F(AudioProbe, ExtractsEmbeddedCoverArt) {
   ASSERT_TRUE(hearth::testing::MakeImage(dir / "cover.jpg"));
   for (const char* name : {"c.mp3", "c.flac", "c.m4a"}) {
-    auto r = ProbeAudio(Slurp(Make(name, {.cover = dir / "cover.jpg"})));
+    auto r = ProbeAudio(ReadFileBytes(Make(name, {.cover = dir / "cover.jpg"})));
     ASSERT_TRUE(r) << name << ": " << r.error();
     ASSERT_TRUE(r->cover) << name;
-    EXPECT_EQ(r->cover->bytes, Slurp(dir / "cover.jpg")) << name;
+    EXPECT_EQ(r->cover->bytes, ReadFileBytes(dir / "cover.jpg")) << name;
     EXPECT_EQ(r->cover->mime, "image/jpeg");
   }
-  EXPECT_FALSE(ProbeAudio(Slurp(Make("plain.mp3")))->cover);
+  EXPECT_FALSE(ProbeAudio(ReadFileBytes(Make("plain.mp3")))->cover);
 }
 
 }  // namespace

@@ -15,11 +15,7 @@ using hearth::testing::Rows;
 
 namespace fs = std::filesystem;
 using hearth::testing::MakeTone;
-
-Bytes Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(f), {});
-}
+using hearth::testing::ReadFileBytes;
 
 class LibraryOps : public ::testing::Test {
  protected:
@@ -55,8 +51,8 @@ TEST_F(LibraryOps, ExportGivesBackTheOriginalFilesBitForBit) {
   auto two = ExportTrack(*home, Track("Two"), dir / "out");
   ASSERT_TRUE(one) << one.error();
   ASSERT_TRUE(two) << two.error();
-  EXPECT_EQ(Slurp(*one), Slurp(dir / "lib/one.flac"));
-  EXPECT_EQ(Slurp(*two), Slurp(dir / "lib/two.mp3"));
+  EXPECT_EQ(ReadFileBytes(*one), ReadFileBytes(dir / "lib/one.flac"));
+  EXPECT_EQ(ReadFileBytes(*two), ReadFileBytes(dir / "lib/two.mp3"));
   // Exporting again does not overwrite: it picks a free name.
   auto again = ExportTrack(*home, Track("Two"), dir / "out");
   ASSERT_TRUE(again);
@@ -83,7 +79,7 @@ TEST_F(LibraryOps, CoverArtIsStoredOnceAndReadable) {
   ASSERT_TRUE(one.cover);
   auto image = ReadCover(*home, *one.cover);
   ASSERT_TRUE(image) << image.error();
-  EXPECT_EQ(*image, Slurp(dir / "cover.jpg"));
+  EXPECT_EQ(*image, ReadFileBytes(dir / "cover.jpg"));
   EXPECT_EQ(home->covers().List()->size(), 1u);  // the re-tagged copy shares it
 }
 
@@ -113,7 +109,7 @@ TEST_F(LibraryOps, AMatchedCopyStillExportsAfterItsOriginalIsReleased) {
   EXPECT_TRUE(copy.matched);
   auto out = ExportTrack(*home, copy, dir / "out");
   ASSERT_TRUE(out) << out.error();
-  EXPECT_EQ(Slurp(*out), Slurp(dir / "lib/one.flac"));  // the blob holds the original's bytes
+  EXPECT_EQ(ReadFileBytes(*out), ReadFileBytes(dir / "lib/one.flac"));  // the blob holds the original's bytes
 }
 
 }  // namespace

@@ -44,3 +44,17 @@ auto Rows(E&& e) {
 }
 
 }  // namespace hearth::testing
+
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+namespace hearth::testing {
+
+// The whole content of a file (empty if it cannot be read).
+inline std::vector<uint8_t> ReadFileBytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
+}
+
+}  // namespace hearth::testing

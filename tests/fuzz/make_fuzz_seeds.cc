@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "protocol/frame_codec.h"
+#include "protocol/handshake.h"
 #include "tests/fuzz/fuzz_input.h"
 #include "tests/support/test_household.h"
 
@@ -56,6 +58,21 @@ int main(int argc, char** argv) {
   Bytes prefix;
   for (size_t i = 0; i < 5; ++i) fuzz::AppendRecord(prefix, ra.log[i].bytes);
   Write(root / "ledger_verify" / "first-five", prefix);
+  // Mesh: a real M1 and M3 (for the household of key 1, to device 2), then
+  // frames under the fuzz target's fixed key.
+  std::filesystem::create_directories(root / "mesh");
+  auto all_members = [](const DeviceId&) { return true; };
+  auto [init, m1] = Handshake::Initiate(a, ra.ledger.household(), crypto::EphemeralKey::Generate(), all_members);
+  Handshake resp = Handshake::Respond(b, ra.ledger.household(), crypto::EphemeralKey::Generate(), all_members);
+  Bytes m3 = init.Receive(resp.Receive(m1).value()).value();
+  crypto::Secret<32> frame_key{std::span<const uint8_t, 32>(ra.ledger.household().bytes)};
+  FrameWriter writer(frame_key);
+  Bytes mesh;
+  fuzz::AppendRecord(mesh, m1);
+  fuzz::AppendRecord(mesh, m3);
+  fuzz::AppendRecord(mesh, writer.Encode(1, AsBytes("hello")));
+  fuzz::AppendRecord(mesh, writer.Encode(2, Bytes(300, 7)));
+  Write(root / "mesh" / "handshake-and-frames", mesh);
   std::printf("wrote %zu entries\n", ra.log.size());
   return 0;
 }

@@ -266,6 +266,24 @@ Entry Ledger::NextEntry(const DeviceId& author, Body body, int64_t time_us) cons
   return e;
 }
 
+std::vector<EntryId> Ledger::MissingFor(const std::vector<AuthorHead>& their_heads) const {
+  // For each of our authors, the first sequence number the peer lacks. A
+  // peer head that is not ours (a fork we do not hold) proves nothing about
+  // the entries before it, so the author is then sent from its start.
+  std::vector<uint64_t> from(authors_.size(), 1);
+  for (const AuthorHead& h : their_heads) {
+    auto it = author_index_.find(h.author);
+    if (it == author_index_.end() || h.seq == 0) continue;
+    const auto& chain = chains_[it->second];
+    if (h.seq <= chain.size() && records_[chain[h.seq - 1]].id == h.id) from[it->second] = h.seq + 1;
+  }
+  std::vector<EntryId> out;
+  for (const Record& r : records_) {
+    if (!r.chained || r.seq >= from[r.author]) out.push_back(r.id);
+  }
+  return out;
+}
+
 bool Ledger::IsEffective(const EntryId& id) const {
   auto it = index_.find(id);
   return it != index_.end() && records_[it->second].effective;

@@ -63,6 +63,12 @@ class Ledger {
   // to its head, citing every other author's head as a parent. Sign it with
   // SignEntry and Accept it.
   Entry NextEntry(const DeviceId& author, Body body, int64_t time_us) const;
+  // Every kept entry a peer with `their_heads` lacks, in the order this
+  // ledger received them (a causal order, so the peer can accept them one
+  // by one): chained entries past the peer's head for their author, from
+  // the first one the peer cannot have, and all evidence entries of such
+  // authors. Authors the peer does not list are sent whole.
+  std::vector<EntryId> MissingFor(const std::vector<AuthorHead>& their_heads) const;
   // Whether the kept entry `id` is effective (false for unknown ids).
   bool IsEffective(const EntryId& id) const;
 

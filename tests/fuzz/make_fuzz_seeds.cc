@@ -7,6 +7,7 @@
 
 #include "protocol/frame_codec.h"
 #include "protocol/handshake.h"
+#include "protocol/sync_messages.h"
 #include "tests/fuzz/fuzz_input.h"
 #include "tests/support/test_household.h"
 
@@ -70,8 +71,11 @@ int main(int argc, char** argv) {
   Bytes mesh;
   fuzz::AppendRecord(mesh, m1);
   fuzz::AppendRecord(mesh, m3);
-  fuzz::AppendRecord(mesh, writer.Encode(1, AsBytes("hello")));
-  fuzz::AppendRecord(mesh, writer.Encode(2, Bytes(300, 7)));
+  fuzz::AppendRecord(mesh, writer.Encode(1, EncodeHello(Hello{1, 7601, 7602, ra.ledger.Heads()})));
+  std::vector<Bytes> some;
+  for (size_t i = 0; i < 4; ++i) some.push_back(ra.log[i].bytes);
+  fuzz::AppendRecord(mesh, writer.Encode(2, EncodeEntryBatches(some).at(0)));
+  fuzz::AppendRecord(mesh, writer.Encode(15, EncodeError(1, "no")));
   Write(root / "mesh" / "handshake-and-frames", mesh);
   std::printf("wrote %zu entries\n", ra.log.size());
   return 0;

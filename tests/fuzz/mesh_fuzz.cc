@@ -5,6 +5,7 @@
 
 #include "protocol/frame_codec.h"
 #include "protocol/handshake.h"
+#include "protocol/sync_messages.h"
 #include "tests/fuzz/fuzz_input.h"
 #include "tests/support/test_household.h"
 
@@ -32,6 +33,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!frames) {
       if (frames.error().detail.empty()) std::abort();
       break;
+    }
+    // Payloads as the messages they claim to be; a decoded HELLO re-encodes
+    // to the same bytes.
+    for (const Frame& f : *frames) {
+      if (f.type == static_cast<uint8_t>(MessageType::kHello)) {
+        auto hello = DecodeHello(f.payload);
+        if (hello && EncodeHello(*hello) != f.payload) std::abort();
+      } else if (f.type == static_cast<uint8_t>(MessageType::kEntries)) {
+        (void)DecodeEntryBatch(f.payload);
+      } else if (f.type == static_cast<uint8_t>(MessageType::kError)) {
+        (void)DecodeError(f.payload);
+      }
     }
   }
   return 0;

@@ -1,0 +1,53 @@
+// The first mesh messages: what two devices say right after the handshake
+// to bring their ledgers level. Pure encodings; the byte layout is in
+// mesh_format.md ("Messages").
+//
+//   HELLO    each side, first: protocol version, ports, ledger heads
+//   ENTRIES  a batch of ledger entries the other lacks, in causal order
+//   SYNCED   "I have sent you everything you lacked when we met"
+//   PING/PONG, ERROR
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <vector>
+
+#include "protocol/ledger.h"
+
+namespace hearth {
+
+enum class MessageType : uint8_t {
+  kHello = 1,
+  kEntries = 2,
+  kSynced = 3,
+  kPing = 10,
+  kPong = 11,
+  kError = 15,
+};
+
+struct Hello {
+  uint8_t version = 1;
+  uint16_t control_port = 0;  // where this device accepts mesh connections (0: none)
+  uint16_t torrent_port = 0;  // where its libtorrent session listens (0: none)
+  std::vector<AuthorHead> heads;
+  bool operator==(const Hello& o) const;
+};
+
+inline constexpr size_t kMaxHeads = 4096;
+// An ENTRIES batch is cut to stay under the frame limit.
+inline constexpr size_t kMaxEntriesBatchBytes = 900 * 1024;
+
+Bytes EncodeHello(const Hello& h);
+std::expected<Hello, std::string> DecodeHello(ByteSpan payload);
+
+// Splits entry encodings into ENTRIES payloads of at most
+// kMaxEntriesBatchBytes each (an entry is at most ~66 KiB).
+std::vector<Bytes> EncodeEntryBatches(const std::vector<Bytes>& entries);
+// The entries of one ENTRIES payload (still to be decoded and verified).
+std::expected<std::vector<Bytes>, std::string> DecodeEntryBatch(ByteSpan payload);
+
+Bytes EncodeError(uint16_t code, std::string_view message);
+std::expected<std::pair<uint16_t, std::string>, std::string> DecodeError(ByteSpan payload);
+
+}  // namespace hearth

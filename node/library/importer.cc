@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "crypto/blob_cipher.h"
 #include "node/library/audio_probe.h"
@@ -36,6 +37,7 @@ struct Known {
   std::mutex mu;
   std::unordered_map<FileId, EntryId, Id32Hash> files;
   std::unordered_map<TrackId, Track, Id32Hash> tracks;
+  std::unordered_set<BlobId, Id32Hash> blobs;  // every blob a known claim uses
 };
 
 struct Result {
@@ -181,6 +183,7 @@ class Committer {
         if (r.outcome == Outcome::kMatched) report.detail = "same audio as claim " + r.related->ShortHex();
         std::lock_guard lock(known_.mu);
         known_.files[r.file_id] = *claim;
+        known_.blobs.insert(r.blob);
         if (r.outcome == Outcome::kImported)
           known_.tracks[r.audio.track] = Known::Track{*claim, r.blob, r.length, r.file_id};
       }
@@ -236,7 +239,9 @@ class Committer {
 
   // A file sealed while an earlier file (in walk order) of the same bytes or
   // audio was still in flight becomes a duplicate or a matched copy here, and
-  // the blob sealed for it in vain is removed.
+  // the blob sealed for it in vain is removed -- unless a known claim uses
+  // it: identical bytes seal to the identical blob (convergent encryption),
+  // so a duplicate's blob is always its original's own.
   void Recheck(Result& r) {
     if (r.outcome != Outcome::kImported) return;
     std::lock_guard lock(known_.mu);
@@ -255,7 +260,7 @@ class Committer {
     }
     if (unneeded) {
       r.torrent.clear();
-      (void)home_.blobs().Remove(*unneeded);
+      if (!known_.blobs.contains(*unneeded)) (void)home_.blobs().Remove(*unneeded);
     }
   }
 
@@ -289,6 +294,7 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
   if (!claims) return std::unexpected(claims.error().message);
   for (const auto& c : *claims) {
     known.files.emplace(c.file, c.claim);
+    known.blobs.insert(c.blob);
     if (c.primary) known.tracks[c.track] = Known::Track{c.claim, c.blob, c.plaintext_length, c.sealed_file};
   }
 

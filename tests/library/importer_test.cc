@@ -147,6 +147,9 @@ TEST_F(ImporterTest, TenThousandFilesInOneDirectory) {
   EXPECT_EQ(s.duplicate, 9999u);
   EXPECT_EQ(s.failed, 0u);
   EXPECT_EQ(Claims(), 1u);
+  // Links read at the same time seal the same blob; it must survive.
+  EXPECT_EQ(home->blobs().List()->size(), 1u);
+  for (const auto& [id, c] : home->ledger().ledger().state().claims) EXPECT_TRUE(home->blobs().Has(c.claim().blob));
   EXPECT_EQ(Import(dir / "big").unchanged, 10000u);
 }
 

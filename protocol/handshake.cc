@@ -44,6 +44,35 @@ Bytes SignedPayload(std::string_view role, const crypto::Digest& transcript) {
 
 HandshakeError Error(HandshakeErrc c, std::string d) { return HandshakeError{c, std::move(d)}; }
 
+// Seal_k(device key || Ed25519(role || transcript)): one side's identity.
+Bytes SealIdentity(const crypto::DeviceKey& me, const crypto::Secret<32>& key, std::string_view role,
+                   const crypto::Digest& transcript) {
+  ByteWriter id;
+  id.Fixed(me.public_key());
+  id.Fixed(me.Sign(SignedPayload(role, transcript)));
+  crypto::SessionCipher box(key);
+  return box.Seal(id.bytes());
+}
+
+// The device whose sealed identity `sealed` is, if it opens and its
+// signature over `role || transcript` holds.
+std::expected<DeviceId, HandshakeError> OpenIdentity(const crypto::Secret<32>& key, ByteSpan sealed,
+                                                     std::string_view role,
+                                                     const crypto::Digest& transcript) {
+  crypto::SessionCipher box(key);
+  auto identity = box.Open(sealed);
+  if (!identity) return std::unexpected(Error(HandshakeErrc::kBadSignature, "peer's identity does not authenticate"));
+  DeviceId peer = DeviceId::From(std::span<const uint8_t, 32>(identity->data(), 32));
+  crypto::Signature sig;
+  std::memcpy(sig.data(), identity->data() + 32, 64);
+  if (!crypto::VerifySignature(peer.bytes, SignedPayload(role, transcript), sig))
+    return std::unexpected(Error(HandshakeErrc::kBadSignature, "peer's signature does not verify"));
+  return peer;
+}
+
+constexpr std::string_view kResponderRole = "hearth/mesh-responder/v1";
+constexpr std::string_view kInitiatorRole = "hearth/mesh-initiator/v1";
+
 }  // namespace
 
 Handshake::Handshake(const crypto::DeviceKey& me, const HouseholdId& household,
@@ -109,13 +138,7 @@ std::expected<Bytes, HandshakeError> Handshake::OnM1(ByteSpan m) {
   m1_.assign(m.begin(), m.end());
   const uint8_t version = kMeshProtocolVersion;
   transcript_ = Hash({m1_, ByteSpan(&version, 1), ephemeral_.public_key()});  // H1
-  crypto::Signature sig = me_->Sign(SignedPayload("hearth/mesh-responder/v1", transcript_));
-  ByteWriter id;
-  id.Fixed(me_->public_key());
-  id.Fixed(sig);
-  Bytes identity = id.Take();
-  crypto::SessionCipher box(Kdf(*shared_, "hearth/mesh-m2/v1", transcript_));
-  Bytes sealed = box.Seal(identity);
+  Bytes sealed = SealIdentity(*me_, Kdf(*shared_, "hearth/mesh-m2/v1", transcript_), kResponderRole, transcript_);
 
   ByteWriter w;
   w.U8(version);
@@ -137,24 +160,12 @@ std::expected<Bytes, HandshakeError> Handshake::OnM2(ByteSpan m) {
   if (!shared_) return std::unexpected(Error(HandshakeErrc::kBadKey, "peer sent a low-order key"));
   transcript_ = Hash({m1_, m.subspan(0, 1), peer_ephemeral_});  // H1
   ByteSpan sealed = m.subspan(33);
-  crypto::SessionCipher box(Kdf(*shared_, "hearth/mesh-m2/v1", transcript_));
-  auto identity = box.Open(sealed);
-  if (!identity) return std::unexpected(Error(HandshakeErrc::kBadSignature, "reply does not authenticate"));
-  DeviceId peer = DeviceId::From(std::span<const uint8_t, 32>(identity->data(), 32));
-  crypto::Signature sig;
-  std::memcpy(sig.data(), identity->data() + 32, 64);
-  if (!crypto::VerifySignature(peer.bytes, SignedPayload("hearth/mesh-responder/v1", transcript_), sig))
-    return std::unexpected(Error(HandshakeErrc::kBadSignature, "responder's signature does not verify"));
-  if (auto ok = CheckPeer(peer); !ok) return std::unexpected(ok.error());
+  auto peer = OpenIdentity(Kdf(*shared_, "hearth/mesh-m2/v1", transcript_), sealed, kResponderRole, transcript_);
+  if (!peer) return std::unexpected(peer.error());
+  if (auto ok = CheckPeer(*peer); !ok) return std::unexpected(ok.error());
 
   transcript_ = Hash({transcript_, sealed});  // H2
-  crypto::Signature mine = me_->Sign(SignedPayload("hearth/mesh-initiator/v1", transcript_));
-  ByteWriter id;
-  id.Fixed(me_->public_key());
-  id.Fixed(mine);
-  Bytes my_identity = id.Take();
-  crypto::SessionCipher box3(Kdf(*shared_, "hearth/mesh-m3/v1", transcript_));
-  Bytes m3 = box3.Seal(my_identity);
+  Bytes m3 = SealIdentity(*me_, Kdf(*shared_, "hearth/mesh-m3/v1", transcript_), kInitiatorRole, transcript_);
   transcript_ = Hash({transcript_, m3});  // H3
   DeriveSessionKeys(true);
   state_ = State::kDone;
@@ -163,15 +174,9 @@ std::expected<Bytes, HandshakeError> Handshake::OnM2(ByteSpan m) {
 
 std::expected<Bytes, HandshakeError> Handshake::OnM3(ByteSpan m) {
   if (m.size() != kM3Size) return std::unexpected(Error(HandshakeErrc::kMalformed, "proof has the wrong size"));
-  crypto::SessionCipher box(Kdf(*shared_, "hearth/mesh-m3/v1", transcript_));
-  auto identity = box.Open(m);
-  if (!identity) return std::unexpected(Error(HandshakeErrc::kBadSignature, "proof does not authenticate"));
-  DeviceId peer = DeviceId::From(std::span<const uint8_t, 32>(identity->data(), 32));
-  crypto::Signature sig;
-  std::memcpy(sig.data(), identity->data() + 32, 64);
-  if (!crypto::VerifySignature(peer.bytes, SignedPayload("hearth/mesh-initiator/v1", transcript_), sig))
-    return std::unexpected(Error(HandshakeErrc::kBadSignature, "initiator's signature does not verify"));
-  if (auto ok = CheckPeer(peer); !ok) return std::unexpected(ok.error());
+  auto peer = OpenIdentity(Kdf(*shared_, "hearth/mesh-m3/v1", transcript_), m, kInitiatorRole, transcript_);
+  if (!peer) return std::unexpected(peer.error());
+  if (auto ok = CheckPeer(*peer); !ok) return std::unexpected(ok.error());
   transcript_ = Hash({transcript_, m});  // H3
   DeriveSessionKeys(false);
   state_ = State::kDone;

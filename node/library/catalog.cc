@@ -134,12 +134,8 @@ std::expected<SyncStats, StoreError> Catalog::Sync(const LedgerState& state,
     {
       auto st = db_->Prepare("SELECT claim_id FROM catalog_claims");
       if (!st) return std::unexpected(st.error());
-      while (true) {
-        auto row = st->Step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        present.insert(IdFrom<EntryId>(st->Blob(0)));
-      }
+      auto done = st->ForEach([&](const store::Statement& row) { present.insert(IdFrom<EntryId>(row.Blob(0))); });
+      if (!done) return std::unexpected(done.error());
     }
     std::set<Bytes> touched_tracks;
     for (const EntryId& id : present) {
@@ -197,12 +193,9 @@ std::expected<std::vector<TrackRecord>, StoreError> Catalog::Query(
   for (const auto& a : text_args) st->Bind(i++, a);
   if (!blob_arg.empty()) st->Bind(i++, blob_arg);
   std::vector<TrackRecord> out;
-  while (true) {
-    auto row = st->Step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return out;
-    out.push_back(Read(*st));
-  }
+  auto done = st->ForEach([&](const store::Statement& row) { out.push_back(Read(row)); });
+  if (!done) return std::unexpected(done.error());
+  return out;
 }
 
 std::expected<std::vector<TrackRecord>, StoreError> Catalog::List(const ListFilter& filter) {
@@ -279,16 +272,15 @@ std::expected<std::vector<Catalog::ClaimIds>, StoreError> Catalog::AllClaimIds()
       "FROM catalog_claims");
   if (!st) return std::unexpected(st.error());
   std::vector<ClaimIds> out;
-  while (true) {
-    auto row = st->Step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return out;
-    ClaimIds ids{IdFrom<EntryId>(st->Blob(0)), IdFrom<TrackId>(st->Blob(1)),
-                 IdFrom<FileId>(st->Blob(2)), IdFrom<BlobId>(st->Blob(3)),
-                 static_cast<uint64_t>(st->Int(4)), st->Int(5) != 0, {}};
-    ids.sealed_file = SealedFileOf(ids.file, TagsFromJson(st->Text(6).value_or("[]")));
+  auto done = st->ForEach([&](const store::Statement& row) {
+    ClaimIds ids{IdFrom<EntryId>(row.Blob(0)), IdFrom<TrackId>(row.Blob(1)),
+                 IdFrom<FileId>(row.Blob(2)), IdFrom<BlobId>(row.Blob(3)),
+                 static_cast<uint64_t>(row.Int(4)), row.Int(5) != 0, {}};
+    ids.sealed_file = SealedFileOf(ids.file, TagsFromJson(row.Text(6).value_or("[]")));
     out.push_back(ids);
-  }
+  });
+  if (!done) return std::unexpected(done.error());
+  return out;
 }
 
 }  // namespace hearth::library

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "crypto/bytes.h"
 #include "node/store/store_error.h"
@@ -32,6 +33,11 @@ class Statement {
   std::expected<bool, StoreError> Step();
   // Runs to completion (for statements that return no rows).
   std::expected<void, StoreError> Run();
+  // Calls `fn(*this)` for every row. `fn` returns void, or
+  // std::expected<void, StoreError> to stop early with that error; a SQLite
+  // failure stops it too.
+  template <typename Fn>
+  std::expected<void, StoreError> ForEach(Fn&& fn);
   void Reset();
 
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
@@ -66,6 +72,20 @@ class Database {
   std::string path_;
   std::unique_ptr<sqlite3, int (*)(sqlite3*)> db_;
 };
+
+template <typename Fn>
+std::expected<void, StoreError> Statement::ForEach(Fn&& fn) {
+  while (true) {
+    auto row = Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return {};
+    if constexpr (std::is_void_v<decltype(fn(*this))>) {
+      fn(*this);
+    } else if (auto r = fn(*this); !r) {
+      return r;
+    }
+  }
+}
 
 template <typename Fn>
 auto Database::Transaction(Fn&& fn) -> decltype(fn()) {

@@ -27,13 +27,9 @@ std::expected<void, StoreError> LedgerStore::CatchUp() {
   auto st = db_->Prepare(kSelectSince);
   if (!st) return std::unexpected(st.error());
   st->Bind(1, last_arrival_);
-  while (true) {
-    auto row = st->Step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    int64_t arrival = st->Int(0);
-    Bytes bytes = st->Blob(1);
-    auto entry = DecodeEntry(bytes);
+  return st->ForEach([&](const Statement& row) -> std::expected<void, StoreError> {
+    int64_t arrival = row.Int(0);
+    auto entry = DecodeEntry(row.Blob(1));
     if (!entry) {
       return std::unexpected(StoreError{
           StoreErrc::kInvalid, "ledger row " + std::to_string(arrival) +
@@ -43,8 +39,8 @@ std::expected<void, StoreError> LedgerStore::CatchUp() {
     // Rows were verified on arrival; refusals here just replay kept evidence.
     (void)ledger_.AcceptTrusted(*entry);
     last_arrival_ = arrival;
-  }
-  return {};
+    return {};
+  });
 }
 
 std::expected<void, StoreError> LedgerStore::Reload() {
@@ -131,12 +127,11 @@ std::expected<std::vector<StoredEntry>, StoreError> ListStoredEntries(Database& 
   auto st = db.Prepare("SELECT arrival, bytes, rejection FROM ledger_entries ORDER BY arrival");
   if (!st) return std::unexpected(st.error());
   std::vector<StoredEntry> rows;
-  while (true) {
-    auto row = st->Step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return rows;
-    rows.push_back(StoredEntry{st->Int(0), st->Blob(1), st->Text(2)});
-  }
+  auto done = st->ForEach([&](const Statement& row) {
+    rows.push_back(StoredEntry{row.Int(0), row.Blob(1), row.Text(2)});
+  });
+  if (!done) return std::unexpected(done.error());
+  return rows;
 }
 
 std::expected<LedgerVerification, StoreError> VerifyStoredLedger(Database& db,
@@ -147,43 +142,40 @@ std::expected<LedgerVerification, StoreError> VerifyStoredLedger(Database& db,
   if (!st) return std::unexpected(st.error());
   LedgerVerification report;
   Ledger ledger(household);
-  while (true) {
-    auto row = st->Step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
+  auto done = st->ForEach([&](const Statement& row) {
     ++report.entries;
     LedgerProblem p;
-    p.arrival = st->Int(0);
-    Bytes stored_id = st->Blob(1);
+    p.arrival = row.Int(0);
+    Bytes stored_id = row.Blob(1);
     p.entry_id = ToHex(stored_id);
     auto problem = [&](std::string code, std::string message) {
       p.code = std::move(code);
       p.message = std::move(message);
       report.problems.push_back(p);
     };
-    auto entry = DecodeAndVerify(st->Blob(6));
+    auto entry = DecodeAndVerify(row.Blob(6));
     if (!entry) {
       problem(std::string(CodeName(entry.error().code)), entry.error().Message());
-      continue;
+      return;
     }
     if (Bytes(entry->id.bytes.begin(), entry->id.bytes.end()) != stored_id) {
       problem("id-mismatch", "stored id does not match the entry's bytes (" +
                                  entry->id.ShortHex() + ")");
-      continue;
+      return;
     }
     if (Bytes(entry->entry.author.bytes.begin(), entry->entry.author.bytes.end()) !=
-            st->Blob(2) ||
-        st->Int(3) != static_cast<int64_t>(entry->entry.seq) ||
-        st->Int(4) != static_cast<int64_t>(entry->entry.type())) {
+            row.Blob(2) ||
+        row.Int(3) != static_cast<int64_t>(entry->entry.seq) ||
+        row.Int(4) != static_cast<int64_t>(entry->entry.type())) {
       problem("column-mismatch", "author, seq or type columns disagree with the entry's bytes");
-      continue;
+      return;
     }
-    std::optional<std::string> recorded = st->Text(5);
+    std::optional<std::string> recorded = row.Text(5);
     auto accepted = ledger.Accept(*entry);
     if (!accepted && !accepted.error().kept) {
       problem(std::string(CodeName(accepted.error().error.code)),
               "the ledger rules refuse it: " + accepted.error().error.Message());
-      continue;
+      return;
     }
     std::optional<std::string> outcome;
     if (!accepted) outcome = std::string(CodeName(accepted.error().error.code));
@@ -192,7 +184,8 @@ std::expected<LedgerVerification, StoreError> VerifyStoredLedger(Database& db,
       problem("outcome-mismatch", "recorded as " + recorded.value_or("effective") +
                                       " but the rules now say " + outcome.value_or("effective"));
     }
-  }
+  });
+  if (!done) return std::unexpected(done.error());
   report.effective = ledger.effective_count();
   return report;
 }

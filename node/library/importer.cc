@@ -8,8 +8,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
-#include <map>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -311,23 +311,36 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
     if (options.on_file) options.on_file(progress, summary.problems.back());
   }
 
-  // Unchanged files need no work at all.
-  std::unordered_map<std::string, FoundFile> previous;
-  if (auto st = home_.db().Prepare(
-          "SELECT path, size, mtime_ns, inode FROM imported_files WHERE outcome <> 'failed'")) {
-    while (st->Step().value_or(false)) {
-      Bytes p = st->Blob(0);
-      previous.emplace(std::string(p.begin(), p.end()),
-                       FoundFile{{}, static_cast<uint64_t>(st->Int(1)), st->Int(2), static_cast<uint64_t>(st->Int(3))});
-    }
+  // Unchanged files need no work at all -- as long as the household still
+  // holds a claim on their bytes (a forgotten track comes back when its
+  // file is imported again).
+  struct Seen {
+    FoundFile stat;
+    FileId file_id;
+  };
+  std::unordered_map<std::string, Seen> previous;
+  {
+    auto st = home_.db().Prepare(
+        "SELECT path, size, mtime_ns, inode, file_id FROM imported_files "
+        "WHERE outcome <> 'failed' AND file_id IS NOT NULL");
+    if (!st) return std::unexpected(st.error().message);
+    auto done = st->ForEach([&](const store::Statement& row) {
+      Bytes path = row.Blob(0), file = row.Blob(4);
+      if (file.size() != 32) return;
+      previous.emplace(std::string(path.begin(), path.end()),
+                       Seen{FoundFile{{}, static_cast<uint64_t>(row.Int(1)), row.Int(2),
+                                      static_cast<uint64_t>(row.Int(3))},
+                            FileId::From(std::span<const uint8_t, 32>(file.data(), 32))});
+    });
+    if (!done) return std::unexpected(done.error().message);
   }
   progress.total = walk.files.size();
   std::vector<FoundFile> jobs;
   for (const auto& f : walk.files) {
     progress.bytes_total += f.size;
     auto it = previous.find(f.path);
-    if (it != previous.end() && it->second.size == f.size && it->second.mtime_ns == f.mtime_ns &&
-        it->second.inode == f.inode) {
+    if (it != previous.end() && it->second.stat.size == f.size && it->second.stat.mtime_ns == f.mtime_ns &&
+        it->second.stat.inode == f.inode && known.files.contains(it->second.file_id)) {
       ++summary.unchanged;
       ++progress.done;
       progress.bytes_done += f.size;

@@ -2,7 +2,8 @@
 // entries, matching what the household already owns.
 //
 // For each file found (dir_walker.h):
-//   unchanged   same size, mtime and inode as when last imported: no work;
+//   unchanged   same size, mtime and inode as when last imported, and its
+//               bytes still claimed by the household: no work;
 //   duplicate   same bytes (file_id) as a file already claimed: nothing new;
 //   matched     same audio (track_id) as a claimed track, e.g. re-tagged:
 //               a claim recording this copy, sharing the existing blob;

@@ -99,6 +99,20 @@ TEST_F(ImporterTest, UnchangedFilesAreNotReadAgainAndChangedOnesAre) {
   ExpectStoreClean();
 }
 
+TEST_F(ImporterTest, AForgottenTrackComesBackWhenItsUnchangedFileIsImportedAgain) {
+  ASSERT_TRUE(MakeTone(dir / "lib/a.mp3", {.frequency = 310}));
+  ASSERT_TRUE(MakeTone(dir / "lib/b.mp3", {.frequency = 320}));
+  ASSERT_EQ(Import(dir / "lib").imported, 2u);
+  auto tracks = catalog->List({}).value();
+  ASSERT_EQ(tracks.size(), 2u);
+  // Release a's claim: the household no longer owns it.
+  ASSERT_TRUE(home->ledger().Author(home->device_key(), TrackRelease{tracks[0].claim}, 1));
+  ImportSummary again = Import(dir / "lib");
+  EXPECT_EQ(again.unchanged, 1u);
+  EXPECT_EQ(again.imported, 1u);
+  EXPECT_EQ(catalog->TrackCount().value(), 2u);
+}
+
 TEST_F(ImporterTest, BadFilesAreReportedOneByOneAndTheRestIsImported) {
   fs::create_directories(dir / "lib");
   ASSERT_TRUE(MakeTone(dir / "lib/good.mp3", {.frequency = 500}));

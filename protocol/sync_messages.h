@@ -21,6 +21,13 @@ enum class MessageType : uint8_t {
   kHello = 1,
   kEntries = 2,
   kSynced = 3,
+  kJoin = 20,         // mesh_messages.h
+  kWelcome = 21,
+  kHave = 30,
+  kTorrentRequest = 31,
+  kTorrent = 32,
+  kSwarmToken = 33,
+  kPeers = 34,
   kPing = 10,
   kPong = 11,
   kError = 15,

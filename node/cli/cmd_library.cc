@@ -5,49 +5,12 @@
 
 #include "node/cli/commands.h"
 #include "node/cli/describe.h"
+#include "node/cli/library_access.h"
 #include "node/cli/track_json.h"
 #include "node/library/library_ops.h"
 
 namespace hearth::cli {
 namespace {
-
-// A home and its catalog; the catalog borrows the home's database.
-struct Library {
-  explicit Library(store::Home h) : home(std::move(h)), catalog(home.db()) {}
-  store::Home home;
-  library::Catalog catalog;
-};
-
-// Opens the home and brings its catalog up to date with the ledger.
-std::expected<std::unique_ptr<Library>, CliError> OpenLibrary(const Context& ctx) {
-  auto home = ctx.OpenHome();
-  if (!home) return std::unexpected(home.error());
-  auto lib = std::make_unique<Library>(std::move(*home));
-  // The catalog is derived data: when it cannot be updated (a full disk),
-  // say so and work from what it holds.
-  if (auto s = lib->catalog.Sync(lib->home.ledger().ledger().state(), lib->home.content_secret()); !s) {
-    std::fprintf(stderr, "hearth: warning: the catalog could not be brought up to date (%s); "
-                         "showing what it holds\n", s.error().message.c_str());
-  }
-  return lib;
-}
-
-// The one track `key` names: a track id prefix (at least 4 hex digits).
-std::expected<library::TrackRecord, CliError> Resolve(library::Catalog& catalog, const std::string& key) {
-  auto found = catalog.FindTracks(key);
-  if (!found) return std::unexpected(CliError{found.error().message});
-  if (found->empty()) {
-    return std::unexpected(CliError{fmt::format(
-        "no track with id {}; `hearth ls` or `hearth search` shows ids (at least 4 hex digits)", key)});
-  }
-  if (found->size() > 1) {
-    std::string names;
-    for (size_t i = 0; i < found->size() && i < 5; ++i) names += "\n  " + TrackLine((*found)[i]);
-    return std::unexpected(CliError{fmt::format("{} tracks start with {}; give more digits:{}",
-                                                found->size(), key, names)});
-  }
-  return std::move(found->front());
-}
 
 CliResult PrintTracks(const Context& ctx, const std::vector<library::TrackRecord>& tracks, bool json) {
   if (json) {
@@ -79,7 +42,7 @@ CliResult RunSearch(const Context& ctx, const std::string& query, size_t limit, 
 CliResult RunShow(const Context& ctx, const std::string& key, bool json) {
   auto lib = OpenLibrary(ctx);
   if (!lib) return std::unexpected(lib.error());
-  auto track = Resolve((*lib)->catalog, key);
+  auto track = ResolveTrack((*lib)->catalog, key);
   if (!track) return std::unexpected(track.error());
   auto claims = (*lib)->catalog.ClaimsOf(track->track);
   if (!claims) return std::unexpected(CliError{claims.error().message});
@@ -133,7 +96,7 @@ CliResult RunExport(const Context& ctx, const std::vector<std::string>& keys, bo
     tracks = std::move(*listed);
   } else {
     for (const auto& k : keys) {
-      auto t = Resolve((*lib)->catalog, k);
+      auto t = ResolveTrack((*lib)->catalog, k);
       if (!t) return std::unexpected(t.error());
       tracks.push_back(std::move(*t));
     }
@@ -163,7 +126,7 @@ CliResult RunForget(const Context& ctx, const std::vector<std::string>& keys, bo
   if (!lib) return std::unexpected(lib.error());
   nlohmann::json done = nlohmann::json::array();
   for (const auto& k : keys) {
-    auto t = Resolve((*lib)->catalog, k);
+    auto t = ResolveTrack((*lib)->catalog, k);
     if (!t) return std::unexpected(t.error());
     auto r = library::ForgetTrack((*lib)->home, (*lib)->catalog, t->track);
     if (!r) return std::unexpected(CliError{r.error()});

@@ -15,5 +15,9 @@ void RegisterStatus(CLI::App& app, Context& ctx, Action* action);
 void RegisterLedger(CLI::App& app, Context& ctx, Action* action);
 void RegisterImport(CLI::App& app, Context& ctx, Action* action);
 void RegisterLibrary(CLI::App& app, Context& ctx, Action* action);
+void RegisterServe(CLI::App& app, Context& ctx, Action* action);
+void RegisterPairing(CLI::App& app, Context& ctx, Action* action);
+void RegisterDevices(CLI::App& app, Context& ctx, Action* action);
+void RegisterFetch(CLI::App& app, Context& ctx, Action* action);
 
 }  // namespace hearth::cli

@@ -28,6 +28,13 @@ std::optional<ClaimDetails> OpenDetails(const SignedEntry& e, const TrackClaim& 
 
 }  // namespace
 
+std::string HumanBytes(uint64_t bytes) {
+  if (bytes >= 1'000'000'000) return fmt::format("{:.1f} GB", bytes / 1e9);
+  if (bytes >= 1'000'000) return fmt::format("{:.1f} MB", bytes / 1e6);
+  if (bytes >= 1'000) return fmt::format("{:.0f} KB", bytes / 1e3);
+  return fmt::format("{} B", bytes);
+}
+
 std::string FormatTime(int64_t time_us) {
   std::time_t secs = static_cast<std::time_t>(time_us / 1000000);
   std::tm tm{};

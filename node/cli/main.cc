@@ -23,6 +23,10 @@ int main(int argc, char** argv) {
   RegisterLedger(app, ctx, &action);
   RegisterImport(app, ctx, &action);
   RegisterLibrary(app, ctx, &action);
+  RegisterServe(app, ctx, &action);
+  RegisterPairing(app, ctx, &action);
+  RegisterDevices(app, ctx, &action);
+  RegisterFetch(app, ctx, &action);
 
   try {
     app.parse(argc, argv);

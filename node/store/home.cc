@@ -104,7 +104,39 @@ std::expected<Home, StoreError> Home::Init(const std::string& dir, const InitOpt
   return Open(dir);
 }
 
-std::expected<Home, StoreError> Home::Open(const std::string& dir) {
+std::expected<Home, StoreError> Home::Open(const std::string& dir) { return OpenImpl(dir, true); }
+std::expected<Home, StoreError> Home::OpenJoining(const std::string& dir) { return OpenImpl(dir, false); }
+
+std::expected<Home, StoreError> Home::CreateJoining(const std::string& dir, const HouseholdId& household) {
+  if (Exists(DbPath(dir)) || Exists(KeyPath(dir)) || Exists(ContentPath(dir)))
+    return std::unexpected(Wrap(StoreErrc::kExists, dir + " already holds a hearth home; nothing was changed"));
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return std::unexpected(Wrap(StoreErrc::kIo, "cannot create " + dir + ": " + ec.message()));
+  ::chmod(dir.c_str(), 0700);
+  crypto::DeviceKey key = crypto::DeviceKey::Generate();
+  if (auto w = crypto::WriteKeyFile(KeyPath(dir), crypto::KeyKind::kDeviceSeed, key.ExportSeed()); !w)
+    return std::unexpected(Wrap(StoreErrc::kIo, w.error()));
+  auto db = Database::Open(DbPath(dir), /*create=*/true);
+  if (!db) return std::unexpected(db.error());
+  const DeviceId me{key.public_key()};
+  auto meta = db->Transaction([&]() -> std::expected<void, StoreError> {
+    if (auto r = WriteMeta(*db, "household_id", household.bytes); !r) return r;
+    return WriteMeta(*db, "device_id", me.bytes);
+  });
+  if (!meta) return std::unexpected(meta.error());
+  return OpenJoining(dir);
+}
+
+std::expected<void, StoreError> Home::SaveContentSecret(const crypto::ContentSecret& secret) {
+  if (content_) return std::unexpected(Wrap(StoreErrc::kExists, "this home already holds a content secret"));
+  if (auto w = crypto::WriteKeyFile(ContentPath(dir_), crypto::KeyKind::kContentSecret, secret.secret()); !w)
+    return std::unexpected(Wrap(StoreErrc::kIo, w.error()));
+  content_ = crypto::ContentSecret::FromBytes(secret.secret().span());
+  return {};
+}
+
+std::expected<Home, StoreError> Home::OpenImpl(const std::string& dir, bool require_genesis) {
   if (!Exists(DbPath(dir))) {
     return std::unexpected(
         Wrap(StoreErrc::kNotFound, "no household in " + dir + "; run `hearth init` first"));
@@ -136,7 +168,7 @@ std::expected<Home, StoreError> Home::Open(const std::string& dir) {
   auto ledger = LedgerStore::Load(*home.db_, home.household_);
   if (!ledger) return std::unexpected(ledger.error());
   home.ledger_ = std::make_unique<LedgerStore>(std::move(*ledger));
-  if (!home.ledger_->ledger().state().genesis) {
+  if (require_genesis && !home.ledger_->ledger().state().genesis) {
     return std::unexpected(
         Wrap(StoreErrc::kInvalid, dir + "/hearth.db has no genesis entry (an interrupted init?)"));
   }

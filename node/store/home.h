@@ -43,6 +43,14 @@ class Home {
   // Opens an existing home (kNotFound if there is none).
   static std::expected<Home, StoreError> Open(const std::string& dir);
 
+  // For `hearth join`: creates `dir` with a fresh device key and a database
+  // that names `household` but holds no ledger yet. The ledger (genesis
+  // first) arrives from the inviter; until then only OpenJoining opens it.
+  static std::expected<Home, StoreError> CreateJoining(const std::string& dir, const HouseholdId& household);
+  static std::expected<Home, StoreError> OpenJoining(const std::string& dir);
+  // Writes the content secret received while joining (refuses to replace one).
+  std::expected<void, StoreError> SaveContentSecret(const crypto::ContentSecret& secret);
+
   const std::string& dir() const { return dir_; }
   const crypto::DeviceKey& device_key() const { return *key_; }
   DeviceId device_id() const { return DeviceId{key_->public_key()}; }
@@ -57,6 +65,7 @@ class Home {
 
  private:
   Home() = default;
+  static std::expected<Home, StoreError> OpenImpl(const std::string& dir, bool require_genesis);
   std::string dir_;
   std::unique_ptr<crypto::DeviceKey> key_;
   std::optional<crypto::ContentSecret> content_;

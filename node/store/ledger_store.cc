@@ -123,6 +123,39 @@ std::expected<SignedEntry, AppendError> LedgerStore::Author(const crypto::Device
   return result;
 }
 
+std::expected<std::vector<Bytes>, StoreError> LoadEntryBytes(Database& db, const std::vector<EntryId>& ids) {
+  auto st = db.Prepare("SELECT bytes FROM ledger_entries WHERE id = ?");
+  if (!st) return std::unexpected(st.error());
+  std::vector<Bytes> out;
+  out.reserve(ids.size());
+  for (const EntryId& id : ids) {
+    st->Bind(1, id.bytes);
+    auto row = st->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::unexpected(StoreError{StoreErrc::kNotFound, "entry " + id.ShortHex() + " is not stored"});
+    out.push_back(st->Blob(0));
+    st->Reset();
+  }
+  return out;
+}
+
+std::expected<std::vector<NewEntry>, StoreError> LoadEntriesSince(Database& db, int64_t after) {
+  auto st = db.Prepare("SELECT arrival, id, bytes FROM ledger_entries WHERE arrival > ? ORDER BY arrival");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, after);
+  std::vector<NewEntry> out;
+  auto r = st->ForEach([&](Statement& s) {
+    NewEntry e;
+    e.arrival = s.Int(0);
+    Bytes id = s.Blob(1);
+    if (id.size() == 32) std::copy(id.begin(), id.end(), e.id.bytes.begin());
+    e.bytes = s.Blob(2);
+    out.push_back(std::move(e));
+  });
+  if (!r) return std::unexpected(r.error());
+  return out;
+}
+
 std::expected<std::vector<StoredEntry>, StoreError> ListStoredEntries(Database& db) {
   auto st = db.Prepare("SELECT arrival, bytes, rejection FROM ledger_entries ORDER BY arrival");
   if (!st) return std::unexpected(st.error());

@@ -66,6 +66,18 @@ struct StoredEntry {
   std::optional<std::string> rejection;  // NULL column: effective on arrival
 };
 
+// The stored bytes of each of `ids`, in the same order (kNotFound if one is
+// missing).
+std::expected<std::vector<Bytes>, StoreError> LoadEntryBytes(Database& db, const std::vector<EntryId>& ids);
+
+// Entries stored after row `after` (arrival > after), in arrival order.
+struct NewEntry {
+  int64_t arrival = 0;
+  EntryId id;
+  Bytes bytes;
+};
+std::expected<std::vector<NewEntry>, StoreError> LoadEntriesSince(Database& db, int64_t after);
+
 // Every stored entry in arrival order.
 std::expected<std::vector<StoredEntry>, StoreError> ListStoredEntries(Database& db);
 

@@ -1,0 +1,217 @@
+// hearth devices | where | revoke | policy: the household's devices and
+// who holds what.
+#include <ctime>
+#include <map>
+#include <ostream>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "node/cli/commands.h"
+#include "node/cli/describe.h"
+#include "node/cli/library_access.h"
+#include "node/cli/serve_info.h"
+#include "node/cli/track_json.h"
+#include "node/store/mesh_tables.h"
+
+namespace hearth::cli {
+namespace {
+
+std::string Ago(int64_t now_us, int64_t then_us) {
+  int64_t s = (now_us - then_us) / 1'000'000;
+  if (s < 60) return fmt::format("{} s ago", std::max<int64_t>(s, 0));
+  if (s < 3600) return fmt::format("{} min ago", s / 60);
+  if (s < 86400) return fmt::format("{} h ago", s / 3600);
+  return fmt::format("{} days ago", s / 86400);
+}
+
+// Plaintext bytes per blob, from the ledger's claims (visible to every member).
+std::map<BlobId, uint64_t> BlobSizes(const LedgerState& state) {
+  std::map<BlobId, uint64_t> sizes;
+  for (const auto& [id, c] : state.claims) sizes[c.claim().blob] = c.claim().plaintext_length;
+  return sizes;
+}
+
+CliResult RunDevices(const Context& ctx, bool json) {
+  auto home = ctx.OpenHome();
+  if (!home) return std::unexpected(home.error());
+  const LedgerState& state = home->ledger().ledger().state();
+  auto peers = store::ListPeers(home->db());
+  if (!peers) return std::unexpected(CliError{peers.error().message});
+  std::map<DeviceId, store::PeerRecord> seen;
+  for (auto& p : *peers) seen[p.device] = p;
+  const auto sizes = BlobSizes(state);
+  const bool serving = RunningNode(home->dir()).has_value();
+  const int64_t now = ctx.clock();
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [id, m] : state.members) {
+    std::vector<BlobId> held;
+    std::string status, address;
+    if (id == home->device_id()) {
+      auto local = home->blobs().List();
+      if (local) held = *local;
+      status = serving ? "this device (serving)" : "this device";
+    } else {
+      auto b = store::BlobsOfPeer(home->db(), id);
+      if (b) held = *b;
+      auto it = seen.find(id);
+      if (m.revoked) status = "revoked";
+      else if (it == seen.end()) status = "never seen";
+      else if (it->second.online && serving) status = "online";
+      else status = "last seen " + Ago(now, it->second.last_seen_us);
+      if (it != seen.end()) address = it->second.host + (it->second.control_port ? ":" + std::to_string(it->second.control_port) : "");
+    }
+    uint64_t bytes = 0;
+    for (const BlobId& b : held)
+      if (auto s = sizes.find(b); s != sizes.end()) bytes += s->second;
+    if (json) {
+      list.push_back({{"id", DeviceText(id)}, {"short", DeviceShort(id)}, {"name", m.name},
+                      {"role", RoleName(m.role)}, {"admin", m.admin}, {"revoked", m.revoked},
+                      {"this_device", id == home->device_id()}, {"status", status}, {"address", address},
+                      {"blobs", held.size()}, {"bytes", bytes}});
+    } else {
+      *ctx.out << fmt::format("{:<8}  {:<16} {:<8}{:<6} {:<26} {:<22} {:>5} blobs  {}\n", DeviceShort(id),
+                              m.name.substr(0, 16), RoleName(m.role), m.admin ? "admin" : "", status, address,
+                              held.size(), HumanBytes(bytes));
+    }
+  }
+  if (json) ctx.PrintJson(list);
+  return {};
+}
+
+CliResult RunWhere(const Context& ctx, const std::string& key, bool json) {
+  auto lib = OpenLibrary(ctx);
+  if (!lib) return std::unexpected(lib.error());
+  auto track = ResolveTrack((*lib)->catalog, key);
+  if (!track) return std::unexpected(track.error());
+  store::Home& home = (*lib)->home;
+  const LedgerState& state = home.ledger().ledger().state();
+  std::vector<DeviceId> holders;
+  if (home.blobs().Has(track->blob)) holders.push_back(home.device_id());
+  auto others = store::HoldersOf(home.db(), track->blob);
+  if (!others) return std::unexpected(CliError{others.error().message});
+  for (const DeviceId& d : *others)
+    if (d != home.device_id()) holders.push_back(d);
+  if (json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const DeviceId& d : holders) {
+      auto m = state.members.find(d);
+      list.push_back({{"id", DeviceText(d)}, {"short", DeviceShort(d)},
+                      {"name", m == state.members.end() ? "" : m->second.name},
+                      {"this_device", d == home.device_id()}});
+    }
+    ctx.PrintJson({{"track", track->track.Hex()}, {"blob", track->blob.Hex()}, {"holders", list}});
+    return {};
+  }
+  *ctx.out << TrackLine(*track) << '\n';
+  if (holders.empty()) *ctx.out << "  no device is known to hold it\n";
+  for (const DeviceId& d : holders) {
+    auto m = state.members.find(d);
+    *ctx.out << fmt::format("  {}  {}{}\n", DeviceShort(d), m == state.members.end() ? "?" : m->second.name,
+                            d == home.device_id() ? " (this device)" : "");
+  }
+  return {};
+}
+
+// The member `key` names: a short-id prefix, a full id, or an exact name.
+std::expected<DeviceId, CliError> ResolveDevice(const LedgerState& state, const std::string& key) {
+  std::vector<DeviceId> found;
+  for (const auto& [id, m] : state.members)
+    if (DeviceText(id).starts_with(key) || m.name == key) found.push_back(id);
+  if (found.empty()) return std::unexpected(CliError{"no device named or starting with \"" + key + "\"; see `hearth devices`"});
+  if (found.size() > 1) return std::unexpected(CliError{"\"" + key + "\" names several devices; give more of the id"});
+  return found.front();
+}
+
+std::expected<void, CliError> RequireAdmin(store::Home& home) {
+  const auto& members = home.ledger().ledger().state().members;
+  auto me = members.find(home.device_id());
+  if (me == members.end() || !me->second.admin || me->second.revoked)
+    return std::unexpected(CliError{"only an admin device can do this"});
+  return {};
+}
+
+CliResult RunRevoke(const Context& ctx, const std::string& key, const std::string& reason, bool json) {
+  auto home = ctx.OpenHome();
+  if (!home) return std::unexpected(home.error());
+  if (auto a = RequireAdmin(*home); !a) return a;
+  const LedgerState& state = home->ledger().ledger().state();
+  auto device = ResolveDevice(state, key);
+  if (!device) return std::unexpected(device.error());
+  if (*device == home->device_id()) return std::unexpected(CliError{"a device cannot revoke itself"});
+  if (state.members.at(*device).revoked) return std::unexpected(CliError{"that device is already revoked"});
+  const std::string name = state.members.at(*device).name;
+  auto e = home->ledger().Author(home->device_key(), DeviceRevoke{*device, reason}, ctx.clock());
+  if (!e) return std::unexpected(CliError{"cannot revoke: " + e.error().Message()});
+  if (json) ctx.PrintJson({{"revoked", DeviceText(*device)}, {"name", name}, {"entry", e->id.Hex()}});
+  else
+    *ctx.out << fmt::format("revoked {} ({}); a running node cuts it off now, the others as the entry reaches them\n",
+                            name, DeviceShort(*device));
+  return {};
+}
+
+CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
+  auto home = ctx.OpenHome();
+  if (!home) return std::unexpected(home.error());
+  PolicySet policy = home->ledger().ledger().state().policy;
+  if (!setting.empty()) {
+    if (auto a = RequireAdmin(*home); !a) return a;
+    size_t eq = setting.find('=');
+    std::string k = setting.substr(0, eq), v = eq == std::string::npos ? "" : setting.substr(eq + 1);
+    if (k != "copies" || v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 3)
+      return std::unexpected(CliError{"expected copies=N (1..16)", 2});
+    int n = std::stoi(v);
+    if (n < 1 || n > kMaxCopies) return std::unexpected(CliError{"copies must be 1..16", 2});
+    policy.copies = static_cast<uint8_t>(n);
+    auto e = home->ledger().Author(home->device_key(), policy, ctx.clock());
+    if (!e) return std::unexpected(CliError{"cannot set the policy: " + e.error().Message()});
+  }
+  if (json) ctx.PrintJson({{"copies", policy.copies}, {"stream_limit", policy.stream_limit}});
+  else *ctx.out << fmt::format("copies={}\n", policy.copies);
+  return {};
+}
+
+}  // namespace
+
+void RegisterDevices(CLI::App& app, Context& ctx, Action* action) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* devices = AddCommand(app, "devices", "List the household's devices: role, status, what each holds");
+  devices->add_flag("--json", *json, "Print the result as JSON");
+  devices->callback([&ctx, json, action] { *action = [&ctx, json] { return RunDevices(ctx, *json); }; });
+
+  auto where_key = std::make_shared<std::string>();
+  auto where_json = std::make_shared<bool>(false);
+  CLI::App* where = AddCommand(app, "where", "Which devices hold a track's blob");
+  where->add_option("track", *where_key, "Track id (prefix)")->required();
+  where->add_flag("--json", *where_json, "Print the result as JSON");
+  where->callback([&ctx, where_key, where_json, action] {
+    *action = [&ctx, where_key, where_json] { return RunWhere(ctx, *where_key, *where_json); };
+  });
+
+  auto rk = std::make_shared<std::string>();
+  auto reason = std::make_shared<std::string>("revoked by an admin");
+  auto rjson = std::make_shared<bool>(false);
+  CLI::App* revoke = AddCommand(app, "revoke", "Cut a device off the household (admins)");
+  revoke->add_option("device", *rk, "Device short id, id prefix or name")->required();
+  revoke->add_option("--reason", *reason, "Why (recorded in the ledger)");
+  revoke->add_flag("--json", *rjson, "Print the result as JSON");
+  revoke->callback([&ctx, rk, reason, rjson, action] {
+    *action = [&ctx, rk, reason, rjson] { return RunRevoke(ctx, *rk, *reason, *rjson); };
+  });
+
+  auto setting = std::make_shared<std::string>();
+  auto pjson = std::make_shared<bool>(false);
+  CLI::App* policy = AddCommand(app, "policy", "Show or set the replication policy");
+  policy->require_subcommand(1);
+  CLI::App* show = AddCommand(*policy, "show", "Print the policy");
+  show->add_flag("--json", *pjson, "Print the result as JSON");
+  show->callback([&ctx, pjson, action] { *action = [&ctx, pjson] { return RunPolicy(ctx, "", *pjson); }; });
+  CLI::App* set = AddCommand(*policy, "set", "Set copies=N: full replicas of every blob (admins)");
+  set->add_option("setting", *setting, "copies=N")->required();
+  set->add_flag("--json", *pjson, "Print the result as JSON");
+  set->callback([&ctx, setting, pjson, action] {
+    *action = [&ctx, setting, pjson] { return RunPolicy(ctx, *setting, *pjson); };
+  });
+}
+
+}  // namespace hearth::cli

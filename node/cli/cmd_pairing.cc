@@ -1,0 +1,192 @@
+// hearth invite | join: pairing a new device with the household.
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <ostream>
+
+#include <fmt/format.h>
+
+#include "crypto/sodium.h"
+#include "node/cli/commands.h"
+#include "node/cli/describe.h"
+#include "node/cli/serve_info.h"
+#include "node/mesh/join_client.h"
+#include "node/store/mesh_tables.h"
+#include "protocol/pairing.h"
+
+namespace hearth::cli {
+namespace {
+
+struct InviteArgs {
+  std::string role = "full";
+  std::string ttl = "24h";
+  std::vector<std::string> addresses;
+  bool json = false;
+};
+
+std::optional<int64_t> ParseDurationSeconds(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  size_t digits = text.find_first_not_of("0123456789");
+  if (digits == 0) return std::nullopt;
+  int64_t n = std::stoll(text.substr(0, digits));
+  std::string unit = digits == std::string::npos ? "s" : text.substr(digits);
+  if (unit == "s") return n;
+  if (unit == "m") return n * 60;
+  if (unit == "h") return n * 3600;
+  if (unit == "d") return n * 86400;
+  return std::nullopt;
+}
+
+CliResult RunInvite(const Context& ctx, const InviteArgs& a) {
+  Role role;
+  if (a.role == "full") role = Role::kFull;
+  else if (a.role == "phone") role = Role::kPhone;
+  else if (a.role == "storage") role = Role::kStorage;
+  else return std::unexpected(CliError{"--role must be full, phone or storage", 2});
+  auto ttl = ParseDurationSeconds(a.ttl);
+  if (!ttl || *ttl <= 0 || *ttl > 30 * 86400)
+    return std::unexpected(CliError{"--ttl must be like 90s, 30m, 24h or 7d (at most 30d)", 2});
+  auto home = ctx.OpenHome();
+  if (!home) return std::unexpected(home.error());
+  const auto& members = home->ledger().ledger().state().members;
+  auto me = members.find(home->device_id());
+  if (me == members.end() || !me->second.admin || me->second.revoked)
+    return std::unexpected(CliError{"only an admin device can invite; run `hearth invite` on the first device"});
+
+  InviteCode code;
+  code.household = home->household();
+  code.inviter = home->device_id();
+  crypto::RandomBytes(code.secret.data(), code.secret.size());
+  std::vector<std::string> addresses = a.addresses;
+  auto running = RunningNode(home->dir());
+  if (addresses.empty()) {
+    if (running) {
+      addresses.push_back(running->control);
+    } else {
+      addresses.push_back("127.0.0.1:7601");
+      std::cerr << "hearth: warning: no node is running on this home; start `hearth serve` "
+                   "before the new device joins\n";
+    }
+  }
+  for (const std::string& text : addresses) {
+    auto addr = ParseInviteAddress(text);
+    if (!addr) return std::unexpected(CliError{"--address: " + addr.error(), 2});
+    if (addr->ToString().starts_with("0.0.0.0") || addr->ToString().starts_with("[::]"))
+      return std::unexpected(CliError{"the node listens on every address; give the one the new device can reach "
+                                      "with --address HOST:PORT", 2});
+    code.addresses.push_back(*addr);
+  }
+  if (code.addresses.size() > kMaxInviteAddresses)
+    return std::unexpected(CliError{fmt::format("at most {} addresses", kMaxInviteAddresses), 2});
+
+  store::Invite invite;
+  invite.id = InviteIdOf(code.secret);
+  invite.secret = code.secret;
+  invite.role = role;
+  invite.created_us = ctx.clock();
+  invite.expires_us = invite.created_us + *ttl * 1'000'000;
+  if (auto saved = store::SaveInvite(home->db(), invite); !saved)
+    return std::unexpected(CliError{"cannot record the invite: " + saved.error().message});
+  const std::string text = EncodeInviteCode(code);
+  if (a.json) {
+    nlohmann::json addrs = nlohmann::json::array();
+    for (const auto& ad : code.addresses) addrs.push_back(ad.ToString());
+    ctx.PrintJson({{"code", text}, {"role", a.role}, {"expires", FormatTime(invite.expires_us)},
+                   {"expires_us", invite.expires_us}, {"addresses", addrs}});
+    return {};
+  }
+  *ctx.out << text << '\n';
+  std::cerr << fmt::format("one-time code for a {} device, valid until {}; on the new device run:\n"
+                           "  hearth join {}\n",
+                           a.role, FormatTime(invite.expires_us), text.substr(0, 16) + "…");
+  return {};
+}
+
+struct JoinArgs {
+  std::string code;
+  std::string device_name;
+  std::vector<std::string> peers;
+  int timeout_s = 30;
+  bool json = false;
+};
+
+std::string HostName() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || !*buf) return "device";
+  return buf;
+}
+
+CliResult RunJoin(const Context& ctx, const JoinArgs& a) {
+  auto code = DecodeInviteCode(a.code);
+  if (!code) return std::unexpected(CliError{code.error(), 2});
+  const std::string dir = ctx.HomeDir();
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir + "/hearth.db", ec) || fs::exists(dir + "/device.key", ec))
+    return std::unexpected(CliError{dir + " already holds a hearth home; use another --home to join"});
+  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec))
+    return std::unexpected(CliError{dir + " is not empty; use an empty or new directory"});
+  // Built beside the target and renamed into place only once joined, so a
+  // failed join leaves nothing behind.
+  const std::string staging = dir + ".joining";
+  fs::remove_all(staging, ec);
+  auto created = store::Home::CreateJoining(staging, code->household);
+  if (!created) return std::unexpected(CliError{created.error().message});
+  std::optional<store::Home> home(std::move(*created));
+  const std::string name = a.device_name.empty() ? HostName() : a.device_name;
+  auto outcome = mesh::JoinHousehold(*home, *code, name, a.peers, std::chrono::seconds(a.timeout_s),
+                                     [&](const std::string& line) {
+                                       if (!a.json) std::cerr << "hearth: " << line << '\n';
+                                     });
+  const std::string device = DeviceText(home->device_id());
+  home.reset();  // close the database before moving the directory
+  if (!outcome) {
+    fs::remove_all(staging, ec);
+    return std::unexpected(CliError{"could not join: " + outcome.error()});
+  }
+  if (fs::exists(dir, ec)) fs::remove(dir, ec);
+  if (fs::rename(staging, dir, ec); ec) {
+    return std::unexpected(CliError{"joined, but cannot move " + staging + " to " + dir + ": " + ec.message()});
+  }
+  if (a.json) {
+    ctx.PrintJson({{"household", outcome->household_name},
+                   {"role", RoleName(outcome->role)},
+                   {"device", device},
+                   {"inviter", outcome->inviter_name},
+                   {"inviter_address", outcome->inviter_address},
+                   {"entries", outcome->entries},
+                   {"home", dir}});
+    return {};
+  }
+  *ctx.out << fmt::format("joined household \"{}\" as a {} device ({} ledger entries from {}).\n"
+                          "Run `hearth serve` to take part in the mesh.\n",
+                          outcome->household_name, RoleName(outcome->role), outcome->entries,
+                          outcome->inviter_name.empty() ? outcome->inviter_address : outcome->inviter_name);
+  return {};
+}
+
+}  // namespace
+
+void RegisterPairing(CLI::App& app, Context& ctx, Action* action) {
+  auto ia = std::make_shared<InviteArgs>();
+  CLI::App* invite = AddCommand(app, "invite", "Print a one-time code that lets a new device join (admins)");
+  invite->add_option("--role", ia->role, "full | phone | storage (storage devices never get the content key)")
+      ->capture_default_str();
+  invite->add_option("--ttl", ia->ttl, "How long the code stays valid (90s, 30m, 24h, 7d)")->capture_default_str();
+  invite->add_option("--address", ia->addresses,
+                     "HOST:PORT where the new device can reach this one (default: the running node's)");
+  invite->add_flag("--json", ia->json, "Print the result as JSON");
+  invite->callback([&ctx, ia, action] { *action = [&ctx, ia] { return RunInvite(ctx, *ia); }; });
+
+  auto ja = std::make_shared<JoinArgs>();
+  CLI::App* join = AddCommand(app, "join", "Join a household with a code from `hearth invite`");
+  join->add_option("code", ja->code, "The invite code")->required();
+  join->add_option("--device-name", ja->device_name, "This device's name (default: the host name)");
+  join->add_option("--peer", ja->peers, "HOST:PORT of the inviting device, tried before the code's addresses");
+  join->add_option("--timeout", ja->timeout_s, "Seconds to wait for the inviting device")->capture_default_str();
+  join->add_flag("--json", ja->json, "Print the result as JSON");
+  join->callback([&ctx, ja, action] { *action = [&ctx, ja] { return RunJoin(ctx, *ja); }; });
+}
+
+}  // namespace hearth::cli

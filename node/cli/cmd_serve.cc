@@ -1,0 +1,90 @@
+// hearth serve: run this device's node in the foreground.
+#include <csignal>
+#include <ctime>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "node/cli/commands.h"
+#include "node/cli/serve_info.h"
+#include "node/mesh/endpoint.h"
+#include "node/mesh/mesh_node.h"
+
+namespace hearth::cli {
+namespace {
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:7601";
+  int torrent_port = 7602;
+  std::vector<std::string> peers;
+  int away_after_s = 600;
+};
+
+void LogLine(const std::string& line) {
+  std::time_t t = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  std::cerr << stamp << ' ' << line << std::endl;
+}
+
+CliResult RunServe(const Context& ctx, const ServeOptions& o) {
+  auto home = ctx.OpenHome();
+  if (!home) return std::unexpected(home.error());
+  if (auto running = RunningNode(home->dir()); running && running->pid != ::getpid())
+    return std::unexpected(CliError{fmt::format("a node is already running on {} (pid {}, {})", home->dir(),
+                                                running->pid, running->control)});
+  auto listen = mesh::ParseEndpoint(o.listen, true);
+  if (!listen) return std::unexpected(CliError{"--listen: " + listen.error(), 2});
+  if (o.torrent_port < 0 || o.torrent_port > 65535)
+    return std::unexpected(CliError{"--torrent-port must be 0..65535", 2});
+
+  mesh::asio::io_context io;
+  mesh::MeshOptions mo;
+  mo.listen = o.listen;
+  mo.torrent_listen = mesh::FormatEndpoint(listen->address().to_string(), static_cast<uint16_t>(o.torrent_port));
+  mo.peers = o.peers;
+  mo.log = LogLine;
+  mo.clock = ctx.clock;
+  mo.away_after = std::chrono::seconds(o.away_after_s);
+  mesh::MeshNode node(io, *home, mo);
+  if (auto started = node.Start(); !started) return std::unexpected(CliError{started.error()});
+
+  ServeInfo info;
+  info.pid = ::getpid();
+  info.control = mesh::FormatEndpoint(listen->address().to_string(), node.control_port());
+  info.torrent_port = node.torrent_port();
+  info.device = DeviceText(home->device_id());
+  info.started_us = ctx.clock();
+  if (!WriteServeInfo(home->dir(), info)) LogLine("warning: cannot write " + home->dir() + "/serve.json");
+
+  mesh::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    LogLine(fmt::format("stopping ({})", sig == SIGINT ? "SIGINT" : "SIGTERM"));
+    node.Stop();
+    io.stop();
+  });
+  io.run();
+  RemoveServeInfo(home->dir());
+  LogLine("stopped");
+  return {};
+}
+
+}  // namespace
+
+void RegisterServe(CLI::App& app, Context& ctx, Action* action) {
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* cmd = AddCommand(app, "serve", "Run this device's node: mesh, ledger sync, swarm (foreground)");
+  cmd->add_option("--listen", o->listen, "HOST:PORT for the mesh protocol (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--torrent-port", o->torrent_port, "Port for BitTorrent connections, same host (0: any)")
+      ->capture_default_str();
+  cmd->add_option("--peer", o->peers, "HOST:PORT of another household device to connect to (repeatable)");
+  cmd->add_option("--away-after", o->away_after_s,
+                  "Seconds a full/storage device may be unreachable before its replicas are made elsewhere")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 30 * 86400));
+  cmd->callback([&ctx, o, action] { *action = [&ctx, o] { return RunServe(ctx, *o); }; });
+}
+
+}  // namespace hearth::cli

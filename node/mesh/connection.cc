@@ -1,0 +1,145 @@
+#include "node/mesh/connection.h"
+
+#include "protocol/sync_messages.h"
+
+namespace hearth::mesh {
+namespace {
+
+// Fixed handshake message sizes (mesh_format.md).
+constexpr size_t kM1Size = 69;
+constexpr size_t kM2Size = 145;
+constexpr size_t kM3Size = 112;
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+
+}  // namespace
+
+std::shared_ptr<Connection> Connection::Create(tcp::socket socket, const crypto::DeviceKey& me,
+                                               const HouseholdId& household, MemberCheck is_member, bool initiator) {
+  if (initiator) {
+    auto [hs, m1] = Handshake::Initiate(me, household, crypto::EphemeralKey::Generate(), std::move(is_member));
+    auto c = std::shared_ptr<Connection>(new Connection(std::move(socket), std::move(hs), true));
+    c->Write(std::move(m1));
+    return c;
+  }
+  return std::shared_ptr<Connection>(new Connection(
+      std::move(socket), Handshake::Respond(me, household, crypto::EphemeralKey::Generate(), std::move(is_member)),
+      false));
+}
+
+Connection::Connection(tcp::socket socket, Handshake handshake, bool initiator)
+    : socket_(std::move(socket)),
+      deadline_(socket_.get_executor()),
+      handshake_(std::move(handshake)),
+      initiator_(initiator) {
+  boost::system::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  if (!ec) {
+    remote_host_ = ep.address().to_string();
+    remote_port_ = ep.port();
+  }
+  socket_.set_option(tcp::no_delay(true), ec);
+}
+
+void Connection::Start(Callbacks callbacks) {
+  cb_ = std::move(callbacks);
+  deadline_.expires_after(kHandshakeTimeout);
+  deadline_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec && !self->ready_) self->Close("handshake timed out");
+  });
+  ReadHandshake(initiator_ ? kM2Size : kM1Size);
+}
+
+void Connection::ReadHandshake(size_t size) {
+  read_buf_.assign(size, 0);
+  asio::async_read(socket_, asio::buffer(read_buf_), [self = shared_from_this()](boost::system::error_code ec, size_t) {
+    if (self->closed_) return;
+    if (ec) return self->Close(ec == asio::error::eof ? "peer hung up during the handshake" : "handshake: " + ec.message());
+    self->OnHandshakeMessage();
+  });
+}
+
+void Connection::OnHandshakeMessage() {
+  auto reply = handshake_.Receive(read_buf_);
+  if (!reply) return Close("handshake refused: " + reply.error().detail);
+  if (!reply->empty()) Write(std::move(*reply));
+  if (!handshake_.done()) return ReadHandshake(initiator_ ? 0 : kM3Size);
+  SessionKeys keys = handshake_.TakeKeys();
+  writer_.emplace(keys.send);
+  reader_.emplace(keys.receive);
+  ready_ = true;
+  deadline_.cancel();
+  read_buf_.assign(64 * 1024, 0);
+  if (cb_.on_ready) cb_.on_ready();
+  if (!closed_) ReadFrames();
+}
+
+void Connection::ReadFrames() {
+  socket_.async_read_some(asio::buffer(read_buf_), [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+    if (self->closed_) return;
+    if (ec) return self->Close(ec == asio::error::eof ? "peer closed the connection" : ec.message());
+    auto frames = self->reader_->Feed(ByteSpan(self->read_buf_.data(), n));
+    if (!frames) return self->Close("bad frame: " + frames.error().detail);
+    for (Frame& f : *frames) {
+      if (self->closed_) return;
+      if (self->cb_.on_frame) self->cb_.on_frame(std::move(f));
+    }
+    if (!self->closed_) self->ReadFrames();
+  });
+}
+
+void Connection::Send(MessageType type, ByteSpan payload) {
+  if (closed_ || !writer_ || close_after_write_) return;
+  Write(writer_->Encode(static_cast<uint8_t>(type), payload));
+}
+
+void Connection::SendErrorAndClose(uint16_t code, const std::string& message) {
+  if (closed_) return;
+  if (writer_) {
+    Send(MessageType::kError, EncodeError(code, message));
+    close_after_write_ = true;
+    if (!writing_) Close(message);
+  } else {
+    Close(message);
+  }
+}
+
+void Connection::Write(Bytes bytes) {
+  pending_bytes_ += bytes.size();
+  write_queue_.push_back(std::move(bytes));
+  if (!writing_) WriteNext();
+}
+
+void Connection::WriteNext() {
+  if (write_queue_.empty() || closed_) {
+    writing_ = false;
+    if (close_after_write_ && !closed_) Close("closed after an error");
+    return;
+  }
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(write_queue_.front()),
+                    [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                      if (self->closed_) return;
+                      if (ec) return self->Close("write failed: " + ec.message());
+                      self->pending_bytes_ -= self->write_queue_.front().size();
+                      self->write_queue_.pop_front();
+                      self->WriteNext();
+                    });
+}
+
+void Connection::Close(const std::string& reason) {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ec;
+  deadline_.cancel();
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  write_queue_.clear();
+  pending_bytes_ = 0;
+  if (cb_.on_closed) {
+    auto cb = std::move(cb_.on_closed);
+    cb_ = {};
+    cb(reason);
+  }
+}
+
+}  // namespace hearth::mesh

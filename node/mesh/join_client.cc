@@ -1,0 +1,172 @@
+#include "node/mesh/join_client.h"
+
+#include <optional>
+
+#include "node/library/catalog.h"
+#include "node/mesh/connection.h"
+#include "node/mesh/endpoint.h"
+#include "node/store/mesh_tables.h"
+#include "protocol/ledger_entry.h"
+#include "protocol/mesh_messages.h"
+#include "protocol/sync_messages.h"
+
+namespace hearth::mesh {
+namespace {
+
+// One attempt at one address; the io_context runs until it settles.
+class Attempt {
+ public:
+  Attempt(asio::io_context& io, store::Home& home, const InviteCode& code, const std::string& device_name)
+      : io_(io), home_(home), code_(code), device_name_(device_name) {}
+
+  void Run(const tcp::endpoint& ep) {
+    address_ = FormatEndpoint(ep.address().to_string(), ep.port());
+    auto socket = std::make_shared<tcp::socket>(io_);
+    socket->async_connect(ep, [this, socket](boost::system::error_code ec) {
+      if (ec) return Fail("cannot reach the inviting device at " + address_ + ": " + ec.message(), true);
+      const DeviceId inviter = code_.inviter;
+      conn_ = Connection::Create(std::move(*socket), home_.device_key(), code_.household,
+                                 [inviter](const DeviceId& d) { return d == inviter; }, true);
+      conn_->Start(Connection::Callbacks{
+          .on_ready = [this] { OnReady(); },
+          .on_frame = [this](Frame f) { OnFrame(std::move(f)); },
+          .on_closed = [this](const std::string& why) {
+            if (!result_) Fail("the inviting device at " + address_ + " ended the session: " + why, !admitted_);
+          },
+      });
+    });
+  }
+
+  // Set once settled: success, or an error with whether another address may help.
+  std::optional<std::expected<JoinOutcome, std::string>> result_;
+  bool retryable_ = false;
+
+ private:
+  void OnReady() {
+    JoinRequest j;
+    j.invite_id = InviteIdOf(code_.secret);
+    j.proof = JoinProof(code_.secret, code_.household, code_.inviter, home_.device_id());
+    j.device_name = device_name_;
+    conn_->Send(MessageType::kJoin, EncodeJoin(j));
+  }
+
+  void OnFrame(Frame f) {
+    switch (static_cast<MessageType>(f.type)) {
+      case MessageType::kError: {
+        auto e = DecodeError(f.payload);
+        return Fail(e ? e->second : "the inviting device refused (malformed error)", false);
+      }
+      case MessageType::kWelcome: {
+        auto w = DecodeWelcome(f.payload);
+        if (!w) return Fail("bad welcome from the inviting device: " + w.error(), false);
+        admitted_ = true;
+        outcome_.role = w->role;
+        if (w->content_secret) {
+          auto saved = home_.SaveContentSecret(crypto::ContentSecret::FromBytes(*w->content_secret));
+          sodium_memzero(w->content_secret->data(), 32);
+          if (!saved) return Fail("cannot store the content secret: " + saved.error().message, false);
+        }
+        Hello h;  // nothing yet: every entry is missing
+        conn_->Send(MessageType::kHello, EncodeHello(h));
+        return;
+      }
+      case MessageType::kHello: {
+        auto h = DecodeHello(f.payload);
+        if (!h) return Fail("bad hello from the inviting device: " + h.error(), false);
+        inviter_control_port_ = h->control_port;
+        conn_->Send(MessageType::kSynced, {});
+        return;
+      }
+      case MessageType::kEntries: {
+        auto batch = DecodeEntryBatch(f.payload);
+        if (!batch) return Fail("bad entries from the inviting device: " + batch.error(), false);
+        auto tx = home_.db().Transaction([&]() -> std::expected<void, store::StoreError> {
+          for (const Bytes& bytes : *batch) {
+            auto e = DecodeEntry(bytes);
+            if (!e) continue;
+            auto r = home_.ledger().Append(*e);
+            if (!r && r.error().store) return std::unexpected(*r.error().store);
+            if (r || r.error().rejection->kept) ++outcome_.entries;
+          }
+          return {};
+        });
+        if (!tx) return Fail("cannot store the ledger: " + tx.error().message, false);
+        return;
+      }
+      case MessageType::kSynced:
+        return Finish();
+      default:
+        return;  // have-sets, tokens, pings: for `hearth serve`, not for joining
+    }
+  }
+
+  void Finish() {
+    const LedgerState& state = home_.ledger().ledger().state();
+    auto me = state.members.find(home_.device_id());
+    if (!state.genesis || me == state.members.end())
+      return Fail("the inviting device sent a ledger that does not list this device", false);
+    if (me->second.role != outcome_.role)
+      return Fail("the ledger lists this device with another role than the welcome said", false);
+    outcome_.household_name = state.household_name;
+    auto inviter = state.members.find(code_.inviter);
+    outcome_.inviter_name = inviter == state.members.end() ? "" : inviter->second.name;
+    outcome_.inviter_address = address_;
+    store::PeerRecord peer;
+    peer.device = code_.inviter;
+    peer.host = conn_->remote_host();
+    peer.control_port = inviter_control_port_ ? inviter_control_port_ : conn_->remote_port();
+    (void)store::SavePeer(home_.db(), peer);
+    library::Catalog catalog(home_.db());
+    (void)catalog.Sync(state, home_.content_secret());
+    result_ = outcome_;
+    conn_->Close("joined");
+    io_.stop();
+  }
+
+  void Fail(const std::string& why, bool retryable) {
+    if (result_) return;
+    result_ = std::unexpected(why);
+    retryable_ = retryable;
+    if (conn_) conn_->Close(why);
+    io_.stop();
+  }
+
+  asio::io_context& io_;
+  store::Home& home_;
+  const InviteCode& code_;
+  std::string device_name_;
+  std::string address_;
+  std::shared_ptr<Connection> conn_;
+  bool admitted_ = false;
+  uint16_t inviter_control_port_ = 0;
+  JoinOutcome outcome_;
+};
+
+}  // namespace
+
+std::expected<JoinOutcome, std::string> JoinHousehold(store::Home& home, const InviteCode& code,
+                                                      const std::string& device_name,
+                                                      const std::vector<std::string>& extra,
+                                                      std::chrono::seconds timeout,
+                                                      std::function<void(const std::string&)> log) {
+  std::vector<std::string> addresses = extra;
+  for (const InviteAddress& a : code.addresses) addresses.push_back(a.ToString());
+  if (addresses.empty()) return std::unexpected("the invite code names no address; pass --peer HOST:PORT");
+  std::string last_error;
+  for (const std::string& text : addresses) {
+    auto ep = ParseEndpoint(text, false);
+    if (!ep) return std::unexpected("--peer " + text + ": " + ep.error());
+    if (log) log("contacting the inviting device at " + text);
+    asio::io_context io;
+    Attempt attempt(io, home, code, device_name);
+    attempt.Run(*ep);
+    io.run_for(timeout);
+    if (!attempt.result_) return std::unexpected("no answer from " + text + " within " + std::to_string(timeout.count()) + " s");
+    if (*attempt.result_) return **attempt.result_;
+    last_error = attempt.result_->error();
+    if (!attempt.retryable_) break;
+  }
+  return std::unexpected(last_error);
+}
+
+}  // namespace hearth::mesh

@@ -1,0 +1,246 @@
+// MeshNode: have-sets, torrents, fetches and the replication policy.
+#include <algorithm>
+
+#include "crypto/hash.h"
+#include "node/mesh/mesh_node.h"
+#include "node/store/mesh_tables.h"
+#include "node/store/torrent_table.h"
+#include "protocol/sync_messages.h"
+
+namespace hearth::mesh {
+namespace {
+
+constexpr auto kBlobScanEvery = std::chrono::seconds(2);
+constexpr auto kIdleCheckEvery = std::chrono::seconds(10);
+constexpr int64_t kSeedIdleUs = 60'000'000;
+constexpr size_t kMaxActiveFetches = 16;
+
+// Rendezvous score of a device for a blob: the highest scores hold it.
+crypto::Digest Score(const DeviceId& device, const BlobId& blob) {
+  Bytes in;
+  constexpr std::string_view label = "hearth/placement/v1";
+  in.insert(in.end(), label.begin(), label.end());
+  in.insert(in.end(), device.bytes.begin(), device.bytes.end());
+  in.insert(in.end(), blob.bytes.begin(), blob.bytes.end());
+  return crypto::Blake2b256(in);
+}
+
+}  // namespace
+
+std::expected<void, std::string> MeshNode::StartSwarm() {
+  swarm::SwarmOptions o;
+  o.listen = options_.torrent_listen;
+  o.partial_dir = home_.dir() + "/partial";
+  o.blob_dir = home_.dir() + "/blobs";
+  o.notify = [this, alive = std::weak_ptr<bool>(alive_)] {
+    // libtorrent's thread: hop onto ours.
+    asio::post(io_, [this, alive] {
+      auto a = alive.lock();
+      if (a && *a && !stopping_) OnSwarmEvents();
+    });
+  };
+  auto s = swarm::Swarm::Start(std::move(o), guard_);
+  if (!s) return std::unexpected("--torrent-port: " + s.error());
+  swarm_ = std::move(*s);
+  return {};
+}
+
+void MeshNode::BlobTick(std::chrono::steady_clock::time_point now) {
+  if (now - last_blob_scan_ > kBlobScanEvery) {
+    last_blob_scan_ = now;
+    RefreshLocalBlobs();
+  }
+  if (now - last_policy_ > kBlobScanEvery && now - started_ > options_.policy_grace) {
+    last_policy_ = now;
+    ApplyPolicy();
+  }
+  DriveFetches();
+  if (now - last_idle_check_ > kIdleCheckEvery) {
+    last_idle_check_ = now;
+    for (const BlobId& b : swarm_->IdleSeeds(Now(), kSeedIdleUs)) swarm_->Remove(b);
+  }
+}
+
+void MeshNode::RefreshLocalBlobs() {
+  auto listed = home_.blobs().List();
+  if (!listed) return Log("cannot list blobs: " + listed.error().message);
+  std::set<BlobId> now(listed->begin(), listed->end());
+  std::vector<BlobId> added;
+  bool removed = false;
+  for (const BlobId& b : now)
+    if (!local_blobs_.contains(b)) added.push_back(b);
+  for (const BlobId& b : local_blobs_)
+    if (!now.contains(b)) removed = true;
+  local_blobs_ = std::move(now);
+  if (removed) {
+    for (auto& [device, raw] : members_) SendHaveSet(*raw);
+  } else if (!added.empty()) {
+    for (size_t i = 0; i < added.size(); i += kMaxHaveIds) {
+      Have h;
+      h.blobs.assign(added.begin() + static_cast<ptrdiff_t>(i),
+                     added.begin() + static_cast<ptrdiff_t>(std::min(added.size(), i + kMaxHaveIds)));
+      Bytes payload = EncodeHave(h);
+      for (auto& [device, raw] : members_) raw->Send(MessageType::kHave, payload);
+    }
+  }
+}
+
+void MeshNode::SendHaveSet(Connection& c) {
+  std::vector<BlobId> all(local_blobs_.begin(), local_blobs_.end());
+  for (const Bytes& payload : EncodeHaveSet(all)) c.Send(MessageType::kHave, payload);
+}
+
+void MeshNode::OnHave(Session& s, ByteSpan payload) {
+  auto have = DecodeHave(payload);
+  if (!have) return s.conn->SendErrorAndClose(kErrMalformed, have.error());
+  const DeviceId peer = s.conn->peer();
+  auto& set = peer_blobs_[peer];
+  if (have->replace) set.clear();
+  set.insert(have->blobs.begin(), have->blobs.end());
+  if (auto r = store::SavePeerBlobs(home_.db(), peer, have->blobs, have->replace); !r)
+    Log("cannot record what " + Name(peer) + " holds: " + r.error().message);
+  DriveFetches();
+}
+
+void MeshNode::OnTorrentRequest(Session& s, ByteSpan payload) {
+  auto blob = DecodeTorrentRequest(payload);
+  if (!blob) return s.conn->SendErrorAndClose(kErrMalformed, blob.error());
+  TorrentReply reply{*blob, std::nullopt};
+  if (local_blobs_.contains(*blob) && home_.blobs().Has(*blob)) {
+    auto torrent = store::LoadTorrent(home_.db(), *blob);
+    if (torrent && *torrent) {
+      if (auto seeded = swarm_->Seed(*blob, **torrent); seeded) reply.torrent = std::move(**torrent);
+      else Log("cannot seed blob " + blob->ShortHex() + ": " + seeded.error());
+    }
+  }
+  s.conn->Send(MessageType::kTorrent, EncodeTorrentReply(reply));
+}
+
+void MeshNode::OnTorrentReply(Session& s, ByteSpan payload) {
+  auto reply = DecodeTorrentReply(payload);
+  if (!reply) return s.conn->SendErrorAndClose(kErrMalformed, reply.error());
+  auto it = fetches_.find(reply->blob);
+  if (it == fetches_.end()) return;
+  const DeviceId peer = s.conn->peer();
+  if (!reply->torrent) {
+    peer_blobs_[peer].erase(reply->blob);
+    return;
+  }
+  if (!swarm_->Has(reply->blob)) {
+    // Fetch() checks that the torrent's info-hash is the blob id we asked for.
+    if (auto added = swarm_->Fetch(reply->blob, *reply->torrent); !added) {
+      Log("refused a torrent from " + Name(peer) + ": " + added.error());
+      return;
+    }
+    if (auto saved = store::SaveTorrent(home_.db(), reply->blob, *reply->torrent); !saved)
+      Log("cannot save the torrent of blob " + reply->blob.ShortHex() + ": " + saved.error().message);
+  }
+  if (s.torrent_port != 0 && it->second.connected.insert(peer).second)
+    swarm_->ConnectPeer(reply->blob, s.conn->remote_host(), s.torrent_port);
+}
+
+void MeshNode::DriveFetches() {
+  auto wanted = store::ListWanted(home_.db());
+  if (!wanted) return;
+  std::set<BlobId> still(wanted->begin(), wanted->end());
+  for (auto it = fetches_.begin(); it != fetches_.end();) {
+    if (!still.contains(it->first)) {
+      swarm_->Remove(it->first);
+      it = fetches_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const BlobId& blob : *wanted) {
+    if (local_blobs_.contains(blob) || home_.blobs().Has(blob)) {
+      (void)store::RemoveWanted(home_.db(), blob);
+      fetches_.erase(blob);
+      continue;
+    }
+    auto it = fetches_.find(blob);
+    if (it == fetches_.end()) {
+      if (fetches_.size() >= kMaxActiveFetches) continue;
+      it = fetches_.emplace(blob, Fetch{}).first;
+      it->second.started = std::chrono::steady_clock::now();
+    }
+    for (auto& [device, raw] : members_) {
+      auto held = peer_blobs_.find(device);
+      if (held == peer_blobs_.end() || !held->second.contains(blob)) continue;
+      if (!it->second.asked.insert(device).second) continue;
+      raw->Send(MessageType::kTorrentRequest, EncodeTorrentRequest(blob));
+    }
+  }
+}
+
+void MeshNode::OnSwarmEvents() {
+  if (!swarm_) return;
+  for (const swarm::SwarmEvent& e : swarm_->Poll()) {
+    switch (e.kind) {
+      case swarm::SwarmEvent::Kind::kFetched: {
+        auto size = home_.blobs().SizeOf(e.blob);
+        Log("fetched blob " + e.blob.ShortHex() + " (" + std::to_string(size.value_or(0)) + " bytes, every piece verified)");
+        (void)store::RemoveWanted(home_.db(), e.blob);
+        fetches_.erase(e.blob);
+        local_blobs_.insert(e.blob);
+        Have h;
+        h.blobs.push_back(e.blob);
+        Bytes payload = EncodeHave(h);
+        for (auto& [device, raw] : members_) raw->Send(MessageType::kHave, payload);
+        break;
+      }
+      case swarm::SwarmEvent::Kind::kFailed:
+        Log("fetch of blob " + e.blob.ShortHex() + " failed: " + e.detail);
+        swarm_->Remove(e.blob);
+        fetches_.erase(e.blob);
+        break;
+      case swarm::SwarmEvent::Kind::kHashFailed:
+        Log("blob " + e.blob.ShortHex() + ": " + e.detail + "; fetching it again");
+        break;
+      case swarm::SwarmEvent::Kind::kPeerBanned:
+        Log("blob " + e.blob.ShortHex() + ": " + e.detail + " for sending corrupt data");
+        break;
+    }
+  }
+}
+
+void MeshNode::ApplyPolicy() {
+  const LedgerState& state = home_.ledger().ledger().state();
+  const auto me = state.members.find(home_.device_id());
+  if (me == state.members.end() || me->second.revoked) return;
+  if (me->second.role == Role::kPhone) return;  // phones keep pins and a cache only
+  // Who may hold replicas: full and storage members online now or seen
+  // lately (a device away longer has its replicas made elsewhere).
+  std::map<DeviceId, int64_t> last_seen;
+  if (auto peers = store::ListPeers(home_.db()); peers)
+    for (const auto& p : *peers) last_seen[p.device] = p.last_seen_us;
+  const int64_t away_us = std::chrono::duration_cast<std::chrono::microseconds>(options_.away_after).count();
+  std::vector<DeviceId> eligible;
+  for (const auto& [id, m] : state.members) {
+    if (m.revoked || m.role == Role::kPhone) continue;
+    auto seen = last_seen.find(id);
+    const bool recent = seen != last_seen.end() && Now() - seen->second < away_us;
+    if (id == home_.device_id() || members_.contains(id) || recent) eligible.push_back(id);
+  }
+  std::string key = std::to_string(home_.ledger().ledger().size()) + "/" + std::to_string(state.policy.copies);
+  for (const DeviceId& d : eligible) key += d.Hex().substr(0, 8);
+  if (key == policy_key_) return;
+  policy_key_ = key;
+  const size_t copies = std::min<size_t>(state.policy.copies, eligible.size());
+  std::set<BlobId> blobs;
+  for (const auto& [entry, claim] : state.claims) blobs.insert(claim.claim().blob);
+  size_t queued = 0;
+  for (const BlobId& blob : blobs) {
+    if (local_blobs_.contains(blob)) continue;
+    std::vector<std::pair<crypto::Digest, DeviceId>> ranked;
+    for (const DeviceId& d : eligible) ranked.emplace_back(Score(d, blob), d);
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<ptrdiff_t>(copies), ranked.end(),
+                      [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (size_t i = 0; i < copies; ++i) {
+      if (ranked[i].second != home_.device_id()) continue;
+      if (store::AddWanted(home_.db(), blob, "policy", Now())) ++queued;
+    }
+  }
+  if (queued > 0) Log("policy: this device should hold " + std::to_string(queued) + " more blob(s); fetching");
+}
+
+}  // namespace hearth::mesh

@@ -1,0 +1,536 @@
+// MeshNode: sessions, ledger sync and pairing. Blobs are in mesh_blobs.cc.
+#include "node/mesh/mesh_node.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+
+#include "crypto/sodium.h"
+#include "node/library/catalog.h"
+#include "node/mesh/endpoint.h"
+#include "node/store/mesh_tables.h"
+#include "protocol/ledger_entry.h"
+#include "protocol/sync_messages.h"
+
+namespace hearth::mesh {
+namespace {
+
+constexpr size_t kMaxSessions = 64;
+constexpr auto kJoinTimeout = std::chrono::seconds(10);
+constexpr auto kMaxBackoff = std::chrono::seconds(30);
+constexpr auto kPingEvery = std::chrono::seconds(10);
+
+}  // namespace
+
+MeshNode::MeshNode(asio::io_context& io, store::Home& home, MeshOptions options)
+    : io_(io),
+      home_(home),
+      options_(std::move(options)),
+      acceptor_(io),
+      tick_timer_(io),
+      catalog_timer_(io),
+      alive_(std::make_shared<bool>(true)) {}
+
+MeshNode::~MeshNode() {
+  *alive_ = false;
+  Stop();
+}
+
+void MeshNode::Log(const std::string& line) const {
+  if (options_.log) options_.log(line);
+}
+
+std::string MeshNode::Name(const DeviceId& d) const {
+  const auto& members = home_.ledger().ledger().state().members;
+  auto it = members.find(d);
+  std::string shortid = DeviceShort(d);
+  if (it == members.end() || it->second.name.empty()) return shortid;
+  return it->second.name + " (" + shortid + ")";
+}
+
+bool MeshNode::IsUnrevokedMember(const DeviceId& d) const {
+  const auto& members = home_.ledger().ledger().state().members;
+  auto it = members.find(d);
+  return it != members.end() && !it->second.revoked;
+}
+
+uint16_t MeshNode::control_port() const {
+  boost::system::error_code ec;
+  auto ep = acceptor_.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+uint16_t MeshNode::torrent_port() const { return swarm_ ? swarm_->port() : 0; }
+
+std::expected<void, std::string> MeshNode::Start() {
+  auto ep = ParseEndpoint(options_.listen, /*allow_zero_port=*/true);
+  if (!ep) return std::unexpected("--listen: " + ep.error());
+  boost::system::error_code ec;
+  acceptor_.open(ep->protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(*ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return std::unexpected("cannot listen on " + options_.listen + ": " + ec.message());
+
+  crypto::RandomBytes(swarm_token_.data(), swarm_token_.size());
+  guard_ = std::make_shared<swarm::SwarmGuard>(home_.device_id(), swarm_token_);
+  if (auto s = StartSwarm(); !s) return s;
+
+  (void)store::MarkAllOffline(home_.db());
+  for (const std::string& p : options_.peers) {
+    auto target = ParseEndpoint(p, false);
+    if (!target) return std::unexpected("--peer " + p + ": " + target.error());
+    dial_targets_[p] = DialTarget{target->address().to_string(), target->port()};
+  }
+  if (auto known = store::ListPeers(home_.db()); known) {
+    for (const auto& peer : *known) {
+      if (peer.control_port == 0 || !IsUnrevokedMember(peer.device)) continue;
+      std::string key = FormatEndpoint(peer.host, peer.control_port);
+      auto& t = dial_targets_[key];
+      t.host = peer.host;
+      t.port = peer.control_port;
+      t.device = peer.device;
+    }
+  }
+  if (auto rows = store::LoadEntriesSince(home_.db(), 0); rows && !rows->empty())
+    last_arrival_ = rows->back().arrival;
+  started_ = std::chrono::steady_clock::now();
+  RefreshLocalBlobs();
+  Accept();
+  Tick();
+  Log("listening on " + FormatEndpoint(ep->address().to_string(), control_port()) + " (mesh) and port " +
+      std::to_string(torrent_port()) + " (swarm) as " + Name(home_.device_id()));
+  return {};
+}
+
+void MeshNode::Stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+  tick_timer_.cancel();
+  catalog_timer_.cancel();
+  std::vector<std::shared_ptr<Connection>> open;
+  for (auto& [raw, s] : sessions_) open.push_back(s.conn);
+  for (auto& c : open) c->Close("node stopping");
+  (void)store::MarkAllOffline(home_.db());
+  swarm_.reset();
+}
+
+void MeshNode::Accept() {
+  acceptor_.async_accept([this, alive = alive_](boost::system::error_code ec, tcp::socket socket) {
+    if (!*alive || stopping_) return;
+    if (!ec) {
+      if (sessions_.size() >= kMaxSessions) {
+        socket.close(ec);
+      } else {
+        MemberCheck check = [this](const DeviceId& d) {
+          const auto& members = home_.ledger().ledger().state().members;
+          if (auto it = members.find(d); it != members.end()) return !it->second.revoked;
+          // Not a member: it may only be a device coming to pair.
+          auto open = store::HasOpenInvite(home_.db(), Now());
+          return open.has_value() && *open;
+        };
+        Adopt(Connection::Create(std::move(socket), home_.device_key(), home_.household(), check, false),
+              std::nullopt);
+      }
+    }
+    Accept();
+  });
+}
+
+void MeshNode::Dial(const std::string& key) {
+  DialTarget& t = dial_targets_[key];
+  t.connecting = true;
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(t.host, ec);
+  if (ec) {
+    t.connecting = false;
+    t.next_attempt = std::chrono::steady_clock::time_point::max();
+    return;
+  }
+  auto socket = std::make_shared<tcp::socket>(io_);
+  auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(5));
+  timer->async_wait([socket](boost::system::error_code e) {
+    if (!e) socket->close();
+  });
+  socket->async_connect(tcp::endpoint(address, t.port), [this, alive = alive_, socket, timer, key](
+                                                              boost::system::error_code e) {
+    timer->cancel();
+    if (!*alive || stopping_) return;
+    DialTarget& target = dial_targets_[key];
+    if (e) {
+      target.connecting = false;
+      target.next_attempt = std::chrono::steady_clock::now() + target.backoff;
+      target.backoff = std::min(target.backoff * 2, std::chrono::seconds(kMaxBackoff));
+      return;
+    }
+    MemberCheck check = [this](const DeviceId& d) { return IsUnrevokedMember(d); };
+    Adopt(Connection::Create(std::move(*socket), home_.device_key(), home_.household(), check, true), key);
+  });
+}
+
+void MeshNode::Adopt(std::shared_ptr<Connection> conn, std::optional<std::string> dial_target) {
+  Connection* raw = conn.get();
+  Session& s = sessions_[raw];
+  s.conn = conn;
+  s.dial_target = std::move(dial_target);
+  s.last_heard = std::chrono::steady_clock::now();
+  conn->Start(Connection::Callbacks{
+      .on_ready = [this, raw] { OnReady(raw); },
+      .on_frame = [this, raw](Frame f) { OnFrame(raw, std::move(f)); },
+      .on_closed = [this, raw](const std::string& reason) { OnClosed(raw, reason); },
+  });
+}
+
+void MeshNode::OnReady(Connection* raw) {
+  Session& s = sessions_.at(raw);
+  if (!IsUnrevokedMember(raw->peer())) {
+    s.candidate = true;
+    auto timer = std::make_shared<asio::steady_timer>(io_, kJoinTimeout);
+    timer->async_wait([this, alive = alive_, raw, timer](boost::system::error_code ec) {
+      if (ec || !*alive) return;
+      auto it = sessions_.find(raw);
+      if (it != sessions_.end() && it->second.candidate) it->second.conn->Close("no join request in time");
+    });
+    return;
+  }
+  RegisterMember(s);
+}
+
+void MeshNode::RegisterMember(Session& s) {
+  Connection* raw = s.conn.get();
+  const DeviceId peer = raw->peer();
+  if (auto it = members_.find(peer); it != members_.end() && it->second != raw) {
+    // Two sessions with one device (both dialed): keep the one dialed by the
+    // device with the smaller id, so both ends keep the same one.
+    Connection* other = it->second;
+    auto dialer = [&](Connection* c) { return c->initiator() ? home_.device_id() : c->peer(); };
+    Connection* keep = dialer(raw) < dialer(other) ? raw : other;
+    Connection* drop = keep == raw ? other : raw;
+    if (drop == other) {
+      members_.erase(it);
+      sessions_.at(other).member = false;
+    }
+    if (s.dial_target) dial_targets_[*s.dial_target].device = peer;
+    drop->Close("duplicate session");
+    if (drop == raw) return;
+  }
+  members_[peer] = raw;
+  s.member = true;
+  if (s.dial_target) {
+    DialTarget& t = dial_targets_[*s.dial_target];
+    t.device = peer;
+    t.backoff = std::chrono::seconds(1);
+    t.connecting = false;
+  }
+  SendHello(*raw);
+  raw->Send(MessageType::kSwarmToken, EncodeSwarmToken(swarm_token_));
+  SendHaveSet(*raw);
+  SavePeerState(s, true);
+  Log("connected to " + Name(peer) + " at " + raw->remote_host());
+}
+
+void MeshNode::SendHello(Connection& c) {
+  Hello h;
+  h.control_port = control_port();
+  h.torrent_port = torrent_port();
+  h.heads = home_.ledger().ledger().Heads();
+  c.Send(MessageType::kHello, EncodeHello(h));
+}
+
+void MeshNode::SavePeerState(const Session& s, bool online) {
+  store::PeerRecord rec;
+  rec.device = s.conn->peer();
+  rec.host = s.conn->remote_host();
+  rec.control_port = s.control_port;
+  rec.torrent_port = s.torrent_port;
+  rec.last_seen_us = Now();
+  rec.online = online;
+  if (rec.control_port == 0) {
+    // Keep the port learned earlier (an accepted session has not said yet).
+    if (auto known = store::ListPeers(home_.db()); known) {
+      for (const auto& p : *known)
+        if (p.device == rec.device) rec.control_port = p.control_port;
+    }
+  }
+  (void)store::SavePeer(home_.db(), rec);
+}
+
+void MeshNode::OnClosed(Connection* raw, const std::string& reason) {
+  auto it = sessions_.find(raw);
+  if (it == sessions_.end()) return;
+  Session s = std::move(it->second);
+  sessions_.erase(it);
+  if (s.member) {
+    const DeviceId peer = raw->peer();
+    if (auto m = members_.find(peer); m != members_.end() && m->second == raw) {
+      members_.erase(m);
+      guard_->Forbid(peer);
+      if (!stopping_) {
+        SavePeerState(s, false);
+        Log("disconnected from " + Name(peer) + ": " + reason);
+      }
+    }
+  } else if (!stopping_ && reason != "duplicate session") {
+    Log("session with " + raw->remote_host() + " ended before it was admitted: " + reason);
+  }
+  if (s.dial_target && !stopping_) {
+    DialTarget& t = dial_targets_[*s.dial_target];
+    t.connecting = false;
+    t.next_attempt = std::chrono::steady_clock::now() + t.backoff;
+    t.backoff = std::min(t.backoff * 2, std::chrono::seconds(kMaxBackoff));
+  }
+}
+
+void MeshNode::OnFrame(Connection* raw, Frame frame) {
+  Session& s = sessions_.at(raw);
+  s.last_heard = std::chrono::steady_clock::now();
+  const auto type = static_cast<MessageType>(frame.type);
+  if (s.candidate) {
+    if (type == MessageType::kJoin) return OnJoin(s, frame.payload);
+    return raw->SendErrorAndClose(kErrNotAllowed, "this device is not a household member");
+  }
+  if (!s.member) return;
+  switch (type) {
+    case MessageType::kHello: return OnHello(s, frame.payload);
+    case MessageType::kEntries: return OnEntries(s, frame.payload);
+    case MessageType::kSynced: return Log("ledger in step with " + Name(raw->peer()));
+    case MessageType::kPing: return raw->Send(MessageType::kPong, frame.payload);
+    case MessageType::kPong: return;
+    case MessageType::kHave: return OnHave(s, frame.payload);
+    case MessageType::kTorrentRequest: return OnTorrentRequest(s, frame.payload);
+    case MessageType::kTorrent: return OnTorrentReply(s, frame.payload);
+    case MessageType::kPeers: return OnPeers(s, frame.payload);
+    case MessageType::kSwarmToken: {
+      auto token = DecodeSwarmToken(frame.payload);
+      if (!token) return raw->SendErrorAndClose(kErrMalformed, token.error());
+      guard_->Allow(raw->peer(), *token);
+      return;
+    }
+    case MessageType::kError: {
+      auto e = DecodeError(frame.payload);
+      return raw->Close(e ? "peer reported an error: " + e->second : "peer sent a malformed error");
+    }
+    default:
+      return;  // unknown types are ignored: a newer peer may send more
+  }
+}
+
+void MeshNode::OnHello(Session& s, ByteSpan payload) {
+  auto hello = DecodeHello(payload);
+  if (!hello) return s.conn->SendErrorAndClose(kErrMalformed, hello.error());
+  if (hello->version != kMeshProtocolVersion) {
+    return s.conn->SendErrorAndClose(kErrMalformed, "unsupported protocol version " + std::to_string(hello->version));
+  }
+  s.control_port = hello->control_port;
+  s.torrent_port = hello->torrent_port;
+  SavePeerState(s, true);
+  if (s.control_port != 0 && !s.dial_target) {
+    std::string key = FormatEndpoint(s.conn->remote_host(), s.control_port);
+    auto& t = dial_targets_[key];
+    t.host = s.conn->remote_host();
+    t.port = s.control_port;
+    t.device = s.conn->peer();
+    t.next_attempt = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  }
+  const auto& ledger = home_.ledger().ledger();
+  auto bytes = store::LoadEntryBytes(home_.db(), ledger.MissingFor(hello->heads));
+  if (!bytes) return s.conn->SendErrorAndClose(kErrInternal, "cannot read the ledger: " + bytes.error().message);
+  for (const Bytes& batch : EncodeEntryBatches(*bytes)) s.conn->Send(MessageType::kEntries, batch);
+  s.conn->Send(MessageType::kSynced, {});
+  BroadcastPeers();
+}
+
+void MeshNode::OnEntries(Session& s, ByteSpan payload) {
+  auto batch = DecodeEntryBatch(payload);
+  if (!batch) return s.conn->SendErrorAndClose(kErrMalformed, batch.error());
+  std::set<EntryId> from_peer;
+  size_t refused = 0;
+  std::string first_refusal;
+  auto tx = home_.db().Transaction([&]() -> std::expected<void, store::StoreError> {
+    for (const Bytes& bytes : *batch) {
+      auto entry = DecodeEntry(bytes);
+      if (!entry) {
+        if (refused++ == 0) first_refusal = entry.error().Message();
+        continue;
+      }
+      auto r = home_.ledger().Append(*entry);
+      if (r) {
+        from_peer.insert(entry->id);
+        continue;
+      }
+      if (r.error().store) return std::unexpected(*r.error().store);
+      const Rejection& why = *r.error().rejection;
+      if (why.kept) {
+        from_peer.insert(entry->id);
+        Log("kept entry " + entry->id.ShortHex() + " from " + Name(s.conn->peer()) + " as evidence: " +
+            why.error.Message());
+      } else if (why.error.code != LedgerErrc::kReplayed) {
+        if (refused++ == 0) first_refusal = why.error.Message();
+      }
+    }
+    return {};
+  });
+  if (!tx) {
+    Log("could not store entries from " + Name(s.conn->peer()) + ": " + tx.error().message);
+    (void)home_.ledger().Reload();
+    return;
+  }
+  if (refused > 0)
+    Log("refused " + std::to_string(refused) + " entr" + (refused == 1 ? "y" : "ies") + " from " +
+        Name(s.conn->peer()) + ": " + first_refusal);
+  if (!from_peer.empty()) BroadcastNewEntries(s.conn.get(), from_peer);
+}
+
+void MeshNode::BroadcastNewEntries(const Connection* origin, const std::set<EntryId>& from_origin) {
+  auto rows = store::LoadEntriesSince(home_.db(), last_arrival_);
+  if (!rows || rows->empty()) return;
+  last_arrival_ = rows->back().arrival;
+  std::vector<Bytes> all, for_origin;
+  for (auto& row : *rows) {
+    if (!from_origin.contains(row.id)) for_origin.push_back(row.bytes);
+    all.push_back(std::move(row.bytes));
+  }
+  for (auto& [device, raw] : members_) {
+    const auto& list = raw == origin ? for_origin : all;
+    for (const Bytes& batch : EncodeEntryBatches(list)) raw->Send(MessageType::kEntries, batch);
+  }
+  AfterLedgerChange();
+}
+
+void MeshNode::AfterLedgerChange() {
+  // Sessions of devices revoked meanwhile end now.
+  std::vector<Connection*> revoked;
+  for (auto& [device, raw] : members_)
+    if (!IsUnrevokedMember(device)) revoked.push_back(raw);
+  for (Connection* raw : revoked) {
+    Log("cutting off " + Name(raw->peer()) + ": revoked");
+    raw->Close("revoked");
+  }
+  if (catalog_dirty_) return;
+  catalog_dirty_ = true;
+  catalog_timer_.expires_after(std::chrono::milliseconds(150));
+  catalog_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+    if (ec || !*alive || stopping_) return;
+    catalog_dirty_ = false;
+    library::Catalog catalog(home_.db());
+    auto stats = catalog.Sync(home_.ledger().ledger().state(), home_.content_secret());
+    if (!stats) Log("catalog update failed: " + stats.error().message);
+    else if (stats->added + stats->removed > 0)
+      Log("catalog: " + std::to_string(stats->added) + " added, " + std::to_string(stats->removed) + " removed");
+    last_policy_ = {};  // the policy may have changed: apply it at the next tick
+  });
+}
+
+void MeshNode::PollLocalLedger() {
+  if (auto r = home_.ledger().CatchUp(); !r) return Log("cannot read the ledger: " + r.error().message);
+  BroadcastNewEntries(nullptr, {});
+}
+
+void MeshNode::OnJoin(Session& s, ByteSpan payload) {
+  Connection& c = *s.conn;
+  auto join = DecodeJoin(payload);
+  if (!join) return c.SendErrorAndClose(kErrMalformed, join.error());
+  auto invite = store::FindInvite(home_.db(), join->invite_id);
+  if (!invite) return c.SendErrorAndClose(kErrInternal, "cannot read invites: " + invite.error().message);
+  auto refuse = [&](const std::string& why) {
+    Log("refused a device (" + DeviceShort(c.peer()) + ") from " + c.remote_host() + ": " + why);
+    c.SendErrorAndClose(kErrInvite, why);
+  };
+  if (!*invite) return refuse("this invite code is not known to the device it names (forged, or revoked)");
+  if ((*invite)->used_by) return refuse("this invite code has already been used");
+  if ((*invite)->expires_us <= Now()) return refuse("this invite code has expired");
+  crypto::Digest expected = JoinProof((*invite)->secret, home_.household(), home_.device_id(), c.peer());
+  if (sodium_memcmp(expected.data(), join->proof.data(), expected.size()) != 0)
+    return refuse("the invite proof does not match this invite code");
+  const auto& members = home_.ledger().ledger().state().members;
+  if (auto me = members.find(home_.device_id()); me == members.end() || !me->second.admin || me->second.revoked)
+    return c.SendErrorAndClose(kErrNotAllowed, "the inviting device is no longer an admin");
+
+  const Role role = (*invite)->role;
+  auto added = home_.db().Transaction([&]() -> std::expected<void, store::StoreError> {
+    if (auto r = store::MarkInviteUsed(home_.db(), join->invite_id, c.peer(), Now()); !r) return r;
+    DeviceAdd add{c.peer(), role, false, join->device_name};
+    auto e = home_.ledger().Author(home_.device_key(), add, Now());
+    if (!e) return std::unexpected(store::StoreError{store::StoreErrc::kRejected, e.error().Message()});
+    return {};
+  });
+  if (!added) {
+    (void)home_.ledger().Reload();
+    return refuse(added.error().code == store::StoreErrc::kExists ? "this invite code has already been used"
+                                                                 : "could not add the device: " + added.error().message);
+  }
+  Welcome welcome;
+  welcome.role = role;
+  if (role != Role::kStorage) {
+    std::array<uint8_t, 32> secret{};
+    const auto& held = home_.content_secret()->secret();
+    std::copy(held.span().begin(), held.span().end(), secret.begin());
+    welcome.content_secret = secret;
+  }
+  c.Send(MessageType::kWelcome, EncodeWelcome(welcome));
+  sodium_memzero(welcome.content_secret ? welcome.content_secret->data() : nullptr,
+                 welcome.content_secret ? 32 : 0);
+  s.candidate = false;
+  Log("paired " + Name(c.peer()) + " as a " + std::string(RoleName(role)) + " device");
+  RegisterMember(s);
+  BroadcastNewEntries(nullptr, {});
+}
+
+void MeshNode::BroadcastPeers() {
+  std::vector<PeerAddress> list;
+  for (auto& [device, raw] : members_) {
+    const Session& s = sessions_.at(raw);
+    if (s.control_port == 0) continue;
+    auto addr = ParseInviteAddress(FormatEndpoint(raw->remote_host(), s.control_port));
+    if (addr) list.push_back(PeerAddress{device, *addr});
+  }
+  if (list.empty()) return;
+  Bytes payload = EncodePeers(list);
+  for (auto& [device, raw] : members_) raw->Send(MessageType::kPeers, payload);
+}
+
+void MeshNode::OnPeers(Session& s, ByteSpan payload) {
+  auto peers = DecodePeers(payload);
+  if (!peers) return s.conn->SendErrorAndClose(kErrMalformed, peers.error());
+  for (const PeerAddress& p : *peers) {
+    if (p.device == home_.device_id() || !IsUnrevokedMember(p.device) || members_.contains(p.device)) continue;
+    std::string key = p.address.ToString();
+    auto [it, fresh] = dial_targets_.try_emplace(key);
+    if (!fresh) continue;
+    auto ep = ParseEndpoint(key, false);
+    if (!ep) continue;
+    it->second.host = ep->address().to_string();
+    it->second.port = ep->port();
+    it->second.device = p.device;
+  }
+}
+
+void MeshNode::Tick() {
+  if (stopping_) return;
+  const auto now = std::chrono::steady_clock::now();
+  PollLocalLedger();
+  for (auto& [key, t] : dial_targets_) {
+    if (t.connecting || now < t.next_attempt) continue;
+    if (t.device && (members_.contains(*t.device) || !IsUnrevokedMember(*t.device))) continue;
+    if (sessions_.size() >= kMaxSessions) break;
+    Dial(key);
+  }
+  if (now - last_ping_ > kPingEvery) {
+    last_ping_ = now;
+    std::vector<Connection*> silent;
+    for (auto& [raw, s] : sessions_) {
+      if (now - s.last_heard > 4 * kPingEvery) silent.push_back(raw);
+      else if (s.member) raw->Send(MessageType::kPing, Bytes(8, 0));
+    }
+    for (Connection* raw : silent) raw->Close("peer silent for 40 s");
+  }
+  BlobTick(now);
+  tick_timer_.expires_after(options_.tick);
+  tick_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+    if (!ec && *alive) Tick();
+  });
+}
+
+}  // namespace hearth::mesh

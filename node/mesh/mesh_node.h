@@ -1,0 +1,157 @@
+// MeshNode: what `hearth serve` runs. It accepts and dials authenticated
+// sessions with the household's other devices, keeps the ledger in step with
+// them (HELLO / ENTRIES / SYNCED), pairs new devices that present an invite,
+// tells peers which blobs it holds, and drives the swarm: fetching wanted
+// blobs (fetch, pin, replication policy) from the devices that hold them.
+//
+// Single-threaded: every method and callback runs on the io_context passed
+// in, which must run on one thread. The Home is borrowed and must outlive the
+// node; other processes (the CLI) may use the same home meanwhile, and the
+// node picks up their ledger entries, pins and fetch requests by polling.
+#pragma once
+
+#include <chrono>
+#include <expected>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <utility>  // before Boost.Asio: its awaitable.hpp needs std::exchange
+
+#include <boost/asio.hpp>
+
+#include "node/mesh/connection.h"
+#include "node/store/home.h"
+#include "node/swarm/swarm.h"
+#include "protocol/mesh_messages.h"
+
+namespace hearth::mesh {
+
+struct MeshOptions {
+  std::string listen = "127.0.0.1:7601";          // control protocol
+  std::string torrent_listen = "127.0.0.1:7602";  // BitTorrent
+  std::vector<std::string> peers;                 // HOST:PORT to dial
+  // Called with one line per notable event.
+  std::function<void(const std::string&)> log;
+  Clock clock = SystemNowMicros;
+  // How often the node looks for work (CLI writes, wanted blobs, dials).
+  std::chrono::milliseconds tick{100};
+  // Replica placement counts a full/storage device while it is online or
+  // was seen within this long; after that its replicas are made elsewhere.
+  std::chrono::seconds away_after{600};
+  // Placement waits this long after start, so that peers are connected
+  // before this device decides what it should hold.
+  std::chrono::milliseconds policy_grace{3000};
+};
+
+class MeshNode {
+ public:
+  MeshNode(asio::io_context& io, store::Home& home, MeshOptions options);
+  ~MeshNode();
+  MeshNode(const MeshNode&) = delete;
+  MeshNode& operator=(const MeshNode&) = delete;
+
+  // Binds the listeners and starts the work loop.
+  std::expected<void, std::string> Start();
+  // Closes every session and stops the loop; the io_context then runs dry.
+  void Stop();
+
+  uint16_t control_port() const;
+  uint16_t torrent_port() const;
+  size_t online_peers() const { return members_.size(); }
+  uint64_t refused_swarm_requests() const { return guard_ ? guard_->refused_requests() : 0; }
+
+ private:
+  struct Session {
+    std::shared_ptr<Connection> conn;
+    bool candidate = false;  // authenticated key, not a member: must JOIN
+    bool member = false;     // registered in members_
+    uint16_t control_port = 0;
+    uint16_t torrent_port = 0;
+    std::optional<std::string> dial_target;  // the --peer/known address it was dialed at
+    std::chrono::steady_clock::time_point last_heard{};
+  };
+  struct DialTarget {
+    std::string host;
+    uint16_t port = 0;
+    std::chrono::steady_clock::time_point next_attempt{};
+    std::chrono::seconds backoff{1};
+    bool connecting = false;
+    std::optional<DeviceId> device;  // once known
+  };
+  struct Fetch {
+    std::set<DeviceId> asked;      // torrent requested from
+    std::set<DeviceId> connected;  // swarm connections made to
+    std::chrono::steady_clock::time_point started{};
+  };
+
+  // Sessions (mesh_node.cc).
+  void Accept();
+  void Dial(const std::string& key);
+  void Adopt(std::shared_ptr<Connection> conn, std::optional<std::string> dial_target);
+  void OnReady(Connection* conn);
+  void OnFrame(Connection* conn, Frame frame);
+  void OnClosed(Connection* conn, const std::string& reason);
+  void RegisterMember(Session& s);
+  bool IsUnrevokedMember(const DeviceId& d) const;
+  void SendHello(Connection& c);
+  void OnHello(Session& s, ByteSpan payload);
+  void OnEntries(Session& s, ByteSpan payload);
+  void OnJoin(Session& s, ByteSpan payload);
+  void BroadcastNewEntries(const Connection* origin, const std::set<EntryId>& from_origin);
+  void BroadcastPeers();
+  void OnPeers(Session& s, ByteSpan payload);
+  void AfterLedgerChange();
+  void Tick();
+  void PollLocalLedger();
+  void SavePeerState(const Session& s, bool online);
+  void Log(const std::string& line) const;
+  std::string Name(const DeviceId& d) const;
+  int64_t Now() const { return options_.clock(); }
+
+  // Blobs (mesh_blobs.cc).
+  std::expected<void, std::string> StartSwarm();
+  void BlobTick(std::chrono::steady_clock::time_point now);
+  void RefreshLocalBlobs();
+  void SendHaveSet(Connection& c);
+  void OnHave(Session& s, ByteSpan payload);
+  void OnTorrentRequest(Session& s, ByteSpan payload);
+  void OnTorrentReply(Session& s, ByteSpan payload);
+  void OnSwarmEvents();
+  void ApplyPolicy();
+  void DriveFetches();
+
+  asio::io_context& io_;
+  store::Home& home_;
+  MeshOptions options_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer tick_timer_;
+  asio::steady_timer catalog_timer_;
+  std::shared_ptr<bool> alive_;  // false once destroyed: late callbacks check it
+  bool stopping_ = false;
+  bool catalog_dirty_ = false;
+
+  std::map<Connection*, Session> sessions_;
+  std::map<DeviceId, Connection*> members_;  // one session per member device
+  std::map<std::string, DialTarget> dial_targets_;
+
+  swarm::SwarmToken swarm_token_{};
+  std::shared_ptr<swarm::SwarmGuard> guard_;
+  std::unique_ptr<swarm::Swarm> swarm_;
+  std::set<BlobId> local_blobs_;
+  std::map<BlobId, Fetch> fetches_;
+  std::map<DeviceId, std::set<BlobId>> peer_blobs_;  // have-sets of online members
+  std::string policy_key_;                           // inputs of the last ApplyPolicy
+  std::chrono::steady_clock::time_point last_blob_scan_{};
+  std::chrono::steady_clock::time_point last_policy_{};
+  std::chrono::steady_clock::time_point last_ping_{};
+  std::chrono::steady_clock::time_point last_idle_check_{};
+  std::chrono::steady_clock::time_point started_{};
+  int64_t last_arrival_ = 0;  // ledger rows up to here were sent to every member
+};
+
+}  // namespace hearth::mesh

@@ -1,0 +1,176 @@
+#include "node/store/mesh_tables.h"
+
+#include <algorithm>
+
+namespace hearth::store {
+namespace {
+
+template <size_t N>
+void CopyTo(const Bytes& b, std::array<uint8_t, N>& out) {
+  if (b.size() == N) std::copy(b.begin(), b.end(), out.begin());
+}
+
+std::expected<std::vector<BlobId>, StoreError> BlobColumn(Database& db, const std::string& sql,
+                                                          std::optional<ByteSpan> param) {
+  auto st = db.Prepare(sql);
+  if (!st) return std::unexpected(st.error());
+  if (param) st->Bind(1, *param);
+  std::vector<BlobId> out;
+  auto r = st->ForEach([&](Statement& s) {
+    BlobId b;
+    CopyTo(s.Blob(0), b.bytes);
+    out.push_back(b);
+  });
+  if (!r) return std::unexpected(r.error());
+  return out;
+}
+
+}  // namespace
+
+std::expected<void, StoreError> SaveInvite(Database& db, const Invite& invite) {
+  auto st = db.Prepare(
+      "INSERT INTO invites (invite_id, secret, role, created_us, expires_us) VALUES (?, ?, ?, ?, ?)");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, invite.id).Bind(2, invite.secret).Bind(3, static_cast<int64_t>(invite.role));
+  st->Bind(4, invite.created_us).Bind(5, invite.expires_us);
+  return st->Run();
+}
+
+std::expected<std::optional<Invite>, StoreError> FindInvite(Database& db, const crypto::Digest& id) {
+  auto st = db.Prepare("SELECT role, created_us, expires_us, used_by, secret FROM invites WHERE invite_id = ?");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, id);
+  auto row = st->Step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<Invite>{};
+  Invite inv;
+  inv.id = id;
+  inv.role = static_cast<Role>(st->Int(0));
+  inv.created_us = st->Int(1);
+  inv.expires_us = st->Int(2);
+  CopyTo(st->Blob(4), inv.secret);
+  if (Bytes used = st->Blob(3); used.size() == 32) {
+    DeviceId d;
+    CopyTo(used, d.bytes);
+    inv.used_by = d;
+  }
+  return std::optional<Invite>(inv);
+}
+
+std::expected<void, StoreError> MarkInviteUsed(Database& db, const crypto::Digest& id, const DeviceId& by,
+                                               int64_t now_us) {
+  auto st = db.Prepare("UPDATE invites SET used_by = ?, used_us = ? WHERE invite_id = ? AND used_by IS NULL");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, by.bytes).Bind(2, now_us).Bind(3, id);
+  if (auto r = st->Run(); !r) return r;
+  auto changed = db.Prepare("SELECT changes()");
+  if (!changed) return std::unexpected(changed.error());
+  if (auto row = changed->Step(); !row || !*row || changed->Int(0) != 1)
+    return std::unexpected(StoreError{StoreErrc::kExists, "this invite code has already been used"});
+  return {};
+}
+
+std::expected<bool, StoreError> HasOpenInvite(Database& db, int64_t now_us) {
+  auto st = db.Prepare("SELECT 1 FROM invites WHERE used_by IS NULL AND expires_us > ? LIMIT 1");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, now_us);
+  auto row = st->Step();
+  if (!row) return std::unexpected(row.error());
+  return *row;
+}
+
+std::expected<void, StoreError> SavePeer(Database& db, const PeerRecord& p) {
+  auto st = db.Prepare(
+      "INSERT INTO peers (device, host, control_port, torrent_port, last_seen_us, online) VALUES (?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (device) DO UPDATE SET host = excluded.host, control_port = excluded.control_port, "
+      "torrent_port = excluded.torrent_port, last_seen_us = excluded.last_seen_us, online = excluded.online");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, p.device.bytes).Bind(2, p.host).Bind(3, int64_t{p.control_port}).Bind(4, int64_t{p.torrent_port});
+  st->Bind(5, p.last_seen_us).Bind(6, int64_t{p.online ? 1 : 0});
+  return st->Run();
+}
+
+std::expected<std::vector<PeerRecord>, StoreError> ListPeers(Database& db) {
+  auto st = db.Prepare("SELECT device, host, control_port, torrent_port, last_seen_us, online FROM peers ORDER BY device");
+  if (!st) return std::unexpected(st.error());
+  std::vector<PeerRecord> out;
+  auto r = st->ForEach([&](Statement& s) {
+    PeerRecord p;
+    CopyTo(s.Blob(0), p.device.bytes);
+    p.host = s.Text(1).value_or("");
+    p.control_port = static_cast<uint16_t>(s.Int(2));
+    p.torrent_port = static_cast<uint16_t>(s.Int(3));
+    p.last_seen_us = s.Int(4);
+    p.online = s.Int(5) != 0;
+    out.push_back(std::move(p));
+  });
+  if (!r) return std::unexpected(r.error());
+  return out;
+}
+
+std::expected<void, StoreError> MarkAllOffline(Database& db) { return db.Exec("UPDATE peers SET online = 0"); }
+
+std::expected<void, StoreError> SavePeerBlobs(Database& db, const DeviceId& device, const std::vector<BlobId>& blobs,
+                                              bool replace) {
+  return db.Transaction([&]() -> std::expected<void, StoreError> {
+    if (replace) {
+      auto del = db.Prepare("DELETE FROM peer_blobs WHERE device = ?");
+      if (!del) return std::unexpected(del.error());
+      del->Bind(1, device.bytes);
+      if (auto r = del->Run(); !r) return r;
+    }
+    auto ins = db.Prepare("INSERT OR IGNORE INTO peer_blobs (device, blob_id) VALUES (?, ?)");
+    if (!ins) return std::unexpected(ins.error());
+    for (const BlobId& b : blobs) {
+      ins->Bind(1, device.bytes).Bind(2, b.bytes);
+      if (auto r = ins->Run(); !r) return r;
+      ins->Reset();
+    }
+    return {};
+  });
+}
+
+std::expected<std::vector<DeviceId>, StoreError> HoldersOf(Database& db, const BlobId& blob) {
+  auto ids = BlobColumn(db, "SELECT device FROM peer_blobs WHERE blob_id = ? ORDER BY device", ByteSpan(blob.bytes));
+  if (!ids) return std::unexpected(ids.error());
+  std::vector<DeviceId> out;
+  for (const BlobId& b : *ids) out.push_back(DeviceId{b.bytes});
+  return out;
+}
+
+std::expected<std::vector<BlobId>, StoreError> BlobsOfPeer(Database& db, const DeviceId& device) {
+  return BlobColumn(db, "SELECT blob_id FROM peer_blobs WHERE device = ? ORDER BY blob_id", ByteSpan(device.bytes));
+}
+
+std::expected<void, StoreError> SetPinned(Database& db, const BlobId& blob, bool pinned, int64_t now_us) {
+  auto st = db.Prepare(pinned ? "INSERT OR IGNORE INTO pins (blob_id, pinned_us) VALUES (?, ?)"
+                              : "DELETE FROM pins WHERE blob_id = ?");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, blob.bytes);
+  if (pinned) st->Bind(2, now_us);
+  return st->Run();
+}
+
+std::expected<std::vector<BlobId>, StoreError> ListPins(Database& db) {
+  return BlobColumn(db, "SELECT blob_id FROM pins ORDER BY blob_id", std::nullopt);
+}
+
+std::expected<void, StoreError> AddWanted(Database& db, const BlobId& blob, std::string_view reason, int64_t now_us) {
+  auto st = db.Prepare("INSERT OR IGNORE INTO wanted (blob_id, reason, requested_us) VALUES (?, ?, ?)");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, blob.bytes).Bind(2, std::string(reason)).Bind(3, now_us);
+  return st->Run();
+}
+
+std::expected<void, StoreError> RemoveWanted(Database& db, const BlobId& blob) {
+  auto st = db.Prepare("DELETE FROM wanted WHERE blob_id = ?");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, blob.bytes);
+  return st->Run();
+}
+
+std::expected<std::vector<BlobId>, StoreError> ListWanted(Database& db) {
+  return BlobColumn(db, "SELECT blob_id FROM wanted ORDER BY requested_us, blob_id", std::nullopt);
+}
+
+}  // namespace hearth::store

@@ -1,0 +1,64 @@
+// The mesh's tables (schema/0003_mesh.sql): invites, peers and their
+// have-sets, pins and wanted blobs. Functions borrow the Database for the
+// call; one thread.
+#pragma once
+
+#include <expected>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/hash.h"
+#include "node/store/database.h"
+#include "protocol/entry_body.h"
+#include "protocol/ids.h"
+
+namespace hearth::store {
+
+struct Invite {
+  crypto::Digest id{};
+  std::array<uint8_t, 16> secret{};
+  Role role = Role::kFull;
+  int64_t created_us = 0;
+  int64_t expires_us = 0;
+  std::optional<DeviceId> used_by;
+};
+
+std::expected<void, StoreError> SaveInvite(Database& db, const Invite& invite);
+std::expected<std::optional<Invite>, StoreError> FindInvite(Database& db, const crypto::Digest& id);
+// Marks the invite used; fails (kExists) if it already was. Call inside the
+// transaction that adds the device, so both happen or neither.
+std::expected<void, StoreError> MarkInviteUsed(Database& db, const crypto::Digest& id,
+                                               const DeviceId& by, int64_t now_us);
+// True when some invite is unused and unexpired at `now_us`.
+std::expected<bool, StoreError> HasOpenInvite(Database& db, int64_t now_us);
+
+struct PeerRecord {
+  DeviceId device;
+  std::string host;
+  uint16_t control_port = 0;
+  uint16_t torrent_port = 0;
+  int64_t last_seen_us = 0;
+  bool online = false;
+};
+std::expected<void, StoreError> SavePeer(Database& db, const PeerRecord& peer);
+std::expected<std::vector<PeerRecord>, StoreError> ListPeers(Database& db);
+// Marks every peer offline (a node starting up, or stopping).
+std::expected<void, StoreError> MarkAllOffline(Database& db);
+
+// Replaces (replace = true) or extends a device's have-set.
+std::expected<void, StoreError> SavePeerBlobs(Database& db, const DeviceId& device,
+                                              const std::vector<BlobId>& blobs, bool replace);
+std::expected<std::vector<DeviceId>, StoreError> HoldersOf(Database& db, const BlobId& blob);
+// Blob count and bytes (from the ledger's claims) per device.
+std::expected<std::vector<BlobId>, StoreError> BlobsOfPeer(Database& db, const DeviceId& device);
+
+std::expected<void, StoreError> SetPinned(Database& db, const BlobId& blob, bool pinned, int64_t now_us);
+std::expected<std::vector<BlobId>, StoreError> ListPins(Database& db);
+
+std::expected<void, StoreError> AddWanted(Database& db, const BlobId& blob, std::string_view reason,
+                                          int64_t now_us);
+std::expected<void, StoreError> RemoveWanted(Database& db, const BlobId& blob);
+std::expected<std::vector<BlobId>, StoreError> ListWanted(Database& db);
+
+}  // namespace hearth::store

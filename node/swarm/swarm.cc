@@ -1,0 +1,215 @@
+#include "node/swarm/swarm.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/extensions/smart_ban.hpp>
+#include <libtorrent/session_params.hpp>
+#include <libtorrent/settings_pack.hpp>
+#include <libtorrent/torrent_info.hpp>
+#include <libtorrent/torrent_status.hpp>
+
+#include "node/swarm/blob_torrent.h"
+
+namespace hearth::swarm {
+namespace {
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool FsyncPath(const std::string& path, bool directory) {
+  int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+lt::settings_pack Settings(const std::string& listen) {
+  lt::settings_pack s;
+  s.set_str(lt::settings_pack::listen_interfaces, listen);
+  s.set_str(lt::settings_pack::user_agent, "hearth/0.1");
+  s.set_str(lt::settings_pack::peer_fingerprint, "-HR0100-");
+  // Peers come only from the mesh: nothing that finds or announces peers.
+  s.set_bool(lt::settings_pack::enable_dht, false);
+  s.set_bool(lt::settings_pack::enable_lsd, false);
+  s.set_bool(lt::settings_pack::enable_upnp, false);
+  s.set_bool(lt::settings_pack::enable_natpmp, false);
+  s.set_bool(lt::settings_pack::enable_ip_notifier, false);
+  // TCP only: on loopback and LANs it is about twice as fast as uTP.
+  s.set_bool(lt::settings_pack::enable_outgoing_utp, false);
+  s.set_bool(lt::settings_pack::enable_incoming_utp, false);
+  // Several household devices may share one address (one machine, one NAT).
+  s.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
+  // New connections wait for the next tick; the 500 ms default costs that
+  // much on every fetch.
+  s.set_int(lt::settings_pack::tick_interval, 20);
+  s.set_int(lt::settings_pack::send_buffer_watermark, 4 * 1024 * 1024);
+  s.set_int(lt::settings_pack::send_buffer_low_watermark, 1024 * 1024);
+  s.set_int(lt::settings_pack::send_buffer_watermark_factor, 150);
+  s.set_int(lt::settings_pack::max_queued_disk_bytes, 8 * 1024 * 1024);
+  s.set_int(lt::settings_pack::unchoke_slots_limit, -1);
+  s.set_int(lt::settings_pack::active_downloads, -1);
+  s.set_int(lt::settings_pack::active_seeds, -1);
+  s.set_int(lt::settings_pack::active_limit, -1);
+  s.set_int(lt::settings_pack::connection_speed, 200);
+  s.set_bool(lt::settings_pack::smooth_connects, false);
+  const lt::alert_category_t mask = lt::alert_category::error | lt::alert_category::status |
+                                    lt::alert_category::storage | lt::alert_category::peer;
+  s.set_int(lt::settings_pack::alert_mask, static_cast<int>(static_cast<std::uint32_t>(mask)));
+  return s;
+}
+
+}  // namespace
+
+std::expected<std::unique_ptr<Swarm>, std::string> Swarm::Start(SwarmOptions options,
+                                                                 std::shared_ptr<SwarmGuard> guard) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.partial_dir, ec);
+  if (ec) return std::unexpected("cannot create " + options.partial_dir + ": " + ec.message());
+  std::unique_ptr<Swarm> swarm(new Swarm(std::move(options)));
+  lt::session_params params(Settings(swarm->options_.listen));
+  params.extensions.clear();  // no ut_metadata, no ut_pex
+  params.extensions.push_back(guard);
+  try {
+    swarm->session_ = std::make_unique<lt::session>(std::move(params));
+    swarm->session_->add_extension(&lt::create_smart_ban_plugin);
+  } catch (const std::exception& e) {
+    return std::unexpected(std::string("cannot start the BitTorrent session: ") + e.what());
+  }
+  if (swarm->session_->listen_port() == 0)
+    return std::unexpected("cannot listen for BitTorrent connections on " + swarm->options_.listen);
+  if (swarm->options_.notify) swarm->session_->set_alert_notify(swarm->options_.notify);
+  return swarm;
+}
+
+Swarm::~Swarm() {
+  if (session_) session_->set_alert_notify([] {});
+}
+
+uint16_t Swarm::port() const { return session_->listen_port(); }
+
+std::string Swarm::PartialPath(const BlobId& blob) const { return options_.partial_dir + "/" + blob.Hex(); }
+
+std::expected<void, std::string> Swarm::Add(const BlobId& blob, ByteSpan torrent, bool fetch) {
+  if (torrents_.contains(blob)) return {};
+  auto id = BlobIdOfTorrent(torrent);
+  if (!id) return std::unexpected("bad torrent for blob " + blob.ShortHex() + ": " + id.error());
+  if (*id != blob) return std::unexpected("the torrent offered for blob " + blob.ShortHex() + " is for another blob");
+  lt::add_torrent_params p;
+  lt::error_code ec;
+  p.ti = std::make_shared<lt::torrent_info>(
+      lt::span<const char>(reinterpret_cast<const char*>(torrent.data()), static_cast<long>(torrent.size())), ec,
+      lt::from_span);
+  if (ec) return std::unexpected("bad torrent for blob " + blob.ShortHex() + ": " + ec.message());
+  const std::string hex = blob.Hex();
+  p.save_path = fetch ? options_.partial_dir : options_.blob_dir + "/" + hex.substr(0, 2);
+  p.renamed_files[lt::file_index_t{0}] = hex;
+  p.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused);
+  if (!fetch) p.flags |= lt::torrent_flags::seed_mode;
+  lt::torrent_handle h = session_->add_torrent(std::move(p), ec);
+  if (ec) return std::unexpected("cannot add blob " + blob.ShortHex() + " to the swarm: " + ec.message());
+  torrents_[blob] = Torrent{h, fetch, NowUs()};
+  by_handle_[h] = blob;
+  return {};
+}
+
+std::expected<void, std::string> Swarm::Seed(const BlobId& blob, ByteSpan torrent) { return Add(blob, torrent, false); }
+std::expected<void, std::string> Swarm::Fetch(const BlobId& blob, ByteSpan torrent) { return Add(blob, torrent, true); }
+
+void Swarm::ConnectPeer(const BlobId& blob, const std::string& host, uint16_t port) {
+  auto it = torrents_.find(blob);
+  if (it == torrents_.end() || port == 0) return;
+  boost::system::error_code ec;
+  auto address = lt::make_address(host, ec);
+  if (ec) return;
+  it->second.handle.connect_peer(lt::tcp::endpoint(address, port), {}, lt::pex_encryption);
+  it->second.last_active_us = NowUs();
+}
+
+void Swarm::Remove(const BlobId& blob) {
+  auto it = torrents_.find(blob);
+  if (it == torrents_.end()) return;
+  session_->remove_torrent(it->second.handle);
+  by_handle_.erase(it->second.handle);
+  torrents_.erase(it);
+}
+
+std::optional<TransferStatus> Swarm::Status(const BlobId& blob) const {
+  auto it = torrents_.find(blob);
+  if (it == torrents_.end()) return std::nullopt;
+  lt::torrent_status st = it->second.handle.status();
+  return TransferStatus{static_cast<uint64_t>(st.total_wanted), static_cast<uint64_t>(st.total_wanted_done),
+                        st.num_peers, st.is_seeding};
+}
+
+std::vector<BlobId> Swarm::IdleSeeds(int64_t now_us, int64_t idle_us) {
+  std::vector<BlobId> out;
+  for (auto& [blob, t] : torrents_) {
+    if (t.fetching) continue;
+    if (t.handle.status().num_peers > 0) t.last_active_us = NowUs();
+    else if (NowUs() - t.last_active_us > idle_us) out.push_back(blob);
+  }
+  (void)now_us;
+  return out;
+}
+
+std::optional<BlobId> Swarm::BlobOf(const lt::torrent_handle& h) const {
+  auto it = by_handle_.find(h);
+  if (it == by_handle_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<SwarmEvent> Swarm::Poll() {
+  std::vector<SwarmEvent> events;
+  std::vector<lt::alert*> alerts;
+  session_->pop_alerts(&alerts);
+  for (lt::alert* a : alerts) {
+    if (auto* f = lt::alert_cast<lt::torrent_finished_alert>(a)) {
+      auto blob = BlobOf(f->handle);
+      if (!blob) continue;
+      Torrent& t = torrents_[*blob];
+      if (!t.fetching) continue;
+      const std::string hex = blob->Hex();
+      const std::string dir = options_.blob_dir + "/" + hex.substr(0, 2);
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      t.handle.move_storage(dir, lt::move_flags_t::dont_replace);
+    } else if (auto* m = lt::alert_cast<lt::storage_moved_alert>(a)) {
+      auto blob = BlobOf(m->handle);
+      if (!blob) continue;
+      Torrent& t = torrents_[*blob];
+      if (!t.fetching) continue;
+      t.fetching = false;
+      t.last_active_us = NowUs();
+      const std::string hex = blob->Hex();
+      const std::string dir = options_.blob_dir + "/" + hex.substr(0, 2);
+      if (!FsyncPath(dir + "/" + hex, false) || !FsyncPath(dir, true)) {
+        events.push_back({SwarmEvent::Kind::kFailed, *blob, "cannot make the fetched blob durable"});
+        continue;
+      }
+      events.push_back({SwarmEvent::Kind::kFetched, *blob, {}});
+    } else if (auto* mf = lt::alert_cast<lt::storage_moved_failed_alert>(a)) {
+      if (auto blob = BlobOf(mf->handle))
+        events.push_back({SwarmEvent::Kind::kFailed, *blob, "cannot move the fetched blob into place: " + mf->message()});
+    } else if (auto* hf = lt::alert_cast<lt::hash_failed_alert>(a)) {
+      if (auto blob = BlobOf(hf->handle))
+        events.push_back({SwarmEvent::Kind::kHashFailed, *blob,
+                          "piece " + std::to_string(static_cast<int>(hf->piece_index)) + " failed its hash check"});
+    } else if (auto* pb = lt::alert_cast<lt::peer_ban_alert>(a)) {
+      if (auto blob = BlobOf(pb->handle))
+        events.push_back({SwarmEvent::Kind::kPeerBanned, *blob, "banned " + pb->endpoint.address().to_string()});
+    } else if (auto* te = lt::alert_cast<lt::torrent_error_alert>(a)) {
+      if (auto blob = BlobOf(te->handle)) events.push_back({SwarmEvent::Kind::kFailed, *blob, te->message()});
+    }
+  }
+  return events;
+}
+
+}  // namespace hearth::swarm

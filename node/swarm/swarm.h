@@ -1,0 +1,104 @@
+// Swarm: this node's one libtorrent session, moving encrypted blobs between
+// household devices.
+//
+// One torrent per blob, added when needed: Seed() for a blob this device
+// holds (seed mode, so each piece is hash-checked the first time it is sent
+// and a damaged local copy is never served), Fetch() for one it wants. A
+// fetch downloads into PARTIAL_DIR/<hex> and, once every piece has passed its
+// hash, is moved into the blob store's place (fsynced) and reported as
+// kFetched. A fetch that is restarted finds its partial file and keeps the
+// verified pieces. Peers come only from the mesh (ConnectPeer); DHT, LSD,
+// UPnP, NAT-PMP, PEX, trackers and uTP are off, and the SwarmGuard decides
+// who may be served.
+//
+// Not thread-safe: call from one thread (the mesh's). `notify` is called on
+// libtorrent's thread when events are waiting; it should post a call to
+// Poll() to the owner's thread.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <libtorrent/session.hpp>
+#include <libtorrent/torrent_handle.hpp>
+
+#include "node/swarm/swarm_guard.h"
+#include "protocol/ids.h"
+
+namespace hearth::swarm {
+
+struct SwarmOptions {
+  std::string listen = "127.0.0.1:0";  // HOST:PORT for BitTorrent connections
+  std::string partial_dir;             // where fetches in progress live
+  std::string blob_dir;                // blob store root: BLOB_DIR/ab/<hex>
+  std::function<void()> notify;
+};
+
+struct SwarmEvent {
+  enum class Kind {
+    kFetched,     // the blob is whole, verified and in the blob store
+    kFailed,      // the fetch cannot go on (disk error); detail says why
+    kHashFailed,  // a received piece failed its hash (it will be fetched again)
+    kPeerBanned,  // a peer was banned for sending bad data
+  };
+  Kind kind;
+  BlobId blob;
+  std::string detail;
+};
+
+struct TransferStatus {
+  uint64_t total = 0;
+  uint64_t done = 0;       // verified bytes
+  int peers = 0;
+  bool seeding = false;
+};
+
+class Swarm {
+ public:
+  static std::expected<std::unique_ptr<Swarm>, std::string> Start(SwarmOptions options,
+                                                                  std::shared_ptr<SwarmGuard> guard);
+  ~Swarm();
+
+  uint16_t port() const;
+
+  // Adds a held blob as a seed (no-op if already added).
+  std::expected<void, std::string> Seed(const BlobId& blob, ByteSpan torrent);
+  // Starts fetching a blob (no-op if already added). The torrent's info-hash
+  // must be `blob`.
+  std::expected<void, std::string> Fetch(const BlobId& blob, ByteSpan torrent);
+  bool Has(const BlobId& blob) const { return torrents_.contains(blob); }
+  void ConnectPeer(const BlobId& blob, const std::string& host, uint16_t port);
+  // Removes a torrent from the session (its files stay).
+  void Remove(const BlobId& blob);
+  std::optional<TransferStatus> Status(const BlobId& blob) const;
+  // Seeds with no peer for `idle_us`; the caller may Remove them.
+  std::vector<BlobId> IdleSeeds(int64_t now_us, int64_t idle_us);
+
+  // Handles libtorrent's alerts and returns what happened.
+  std::vector<SwarmEvent> Poll();
+
+  std::string PartialPath(const BlobId& blob) const;
+
+ private:
+  struct Torrent {
+    lt::torrent_handle handle;
+    bool fetching = false;
+    int64_t last_active_us = 0;
+  };
+  Swarm(SwarmOptions options) : options_(std::move(options)) {}
+  std::expected<void, std::string> Add(const BlobId& blob, ByteSpan torrent, bool fetch);
+  std::optional<BlobId> BlobOf(const lt::torrent_handle& h) const;
+
+  SwarmOptions options_;
+  std::unique_ptr<lt::session> session_;
+  std::map<BlobId, Torrent> torrents_;
+  std::map<lt::torrent_handle, BlobId> by_handle_;
+};
+
+}  // namespace hearth::swarm

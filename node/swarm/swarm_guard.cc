@@ -1,0 +1,102 @@
+#include "node/swarm/swarm_guard.h"
+
+#include <cstring>
+
+#include <libtorrent/bdecode.hpp>
+#include <libtorrent/entry.hpp>
+#include <libtorrent/peer_connection_handle.hpp>
+#include <libtorrent/peer_request.hpp>
+
+#include "crypto/hash.h"
+
+namespace hearth::swarm {
+namespace {
+
+constexpr char kDeviceKey[] = "hearth_device";
+constexpr char kProofKey[] = "hearth_proof";
+
+// One BitTorrent connection: remembers what the peer claimed, and drops its
+// requests unless the guard permits it at the time of each request.
+class GuardedPeer : public lt::peer_plugin {
+ public:
+  explicit GuardedPeer(std::shared_ptr<SwarmGuard> guard) : guard_(std::move(guard)) {}
+
+  lt::string_view type() const override { return "hearth_guard"; }
+
+  void add_handshake(lt::entry& e) override {
+    const DeviceId& me = guard_->me();
+    e[kDeviceKey] = std::string(reinterpret_cast<const char*>(me.bytes.data()), me.bytes.size());
+    const SwarmToken& proof = guard_->my_proof();
+    e[kProofKey] = std::string(reinterpret_cast<const char*>(proof.data()), proof.size());
+  }
+
+  bool on_extension_handshake(lt::bdecode_node const& h) override {
+    if (h.type() != lt::bdecode_node::dict_t) return true;
+    lt::string_view device = h.dict_find_string_value(kDeviceKey);
+    lt::string_view proof = h.dict_find_string_value(kProofKey);
+    if (device.size() == 32 && proof.size() == 32) {
+      std::memcpy(claimed_.bytes.data(), device.data(), 32);
+      std::memcpy(proof_.data(), proof.data(), 32);
+      claimed_any_ = true;
+    }
+    return true;  // stay attached: requests are checked one by one
+  }
+
+  bool on_request(lt::peer_request const&) override {
+    if (claimed_any_ && guard_->Permits(claimed_, proof_)) return false;  // libtorrent serves it
+    guard_->CountRefusal();
+    return true;  // handled: dropped, nothing is sent
+  }
+
+ private:
+  std::shared_ptr<SwarmGuard> guard_;
+  bool claimed_any_ = false;
+  DeviceId claimed_;
+  SwarmToken proof_{};
+};
+
+class GuardedTorrent : public lt::torrent_plugin {
+ public:
+  explicit GuardedTorrent(std::shared_ptr<SwarmGuard> guard) : guard_(std::move(guard)) {}
+  std::shared_ptr<lt::peer_plugin> new_connection(lt::peer_connection_handle const&) override {
+    return std::make_shared<GuardedPeer>(guard_);
+  }
+
+ private:
+  std::shared_ptr<SwarmGuard> guard_;
+};
+
+}  // namespace
+
+SwarmGuard::SwarmGuard(const DeviceId& me, const SwarmToken& my_token) : me_(me), my_proof_(ProofOf(me, my_token)) {}
+
+SwarmToken SwarmGuard::ProofOf(const DeviceId& device, const SwarmToken& token) {
+  Bytes msg;
+  constexpr std::string_view label = "hearth/swarm/v1";
+  msg.insert(msg.end(), label.begin(), label.end());
+  msg.insert(msg.end(), device.bytes.begin(), device.bytes.end());
+  return crypto::Blake2b256Keyed(token, msg);
+}
+
+void SwarmGuard::Allow(const DeviceId& device, const SwarmToken& token) {
+  SwarmToken proof = ProofOf(device, token);
+  std::lock_guard lock(mu_);
+  allowed_[device] = proof;
+}
+
+void SwarmGuard::Forbid(const DeviceId& device) {
+  std::lock_guard lock(mu_);
+  allowed_.erase(device);
+}
+
+bool SwarmGuard::Permits(const DeviceId& device, const SwarmToken& proof) const {
+  std::lock_guard lock(mu_);
+  auto it = allowed_.find(device);
+  return it != allowed_.end() && it->second == proof;
+}
+
+std::shared_ptr<lt::torrent_plugin> SwarmGuard::new_torrent(lt::torrent_handle const&, lt::client_data_t) {
+  return std::make_shared<GuardedTorrent>(shared_from_this());
+}
+
+}  // namespace hearth::swarm

@@ -1,0 +1,167 @@
+#include "protocol/mesh_messages.h"
+
+#include "protocol/byte_io.h"
+#include "protocol/frame_codec.h"
+
+namespace hearth {
+namespace {
+
+template <typename T>
+std::expected<T, std::string> Finish(ByteReader& r, T value, const char* what) {
+  if (!r.ok()) return std::unexpected(std::string(what) + " is malformed");
+  if (!r.AtEnd()) return std::unexpected(std::string(what) + " has trailing bytes");
+  return value;
+}
+
+}  // namespace
+
+Bytes EncodeJoin(const JoinRequest& j) {
+  ByteWriter w;
+  w.Fixed(j.invite_id);
+  w.Fixed(j.proof);
+  w.Str(j.device_name);
+  return w.Take();
+}
+
+std::expected<JoinRequest, std::string> DecodeJoin(ByteSpan payload) {
+  ByteReader r(payload);
+  JoinRequest j;
+  r.Fixed(j.invite_id);
+  r.Fixed(j.proof);
+  j.device_name = r.Str(kMaxNameBytes);
+  return Finish(r, std::move(j), "join");
+}
+
+Bytes EncodeWelcome(const Welcome& w) {
+  ByteWriter b;
+  b.U8(static_cast<uint8_t>(w.role));
+  b.U8(w.content_secret ? 1 : 0);
+  if (w.content_secret) b.Fixed(*w.content_secret);
+  return b.Take();
+}
+
+std::expected<Welcome, std::string> DecodeWelcome(ByteSpan payload) {
+  ByteReader r(payload);
+  Welcome w;
+  uint8_t role = r.U8();
+  if (role < 1 || role > 3) r.Fail();
+  w.role = static_cast<Role>(role);
+  uint8_t has = r.U8();
+  if (has > 1) r.Fail();
+  if (has == 1 && r.ok()) {
+    std::array<uint8_t, 32> s{};
+    r.Fixed(s);
+    w.content_secret = s;
+  }
+  // A storage device must never be sent the secret; refuse such a welcome.
+  if (w.role == Role::kStorage && w.content_secret) r.Fail();
+  if (w.role != Role::kStorage && !w.content_secret) r.Fail();
+  return Finish(r, std::move(w), "welcome");
+}
+
+Bytes EncodeHave(const Have& h) {
+  ByteWriter w;
+  w.U8(h.replace ? 1 : 0);
+  w.U32(static_cast<uint32_t>(h.blobs.size()));
+  for (const BlobId& b : h.blobs) w.Fixed(b.bytes);
+  return w.Take();
+}
+
+std::vector<Bytes> EncodeHaveSet(const std::vector<BlobId>& blobs) {
+  std::vector<Bytes> out;
+  size_t i = 0;
+  do {
+    Have h;
+    h.replace = i == 0;
+    size_t end = std::min(blobs.size(), i + kMaxHaveIds);
+    h.blobs.assign(blobs.begin() + static_cast<ptrdiff_t>(i), blobs.begin() + static_cast<ptrdiff_t>(end));
+    out.push_back(EncodeHave(h));
+    i = end;
+  } while (i < blobs.size());
+  return out;
+}
+
+std::expected<Have, std::string> DecodeHave(ByteSpan payload) {
+  ByteReader r(payload);
+  Have h;
+  uint8_t replace = r.U8();
+  if (replace > 1) r.Fail();
+  h.replace = replace == 1;
+  size_t n = r.U32();
+  if (n > kMaxHaveIds) return std::unexpected("have lists too many blobs");
+  for (size_t i = 0; i < n && r.ok(); ++i) {
+    BlobId b;
+    r.Fixed(b.bytes);
+    h.blobs.push_back(b);
+  }
+  return Finish(r, std::move(h), "have");
+}
+
+Bytes EncodeTorrentRequest(const BlobId& blob) { return Bytes(blob.bytes.begin(), blob.bytes.end()); }
+
+std::expected<BlobId, std::string> DecodeTorrentRequest(ByteSpan payload) {
+  ByteReader r(payload);
+  BlobId b;
+  r.Fixed(b.bytes);
+  return Finish(r, b, "torrent request");
+}
+
+Bytes EncodeTorrentReply(const TorrentReply& t) {
+  ByteWriter w;
+  w.Fixed(t.blob.bytes);
+  w.U8(t.torrent ? 1 : 0);
+  if (t.torrent) w.Blob(*t.torrent);
+  return w.Take();
+}
+
+std::expected<TorrentReply, std::string> DecodeTorrentReply(ByteSpan payload) {
+  ByteReader r(payload);
+  TorrentReply t;
+  r.Fixed(t.blob.bytes);
+  uint8_t found = r.U8();
+  if (found > 1) r.Fail();
+  if (found == 1 && r.ok()) t.torrent = r.Blob(kMaxFramePayload - 64);
+  return Finish(r, std::move(t), "torrent reply");
+}
+
+Bytes EncodePeers(const std::vector<PeerAddress>& peers) {
+  ByteWriter w;
+  w.U16(static_cast<uint16_t>(peers.size()));
+  for (const PeerAddress& p : peers) {
+    w.Fixed(p.device.bytes);
+    w.U8(p.address.v6 ? 6 : 4);
+    w.Fixed(ByteSpan(p.address.ip.data(), p.address.v6 ? 16 : 4));
+    w.U16(p.address.port);
+  }
+  return w.Take();
+}
+
+std::expected<std::vector<PeerAddress>, std::string> DecodePeers(ByteSpan payload) {
+  ByteReader r(payload);
+  size_t n = r.U16();
+  if (n > kMaxPeerAddresses) return std::unexpected("peers lists too many addresses");
+  std::vector<PeerAddress> out;
+  for (size_t i = 0; i < n && r.ok(); ++i) {
+    PeerAddress p;
+    r.Fixed(p.device.bytes);
+    uint8_t family = r.U8();
+    if (family != 4 && family != 6) r.Fail();
+    p.address.v6 = family == 6;
+    r.Fixed(MutableByteSpan(p.address.ip.data(), p.address.v6 ? 16 : 4));
+    p.address.port = r.U16();
+    if (p.address.port == 0) r.Fail();
+    out.push_back(p);
+  }
+  return Finish(r, std::move(out), "peers");
+}
+
+Bytes EncodeSwarmToken(const std::array<uint8_t, 32>& token) { return Bytes(token.begin(), token.end()); }
+
+std::expected<std::array<uint8_t, 32>, std::string> DecodeSwarmToken(ByteSpan payload) {
+  ByteReader r(payload);
+  std::array<uint8_t, 32> t{};
+  r.Fixed(t);
+  return Finish(r, t, "swarm token");
+}
+
+}  // namespace hearth

@@ -18,6 +18,7 @@ struct ServeOptions {
   int torrent_port = 7602;
   std::vector<std::string> peers;
   int away_after_s = 600;
+  int download_limit_kb = 0;
 };
 
 void LogLine(const std::string& line) {
@@ -46,6 +47,7 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
   mo.log = LogLine;
   mo.clock = ctx.clock;
   mo.away_after = std::chrono::seconds(o.away_after_s);
+  mo.download_limit = o.download_limit_kb * 1000;
   mesh::MeshNode node(io, *home, mo);
   if (auto started = node.Start(); !started) return std::unexpected(CliError{started.error()});
 
@@ -84,6 +86,9 @@ void RegisterServe(CLI::App& app, Context& ctx, Action* action) {
                   "Seconds a full/storage device may be unreachable before its replicas are made elsewhere")
       ->capture_default_str()
       ->check(CLI::Range(1, 30 * 86400));
+  cmd->add_option("--download-limit", o->download_limit_kb, "Fetch at most this many KB/s (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10'000'000));
   cmd->callback([&ctx, o, action] { *action = [&ctx, o] { return RunServe(ctx, *o); }; });
 }
 

@@ -32,6 +32,7 @@ std::expected<void, std::string> MeshNode::StartSwarm() {
   o.listen = options_.torrent_listen;
   o.partial_dir = home_.dir() + "/partial";
   o.blob_dir = home_.dir() + "/blobs";
+  o.download_limit = options_.download_limit;
   o.notify = [this, alive = std::weak_ptr<bool>(alive_)] {
     // libtorrent's thread: hop onto ours.
     asio::post(io_, [this, alive] {
@@ -178,7 +179,8 @@ void MeshNode::OnSwarmEvents() {
     switch (e.kind) {
       case swarm::SwarmEvent::Kind::kFetched: {
         auto size = home_.blobs().SizeOf(e.blob);
-        Log("fetched blob " + e.blob.ShortHex() + " (" + std::to_string(size.value_or(0)) + " bytes, every piece verified)");
+        Log("fetched blob " + e.blob.ShortHex() + " (" + std::to_string(size.value_or(0)) + " bytes, " +
+            std::to_string(e.downloaded) + " downloaded by this run; every piece verified)");
         (void)store::RemoveWanted(home_.db(), e.blob);
         fetches_.erase(e.blob);
         local_blobs_.insert(e.blob);

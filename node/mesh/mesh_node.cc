@@ -19,6 +19,7 @@ constexpr size_t kMaxSessions = 64;
 constexpr auto kJoinTimeout = std::chrono::seconds(10);
 constexpr auto kMaxBackoff = std::chrono::seconds(30);
 constexpr auto kPingEvery = std::chrono::seconds(10);
+constexpr int64_t kInviteMemoryUs = 30LL * 86400 * 1'000'000;
 
 }  // namespace
 
@@ -127,8 +128,10 @@ void MeshNode::Accept() {
         MemberCheck check = [this](const DeviceId& d) {
           const auto& members = home_.ledger().ledger().state().members;
           if (auto it = members.find(d); it != members.end()) return !it->second.revoked;
-          // Not a member: it may only be a device coming to pair.
-          auto open = store::HasOpenInvite(home_.db(), Now());
+          // Not a member: it may only be a device coming to pair. Invites
+          // used or expired in the last 30 days still admit it, so that it
+          // hears why its code is refused; it gets nothing else.
+          auto open = store::HasInviteExpiringAfter(home_.db(), Now() - kInviteMemoryUs);
           return open.has_value() && *open;
         };
         Adopt(Connection::Create(std::move(socket), home_.device_key(), home_.household(), check, false),

@@ -46,6 +46,7 @@ struct MeshOptions {
   // Placement waits this long after start, so that peers are connected
   // before this device decides what it should hold.
   std::chrono::milliseconds policy_grace{3000};
+  int download_limit = 0;  // bytes per second for fetches; 0 = no limit
 };
 
 class MeshNode {

@@ -70,10 +70,10 @@ std::expected<void, StoreError> MarkInviteUsed(Database& db, const crypto::Diges
   return {};
 }
 
-std::expected<bool, StoreError> HasOpenInvite(Database& db, int64_t now_us) {
-  auto st = db.Prepare("SELECT 1 FROM invites WHERE used_by IS NULL AND expires_us > ? LIMIT 1");
+std::expected<bool, StoreError> HasInviteExpiringAfter(Database& db, int64_t since_us) {
+  auto st = db.Prepare("SELECT 1 FROM invites WHERE expires_us > ? LIMIT 1");
   if (!st) return std::unexpected(st.error());
-  st->Bind(1, now_us);
+  st->Bind(1, since_us);
   auto row = st->Step();
   if (!row) return std::unexpected(row.error());
   return *row;

@@ -30,8 +30,8 @@ std::expected<std::optional<Invite>, StoreError> FindInvite(Database& db, const 
 // transaction that adds the device, so both happen or neither.
 std::expected<void, StoreError> MarkInviteUsed(Database& db, const crypto::Digest& id,
                                                const DeviceId& by, int64_t now_us);
-// True when some invite is unused and unexpired at `now_us`.
-std::expected<bool, StoreError> HasOpenInvite(Database& db, int64_t now_us);
+// True when some invite (used or not) expires after `since_us`.
+std::expected<bool, StoreError> HasInviteExpiringAfter(Database& db, int64_t since_us);
 
 struct PeerRecord {
   DeviceId device;

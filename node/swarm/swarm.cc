@@ -74,7 +74,10 @@ std::expected<std::unique_ptr<Swarm>, std::string> Swarm::Start(SwarmOptions opt
   std::filesystem::create_directories(options.partial_dir, ec);
   if (ec) return std::unexpected("cannot create " + options.partial_dir + ": " + ec.message());
   std::unique_ptr<Swarm> swarm(new Swarm(std::move(options)));
-  lt::session_params params(Settings(swarm->options_.listen));
+  lt::settings_pack settings = Settings(swarm->options_.listen);
+  if (swarm->options_.download_limit > 0)
+    settings.set_int(lt::settings_pack::download_rate_limit, swarm->options_.download_limit);
+  lt::session_params params(std::move(settings));
   params.extensions.clear();  // no ut_metadata, no ut_pex
   params.extensions.push_back(guard);
   try {
@@ -180,6 +183,7 @@ std::vector<SwarmEvent> Swarm::Poll() {
       const std::string dir = options_.blob_dir + "/" + hex.substr(0, 2);
       std::error_code ec;
       std::filesystem::create_directories(dir, ec);
+      t.downloaded = static_cast<uint64_t>(t.handle.status().total_payload_download);
       t.handle.move_storage(dir, lt::move_flags_t::dont_replace);
     } else if (auto* m = lt::alert_cast<lt::storage_moved_alert>(a)) {
       auto blob = BlobOf(m->handle);
@@ -194,7 +198,7 @@ std::vector<SwarmEvent> Swarm::Poll() {
         events.push_back({SwarmEvent::Kind::kFailed, *blob, "cannot make the fetched blob durable"});
         continue;
       }
-      events.push_back({SwarmEvent::Kind::kFetched, *blob, {}});
+      events.push_back({SwarmEvent::Kind::kFetched, *blob, {}, t.downloaded});
     } else if (auto* mf = lt::alert_cast<lt::storage_moved_failed_alert>(a)) {
       if (auto blob = BlobOf(mf->handle))
         events.push_back({SwarmEvent::Kind::kFailed, *blob, "cannot move the fetched blob into place: " + mf->message()});

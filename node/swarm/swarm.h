@@ -38,6 +38,7 @@ struct SwarmOptions {
   std::string partial_dir;             // where fetches in progress live
   std::string blob_dir;                // blob store root: BLOB_DIR/ab/<hex>
   std::function<void()> notify;
+  int download_limit = 0;  // bytes per second over all torrents; 0 = none
 };
 
 struct SwarmEvent {
@@ -50,6 +51,7 @@ struct SwarmEvent {
   Kind kind;
   BlobId blob;
   std::string detail;
+  uint64_t downloaded = 0;  // kFetched: payload bytes received by this run
 };
 
 struct TransferStatus {
@@ -90,6 +92,7 @@ class Swarm {
     lt::torrent_handle handle;
     bool fetching = false;
     int64_t last_active_us = 0;
+    uint64_t downloaded = 0;
   };
   Swarm(SwarmOptions options) : options_(std::move(options)) {}
   std::expected<void, std::string> Add(const BlobId& blob, ByteSpan torrent, bool fetch);

@@ -1,0 +1,72 @@
+// What the multi-node tests share: homes in one temp dir, the CLI, a small
+// generated library.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/media_files.h"
+#include "tests/support/node_process.h"
+#include "tests/support/run_command.h"
+#include "tests/support/temp_dir.h"
+
+namespace hearth::testing {
+
+class MeshFixture : public ::testing::Test {
+ protected:
+  std::string Home(const std::string& name) { return dir_ / name; }
+  CommandResult Hearth(const std::string& home, const std::string& args) {
+    return RunCommand(std::string(HEARTH_BIN) + " --home " + Quote(Home(home)) + " " + args);
+  }
+  nlohmann::json Json(const std::string& home, const std::string& args) {
+    auto r = Hearth(home, args + " --json");
+    EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+  std::unique_ptr<NodeProcess> Serve(const std::string& home, std::vector<std::string> extra = {}) {
+    auto n = std::make_unique<NodeProcess>(HEARTH_BIN, Home(home), std::move(extra));
+    EXPECT_TRUE(n->started()) << n->Log();
+    return n;
+  }
+  // Makes `count` short tones in DIR/lib and imports them on `home`.
+  void InitAndImport(const std::string& home, int count, double seconds = 2, const std::string& ext = ".mp3") {
+    ASSERT_EQ(Hearth(home, "init --name Home --device-name " + home).exit_code, 0);
+    std::filesystem::create_directories(dir_ / "lib");
+    for (int i = 0; i < count; ++i) {
+      ToneOptions o;
+      o.frequency = 300 + 40 * i;
+      o.seconds = seconds;
+      o.title = "Song " + std::to_string(i);
+      ASSERT_TRUE(MakeTone(dir_ / ("lib/song" + std::to_string(i) + ext), o));
+    }
+    auto r = Hearth(home, "import " + Quote(dir_ / "lib"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  std::string Invite(const std::string& home, const std::string& args = "") {
+    auto r = Hearth(home, "invite " + args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::string code = r.out;
+    while (!code.empty() && code.back() == '\n') code.pop_back();
+    return code;
+  }
+  CommandResult Join(const std::string& home, const std::string& code, const std::string& extra = "") {
+    return Hearth(home, "join " + Quote(code) + " --device-name " + home + " " + extra);
+  }
+  std::vector<std::string> TrackIds(const std::string& home) {
+    std::vector<std::string> ids;
+    for (const auto& t : Json(home, "ls")) ids.push_back(t.value("id", std::string()));
+    return ids;
+  }
+  bool Holds(const std::string& home, const std::string& track) {
+    auto w = Json(home, "where " + track);
+    for (const auto& h : w["holders"])
+      if (h.value("this_device", false)) return true;
+    return false;
+  }
+  size_t HolderCount(const std::string& home, const std::string& track) { return Json(home, "where " + track)["holders"].size(); }
+
+  TempDir dir_;
+};
+
+}  // namespace hearth::testing

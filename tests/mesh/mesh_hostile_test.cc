@@ -1,0 +1,154 @@
+// The mesh against bad input: used, expired, forged and damaged invites; a
+// revoked device; an outsider that knows an info-hash and the ports;
+// garbage on the control port.
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <libtorrent/session.hpp>
+#include <libtorrent/session_params.hpp>
+#include <libtorrent/settings_pack.hpp>
+#include <libtorrent/torrent_info.hpp>
+#include <libtorrent/torrent_status.hpp>
+
+#include "crypto/sodium.h"
+#include "node/store/database.h"
+#include "protocol/pairing.h"
+#include "tests/mesh/mesh_fixture.h"
+
+namespace hearth::testing {
+namespace {
+
+class MeshHostileTest : public MeshFixture {};
+
+TEST_F(MeshHostileTest, InviteCodesAreOneTimeExpiringAndUnforgeable) {
+  InitAndImport("a", 1);
+  auto a = Serve("a");
+  const std::string code = Invite("a");
+  ASSERT_EQ(Join("b", code).exit_code, 0);
+
+  auto reused = Join("b2", code);
+  EXPECT_EQ(reused.exit_code, 1);
+  EXPECT_NE(reused.err.find("already been used"), std::string::npos) << reused.err;
+  EXPECT_FALSE(std::filesystem::exists(Home("b2"))) << "a failed join leaves no home behind";
+  EXPECT_FALSE(std::filesystem::exists(Home("b2") + ".joining"));
+
+  const std::string short_lived = Invite("a", "--ttl 1s");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  auto expired = Join("b3", short_lived);
+  EXPECT_EQ(expired.exit_code, 1);
+  EXPECT_NE(expired.err.find("expired"), std::string::npos) << expired.err;
+
+  // Right household, inviter and address; a secret the inviter never issued.
+  auto decoded = DecodeInviteCode(Invite("a"));
+  ASSERT_TRUE(decoded.has_value());
+  crypto::RandomBytes(decoded->secret.data(), decoded->secret.size());
+  auto forged = Join("b4", EncodeInviteCode(*decoded));
+  EXPECT_EQ(forged.exit_code, 1);
+  EXPECT_NE(forged.err.find("not known"), std::string::npos) << forged.err;
+
+  std::string damaged = code;
+  damaged[20] = damaged[20] == 'a' ? 'b' : 'a';
+  auto bad = Join("b5", damaged);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("damaged"), std::string::npos) << bad.err;
+
+  // Only one device was added.
+  EXPECT_EQ(Json("a", "devices").size(), 2u);
+  EXPECT_TRUE(a->WaitForLog("refused a device"));
+}
+
+// Reads a blob's .torrent from a home's database.
+Bytes TorrentOf(const std::string& home, const std::string& track_blob_hex) {
+  auto db = store::Database::Open(home + "/hearth.db", false);
+  EXPECT_TRUE(db.has_value());
+  auto st = db->Prepare("SELECT torrent FROM blob_torrents WHERE hex(blob_id) = upper(?)");
+  EXPECT_TRUE(st.has_value());
+  st->Bind(1, track_blob_hex);
+  auto row = st->Step();
+  EXPECT_TRUE(row.has_value() && *row);
+  return st->Blob(0);
+}
+
+TEST_F(MeshHostileTest, RevokedDeviceAndOutsiderGetNothing) {
+  InitAndImport("a", 2);
+  auto a = Serve("a");
+  ASSERT_EQ(Join("b", Invite("a", "--role phone")).exit_code, 0);
+  auto b = Serve("b");
+  ASSERT_TRUE(a->WaitForLog("connected to b")) << a->Log();
+  const auto tracks = TrackIds("a");
+  // B fetches one track while a member, so A is seeding that blob now.
+  ASSERT_EQ(Hearth("b", "fetch " + tracks[0] + " --timeout 30").exit_code, 0) << b->Log();
+  const std::string blob = Json("a", "where " + tracks[0])["blob"];
+
+  // An outsider that knows the torrent (more than the info-hash) and A's
+  // BitTorrent port connects and asks: it must receive zero payload bytes.
+  lt::settings_pack s;
+  s.set_str(lt::settings_pack::listen_interfaces, "127.0.0.1:0");
+  s.set_bool(lt::settings_pack::enable_dht, false);
+  s.set_bool(lt::settings_pack::enable_lsd, false);
+  s.set_bool(lt::settings_pack::enable_upnp, false);
+  s.set_bool(lt::settings_pack::enable_natpmp, false);
+  s.set_bool(lt::settings_pack::enable_outgoing_utp, false);
+  s.set_bool(lt::settings_pack::enable_incoming_utp, false);
+  s.set_int(lt::settings_pack::tick_interval, 20);
+  lt::session outsider{lt::session_params(s)};
+  Bytes torrent = TorrentOf(Home("a"), blob);
+  lt::add_torrent_params p;
+  p.ti = std::make_shared<lt::torrent_info>(
+      lt::span<const char>(reinterpret_cast<const char*>(torrent.data()), static_cast<long>(torrent.size())),
+      lt::from_span);
+  p.save_path = dir_ / "outsider";
+  p.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused);
+  lt::torrent_handle h = outsider.add_torrent(p);
+  h.connect_peer(lt::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), a->torrent_port()));
+  bool connected = false;
+  for (int i = 0; i < 60; ++i) {  // 3 s
+    if (h.status().num_peers > 0) connected = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  lt::torrent_status st = h.status();
+  EXPECT_TRUE(connected) << "the outsider should reach A's swarm port (else this test proves nothing)";
+  EXPECT_EQ(st.total_payload_download, 0);
+  EXPECT_EQ(st.num_pieces, 0);
+
+  // A revokes B: B is cut off and gets no further entries or blobs.
+  ASSERT_EQ(Hearth("a", "revoke b").exit_code, 0);
+  ASSERT_TRUE(a->WaitForLog("cutting off b")) << a->Log();
+  ASSERT_EQ(Hearth("a", "policy set copies=2").exit_code, 0);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(Json("b", "policy show")["copies"], 1) << "a revoked device still received ledger entries";
+  auto fetch = Hearth("b", "fetch " + tracks[1] + " --timeout 3");
+  EXPECT_EQ(fetch.exit_code, 1);
+  EXPECT_FALSE(Holds("b", tracks[1]));
+  EXPECT_TRUE(a->WaitForLog("refused", std::chrono::seconds(10))) << a->Log();
+}
+
+TEST_F(MeshHostileTest, GarbageAndDroppedHandshakesDoNotDisturbTheNode) {
+  InitAndImport("a", 1);
+  auto a = Serve("a");
+  namespace asio = boost::asio;
+  asio::io_context io;
+  const auto ep = asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), a->control_port());
+  for (int i = 0; i < 20; ++i) {
+    asio::ip::tcp::socket sock(io);
+    sock.connect(ep);
+    if (i % 3 == 0) continue;  // connect and hang up
+    Bytes junk(i % 3 == 1 ? 69 : 5000);
+    crypto::RandomBytes(junk.data(), junk.size());
+    boost::system::error_code ec;
+    asio::write(sock, asio::buffer(junk), ec);
+    // An outsider's M1 gets no reply: the node just closes.
+    std::array<uint8_t, 16> reply{};
+    size_t n = sock.read_some(asio::buffer(reply), ec);
+    EXPECT_EQ(n, 0u);
+    EXPECT_TRUE(ec) << "the node answered garbage";
+  }
+  // The node still pairs and syncs a real device.
+  ASSERT_EQ(Join("b", Invite("a")).exit_code, 0);
+  auto b = Serve("b");
+  EXPECT_TRUE(b->WaitForLog("ledger in step with a")) << b->Log();
+  EXPECT_EQ(TrackIds("b"), TrackIds("a"));
+}
+
+}  // namespace
+}  // namespace hearth::testing

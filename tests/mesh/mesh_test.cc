@@ -1,0 +1,116 @@
+// Three real nodes on loopback: pairing, catalog sync, fetch, replication
+// policy, and fetching from whichever device still holds a blob.
+#include <gtest/gtest.h>
+
+#include "tests/mesh/mesh_fixture.h"
+
+namespace hearth::testing {
+namespace {
+
+class MeshTest : public MeshFixture {};
+
+TEST_F(MeshTest, ThreeDevicesShareOneCopy) {
+  InitAndImport("a", 4);
+  auto a = Serve("a");
+  ASSERT_EQ(Join("b", Invite("a")).exit_code, 0);
+  auto c_join = Join("c", Invite("a", "--role phone"));
+  ASSERT_EQ(c_join.exit_code, 0) << c_join.err;
+  EXPECT_NE(c_join.out.find("as a phone device"), std::string::npos) << c_join.out;
+
+  // The catalog came with the ledger, before any blob moved.
+  const auto tracks = TrackIds("a");
+  ASSERT_EQ(tracks.size(), 4u);
+  EXPECT_EQ(TrackIds("b"), tracks);
+  EXPECT_EQ(TrackIds("c"), tracks);
+  EXPECT_FALSE(Holds("b", tracks[0]));
+
+  auto b = Serve("b");
+  auto c = Serve("c");
+  ASSERT_TRUE(a->WaitForLog("connected to b")) << a->Log();
+  ASSERT_TRUE(a->WaitForLog("connected to c")) << a->Log();
+
+  // B fetches a track and exports it bit for bit.
+  const std::string t = tracks[0];
+  auto fetched = Hearth("b", "fetch " + t + " --timeout 30");
+  ASSERT_EQ(fetched.exit_code, 0) << fetched.err << b->Log();
+  EXPECT_TRUE(Holds("b", t));
+  ASSERT_EQ(Hearth("b", "export " + t + " " + Quote(dir_ / "out")).exit_code, 0);
+  const std::string source = Json("a", "show " + t)["source_path"];
+  EXPECT_EQ(ReadFileBytes(dir_ / ("out/" + std::filesystem::path(source).filename().string())), ReadFileBytes(source));
+
+  // A sees who holds it.
+  EXPECT_TRUE(Eventually([&] { return HolderCount("a", t) == 2; })) << Json("a", "where " + t).dump();
+
+  // copies=2: the second full device (B) ends up holding every blob; the
+  // phone holds only what it fetched.
+  ASSERT_EQ(Hearth("a", "policy set copies=2").exit_code, 0);
+  EXPECT_TRUE(Eventually([&] {
+    for (const auto& id : tracks)
+      if (!Holds("b", id)) return false;
+    return true;
+  }, std::chrono::seconds(30))) << b->Log();
+  for (const auto& id : tracks) EXPECT_FALSE(Holds("c", id));
+  auto devices = Json("a", "devices");
+  ASSERT_EQ(devices.size(), 3u);
+
+  // A goes away; the phone still gets a track, from B.
+  a->Stop();
+  ASSERT_TRUE(c->WaitForLog("connected to b")) << c->Log();
+  auto from_b = Hearth("c", "fetch " + tracks[1] + " --timeout 30");
+  ASSERT_EQ(from_b.exit_code, 0) << from_b.err << c->Log();
+  ASSERT_EQ(Hearth("c", "export " + tracks[1] + " " + Quote(dir_ / "out_c")).exit_code, 0);
+  const std::string source1 = Json("b", "show " + tracks[1])["source_path"];
+  EXPECT_EQ(ReadFileBytes(dir_ / ("out_c/" + std::filesystem::path(source1).filename().string())), ReadFileBytes(source1));
+}
+
+TEST_F(MeshTest, LedgerEntriesWrittenWhileServingReachEveryDevice) {
+  InitAndImport("a", 1);
+  auto a = Serve("a");
+  ASSERT_EQ(Join("b", Invite("a")).exit_code, 0);
+  auto b = Serve("b");
+  ASSERT_TRUE(a->WaitForLog("connected to b")) << a->Log();
+  // A second import on A, by the CLI while A's node runs.
+  ToneOptions o;
+  o.title = "Later";
+  o.frequency = 900;
+  ASSERT_TRUE(MakeTone(dir_ / "lib2/later.mp3", o));
+  ASSERT_EQ(Hearth("a", "import " + Quote(dir_ / "lib2")).exit_code, 0);
+  EXPECT_TRUE(Eventually([&] { return TrackIds("b").size() == 2; })) << b->Log();
+}
+
+TEST_F(MeshTest, KilledMidFetchResumesWithoutRefetchingVerifiedPieces) {
+  InitAndImport("a", 1, 120, ".wav");  // ~21 MB
+  const std::string t = TrackIds("a").front();
+  auto a = Serve("a");
+  ASSERT_EQ(Join("b", Invite("a", "--role phone")).exit_code, 0);
+  {
+    auto b = Serve("b", {"--download-limit", "2500"});
+    ASSERT_TRUE(b->WaitForLog("connected to a")) << b->Log();
+    ASSERT_EQ(Hearth("b", "pin " + t).exit_code, 0);
+    const std::string partial = Home("b") + "/partial";
+    ASSERT_TRUE(Eventually([&] {
+      struct stat st {};
+      for (const auto& e : std::filesystem::directory_iterator(partial))
+        if (::stat(e.path().c_str(), &st) == 0 && st.st_blocks * 512 > 4'000'000) return true;
+      return false;
+    }, std::chrono::seconds(30))) << b->Log();
+    b->Kill();
+  }
+  auto b = Serve("b");
+  ASSERT_TRUE(b->WaitForLog("fetched blob", std::chrono::seconds(60))) << b->Log();
+  const std::string log = b->Log();
+  auto at = log.find("fetched blob");
+  auto bytes_at = log.find('(', at) + 1;
+  uint64_t size = std::stoull(log.substr(bytes_at));
+  auto dl_at = log.find(", ", bytes_at) + 2;
+  uint64_t downloaded = std::stoull(log.substr(dl_at));
+  EXPECT_GT(size, 20'000'000u);
+  // The pieces verified before the kill were not fetched again.
+  EXPECT_LT(downloaded, size - 3'000'000) << log;
+  ASSERT_EQ(Hearth("b", "export " + t + " " + Quote(dir_ / "out")).exit_code, 0);
+  const std::string source = Json("a", "show " + t)["source_path"];
+  EXPECT_EQ(ReadFileBytes(dir_ / ("out/" + std::filesystem::path(source).filename().string())), ReadFileBytes(source));
+}
+
+}  // namespace
+}  // namespace hearth::testing

@@ -1,0 +1,124 @@
+// A real `hearth serve` process on loopback, for multi-node tests: started
+// with its own home, its log captured to HOME.log, its ports read from
+// serve.json. Stopped with SIGTERM (or killed) when the object goes away.
+#pragma once
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace hearth::testing {
+
+class NodeProcess {
+ public:
+  // Starts `hearth --home HOME serve --listen 127.0.0.1:0 --torrent-port 0 EXTRA`
+  // and waits (up to 20 s) until it listens.
+  NodeProcess(std::string hearth_bin, std::string home, std::vector<std::string> extra = {})
+      : home_(std::move(home)), log_(home_ + ".log") {
+    std::vector<std::string> args = {hearth_bin, "--home", home_, "serve", "--listen", "127.0.0.1:0",
+                                     "--torrent-port", "0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ::unlink((home_ + "/serve.json").c_str());
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      FILE* f = std::fopen(log_.c_str(), "a");
+      if (f) ::dup2(::fileno(f), 2);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    for (int i = 0; i < 400 && control_port_ == 0; ++i) {
+      std::ifstream in(home_ + "/serve.json");
+      std::stringstream s;
+      s << in.rdbuf();
+      auto j = nlohmann::json::parse(s.str(), nullptr, false);
+      if (!j.is_discarded() && j.is_object() && j.value("pid", 0) == pid_) {
+        std::string control = j.value("control", "");
+        control_port_ = static_cast<uint16_t>(std::stoi(control.substr(control.rfind(':') + 1)));
+        torrent_port_ = j.value("torrent_port", uint16_t{0});
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+  }
+  ~NodeProcess() { Stop(); }
+  NodeProcess(const NodeProcess&) = delete;
+  NodeProcess& operator=(const NodeProcess&) = delete;
+
+  bool started() const { return control_port_ != 0; }
+  uint16_t control_port() const { return control_port_; }
+  uint16_t torrent_port() const { return torrent_port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(control_port_); }
+  const std::string& home() const { return home_; }
+
+  // SIGTERM, then the exit status (-1 if it had to be killed).
+  int Stop() { return Signal(SIGTERM); }
+  void Kill() { Signal(SIGKILL); }
+
+  std::string Log() const {
+    std::ifstream in(log_);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  // Waits until the log contains `text`.
+  bool WaitForLog(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(20)) const {
+    auto end = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < end) {
+      if (Log().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+ private:
+  int Signal(int sig) {
+    if (pid_ <= 0) return exit_status_;
+    ::kill(pid_, sig);
+    int status = 0;
+    for (int i = 0; i < 200; ++i) {
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return exit_status_;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    exit_status_ = -1;
+    return exit_status_;
+  }
+
+  std::string home_;
+  std::string log_;
+  pid_t pid_ = -1;
+  int exit_status_ = -1;
+  uint16_t control_port_ = 0;
+  uint16_t torrent_port_ = 0;
+};
+
+// Polls `pred` every 50 ms until it holds or `timeout` passes.
+template <typename Pred>
+bool Eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return pred();
+}
+
+}  // namespace hearth::testing

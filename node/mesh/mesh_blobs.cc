@@ -33,6 +33,7 @@ std::expected<void, std::string> MeshNode::StartSwarm() {
   o.partial_dir = home_.dir() + "/partial";
   o.blob_dir = home_.dir() + "/blobs";
   o.download_limit = options_.download_limit;
+  o.verify_seeds = options_.verify_seeds;
   o.notify = [this, alive = std::weak_ptr<bool>(alive_)] {
     // libtorrent's thread: hop onto ours.
     asio::post(io_, [this, alive] {

@@ -47,6 +47,7 @@ struct MeshOptions {
   // before this device decides what it should hold.
   std::chrono::milliseconds policy_grace{3000};
   int download_limit = 0;  // bytes per second for fetches; 0 = no limit
+  bool verify_seeds = true;  // see swarm::SwarmOptions (false only in tests)
 };
 
 class MeshNode {

@@ -115,7 +115,8 @@ std::expected<void, std::string> Swarm::Add(const BlobId& blob, ByteSpan torrent
   p.save_path = fetch ? options_.partial_dir : options_.blob_dir + "/" + hex.substr(0, 2);
   p.renamed_files[lt::file_index_t{0}] = hex;
   p.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused);
-  if (!fetch) p.flags |= lt::torrent_flags::seed_mode;
+  if (!fetch && options_.verify_seeds) p.flags |= lt::torrent_flags::seed_mode;
+  if (!fetch && !options_.verify_seeds) p.have_pieces.resize(p.ti->num_pieces(), true);
   lt::torrent_handle h = session_->add_torrent(std::move(p), ec);
   if (ec) return std::unexpected("cannot add blob " + blob.ShortHex() + " to the swarm: " + ec.message());
   torrents_[blob] = Torrent{h, fetch, NowUs()};

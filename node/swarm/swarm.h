@@ -39,6 +39,10 @@ struct SwarmOptions {
   std::string blob_dir;                // blob store root: BLOB_DIR/ab/<hex>
   std::function<void()> notify;
   int download_limit = 0;  // bytes per second over all torrents; 0 = none
+  // Seeds check each piece against its hash the first time they send it,
+  // so a damaged local copy is never served. Off only to build a lying
+  // peer in tests (pieces are then sent as they are on disk).
+  bool verify_seeds = true;
 };
 
 struct SwarmEvent {

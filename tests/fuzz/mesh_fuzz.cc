@@ -5,6 +5,8 @@
 
 #include "protocol/frame_codec.h"
 #include "protocol/handshake.h"
+#include "protocol/mesh_messages.h"
+#include "protocol/pairing.h"
 #include "protocol/sync_messages.h"
 #include "tests/fuzz/fuzz_input.h"
 #include "tests/support/test_household.h"
@@ -44,6 +46,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)DecodeEntryBatch(f.payload);
       } else if (f.type == static_cast<uint8_t>(MessageType::kError)) {
         (void)DecodeError(f.payload);
+      } else {
+        // Every other message: what decodes re-encodes to the same bytes.
+        auto same = [&](const auto& decoded, auto encode) {
+          if (decoded && encode(*decoded) != f.payload) std::abort();
+        };
+        same(DecodeJoin(f.payload), EncodeJoin);
+        same(DecodeWelcome(f.payload), EncodeWelcome);
+        same(DecodeHave(f.payload), EncodeHave);
+        same(DecodeTorrentReply(f.payload), EncodeTorrentReply);
+        same(DecodePeers(f.payload), EncodePeers);
+        same(DecodeTorrentRequest(f.payload), EncodeTorrentRequest);
+        // The same bytes as an invite code's text.
+        std::string text(f.payload.begin(), f.payload.end());
+        if (auto code = DecodeInviteCode(text); code && DecodeInviteCode(EncodeInviteCode(*code)) != code) std::abort();
       }
     }
   }

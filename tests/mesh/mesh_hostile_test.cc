@@ -10,7 +10,10 @@
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 
+#include <future>
+
 #include "crypto/sodium.h"
+#include "node/mesh/mesh_node.h"
 #include "node/store/database.h"
 #include "protocol/pairing.h"
 #include "tests/mesh/mesh_fixture.h"
@@ -148,6 +151,76 @@ TEST_F(MeshHostileTest, GarbageAndDroppedHandshakesDoNotDisturbTheNode) {
   auto b = Serve("b");
   EXPECT_TRUE(b->WaitForLog("ledger in step with a")) << b->Log();
   EXPECT_EQ(TrackIds("b"), TrackIds("a"));
+}
+
+// A member whose copy of a blob is damaged and who serves it unchecked (the
+// test builds it from the real node with seed verification off).
+class LyingNode {
+ public:
+  LyingNode(const std::string& home_dir, const std::string& peer) : home_(*store::Home::Open(home_dir)) {
+    mesh::MeshOptions o;
+    o.peers = {peer};
+    o.listen = "127.0.0.1:0";
+    o.torrent_listen = "127.0.0.1:0";
+    o.verify_seeds = false;
+    node_ = std::make_unique<mesh::MeshNode>(io_, home_, o);
+    EXPECT_TRUE(node_->Start().has_value());
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~LyingNode() {
+    boost::asio::post(io_, [this] {
+      node_->Stop();
+      io_.stop();
+    });
+    thread_.join();
+  }
+
+ private:
+  boost::asio::io_context io_;
+  store::Home home_;
+  std::unique_ptr<mesh::MeshNode> node_;
+  std::thread thread_;
+};
+
+TEST_F(MeshHostileTest, PeerSendingCorruptPiecesIsBannedAndFetchCompletesElsewhere) {
+  InitAndImport("a", 1, 40, ".wav");  // ~7 MB, ~108 pieces
+  const std::string t = TrackIds("a").front();
+  const std::string blob = Json("a", "where " + t)["blob"];
+  auto a = Serve("a");
+  ASSERT_EQ(Join("b", Invite("a")).exit_code, 0);
+  ASSERT_EQ(Join("c", Invite("a", "--role phone")).exit_code, 0);
+  {
+    auto b = Serve("b");
+    ASSERT_EQ(Hearth("b", "fetch " + t + " --timeout 30").exit_code, 0) << b->Log();
+  }
+  // Damage every piece of B's copy (same size, so nothing but the hashes can tell).
+  const std::string path = Home("b") + "/blobs/" + blob.substr(0, 2) + "/" + blob;
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    ASSERT_TRUE(f.is_open()) << path;
+    f.seekg(0, std::ios::end);
+    const auto size = static_cast<size_t>(f.tellg());
+    for (size_t off = 100; off < size; off += 65536) {
+      f.seekp(static_cast<std::streamoff>(off));
+      f.put('\x5a');
+    }
+  }
+  auto c = Serve("c");
+  ASSERT_TRUE(c->WaitForLog("connected to a")) << c->Log();
+  a->Stop();
+  LyingNode liar(Home("b"), c->address());
+  ASSERT_TRUE(c->WaitForLog("connected to b")) << c->Log();
+
+  auto fetch = std::async(std::launch::async, [&] { return Hearth("c", "fetch " + t + " --timeout 90"); });
+  ASSERT_TRUE(c->WaitForLog("failed its hash check", std::chrono::seconds(30))) << c->Log();
+  EXPECT_TRUE(c->WaitForLog("banned", std::chrono::seconds(30))) << c->Log();
+  // The honest holder comes back; the fetch completes from it.
+  a = Serve("a");
+  auto done = fetch.get();
+  ASSERT_EQ(done.exit_code, 0) << done.err << c->Log();
+  ASSERT_EQ(Hearth("c", "export " + t + " " + Quote(dir_ / "out")).exit_code, 0);
+  const std::string source = Json("a", "show " + t)["source_path"];
+  EXPECT_EQ(ReadFileBytes(dir_ / ("out/" + std::filesystem::path(source).filename().string())), ReadFileBytes(source));
 }
 
 }  // namespace

@@ -155,6 +155,47 @@ std::expected<std::vector<PeerAddress>, std::string> DecodePeers(ByteSpan payloa
   return Finish(r, std::move(out), "peers");
 }
 
+Bytes EncodeRead(const ReadRequest& r) {
+  ByteWriter w;
+  w.Fixed(r.blob.bytes);
+  w.U32(r.first);
+  w.U16(r.count);
+  return w.Take();
+}
+
+std::expected<ReadRequest, std::string> DecodeRead(ByteSpan payload) {
+  ByteReader r(payload);
+  ReadRequest q;
+  r.Fixed(q.blob.bytes);
+  q.first = r.U32();
+  q.count = r.U16();
+  if (q.count == 0 || q.count > kMaxReadChunks) r.Fail();
+  return Finish(r, q, "read");
+}
+
+Bytes EncodeData(const ChunkData& d) {
+  ByteWriter w;
+  w.Fixed(d.blob.bytes);
+  w.U32(d.index);
+  w.U8(d.sealed ? 1 : 0);
+  if (d.sealed) w.Blob(*d.sealed);
+  return w.Take();
+}
+
+std::expected<ChunkData, std::string> DecodeData(ByteSpan payload) {
+  ByteReader r(payload);
+  ChunkData d;
+  r.Fixed(d.blob.bytes);
+  d.index = r.U32();
+  uint8_t found = r.U8();
+  if (found > 1) r.Fail();
+  if (found == 1 && r.ok()) {
+    d.sealed = r.Blob(65536);
+    if (r.ok() && d.sealed->empty()) r.Fail();
+  }
+  return Finish(r, std::move(d), "data");
+}
+
 Bytes EncodeSwarmToken(const std::array<uint8_t, 32>& token) { return Bytes(token.begin(), token.end()); }
 
 std::expected<std::array<uint8_t, 32>, std::string> DecodeSwarmToken(ByteSpan payload) {

@@ -74,6 +74,29 @@ struct PeerAddress {
 Bytes EncodePeers(const std::vector<PeerAddress>& peers);
 std::expected<std::vector<PeerAddress>, std::string> DecodePeers(ByteSpan payload);
 
+// READ / DATA: a direct read of sealed chunks (= pieces) over the control
+// session, so that the first audio of a fetch does not wait for a
+// BitTorrent connection. The receiver hands the bytes to libtorrent, which
+// checks them against the piece hash like any other piece.
+inline constexpr uint16_t kMaxReadChunks = 8;
+struct ReadRequest {
+  BlobId blob;
+  uint32_t first = 0;  // chunk index
+  uint16_t count = 1;  // 1..kMaxReadChunks
+  bool operator==(const ReadRequest&) const = default;
+};
+Bytes EncodeRead(const ReadRequest& r);
+std::expected<ReadRequest, std::string> DecodeRead(ByteSpan payload);
+
+struct ChunkData {
+  BlobId blob;
+  uint32_t index = 0;
+  std::optional<Bytes> sealed;  // nullopt: the sender cannot read it
+  bool operator==(const ChunkData&) const = default;
+};
+Bytes EncodeData(const ChunkData& d);
+std::expected<ChunkData, std::string> DecodeData(ByteSpan payload);
+
 // ERROR codes.
 inline constexpr uint16_t kErrMalformed = 1;   // a message that does not decode
 inline constexpr uint16_t kErrInvite = 2;      // unknown, used, expired or wrong invite

@@ -28,6 +28,8 @@ enum class MessageType : uint8_t {
   kTorrent = 32,
   kSwarmToken = 33,
   kPeers = 34,
+  kRead = 35,
+  kData = 36,
   kPing = 10,
   kPong = 11,
   kError = 15,

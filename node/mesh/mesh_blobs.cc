@@ -5,6 +5,7 @@
 #include "node/mesh/mesh_node.h"
 #include "node/store/mesh_tables.h"
 #include "node/store/torrent_table.h"
+#include "node/swarm/blob_torrent.h"
 #include "protocol/sync_messages.h"
 
 namespace hearth::mesh {
@@ -137,8 +138,30 @@ void MeshNode::OnTorrentReply(Session& s, ByteSpan payload) {
     if (auto saved = store::SaveTorrent(home_.db(), reply->blob, *reply->torrent); !saved)
       Log("cannot save the torrent of blob " + reply->blob.ShortHex() + ": " + saved.error().message);
   }
+  Log("torrent of " + reply->blob.ShortHex() + " from " + Name(peer));
   if (s.torrent_port != 0 && it->second.connected.insert(peer).second)
     swarm_->ConnectPeer(reply->blob, s.conn->remote_host(), s.torrent_port);
+}
+
+void MeshNode::OnRead(Session& s, ByteSpan payload) {
+  auto read = DecodeRead(payload);
+  if (!read) return s.conn->SendErrorAndClose(kErrMalformed, read.error());
+  for (uint32_t i = read->first; i < read->first + read->count; ++i) {
+    ChunkData d{read->blob, i, std::nullopt};
+    if (local_blobs_.contains(read->blob)) {
+      auto bytes = home_.blobs().Read(read->blob, uint64_t{i} * swarm::kPieceSize, swarm::kPieceSize);
+      if (bytes && !bytes->empty()) d.sealed = std::move(*bytes);
+    }
+    s.conn->Send(MessageType::kData, EncodeData(d));
+    if (!d.sealed) break;
+  }
+}
+
+void MeshNode::OnData(Session& s, ByteSpan payload) {
+  auto data = DecodeData(payload);
+  if (!data) return s.conn->SendErrorAndClose(kErrMalformed, data.error());
+  if (!data->sealed || !fetches_.contains(data->blob)) return;
+  if (!swarm_->HavePiece(data->blob, data->index)) swarm_->AddPiece(data->blob, data->index, *data->sealed);
 }
 
 void MeshNode::DriveFetches() {
@@ -168,10 +191,21 @@ void MeshNode::DriveFetches() {
     for (auto& [device, raw] : members_) {
       auto held = peer_blobs_.find(device);
       if (held == peer_blobs_.end() || !held->second.contains(blob)) continue;
+      const bool first_holder = it->second.asked.empty();
       if (!it->second.asked.insert(device).second) continue;
       raw->Send(MessageType::kTorrentRequest, EncodeTorrentRequest(blob));
+      // The first chunks come straight over this session, so the first
+      // audio does not wait for the swarm (whose peers are unchoked on a
+      // one-second tick).
+      if (first_holder) raw->Send(MessageType::kRead, EncodeRead(ReadRequest{blob, 0, 2}));
     }
   }
+}
+
+void MeshNode::Want(const BlobId& blob) {
+  if (auto r = store::AddWanted(home_.db(), blob, "fetch", Now()); !r)
+    return Log("cannot record a wanted blob: " + r.error().message);
+  DriveFetches();
 }
 
 void MeshNode::OnSwarmEvents() {
@@ -198,6 +232,10 @@ void MeshNode::OnSwarmEvents() {
         break;
       case swarm::SwarmEvent::Kind::kHashFailed:
         Log("blob " + e.blob.ShortHex() + ": " + e.detail + "; fetching it again");
+        break;
+      case swarm::SwarmEvent::Kind::kPieceDone:
+        Log("piece " + std::to_string(e.piece) + " of " + e.blob.ShortHex());
+        if (piece_observer_) piece_observer_(e.blob, e.piece);
         break;
       case swarm::SwarmEvent::Kind::kPeerBanned:
         Log("blob " + e.blob.ShortHex() + ": " + e.detail + " for sending corrupt data");

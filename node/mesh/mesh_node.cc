@@ -305,6 +305,8 @@ void MeshNode::OnFrame(Connection* raw, Frame frame) {
     case MessageType::kTorrentRequest: return OnTorrentRequest(s, frame.payload);
     case MessageType::kTorrent: return OnTorrentReply(s, frame.payload);
     case MessageType::kPeers: return OnPeers(s, frame.payload);
+    case MessageType::kRead: return OnRead(s, frame.payload);
+    case MessageType::kData: return OnData(s, frame.payload);
     case MessageType::kSwarmToken: {
       auto token = DecodeSwarmToken(frame.payload);
       if (!token) return raw->SendErrorAndClose(kErrMalformed, token.error());

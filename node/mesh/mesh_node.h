@@ -62,6 +62,14 @@ class MeshNode {
   // Closes every session and stops the loop; the io_context then runs dry.
   void Stop();
 
+  // Fetches `blob` at once (as `hearth fetch` does through the database,
+  // without waiting for the next tick).
+  void Want(const BlobId& blob);
+  // Hears of every verified piece of every fetch (on the node's thread).
+  void SetPieceObserver(std::function<void(const BlobId&, int piece)> observer) {
+    piece_observer_ = std::move(observer);
+  }
+
   uint16_t control_port() const;
   uint16_t torrent_port() const;
   size_t online_peers() const { return members_.size(); }
@@ -123,6 +131,8 @@ class MeshNode {
   void OnHave(Session& s, ByteSpan payload);
   void OnTorrentRequest(Session& s, ByteSpan payload);
   void OnTorrentReply(Session& s, ByteSpan payload);
+  void OnRead(Session& s, ByteSpan payload);
+  void OnData(Session& s, ByteSpan payload);
   void OnSwarmEvents();
   void ApplyPolicy();
   void DriveFetches();
@@ -153,6 +163,7 @@ class MeshNode {
   std::chrono::steady_clock::time_point last_ping_{};
   std::chrono::steady_clock::time_point last_idle_check_{};
   std::chrono::steady_clock::time_point started_{};
+  std::function<void(const BlobId&, int)> piece_observer_;
   int64_t last_arrival_ = 0;  // ledger rows up to here were sent to every member
 };
 

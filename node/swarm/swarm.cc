@@ -61,7 +61,8 @@ lt::settings_pack Settings(const std::string& listen) {
   s.set_int(lt::settings_pack::connection_speed, 200);
   s.set_bool(lt::settings_pack::smooth_connects, false);
   const lt::alert_category_t mask = lt::alert_category::error | lt::alert_category::status |
-                                    lt::alert_category::storage | lt::alert_category::peer;
+                                    lt::alert_category::storage | lt::alert_category::peer |
+                                    lt::alert_category::piece_progress;
   s.set_int(lt::settings_pack::alert_mask, static_cast<int>(static_cast<std::uint32_t>(mask)));
   return s;
 }
@@ -115,6 +116,8 @@ std::expected<void, std::string> Swarm::Add(const BlobId& blob, ByteSpan torrent
   p.save_path = fetch ? options_.partial_dir : options_.blob_dir + "/" + hex.substr(0, 2);
   p.renamed_files[lt::file_index_t{0}] = hex;
   p.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused);
+  // Fetches go in order, so a player can start on the first pieces.
+  if (fetch) p.flags |= lt::torrent_flags::sequential_download;
   if (!fetch && options_.verify_seeds) p.flags |= lt::torrent_flags::seed_mode;
   if (!fetch && !options_.verify_seeds) p.have_pieces.resize(p.ti->num_pieces(), true);
   lt::torrent_handle h = session_->add_torrent(std::move(p), ec);
@@ -135,6 +138,22 @@ void Swarm::ConnectPeer(const BlobId& blob, const std::string& host, uint16_t po
   if (ec) return;
   it->second.handle.connect_peer(lt::tcp::endpoint(address, port), {}, lt::pex_encryption);
   it->second.last_active_us = NowUs();
+}
+
+void Swarm::AddPiece(const BlobId& blob, uint32_t index, ByteSpan data) {
+  auto it = torrents_.find(blob);
+  if (it == torrents_.end() || !it->second.fetching) return;
+  std::vector<char> bytes(data.begin(), data.end());
+  // libtorrent 2.0 reads a whole piece's worth of blocks from the buffer even
+  // for the short last piece (found by measurement: unpadded, the last piece
+  // never passed); the padding is not written, only the piece's own bytes.
+  bytes.resize(kPieceSize, 0);
+  it->second.handle.add_piece(lt::piece_index_t{static_cast<int>(index)}, std::move(bytes));
+}
+
+bool Swarm::HavePiece(const BlobId& blob, uint32_t index) const {
+  auto it = torrents_.find(blob);
+  return it != torrents_.end() && it->second.handle.have_piece(lt::piece_index_t{static_cast<int>(index)});
 }
 
 void Swarm::Remove(const BlobId& blob) {
@@ -203,6 +222,10 @@ std::vector<SwarmEvent> Swarm::Poll() {
     } else if (auto* mf = lt::alert_cast<lt::storage_moved_failed_alert>(a)) {
       if (auto blob = BlobOf(mf->handle))
         events.push_back({SwarmEvent::Kind::kFailed, *blob, "cannot move the fetched blob into place: " + mf->message()});
+    } else if (auto* pf = lt::alert_cast<lt::piece_finished_alert>(a)) {
+      auto blob = BlobOf(pf->handle);
+      if (blob && torrents_[*blob].fetching)
+        events.push_back({SwarmEvent::Kind::kPieceDone, *blob, {}, 0, static_cast<int>(pf->piece_index)});
     } else if (auto* hf = lt::alert_cast<lt::hash_failed_alert>(a)) {
       if (auto blob = BlobOf(hf->handle))
         events.push_back({SwarmEvent::Kind::kHashFailed, *blob,

@@ -51,11 +51,13 @@ struct SwarmEvent {
     kFailed,      // the fetch cannot go on (disk error); detail says why
     kHashFailed,  // a received piece failed its hash (it will be fetched again)
     kPeerBanned,  // a peer was banned for sending bad data
+    kPieceDone,   // piece `piece` of a fetch arrived and passed its hash
   };
   Kind kind;
   BlobId blob;
   std::string detail;
   uint64_t downloaded = 0;  // kFetched: payload bytes received by this run
+  int piece = -1;           // kPieceDone
 };
 
 struct TransferStatus {
@@ -80,6 +82,10 @@ class Swarm {
   std::expected<void, std::string> Fetch(const BlobId& blob, ByteSpan torrent);
   bool Has(const BlobId& blob) const { return torrents_.contains(blob); }
   void ConnectPeer(const BlobId& blob, const std::string& host, uint16_t port);
+  // Offers piece `index` of a fetch, received some other way (a direct
+  // read); libtorrent checks it against the piece hash before keeping it.
+  void AddPiece(const BlobId& blob, uint32_t index, ByteSpan data);
+  bool HavePiece(const BlobId& blob, uint32_t index) const;
   // Removes a torrent from the session (its files stay).
   void Remove(const BlobId& blob);
   std::optional<TransferStatus> Status(const BlobId& blob) const;

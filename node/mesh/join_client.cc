@@ -80,16 +80,13 @@ class Attempt {
       case MessageType::kEntries: {
         auto batch = DecodeEntryBatch(f.payload);
         if (!batch) return Fail("bad entries from the inviting device: " + batch.error(), false);
-        auto tx = home_.db().Transaction([&]() -> std::expected<void, store::StoreError> {
-          for (const Bytes& bytes : *batch) {
-            auto e = DecodeEntry(bytes);
-            if (!e) continue;
-            auto r = home_.ledger().Append(*e);
-            if (!r && r.error().store) return std::unexpected(*r.error().store);
-            if (r || r.error().rejection->kept) ++outcome_.entries;
-          }
-          return {};
-        });
+        std::vector<SignedEntry> entries;
+        for (const Bytes& bytes : *batch)
+          if (auto e = DecodeEntry(bytes); e) entries.push_back(std::move(*e));
+        auto tx = home_.ledger().AppendBatch(entries);
+        if (tx)
+          for (const auto& why : *tx)
+            if (!why || why->kept) ++outcome_.entries;
         if (!tx) return Fail("cannot store the ledger: " + tx.error().message, false);
         return;
       }

@@ -53,7 +53,9 @@ void MeshNode::BlobTick(std::chrono::steady_clock::time_point now) {
     last_blob_scan_ = now;
     RefreshLocalBlobs();
   }
-  if (now - last_policy_ > kBlobScanEvery && now - started_ > options_.policy_grace) {
+  // Placement waits for a first peer (or the grace period), so that a node
+  // starting alone does not decide it must hold everything.
+  if (now - last_policy_ > kBlobScanEvery && (!members_.empty() || now - started_ > options_.policy_grace)) {
     last_policy_ = now;
     ApplyPolicy();
   }
@@ -138,7 +140,6 @@ void MeshNode::OnTorrentReply(Session& s, ByteSpan payload) {
     if (auto saved = store::SaveTorrent(home_.db(), reply->blob, *reply->torrent); !saved)
       Log("cannot save the torrent of blob " + reply->blob.ShortHex() + ": " + saved.error().message);
   }
-  Log("torrent of " + reply->blob.ShortHex() + " from " + Name(peer));
   if (s.torrent_port != 0 && it->second.connected.insert(peer).second)
     swarm_->ConnectPeer(reply->blob, s.conn->remote_host(), s.torrent_port);
 }
@@ -234,7 +235,6 @@ void MeshNode::OnSwarmEvents() {
         Log("blob " + e.blob.ShortHex() + ": " + e.detail + "; fetching it again");
         break;
       case swarm::SwarmEvent::Kind::kPieceDone:
-        Log("piece " + std::to_string(e.piece) + " of " + e.blob.ShortHex());
         if (piece_observer_) piece_observer_(e.blob, e.piece);
         break;
       case swarm::SwarmEvent::Kind::kPeerBanned:

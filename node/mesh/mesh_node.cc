@@ -340,9 +340,19 @@ void MeshNode::OnHello(Session& s, ByteSpan payload) {
     t.next_attempt = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   }
   const auto& ledger = home_.ledger().ledger();
-  auto bytes = store::LoadEntryBytes(home_.db(), ledger.MissingFor(hello->heads));
-  if (!bytes) return s.conn->SendErrorAndClose(kErrInternal, "cannot read the ledger: " + bytes.error().message);
-  for (const Bytes& batch : EncodeEntryBatches(*bytes)) s.conn->Send(MessageType::kEntries, batch);
+  std::vector<Bytes> missing;
+  if (hello->heads.empty()) {
+    // A new device lacks everything: the table in arrival order (a causal
+    // order) in one scan, instead of one lookup per entry.
+    auto rows = store::LoadEntriesSince(home_.db(), 0);
+    if (!rows) return s.conn->SendErrorAndClose(kErrInternal, "cannot read the ledger: " + rows.error().message);
+    for (auto& row : *rows) missing.push_back(std::move(row.bytes));
+  } else {
+    auto bytes = store::LoadEntryBytes(home_.db(), ledger.MissingFor(hello->heads));
+    if (!bytes) return s.conn->SendErrorAndClose(kErrInternal, "cannot read the ledger: " + bytes.error().message);
+    missing = std::move(*bytes);
+  }
+  for (const Bytes& batch : EncodeEntryBatches(missing)) s.conn->Send(MessageType::kEntries, batch);
   s.conn->Send(MessageType::kSynced, {});
   BroadcastPeers();
 }
@@ -353,34 +363,31 @@ void MeshNode::OnEntries(Session& s, ByteSpan payload) {
   std::set<EntryId> from_peer;
   size_t refused = 0;
   std::string first_refusal;
-  auto tx = home_.db().Transaction([&]() -> std::expected<void, store::StoreError> {
-    for (const Bytes& bytes : *batch) {
-      auto entry = DecodeEntry(bytes);
-      if (!entry) {
-        if (refused++ == 0) first_refusal = entry.error().Message();
-        continue;
-      }
-      auto r = home_.ledger().Append(*entry);
-      if (r) {
-        from_peer.insert(entry->id);
-        continue;
-      }
-      if (r.error().store) return std::unexpected(*r.error().store);
-      const Rejection& why = *r.error().rejection;
-      if (why.kept) {
-        from_peer.insert(entry->id);
-        Log("kept entry " + entry->id.ShortHex() + " from " + Name(s.conn->peer()) + " as evidence: " +
-            why.error.Message());
-      } else if (why.error.code != LedgerErrc::kReplayed) {
-        if (refused++ == 0) first_refusal = why.error.Message();
-      }
+  std::vector<SignedEntry> entries;
+  for (const Bytes& bytes : *batch) {
+    auto entry = DecodeEntry(bytes);
+    if (entry) {
+      entries.push_back(std::move(*entry));
+    } else if (refused++ == 0) {
+      first_refusal = entry.error().Message();
     }
-    return {};
-  });
-  if (!tx) {
-    Log("could not store entries from " + Name(s.conn->peer()) + ": " + tx.error().message);
-    (void)home_.ledger().Reload();
+  }
+  auto outcome = home_.ledger().AppendBatch(entries);
+  if (!outcome) {
+    Log("could not store entries from " + Name(s.conn->peer()) + ": " + outcome.error().message);
     return;
+  }
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& why = (*outcome)[i];
+    if (!why) {
+      from_peer.insert(entries[i].id);
+    } else if (why->kept) {
+      from_peer.insert(entries[i].id);
+      Log("kept entry " + entries[i].id.ShortHex() + " from " + Name(s.conn->peer()) + " as evidence: " +
+          why->error.Message());
+    } else if (why->error.code != LedgerErrc::kReplayed && refused++ == 0) {
+      first_refusal = why->error.Message();
+    }
   }
   if (refused > 0)
     Log("refused " + std::to_string(refused) + " entr" + (refused == 1 ? "y" : "ies") + " from " +

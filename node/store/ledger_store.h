@@ -12,6 +12,7 @@
 
 #include <expected>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,14 @@ class LedgerStore {
   // still reported as an error with rejection->kept = true.
   std::expected<void, AppendError> Append(const SignedEntry& entry);
 
+  // Appends many entries (from a peer) in one transaction. Signatures are
+  // checked on every core first; then each entry is offered in order, as
+  // Append would. Returns, per entry, nothing (effective) or its refusal
+  // (kept ones were stored as evidence). Fails only when the write fails,
+  // and then nothing of the batch is stored.
+  using BatchOutcome = std::vector<std::optional<Rejection>>;
+  std::expected<BatchOutcome, StoreError> AppendBatch(const std::vector<SignedEntry>& entries);
+
   // Writes a new entry by `key`'s device: next sequence number, chained to its
   // previous entry, citing every other author's head as parents.
   std::expected<SignedEntry, AppendError> Author(const crypto::DeviceKey& key, Body body,
@@ -51,10 +60,11 @@ class LedgerStore {
 
  private:
   LedgerStore(Database& db, const HouseholdId& household) : db_(&db), ledger_(household) {}
-  std::expected<void, AppendError> AcceptAndInsert(const SignedEntry& entry);
+  std::expected<void, AppendError> AcceptAndInsert(const SignedEntry& entry, bool signature_checked = false);
   std::expected<void, StoreError> Insert(const SignedEntry& entry, const Rejection* rejection);
 
   Database* db_;
+  std::shared_ptr<Statement> insert_;  // prepared once: sync inserts ledgers of 100,000 entries
   Ledger ledger_;
   int64_t last_arrival_ = 0;
 };

@@ -143,6 +143,10 @@ void Swarm::ConnectPeer(const BlobId& blob, const std::string& host, uint16_t po
 void Swarm::AddPiece(const BlobId& blob, uint32_t index, ByteSpan data) {
   auto it = torrents_.find(blob);
   if (it == torrents_.end() || !it->second.fetching) return;
+  if (!it->second.checked) {
+    it->second.pending.emplace_back(index, Bytes(data.begin(), data.end()));
+    return;
+  }
   std::vector<char> bytes(data.begin(), data.end());
   // libtorrent 2.0 reads a whole piece's worth of blocks from the buffer even
   // for the short last piece (found by measurement: unpadded, the last piece
@@ -222,6 +226,13 @@ std::vector<SwarmEvent> Swarm::Poll() {
     } else if (auto* mf = lt::alert_cast<lt::storage_moved_failed_alert>(a)) {
       if (auto blob = BlobOf(mf->handle))
         events.push_back({SwarmEvent::Kind::kFailed, *blob, "cannot move the fetched blob into place: " + mf->message()});
+    } else if (auto* tc = lt::alert_cast<lt::torrent_checked_alert>(a)) {
+      auto blob = BlobOf(tc->handle);
+      if (!blob) continue;
+      Torrent& t = torrents_[*blob];
+      t.checked = true;
+      auto pending = std::move(t.pending);
+      for (auto& [index, bytes] : pending) AddPiece(*blob, index, bytes);
     } else if (auto* pf = lt::alert_cast<lt::piece_finished_alert>(a)) {
       auto blob = BlobOf(pf->handle);
       if (blob && torrents_[*blob].fetching)

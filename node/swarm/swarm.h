@@ -103,6 +103,8 @@ class Swarm {
     bool fetching = false;
     int64_t last_active_us = 0;
     uint64_t downloaded = 0;
+    bool checked = false;  // libtorrent drops add_piece() until its check is done
+    std::vector<std::pair<uint32_t, Bytes>> pending;
   };
   Swarm(SwarmOptions options) : options_(std::move(options)) {}
   std::expected<void, std::string> Add(const BlobId& blob, ByteSpan torrent, bool fetch);

@@ -28,6 +28,11 @@ namespace {
 using namespace hearth;
 namespace fs = std::filesystem;
 using Steady = std::chrono::steady_clock;
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "bench_mesh: %s\n", what.c_str());
+  std::exit(1);
+}
+
 double Since(Steady::time_point t) { return std::chrono::duration<double>(Steady::now() - t).count(); }
 
 // A MeshNode on its own thread.
@@ -44,7 +49,7 @@ class Node {
         std::fprintf(stderr, "%.3f %s\n", std::chrono::duration<double>(Steady::now().time_since_epoch()).count(), l.c_str());
       };
     node_ = std::make_unique<mesh::MeshNode>(io_, home_, o);
-    if (!node_->Start()) std::abort();
+    if (auto r = node_->Start(); !r) Die("start: " + r.error());
     thread_ = std::thread([this] { io_.run(); });
   }
   ~Node() {
@@ -82,13 +87,14 @@ InviteCode MakeInvite(const std::string& dir, const HouseholdId& household, cons
   randombytes_buf(code.secret.data(), code.secret.size());
   code.addresses.push_back(*ParseInviteAddress(address));
   auto db = store::Database::Open(dir + "/hearth.db", false);
+  if (!db) Die("open for invite: " + db.error().message);
   store::Invite inv;
   inv.id = InviteIdOf(code.secret);
   inv.secret = code.secret;
   inv.role = Role::kPhone;
   inv.created_us = SystemNowMicros();
   inv.expires_us = inv.created_us + 3'600'000'000LL;
-  if (!db || !store::SaveInvite(*db, inv)) std::abort();
+  if (auto r = store::SaveInvite(*db, inv); !r) Die("save invite: " + r.error().message);
   return code;
 }
 
@@ -97,11 +103,11 @@ void MakeHomeWithLedger(const std::string& dir, const std::vector<SignedEntry>& 
   fs::create_directories(dir);
   const crypto::DeviceKey key = testing::KeyFor(1);
   const HouseholdId household = testing::HouseholdOf(key);
-  if (!crypto::WriteKeyFile(dir + "/device.key", crypto::KeyKind::kDeviceSeed, key.ExportSeed())) std::abort();
+  if (!crypto::WriteKeyFile(dir + "/device.key", crypto::KeyKind::kDeviceSeed, key.ExportSeed())) Die("unexpected failure at line " + std::to_string(__LINE__));
   auto content = crypto::ContentSecret::Generate();
-  if (!crypto::WriteKeyFile(dir + "/content.key", crypto::KeyKind::kContentSecret, content.secret())) std::abort();
+  if (!crypto::WriteKeyFile(dir + "/content.key", crypto::KeyKind::kContentSecret, content.secret())) Die("unexpected failure at line " + std::to_string(__LINE__));
   auto db = store::Database::Open(dir + "/hearth.db", true);
-  if (!db) std::abort();
+  if (!db) Die("unexpected failure at line " + std::to_string(__LINE__));
   auto meta = db->Prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
   meta->Bind(1, std::string("household_id")).Bind(2, household.bytes);
   (void)meta->Run();
@@ -111,10 +117,10 @@ void MakeHomeWithLedger(const std::string& dir, const std::vector<SignedEntry>& 
   auto ledger = store::LedgerStore::Load(*db, household);
   auto tx = db->Transaction([&]() -> std::expected<void, store::StoreError> {
     for (const auto& e : entries)
-      if (!ledger->Append(e)) std::abort();
+      if (auto r = ledger->Append(e); !r) Die("append: " + r.error().Message());
     return {};
   });
-  if (!tx) std::abort();
+  if (!tx) Die("unexpected failure at line " + std::to_string(__LINE__));
 }
 
 void LedgerSync(const std::string& tmp) {
@@ -132,21 +138,18 @@ void LedgerSync(const std::string& tmp) {
   for (size_t i = 0; i < entries.size(); ++i)
     if (crypto_sign_verify_detached(entries[i].signature.data(), messages[i].data(), messages[i].size(),
                                     entries[i].entry.author.bytes.data()) != 0)
-      std::abort();
+      Die("unexpected failure at line " + std::to_string(__LINE__));
   const double bare = Since(t);
   MakeHomeWithLedger(tmp + "/sync-a", entries);
   Node a(tmp + "/sync-a");
   const HouseholdId household = a.home().household();
   InviteCode code = MakeInvite(tmp + "/sync-a", household, a.home().device_id(), a.address());
   auto b = store::Home::CreateJoining(tmp + "/sync-b", household);
-  if (!b) std::abort();
+  if (!b) Die("create joining home: " + b.error().message);
   t = Steady::now();
   auto joined = mesh::JoinHousehold(*b, code, "bench", {}, std::chrono::seconds(120), nullptr);
   const double sync = Since(t);
-  if (!joined) {
-    std::printf("  join failed: %s\n", joined.error().c_str());
-    std::abort();
-  }
+  if (!joined) Die("join failed: " + joined.error());
   std::printf("  baseline  bare Ed25519 verify: %6.2f s\n", bare);
   std::printf("  hearth    join + sync:         %6.2f s  (%zu entries received)  ratio %.2f  (target <= 10 s)\n",
               sync, joined->entries, bare / sync);
@@ -187,27 +190,27 @@ void FirstChunk(const std::string& tmp) {
   std::printf("first chunk (%d tracks held only by another node)\n", tracks);
   const std::string lib = tmp + "/lib";
   const std::string root = HEARTH_SOURCE_DIR;
-  if (std::system(("'" + root + "/tools/make-library' 48 '" + lib + "' >/dev/null 2>&1").c_str()) != 0) std::abort();
+  if (std::system(("'" + root + "/tools/make-library' 52 '" + lib + "' >/dev/null 2>&1").c_str()) != 0) Die("unexpected failure at line " + std::to_string(__LINE__));
   {
     auto home = store::Home::Init(tmp + "/fetch-a", store::InitOptions{"Bench", "a"});
-    if (!home) std::abort();
+    if (!home) Die("unexpected failure at line " + std::to_string(__LINE__));
     library::Catalog catalog(home->db());
     library::Importer importer(*home, catalog);
     library::ImportOptions o;
     o.paths = {lib};
-    if (!importer.Run(o)) std::abort();
+    if (!importer.Run(o)) Die("unexpected failure at line " + std::to_string(__LINE__));
   }
   Node a(tmp + "/fetch-a");
   {
     auto b = store::Home::CreateJoining(tmp + "/fetch-b", a.home().household());
     InviteCode code = MakeInvite(tmp + "/fetch-a", a.home().household(), a.home().device_id(), a.address());
-    if (!b || !mesh::JoinHousehold(*b, code, "b", {}, std::chrono::seconds(30), nullptr)) std::abort();
+    if (!b || !mesh::JoinHousehold(*b, code, "b", {}, std::chrono::seconds(30), nullptr)) Die("unexpected failure at line " + std::to_string(__LINE__));
   }
   Node b(tmp + "/fetch-b", {a.address()});
   auto db = store::Database::Open(tmp + "/fetch-b/hearth.db", false);
   library::Catalog catalog(*db);
   auto records = catalog.List({});
-  if (!records) std::abort();
+  if (!records) Die("unexpected failure at line " + std::to_string(__LINE__));
   std::this_thread::sleep_for(std::chrono::seconds(2));  // connected, have-sets exchanged
   const crypto::ContentSecret* secret = b.home().content_secret();
   std::vector<double> latencies;
@@ -229,19 +232,26 @@ void FirstChunk(const std::string& tmp) {
       std::printf("  track %s: no first piece within 10 s\n", r.track.ShortHex().c_str());
       continue;
     }
-    // Read the sealed chunk where it is (still partial, or already moved) and open it.
-    Bytes sealed;
-    for (const std::string& p : {tmp + "/fetch-b/partial/" + r.blob.Hex(), b.home().blobs().PathOf(r.blob)}) {
-      FILE* f = std::fopen(p.c_str(), "rb");
-      if (!f) continue;
-      sealed.resize(65536);
-      sealed.resize(std::fread(sealed.data(), 1, sealed.size(), f));
-      std::fclose(f);
-      break;
-    }
+    // Read the sealed chunk where it is (still partial, or already moved
+    // into the blob store) and open it; a read that races the move is retried.
     crypto::BlobCipher cipher(secret->BlobKey(r.sealed_file.bytes), r.plaintext_length);
     Bytes plain(65536);
-    if (!cipher.OpenChunk(0, sealed, plain)) std::abort();
+    bool opened = false;
+    for (int attempt = 0; attempt < 100 && !opened; ++attempt) {
+      for (const std::string& p : {tmp + "/fetch-b/partial/" + r.blob.Hex(), b.home().blobs().PathOf(r.blob)}) {
+        FILE* f = std::fopen(p.c_str(), "rb");
+        if (!f) continue;
+        Bytes sealed(std::min<uint64_t>(65536, r.plaintext_length + 16));
+        sealed.resize(std::fread(sealed.data(), 1, sealed.size(), f));
+        std::fclose(f);
+        if (cipher.OpenChunk(0, sealed, plain)) {
+          opened = true;
+          break;
+        }
+      }
+      if (!opened) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (!opened) Die("the first chunk of " + r.blob.ShortHex() + " does not open");
     latencies.push_back(Since(t) * 1000);
   }
   boost::asio::post(b.io(), [&] { b.node().SetPieceObserver(nullptr); });

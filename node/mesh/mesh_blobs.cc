@@ -14,7 +14,7 @@ namespace {
 constexpr auto kBlobScanEvery = std::chrono::seconds(2);
 constexpr auto kIdleCheckEvery = std::chrono::seconds(10);
 constexpr int64_t kSeedIdleUs = 60'000'000;
-constexpr size_t kMaxActiveFetches = 16;
+constexpr size_t kMaxActiveFetches = 64;
 
 // Rendezvous score of a device for a blob: the highest scores hold it.
 crypto::Digest Score(const DeviceId& device, const BlobId& blob) {

@@ -129,9 +129,7 @@ Bytes EncodePeers(const std::vector<PeerAddress>& peers) {
   w.U16(static_cast<uint16_t>(peers.size()));
   for (const PeerAddress& p : peers) {
     w.Fixed(p.device.bytes);
-    w.U8(p.address.v6 ? 6 : 4);
-    w.Fixed(ByteSpan(p.address.ip.data(), p.address.v6 ? 16 : 4));
-    w.U16(p.address.port);
+    WriteAddress(w, p.address);
   }
   return w.Take();
 }
@@ -144,12 +142,7 @@ std::expected<std::vector<PeerAddress>, std::string> DecodePeers(ByteSpan payloa
   for (size_t i = 0; i < n && r.ok(); ++i) {
     PeerAddress p;
     r.Fixed(p.device.bytes);
-    uint8_t family = r.U8();
-    if (family != 4 && family != 6) r.Fail();
-    p.address.v6 = family == 6;
-    r.Fixed(MutableByteSpan(p.address.ip.data(), p.address.v6 ? 16 : 4));
-    p.address.port = r.U16();
-    if (p.address.port == 0) r.Fail();
+    p.address = ReadAddress(r);
     out.push_back(p);
   }
   return Finish(r, std::move(out), "peers");

@@ -59,6 +59,23 @@ std::expected<InviteAddress, std::string> ParseInviteAddress(std::string_view te
   return a;
 }
 
+void WriteAddress(ByteWriter& w, const InviteAddress& a) {
+  w.U8(a.v6 ? 6 : 4);
+  w.Fixed(ByteSpan(a.ip.data(), a.v6 ? 16 : 4));
+  w.U16(a.port);
+}
+
+InviteAddress ReadAddress(ByteReader& r) {
+  InviteAddress a;
+  uint8_t family = r.U8();
+  if (family != 4 && family != 6) r.Fail();
+  a.v6 = family == 6;
+  r.Fixed(MutableByteSpan(a.ip.data(), a.v6 ? 16 : 4));
+  a.port = r.U16();
+  if (a.port == 0) r.Fail();
+  return a;
+}
+
 std::string EncodeInviteCode(const InviteCode& code) {
   ByteWriter w;
   w.U8(kInviteVersion);
@@ -66,11 +83,7 @@ std::string EncodeInviteCode(const InviteCode& code) {
   w.Fixed(code.inviter.bytes);
   w.Fixed(code.secret);
   w.U8(static_cast<uint8_t>(code.addresses.size()));
-  for (const InviteAddress& a : code.addresses) {
-    w.U8(a.v6 ? 6 : 4);
-    w.Fixed(ByteSpan(a.ip.data(), a.v6 ? 16 : 4));
-    w.U16(a.port);
-  }
+  for (const InviteAddress& a : code.addresses) WriteAddress(w, a);
   // A keyless checksum catches typing and copying mistakes before any network.
   crypto::Digest sum = crypto::Blake2b256(w.bytes());
   w.Fixed(ByteSpan(sum.data(), 4));
@@ -97,16 +110,7 @@ std::expected<InviteCode, std::string> DecodeInviteCode(std::string_view text) {
   r.Fixed(code.secret);
   size_t n = r.U8();
   if (n > kMaxInviteAddresses) r.Fail();
-  for (size_t i = 0; i < n && r.ok(); ++i) {
-    InviteAddress a;
-    uint8_t family = r.U8();
-    if (family != 4 && family != 6) r.Fail();
-    a.v6 = family == 6;
-    r.Fixed(MutableByteSpan(a.ip.data(), a.v6 ? 16 : 4));
-    a.port = r.U16();
-    if (a.port == 0) r.Fail();
-    code.addresses.push_back(a);
-  }
+  for (size_t i = 0; i < n && r.ok(); ++i) code.addresses.push_back(ReadAddress(r));
   if (!r.ok() || !r.AtEnd()) return std::unexpected("the invite code is damaged (bad layout)");
   return code;
 }

@@ -33,6 +33,14 @@ struct InviteAddress {
   bool operator==(const InviteAddress&) const = default;
 };
 
+class ByteWriter;
+class ByteReader;
+// Wire form shared by invite codes and PEERS: family u8 (4 or 6), the
+// address (4 or 16 bytes), port u16 (not 0). ReadAddress fails the reader on
+// anything else.
+void WriteAddress(ByteWriter& w, const InviteAddress& a);
+InviteAddress ReadAddress(ByteReader& r);
+
 // Parses "HOST:PORT" with a numeric IPv4 or bracketed IPv6 host.
 std::expected<InviteAddress, std::string> ParseInviteAddress(std::string_view text);
 

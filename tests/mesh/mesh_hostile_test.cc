@@ -13,7 +13,7 @@
 #include <future>
 
 #include "crypto/sodium.h"
-#include "node/mesh/mesh_node.h"
+#include "tests/support/threaded_node.h"
 #include "node/store/database.h"
 #include "protocol/pairing.h"
 #include "tests/mesh/mesh_fixture.h"
@@ -154,33 +154,15 @@ TEST_F(MeshHostileTest, GarbageAndDroppedHandshakesDoNotDisturbTheNode) {
 }
 
 // A member whose copy of a blob is damaged and who serves it unchecked (the
-// test builds it from the real node with seed verification off).
-class LyingNode {
- public:
-  LyingNode(const std::string& home_dir, const std::string& peer) : home_(*store::Home::Open(home_dir)) {
-    mesh::MeshOptions o;
-    o.peers = {peer};
-    o.listen = "127.0.0.1:0";
-    o.torrent_listen = "127.0.0.1:0";
-    o.verify_seeds = false;
-    node_ = std::make_unique<mesh::MeshNode>(io_, home_, o);
-    EXPECT_TRUE(node_->Start().has_value());
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~LyingNode() {
-    boost::asio::post(io_, [this] {
-      node_->Stop();
-      io_.stop();
-    });
-    thread_.join();
-  }
-
- private:
-  boost::asio::io_context io_;
-  store::Home home_;
-  std::unique_ptr<mesh::MeshNode> node_;
-  std::thread thread_;
-};
+// real node with seed verification off).
+mesh::MeshOptions LiarOptions(const std::string& peer) {
+  mesh::MeshOptions o;
+  o.listen = "127.0.0.1:0";
+  o.torrent_listen = "127.0.0.1:0";
+  o.peers = {peer};
+  o.verify_seeds = false;
+  return o;
+}
 
 TEST_F(MeshHostileTest, PeerSendingCorruptPiecesIsBannedAndFetchCompletesElsewhere) {
   InitAndImport("a", 1, 40, ".wav");  // ~7 MB, ~108 pieces
@@ -208,7 +190,7 @@ TEST_F(MeshHostileTest, PeerSendingCorruptPiecesIsBannedAndFetchCompletesElsewhe
   auto c = Serve("c");
   ASSERT_TRUE(c->WaitForLog("connected to a")) << c->Log();
   a->Stop();
-  LyingNode liar(Home("b"), c->address());
+  ThreadedNode liar(Home("b"), LiarOptions(c->address()));
   ASSERT_TRUE(c->WaitForLog("connected to b")) << c->Log();
 
   auto fetch = std::async(std::launch::async, [&] { return Hearth("c", "fetch " + t + " --timeout 90"); });

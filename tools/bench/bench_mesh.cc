@@ -21,6 +21,7 @@
 #include "node/mesh/join_client.h"
 #include "node/mesh/mesh_node.h"
 #include "node/store/mesh_tables.h"
+#include "tests/support/threaded_node.h"
 #include "tools/bench/ledger_data.h"
 
 namespace {
@@ -35,46 +36,24 @@ using Steady = std::chrono::steady_clock;
 
 double Since(Steady::time_point t) { return std::chrono::duration<double>(Steady::now() - t).count(); }
 
-// A MeshNode on its own thread.
-class Node {
+// A node of this benchmark, on its own thread.
+class Node : public testing::ThreadedNode {
  public:
-  Node(const std::string& dir, std::vector<std::string> peers = {}) : home_(*store::Home::Open(dir)) {
+  explicit Node(const std::string& dir, std::vector<std::string> peers = {})
+      : ThreadedNode(dir, Options(std::move(peers))) {}
+
+ private:
+  static mesh::MeshOptions Options(std::vector<std::string> peers) {
     mesh::MeshOptions o;
     o.listen = "127.0.0.1:0";
     o.torrent_listen = "127.0.0.1:0";
     o.peers = std::move(peers);
-    if (std::getenv("BENCH_NOVERIFY")) o.verify_seeds = false;
     if (std::getenv("BENCH_LOG"))
       o.log = [](const std::string& l) {
         std::fprintf(stderr, "%.3f %s\n", std::chrono::duration<double>(Steady::now().time_since_epoch()).count(), l.c_str());
       };
-    node_ = std::make_unique<mesh::MeshNode>(io_, home_, o);
-    if (auto r = node_->Start(); !r) Die("start: " + r.error());
-    thread_ = std::thread([this] { io_.run(); });
+    return o;
   }
-  ~Node() {
-    boost::asio::post(io_, [this] {
-      node_->Stop();
-      io_.stop();
-    });
-    thread_.join();
-  }
-  template <typename Fn>
-  auto Call(Fn fn) {
-    std::promise<decltype(fn(*node_))> p;
-    boost::asio::post(io_, [&] { p.set_value(fn(*node_)); });
-    return p.get_future().get();
-  }
-  std::string address() { return "127.0.0.1:" + std::to_string(Call([](auto& n) { return n.control_port(); })); }
-  store::Home& home() { return home_; }
-  mesh::MeshNode& node() { return *node_; }
-  boost::asio::io_context& io() { return io_; }
-
- private:
-  boost::asio::io_context io_;
-  store::Home home_;
-  std::unique_ptr<mesh::MeshNode> node_;
-  std::thread thread_;
 };
 
 // Records an invite in `dir`'s database (a connection of our own) and

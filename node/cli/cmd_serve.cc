@@ -19,6 +19,7 @@ struct ServeOptions {
   std::vector<std::string> peers;
   int away_after_s = 600;
   int download_limit_kb = 0;
+  bool no_lan = false;
 };
 
 void LogLine(const std::string& line) {
@@ -48,6 +49,7 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
   mo.clock = ctx.clock;
   mo.away_after = std::chrono::seconds(o.away_after_s);
   mo.download_limit = o.download_limit_kb * 1000;
+  mo.lan = !o.no_lan;
   mesh::MeshNode node(io, *home, mo);
   if (auto started = node.Start(); !started) return std::unexpected(CliError{started.error()});
 
@@ -86,6 +88,8 @@ void RegisterServe(CLI::App& app, Context& ctx, Action* action) {
                   "Seconds a full/storage device may be unreachable before its replicas are made elsewhere")
       ->capture_default_str()
       ->check(CLI::Range(1, 30 * 86400));
+  cmd->add_flag("--no-lan", o->no_lan,
+                "No LAN discovery (it is used only when --listen is not a loopback address)");
   cmd->add_option("--download-limit", o->download_limit_kb, "Fetch at most this many KB/s (0: no limit)")
       ->capture_default_str()
       ->check(CLI::Range(0, 10'000'000));

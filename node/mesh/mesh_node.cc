@@ -95,6 +95,21 @@ std::expected<void, std::string> MeshNode::Start() {
   }
   if (auto rows = store::LoadEntriesSince(home_.db(), 0); rows && !rows->empty())
     last_arrival_ = rows->back().arrival;
+  if (options_.lan && !ep->address().is_loopback()) {
+    beacon_ = std::make_unique<LanBeacon>(
+        io_, home_.household(), control_port(), options_.lan_options, [this](const std::string& host, uint16_t port) {
+          std::string key = FormatEndpoint(host, port);
+          if (dial_targets_.contains(key) || stopping_) return;
+          Log("found a household device at " + key + " on the LAN");
+          auto& t = dial_targets_[key];
+          t.host = host;
+          t.port = port;
+        });
+    if (auto b = beacon_->Start(); !b) {
+      Log(b.error());
+      beacon_.reset();
+    }
+  }
   started_ = std::chrono::steady_clock::now();
   RefreshLocalBlobs();
   Accept();
@@ -109,6 +124,7 @@ void MeshNode::Stop() {
   stopping_ = true;
   boost::system::error_code ec;
   acceptor_.close(ec);
+  if (beacon_) beacon_->Stop();
   tick_timer_.cancel();
   catalog_timer_.cancel();
   std::vector<std::shared_ptr<Connection>> open;

@@ -25,6 +25,7 @@
 #include <boost/asio.hpp>
 
 #include "node/mesh/connection.h"
+#include "node/mesh/lan_beacon.h"
 #include "node/store/home.h"
 #include "node/swarm/swarm.h"
 #include "protocol/mesh_messages.h"
@@ -48,6 +49,10 @@ struct MeshOptions {
   std::chrono::milliseconds policy_grace{3000};
   int download_limit = 0;  // bytes per second for fetches; 0 = no limit
   bool verify_seeds = true;  // see swarm::SwarmOptions (false only in tests)
+  // LAN discovery by multicast beacon; only ever used when `listen` is not a
+  // loopback address (a loopback listener cannot be reached from the LAN).
+  bool lan = true;
+  LanBeaconOptions lan_options;
 };
 
 class MeshNode {
@@ -154,6 +159,7 @@ class MeshNode {
   swarm::SwarmToken swarm_token_{};
   std::shared_ptr<swarm::SwarmGuard> guard_;
   std::unique_ptr<swarm::Swarm> swarm_;
+  std::unique_ptr<LanBeacon> beacon_;
   std::set<BlobId> local_blobs_;
   std::map<BlobId, Fetch> fetches_;
   std::map<DeviceId, std::set<BlobId>> peer_blobs_;  // have-sets of online members

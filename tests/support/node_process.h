@@ -20,12 +20,16 @@ namespace hearth::testing {
 
 class NodeProcess {
  public:
-  // Starts `hearth --home HOME serve --listen 127.0.0.1:0 --torrent-port 0 EXTRA`
-  // and waits (up to 20 s) until it listens.
-  NodeProcess(std::string hearth_bin, std::string home, std::vector<std::string> extra = {})
+  // Starts `PREFIX hearth --home HOME serve --listen LISTEN --torrent-port 0
+  // EXTRA` (PREFIX e.g. `ip netns exec NS`) and waits (up to 20 s) until it
+  // listens.
+  NodeProcess(std::string hearth_bin, std::string home, std::vector<std::string> extra = {},
+              std::vector<std::string> prefix = {}, std::string listen = "127.0.0.1:0")
       : home_(std::move(home)), log_(home_ + ".log") {
-    std::vector<std::string> args = {hearth_bin, "--home", home_, "serve", "--listen", "127.0.0.1:0",
-                                     "--torrent-port", "0"};
+    std::vector<std::string> args = prefix;
+    for (std::string a : {hearth_bin, std::string("--home"), home_, std::string("serve"), std::string("--listen"),
+                          listen, std::string("--torrent-port"), std::string("0")})
+      args.push_back(a);
     args.insert(args.end(), extra.begin(), extra.end());
     ::unlink((home_ + "/serve.json").c_str());
     pid_ = ::fork();
@@ -35,7 +39,7 @@ class NodeProcess {
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
+      ::execvp(argv[0], argv.data());
       ::_exit(127);
     }
     for (int i = 0; i < 400 && control_port_ == 0; ++i) {

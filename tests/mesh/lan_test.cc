@@ -1,0 +1,108 @@
+// LAN discovery, inside network namespaces this test creates (and only
+// there): three namespaces on one bridge. Two devices of a household that do
+// not know each other's address find each other by beacon; a node of another
+// household on the same LAN hears the beacons and learns nothing it can use.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "node/store/database.h"
+#include "protocol/beacon.h"
+#include "tests/mesh/mesh_fixture.h"
+
+namespace hearth::testing {
+namespace {
+
+TEST(BeaconTest, OnlyTheHouseholdRecognisesItsBeacon) {
+  HouseholdId ours, theirs;
+  ours.bytes[0] = 1;
+  theirs.bytes[0] = 2;
+  Beacon b;
+  b.nonce[3] = 9;
+  b.control_port = 7601;
+  Bytes d = EncodeBeacon(ours, b);
+  ASSERT_EQ(d.size(), kBeaconSize);
+  ASSERT_TRUE(DecodeBeacon(ours, d).has_value());
+  EXPECT_EQ(DecodeBeacon(ours, d)->control_port, 7601);
+  EXPECT_FALSE(DecodeBeacon(theirs, d).has_value());
+  // The household id does not appear in the datagram.
+  EXPECT_EQ(std::search(d.begin(), d.end(), ours.bytes.begin(), ours.bytes.end()), d.end());
+  for (size_t i = 0; i < d.size(); ++i) {
+    Bytes bad = d;
+    bad[i] ^= 1;
+    EXPECT_FALSE(DecodeBeacon(ours, bad).has_value()) << i;
+  }
+  EXPECT_FALSE(DecodeBeacon(ours, Bytes(d.begin(), d.end() - 1)).has_value());
+}
+
+class LanTest : public MeshFixture {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root for network namespaces";
+    tag_ = std::to_string(::getpid() % 100000);
+    if (Sh("ip netns add hsw" + tag_) != 0) GTEST_SKIP() << "cannot create network namespaces here";
+    made_ = true;
+    ASSERT_EQ(Sh("ip -n hsw" + tag_ + " link add br0 type bridge && ip -n hsw" + tag_ + " link set br0 up"), 0);
+    int i = 1;
+    for (const char* n : {"a", "b", "o"}) {
+      const std::string ns = Ns(n), v = std::string("hv") + n + tag_, p = std::string("hp") + n + tag_;
+      ASSERT_EQ(Sh("ip netns add " + ns), 0);
+      ASSERT_EQ(Sh("ip link add " + v + " type veth peer name " + p), 0);
+      ASSERT_EQ(Sh("ip link set " + v + " netns " + ns + " && ip link set " + p + " netns hsw" + tag_), 0);
+      ASSERT_EQ(Sh("ip -n hsw" + tag_ + " link set " + p + " master br0 up"), 0);
+      ASSERT_EQ(Sh("ip -n " + ns + " addr add 10.77.0." + std::to_string(i++) + "/24 dev " + v), 0);
+      ASSERT_EQ(Sh("ip -n " + ns + " link set " + v + " up && ip -n " + ns + " link set lo up"), 0);
+      ASSERT_EQ(Sh("ip -n " + ns + " route add 224.0.0.0/4 dev " + v), 0);
+    }
+  }
+  void TearDown() override {
+    if (!made_) return;
+    for (const char* n : {"a", "b", "o"}) Sh("ip netns del " + Ns(n));
+    Sh("ip netns del hsw" + tag_);
+  }
+  static int Sh(const std::string& cmd) { return RunCommand(cmd).exit_code; }
+  std::string Ns(const std::string& n) const { return "hn" + n + tag_; }
+  std::vector<std::string> In(const std::string& n) const { return {"ip", "netns", "exec", Ns(n)}; }
+  CommandResult HearthIn(const std::string& n, const std::string& home, const std::string& args) {
+    return RunCommand("ip netns exec " + Ns(n) + " " + std::string(HEARTH_BIN) + " --home " + Quote(Home(home)) + " " + args);
+  }
+  static void ForgetAddresses(const std::string& home) {
+    auto db = store::Database::Open(home + "/hearth.db", false);
+    ASSERT_TRUE(db.has_value());
+    ASSERT_TRUE(db->Exec("DELETE FROM peers").has_value());
+  }
+
+  std::string tag_;
+  bool made_ = false;
+};
+
+TEST_F(LanTest, HouseholdDevicesFindEachOtherByBeaconAndOutsidersLearnNothing) {
+  InitAndImport("a", 1);
+  {
+    NodeProcess a(HEARTH_BIN, Home("a"), {"--no-lan"}, In("a"), "10.77.0.1:7601");
+    ASSERT_TRUE(a.started()) << a.Log();
+    auto join = HearthIn("b", "b", "join " + Quote(Invite("a", "--address 10.77.0.1:7601")) + " --device-name b");
+    ASSERT_EQ(join.exit_code, 0) << join.err;
+  }
+  // Neither knows where the other is now.
+  ForgetAddresses(Home("a"));
+  ForgetAddresses(Home("b"));
+  ASSERT_EQ(Hearth("o", "init --name Other --device-name o").exit_code, 0);
+
+  NodeProcess o(HEARTH_BIN, Home("o"), {}, In("o"), "10.77.0.3:7601");
+  NodeProcess a(HEARTH_BIN, Home("a"), {}, In("a"), "10.77.0.1:7601");
+  NodeProcess b(HEARTH_BIN, Home("b"), {}, In("b"), "10.77.0.2:7601");
+  ASSERT_TRUE(o.started() && a.started() && b.started()) << a.Log() << b.Log() << o.Log();
+  EXPECT_TRUE(b.WaitForLog("connected to a", std::chrono::seconds(20))) << b.Log();
+  EXPECT_TRUE(a.WaitForLog("found a household device at 10.77.0.2")) << a.Log();
+  EXPECT_TRUE(Eventually([&] { return TrackIds("b").size() == 1; })) << b.Log();
+  // The outsider heard beacons for 5 s and more: it recognised none, dialed
+  // no one, and no node heard from it.
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  EXPECT_EQ(o.Log().find("found"), std::string::npos) << o.Log();
+  EXPECT_EQ(o.Log().find("connected"), std::string::npos) << o.Log();
+  EXPECT_EQ(a.Log().find("10.77.0.3"), std::string::npos) << a.Log();
+  EXPECT_EQ(b.Log().find("10.77.0.3"), std::string::npos) << b.Log();
+}
+
+}  // namespace
+}  // namespace hearth::testing

@@ -63,6 +63,26 @@ TEST_F(MeshTest, ThreeDevicesShareOneCopy) {
   EXPECT_EQ(ReadFileBytes(dir_ / ("out_c/" + std::filesystem::path(source1).filename().string())), ReadFileBytes(source1));
 }
 
+TEST_F(MeshTest, StorageDeviceHoldsCiphertextWithoutTheContentKey) {
+  InitAndImport("a", 3);
+  ASSERT_EQ(Hearth("a", "policy set copies=2").exit_code, 0);
+  auto a = Serve("a");
+  auto join = Join("s", Invite("a", "--role storage"));
+  ASSERT_EQ(join.exit_code, 0) << join.err;
+  EXPECT_FALSE(std::filesystem::exists(Home("s") + "/content.key"));
+  auto status = Json("s", "status");
+  EXPECT_EQ(status["device"]["has_content_secret"], false);
+  EXPECT_EQ(status["counts"]["tracks"], 3) << "the storage device sees how many blobs there are";
+  EXPECT_EQ(Json("s", "ls").size(), 0u) << "but cannot read what they are";
+  // With copies=2 and two full/storage devices, the storage device holds
+  // every blob, verified piece by piece, without being able to open one.
+  auto s = Serve("s");
+  const size_t blobs = Json("a", "status")["counts"]["blobs"];
+  EXPECT_TRUE(Eventually([&] { return Json("s", "status")["counts"]["blobs"] == blobs; }, std::chrono::seconds(30)))
+      << s->Log();
+  for (const auto& id : TrackIds("a")) EXPECT_EQ(HolderCount("a", id), 2u);
+}
+
 TEST_F(MeshTest, LedgerEntriesWrittenWhileServingReachEveryDevice) {
   InitAndImport("a", 1);
   auto a = Serve("a");

@@ -2,6 +2,8 @@
 // policy, and fetching from whichever device still holds a blob.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "tests/mesh/mesh_fixture.h"
 
 namespace hearth::testing {
@@ -81,6 +83,41 @@ TEST_F(MeshTest, StorageDeviceHoldsCiphertextWithoutTheContentKey) {
   EXPECT_TRUE(Eventually([&] { return Json("s", "status")["counts"]["blobs"] == blobs; }, std::chrono::seconds(30)))
       << s->Log();
   for (const auto& id : TrackIds("a")) EXPECT_EQ(HolderCount("a", id), 2u);
+}
+
+TEST_F(MeshTest, ADeviceGoingAwayHasItsReplicasMadeElsewhere) {
+  InitAndImport("a", 8);
+  ASSERT_EQ(Hearth("a", "policy set copies=2").exit_code, 0);
+  auto a = Serve("a", {"--away-after", "1"});
+  ASSERT_EQ(Join("b", Invite("a")).exit_code, 0);
+  ASSERT_EQ(Join("c", Invite("a")).exit_code, 0);
+  std::map<std::string, std::unique_ptr<NodeProcess>> nodes;
+  nodes["b"] = Serve("b", {"--away-after", "1"});
+  nodes["c"] = Serve("c", {"--away-after", "1"});
+  const auto tracks = TrackIds("a");
+  // Placement settles: every blob on its two highest-ranked devices (A keeps
+  // its imported copies too).
+  ASSERT_TRUE(Eventually([&] {
+    for (const auto& t : tracks)
+      if (HolderCount("a", t) < 2) return false;
+    return true;
+  }, std::chrono::seconds(30)));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  // A blob that exactly one of B and C holds: that one goes away.
+  std::string track, gone, other;
+  for (const auto& t : tracks) {
+    bool b = Holds("b", t), c = Holds("c", t);
+    if (b != c) {
+      track = t;
+      gone = b ? "b" : "c";
+      other = b ? "c" : "b";
+      break;
+    }
+  }
+  if (track.empty()) GTEST_SKIP() << "placement put every blob on both B and C (odds ~1 in 6,500)";
+  nodes[gone]->Stop();
+  EXPECT_TRUE(Eventually([&] { return Holds(other, track); }, std::chrono::seconds(30))) << nodes[other]->Log();
+  EXPECT_TRUE(Holds("a", track)) << "the importing device's copy stays";
 }
 
 TEST_F(MeshTest, LedgerEntriesWrittenWhileServingReachEveryDevice) {

@@ -6,6 +6,7 @@
 
 #include "node/cli/commands.h"
 #include "node/cli/describe.h"
+#include "node/cli/serve_info.h"
 
 namespace hearth::cli {
 namespace {
@@ -27,7 +28,14 @@ CliResult RunStatus(const Context& ctx, bool json) {
   std::set<BlobId> track_blobs;
   for (const auto& [id, c] : state.claims) track_blobs.insert(c.claim().blob);
 
+  const auto node = RunningNode(home->dir());
   if (json) {
+    nlohmann::json node_json = {{"running", node.has_value()}};
+    if (node) {
+      node_json["pid"] = node->pid;
+      node_json["control"] = node->control;
+      node_json["torrent_port"] = node->torrent_port;
+    }
     nlohmann::json device = {{"id", DeviceText(me)}, {"short", DeviceShort(me)}};
     if (self != state.members.end()) {
       device["name"] = self->second.name;
@@ -48,7 +56,8 @@ CliResult RunStatus(const Context& ctx, bool json) {
                                {"tracks", track_blobs.size()},
                                {"claims", state.claims.size()},
                                {"blobs", blobs->size()}}},
-                   {"policy", {{"copies", state.policy.copies}}}});
+                   {"policy", {{"copies", state.policy.copies}}},
+                   {"node", node_json}});
     return {};
   }
   std::string role = "not a member";
@@ -66,6 +75,8 @@ CliResult RunStatus(const Context& ctx, bool json) {
   out << fmt::format("tracks     {} ({} claims)\n", track_blobs.size(), state.claims.size());
   out << fmt::format("blobs      {} stored here\n", blobs->size());
   out << fmt::format("home       {}\n", home->dir());
+  out << (node ? fmt::format("node       serving on {} (pid {})\n", node->control, node->pid)
+               : std::string("node       not running (`hearth serve`)\n"));
   return {};
 }
 

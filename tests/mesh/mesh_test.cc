@@ -26,8 +26,11 @@ TEST_F(MeshTest, ThreeDevicesShareOneCopy) {
   EXPECT_EQ(TrackIds("c"), tracks);
   EXPECT_FALSE(Holds("b", tracks[0]));
 
+  EXPECT_EQ(Json("b", "status")["node"]["running"], false);
   auto b = Serve("b");
   auto c = Serve("c");
+  EXPECT_EQ(Json("b", "status")["node"]["running"], true);
+  EXPECT_EQ(Json("b", "status")["node"]["control"], b->address());
   ASSERT_TRUE(a->WaitForLog("connected to b")) << a->Log();
   ASSERT_TRUE(a->WaitForLog("connected to c")) << a->Log();
 
@@ -56,7 +59,8 @@ TEST_F(MeshTest, ThreeDevicesShareOneCopy) {
   ASSERT_EQ(devices.size(), 3u);
 
   // A goes away; the phone still gets a track, from B.
-  a->Stop();
+  EXPECT_EQ(a->Stop(), 0) << "serve exits 0 on SIGTERM";
+  EXPECT_EQ(Json("a", "status")["node"]["running"], false) << "and removes serve.json";
   ASSERT_TRUE(c->WaitForLog("connected to b")) << c->Log();
   auto from_b = Hearth("c", "fetch " + tracks[1] + " --timeout 30");
   ASSERT_EQ(from_b.exit_code, 0) << from_b.err << c->Log();

@@ -11,7 +11,9 @@
 namespace hearth::mesh {
 namespace {
 
-constexpr auto kBlobScanEvery = std::chrono::seconds(2);
+constexpr auto kBlobRescanEvery = std::chrono::seconds(60);  // besides after local ledger changes
+constexpr auto kPolicyEvery = std::chrono::seconds(2);
+constexpr auto kFetchDriveEvery = std::chrono::seconds(1);
 constexpr auto kIdleCheckEvery = std::chrono::seconds(10);
 constexpr int64_t kSeedIdleUs = 60'000'000;
 constexpr size_t kMaxActiveFetches = 64;
@@ -48,18 +50,19 @@ std::expected<void, std::string> MeshNode::StartSwarm() {
   return {};
 }
 
-void MeshNode::BlobTick(std::chrono::steady_clock::time_point now) {
-  if (now - last_blob_scan_ > kBlobScanEvery) {
+void MeshNode::BlobTick(std::chrono::steady_clock::time_point now, bool external) {
+  if (local_blobs_dirty_ || now - last_blob_scan_ > kBlobRescanEvery) {
     last_blob_scan_ = now;
+    local_blobs_dirty_ = false;
     RefreshLocalBlobs();
   }
   // Placement waits for a first peer (or the grace period), so that a node
   // starting alone does not decide it must hold everything.
-  if (now - last_policy_ > kBlobScanEvery && (!members_.empty() || now - started_ > options_.policy_grace)) {
+  if (now - last_policy_ > kPolicyEvery && (!members_.empty() || now - started_ > options_.policy_grace)) {
     last_policy_ = now;
     ApplyPolicy();
   }
-  DriveFetches();
+  if (external || now - last_fetch_drive_ > kFetchDriveEvery) DriveFetches();
   if (now - last_idle_check_ > kIdleCheckEvery) {
     last_idle_check_ = now;
     for (const BlobId& b : swarm_->IdleSeeds(Now(), kSeedIdleUs)) swarm_->Remove(b);
@@ -165,41 +168,64 @@ void MeshNode::OnData(Session& s, ByteSpan payload) {
   if (!swarm_->HavePiece(data->blob, data->index)) swarm_->AddPiece(data->blob, data->index, *data->sealed);
 }
 
+bool MeshNode::HasOnlineHolder(const BlobId& blob) const {
+  for (const auto& [device, raw] : members_) {
+    auto held = peer_blobs_.find(device);
+    if (held != peer_blobs_.end() && held->second.contains(blob)) return true;
+  }
+  return false;
+}
+
+void MeshNode::AskHolders(const BlobId& blob, Fetch& fetch) {
+  for (auto& [device, raw] : members_) {
+    auto held = peer_blobs_.find(device);
+    if (held == peer_blobs_.end() || !held->second.contains(blob)) continue;
+    const bool first_holder = fetch.asked.empty();
+    if (!fetch.asked.insert(device).second) continue;
+    raw->Send(MessageType::kTorrentRequest, EncodeTorrentRequest(blob));
+    // The first chunks come straight over this session, so the first audio
+    // does not wait for the swarm (whose peers are unchoked on a one-second
+    // tick).
+    if (first_holder) raw->Send(MessageType::kRead, EncodeRead(ReadRequest{blob, 0, 2}));
+  }
+}
+
 void MeshNode::DriveFetches() {
-  auto wanted = store::ListWanted(home_.db());
-  if (!wanted) return;
-  std::set<BlobId> still(wanted->begin(), wanted->end());
+  last_fetch_drive_ = std::chrono::steady_clock::now();
+  // Fetches under way: dropped when no longer wanted (unpinned), else asked
+  // of holders that came online since.
   for (auto it = fetches_.begin(); it != fetches_.end();) {
-    if (!still.contains(it->first)) {
+    auto wanted = store::IsWanted(home_.db(), it->first);
+    if ((wanted && !*wanted) || !HasOnlineHolder(it->first)) {
+      // Unpinned, or every holder went away: free the slot. The partial file
+      // stays, so a later fetch keeps the pieces already verified.
       swarm_->Remove(it->first);
       it = fetches_.erase(it);
     } else {
+      AskHolders(it->first, it->second);
       ++it;
     }
   }
+  if (fetches_.size() >= kMaxActiveFetches) return;
+  // New ones, oldest request first; a blob no online device holds waits
+  // without taking a slot.
+  auto wanted = store::ListWanted(home_.db());
+  if (!wanted) return;
   for (const BlobId& blob : *wanted) {
-    if (local_blobs_.contains(blob) || home_.blobs().Has(blob)) {
+    if (fetches_.size() >= kMaxActiveFetches) break;
+    if (fetches_.contains(blob)) continue;
+    if (local_blobs_.contains(blob)) {
       (void)store::RemoveWanted(home_.db(), blob);
-      fetches_.erase(blob);
       continue;
     }
-    auto it = fetches_.find(blob);
-    if (it == fetches_.end()) {
-      if (fetches_.size() >= kMaxActiveFetches) continue;
-      it = fetches_.emplace(blob, Fetch{}).first;
-      it->second.started = std::chrono::steady_clock::now();
+    if (!HasOnlineHolder(blob)) continue;
+    if (home_.blobs().Has(blob)) {
+      (void)store::RemoveWanted(home_.db(), blob);
+      continue;
     }
-    for (auto& [device, raw] : members_) {
-      auto held = peer_blobs_.find(device);
-      if (held == peer_blobs_.end() || !held->second.contains(blob)) continue;
-      const bool first_holder = it->second.asked.empty();
-      if (!it->second.asked.insert(device).second) continue;
-      raw->Send(MessageType::kTorrentRequest, EncodeTorrentRequest(blob));
-      // The first chunks come straight over this session, so the first
-      // audio does not wait for the swarm (whose peers are unchoked on a
-      // one-second tick).
-      if (first_holder) raw->Send(MessageType::kRead, EncodeRead(ReadRequest{blob, 0, 2}));
-    }
+    Fetch& fetch = fetches_[blob];
+    fetch.started = std::chrono::steady_clock::now();
+    AskHolders(blob, fetch);
   }
 }
 
@@ -224,6 +250,7 @@ void MeshNode::OnSwarmEvents() {
         h.blobs.push_back(e.blob);
         Bytes payload = EncodeHave(h);
         for (auto& [device, raw] : members_) raw->Send(MessageType::kHave, payload);
+        DriveFetches();  // a slot is free
         break;
       }
       case swarm::SwarmEvent::Kind::kFailed:
@@ -281,7 +308,10 @@ void MeshNode::ApplyPolicy() {
       if (store::AddWanted(home_.db(), blob, "policy", Now())) ++queued;
     }
   }
-  if (queued > 0) Log("policy: this device should hold " + std::to_string(queued) + " more blob(s); fetching");
+  if (queued > 0) {
+    Log("policy: this device should hold " + std::to_string(queued) + " more blob(s); fetching");
+    DriveFetches();
+  }
 }
 
 }  // namespace hearth::mesh

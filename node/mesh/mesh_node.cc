@@ -453,7 +453,10 @@ void MeshNode::AfterLedgerChange() {
 
 void MeshNode::PollLocalLedger() {
   if (auto r = home_.ledger().CatchUp(); !r) return Log("cannot read the ledger: " + r.error().message);
+  const int64_t before = last_arrival_;
   BroadcastNewEntries(nullptr, {});
+  // The CLI's imports and forgets write blobs with their claims and releases.
+  if (last_arrival_ != before) local_blobs_dirty_ = true;
 }
 
 void MeshNode::OnJoin(Session& s, ByteSpan payload) {
@@ -538,7 +541,12 @@ void MeshNode::OnPeers(Session& s, ByteSpan payload) {
 void MeshNode::Tick() {
   if (stopping_) return;
   const auto now = std::chrono::steady_clock::now();
-  PollLocalLedger();
+  // Other processes (the CLI) change the home by writing the database: only
+  // then is there new local ledger, wanted blobs or pins to look at.
+  const int64_t version = home_.db().DataVersion();
+  const bool external = version != data_version_;
+  data_version_ = version;
+  if (external) PollLocalLedger();
   for (auto& [key, t] : dial_targets_) {
     if (t.connecting || now < t.next_attempt) continue;
     if (t.device && (members_.contains(*t.device) || !IsUnrevokedMember(*t.device))) continue;
@@ -554,7 +562,7 @@ void MeshNode::Tick() {
     }
     for (Connection* raw : silent) raw->Close("peer silent for 40 s");
   }
-  BlobTick(now);
+  BlobTick(now, external);
   tick_timer_.expires_after(options_.tick);
   tick_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
     if (!ec && *alive) Tick();

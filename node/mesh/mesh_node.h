@@ -130,7 +130,8 @@ class MeshNode {
 
   // Blobs (mesh_blobs.cc).
   std::expected<void, std::string> StartSwarm();
-  void BlobTick(std::chrono::steady_clock::time_point now);
+  // `external`: another process wrote to the home since the last tick.
+  void BlobTick(std::chrono::steady_clock::time_point now, bool external);
   void RefreshLocalBlobs();
   void SendHaveSet(Connection& c);
   void OnHave(Session& s, ByteSpan payload);
@@ -141,6 +142,8 @@ class MeshNode {
   void OnSwarmEvents();
   void ApplyPolicy();
   void DriveFetches();
+  bool HasOnlineHolder(const BlobId& blob) const;
+  void AskHolders(const BlobId& blob, Fetch& fetch);
 
   asio::io_context& io_;
   store::Home& home_;
@@ -165,6 +168,9 @@ class MeshNode {
   std::map<DeviceId, std::set<BlobId>> peer_blobs_;  // have-sets of online members
   std::string policy_key_;                           // inputs of the last ApplyPolicy
   std::chrono::steady_clock::time_point last_blob_scan_{};
+  std::chrono::steady_clock::time_point last_fetch_drive_{};
+  bool local_blobs_dirty_ = false;  // a local ledger change may have added or removed blobs
+  int64_t data_version_ = -1;       // PRAGMA data_version at the last tick
   std::chrono::steady_clock::time_point last_policy_{};
   std::chrono::steady_clock::time_point last_ping_{};
   std::chrono::steady_clock::time_point last_idle_check_{};

@@ -98,4 +98,11 @@ std::expected<void, StoreError> Database::Exec(const std::string& sql) {
   return {};
 }
 
+int64_t Database::DataVersion() {
+  auto st = Prepare("PRAGMA data_version");
+  if (!st) return 0;
+  auto row = st->Step();
+  return row && *row ? st->Int(0) : 0;
+}
+
 }  // namespace hearth::store

@@ -65,6 +65,9 @@ class Database {
   auto Transaction(Fn&& fn) -> decltype(fn());
 
   sqlite3* raw() const { return db_.get(); }
+  // Changes whenever another connection (another process) commits to the
+  // database; this connection's own writes leave it alone. 0 on error.
+  int64_t DataVersion();
   const std::string& path() const { return path_; }
 
  private:

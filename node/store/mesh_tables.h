@@ -60,5 +60,6 @@ std::expected<void, StoreError> AddWanted(Database& db, const BlobId& blob, std:
                                           int64_t now_us);
 std::expected<void, StoreError> RemoveWanted(Database& db, const BlobId& blob);
 std::expected<std::vector<BlobId>, StoreError> ListWanted(Database& db);
+std::expected<bool, StoreError> IsWanted(Database& db, const BlobId& blob);
 
 }  // namespace hearth::store

@@ -136,7 +136,15 @@ TEST_F(MeshTest, LedgerEntriesWrittenWhileServingReachEveryDevice) {
   o.frequency = 900;
   ASSERT_TRUE(MakeTone(dir_ / "lib2/later.mp3", o));
   ASSERT_EQ(Hearth("a", "import " + Quote(dir_ / "lib2")).exit_code, 0);
-  EXPECT_TRUE(Eventually([&] { return TrackIds("b").size() == 2; })) << b->Log();
+  ASSERT_TRUE(Eventually([&] { return TrackIds("b").size() == 2; })) << b->Log();
+  // A announces the new blob at once (not at its minute-long rescan), so B
+  // can fetch it right away.
+  std::string later;
+  for (const auto& id : TrackIds("b"))
+    if (!Holds("a", id) || Json("b", "show " + id)["title"] == "Later") later = id;
+  ASSERT_FALSE(later.empty());
+  auto fetched = Hearth("b", "fetch " + later + " --timeout 10");
+  EXPECT_EQ(fetched.exit_code, 0) << fetched.err << a->Log();
 }
 
 TEST_F(MeshTest, KilledMidFetchResumesWithoutRefetchingVerifiedPieces) {

@@ -2,11 +2,13 @@
 #include <csignal>
 #include <ctime>
 #include <iostream>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "node/cli/commands.h"
 #include "node/cli/serve_info.h"
+#include "node/http/service.h"
 #include "node/mesh/endpoint.h"
 #include "node/mesh/mesh_node.h"
 
@@ -20,6 +22,8 @@ struct ServeOptions {
   int away_after_s = 600;
   int download_limit_kb = 0;
   bool no_lan = false;
+  std::string http = "127.0.0.1:7600";
+  bool no_http = false;
 };
 
 void LogLine(const std::string& line) {
@@ -53,22 +57,68 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
   mesh::MeshNode node(io, *home, mo);
   if (auto started = node.Start(); !started) return std::unexpected(CliError{started.error()});
 
+  // Players' HTTP side: its own thread (and a worker pool for transcoding),
+  // reading chunks it does not hold through the mesh.
+  const bool serve_http = !o.no_http && home->content_secret() != nullptr;
+  if (!o.no_http && !serve_http) LogLine("no HTTP: this storage device holds no content secret, so it plays nothing");
+  http::asio::io_context http_io;
+  http::asio::thread_pool workers(2);
+  std::unique_ptr<http::HttpService> service;
+  std::unique_ptr<http::Server> server;
+  std::string http_endpoint;
+  if (serve_http) {
+    http::ServiceOptions so;
+    so.home_dir = home->dir();
+    so.clock = ctx.clock;
+    so.log = LogLine;
+    const auto wait = so.chunk_wait;
+    so.remote_chunks = [&io, &node, wait](const BlobId& blob, uint32_t index, media::ChunkCallback done) {
+      mesh::asio::post(io, [&node, blob, index, wait, done = std::move(done)]() mutable {
+        node.ReadChunk(blob, index, wait, std::move(done));
+      });
+    };
+    so.wake_fetch = [&io, &node](const BlobId& blob) { mesh::asio::post(io, [&node, blob] { node.Want(blob); }); };
+    service = std::make_unique<http::HttpService>(http_io, workers, std::move(so));
+    if (auto opened = service->Open(); !opened) return std::unexpected(CliError{"HTTP: " + opened.error()});
+    server = std::make_unique<http::Server>(
+        http_io, http::ServerOptions{}, [&service](http::Exchange& ex) { return service->Handle(ex); });
+    if (auto listening = server->Listen(o.http); !listening)
+      return std::unexpected(CliError{"--http: " + listening.error()});
+    auto ep = mesh::ParseEndpoint(o.http, true);
+    http_endpoint = mesh::FormatEndpoint(ep->address().to_string(), server->port());
+  }
+  std::thread http_thread;
+  if (server) http_thread = std::thread([&http_io] { http_io.run(); });
+  bool http_stopped = false;
+  auto stop_http = [&] {
+    if (!server || http_stopped) return;
+    http_stopped = true;
+    http::asio::post(http_io, [&] { server->Stop(); });
+    http_io.stop();
+    if (http_thread.joinable()) http_thread.join();
+    workers.join();
+  };
+
   ServeInfo info;
   info.pid = ::getpid();
   info.control = mesh::FormatEndpoint(listen->address().to_string(), node.control_port());
   info.torrent_port = node.torrent_port();
   info.device = DeviceText(home->device_id());
   info.started_us = ctx.clock();
+  info.http = http_endpoint;
   if (!WriteServeInfo(home->dir(), info)) LogLine("warning: cannot write " + home->dir() + "/serve.json");
+  if (!http_endpoint.empty()) LogLine("web player and APIs on http://" + http_endpoint + "/");
 
   mesh::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int sig) {
     if (ec) return;
     LogLine(fmt::format("stopping ({})", sig == SIGINT ? "SIGINT" : "SIGTERM"));
+    stop_http();
     node.Stop();
     io.stop();
   });
   io.run();
+  stop_http();
   RemoveServeInfo(home->dir());
   LogLine("stopped");
   return {};
@@ -90,6 +140,10 @@ void RegisterServe(CLI::App& app, Context& ctx, Action* action) {
       ->check(CLI::Range(1, 30 * 86400));
   cmd->add_flag("--no-lan", o->no_lan,
                 "No LAN discovery (it is used only when --listen is not a loopback address)");
+  cmd->add_option("--http", o->http,
+                  "HOST:PORT for the web player, JSON API and OpenSubsonic (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_flag("--no-http", o->no_http, "Serve no HTTP (no players on this device)");
   cmd->add_option("--download-limit", o->download_limit_kb, "Fetch at most this many KB/s (0: no limit)")
       ->capture_default_str()
       ->check(CLI::Range(0, 10'000'000));

@@ -19,5 +19,6 @@ void RegisterServe(CLI::App& app, Context& ctx, Action* action);
 void RegisterPairing(CLI::App& app, Context& ctx, Action* action);
 void RegisterDevices(CLI::App& app, Context& ctx, Action* action);
 void RegisterFetch(CLI::App& app, Context& ctx, Action* action);
+void RegisterUser(CLI::App& app, Context& ctx, Action* action);
 
 }  // namespace hearth::cli

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   RegisterPairing(app, ctx, &action);
   RegisterDevices(app, ctx, &action);
   RegisterFetch(app, ctx, &action);
+  RegisterUser(app, ctx, &action);
 
   try {
     app.parse(argc, argv);

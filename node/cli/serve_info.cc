@@ -18,6 +18,7 @@ std::string PathOf(const std::string& home_dir) { return home_dir + "/serve.json
 bool WriteServeInfo(const std::string& home_dir, const ServeInfo& info) {
   nlohmann::json j = {{"pid", info.pid}, {"control", info.control}, {"torrent_port", info.torrent_port},
                       {"device", info.device}, {"started_us", info.started_us}};
+  if (!info.http.empty()) j["http"] = info.http;
   const std::string tmp = PathOf(home_dir) + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
@@ -42,6 +43,7 @@ std::optional<ServeInfo> RunningNode(const std::string& home_dir) {
   info.torrent_port = j.value("torrent_port", uint16_t{0});
   info.device = j.value("device", "");
   info.started_us = j.value("started_us", int64_t{0});
+  info.http = j.value("http", "");
   if (info.pid <= 0) return std::nullopt;
   if (::kill(info.pid, 0) != 0 && errno == ESRCH) return std::nullopt;
   return info;

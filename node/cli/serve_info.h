@@ -3,7 +3,8 @@
 // when it stops; a file whose process is gone is ignored.
 //
 //   {"pid": 123, "control": "127.0.0.1:7601", "torrent_port": 7602,
-//    "device": "<base32 id>", "started_us": 1790000000000000}
+//    "device": "<base32 id>", "started_us": 1790000000000000,
+//    "http": "127.0.0.1:7600"}   (absent when the node serves no HTTP)
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,7 @@ struct ServeInfo {
   uint16_t torrent_port = 0;
   std::string device;
   int64_t started_us = 0;
+  std::string http;  // HOST:PORT of the players' HTTP side; empty: none
 };
 
 bool WriteServeInfo(const std::string& home_dir, const ServeInfo& info);

@@ -164,7 +164,12 @@ void MeshNode::OnRead(Session& s, ByteSpan payload) {
 void MeshNode::OnData(Session& s, ByteSpan payload) {
   auto data = DecodeData(payload);
   if (!data) return s.conn->SendErrorAndClose(kErrMalformed, data.error());
-  if (!data->sealed || !fetches_.contains(data->blob)) return;
+  if (!data->sealed) {
+    // The holder lacks it: ask again (maybe elsewhere) after the retry delay.
+    return;
+  }
+  DeliverChunk(data->blob, data->index, *data->sealed);
+  if (!fetches_.contains(data->blob)) return;
   if (!swarm_->HavePiece(data->blob, data->index)) swarm_->AddPiece(data->blob, data->index, *data->sealed);
 }
 
@@ -246,6 +251,7 @@ void MeshNode::OnSwarmEvents() {
         (void)store::RemoveWanted(home_.db(), e.blob);
         fetches_.erase(e.blob);
         local_blobs_.insert(e.blob);
+        OnBlobForReaders(e.blob);
         Have h;
         h.blobs.push_back(e.blob);
         Bytes payload = EncodeHave(h);
@@ -262,6 +268,7 @@ void MeshNode::OnSwarmEvents() {
         Log("blob " + e.blob.ShortHex() + ": " + e.detail + "; fetching it again");
         break;
       case swarm::SwarmEvent::Kind::kPieceDone:
+        OnPieceForReaders(e.blob, e.piece);
         if (piece_observer_) piece_observer_(e.blob, e.piece);
         break;
       case swarm::SwarmEvent::Kind::kPeerBanned:

@@ -127,6 +127,7 @@ void MeshNode::Stop() {
   if (beacon_) beacon_->Stop();
   tick_timer_.cancel();
   catalog_timer_.cancel();
+  ChunkTick(std::chrono::steady_clock::now());  // players waiting for chunks hear why not
   std::vector<std::shared_ptr<Connection>> open;
   for (auto& [raw, s] : sessions_) open.push_back(s.conn);
   for (auto& c : open) c->Close("node stopping");
@@ -563,6 +564,7 @@ void MeshNode::Tick() {
     for (Connection* raw : silent) raw->Close("peer silent for 40 s");
   }
   BlobTick(now, external);
+  ChunkTick(now);
   tick_timer_.expires_after(options_.tick);
   tick_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
     if (!ec && *alive) Tick();

@@ -70,6 +70,14 @@ class MeshNode {
   // Fetches `blob` at once (as `hearth fetch` does through the database,
   // without waiting for the next tick).
   void Want(const BlobId& blob);
+  // Sealed chunk `index` of `blob`, for a player: from the blob store, from
+  // a fetch's verified pieces, or straight from a device that holds it
+  // (which also starts fetching the whole blob in order, this chunk first,
+  // so the player finds the next chunks here). `done` is called once, on the
+  // node's thread; with an error when no device could send it within
+  // `wait`.
+  using ChunkDone = std::function<void(std::expected<Bytes, std::string>)>;
+  void ReadChunk(const BlobId& blob, uint32_t index, std::chrono::milliseconds wait, ChunkDone done);
   // Hears of every verified piece of every fetch (on the node's thread).
   void SetPieceObserver(std::function<void(const BlobId&, int piece)> observer) {
     piece_observer_ = std::move(observer);
@@ -145,6 +153,19 @@ class MeshNode {
   bool HasOnlineHolder(const BlobId& blob) const;
   void AskHolders(const BlobId& blob, Fetch& fetch);
 
+  // Chunk reads for players (mesh_chunks.cc).
+  using ChunkKey = std::pair<BlobId, uint32_t>;
+  struct ChunkWaiter {
+    ChunkDone done;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  std::optional<Bytes> LocalChunk(const BlobId& blob, uint32_t index);
+  void RequestChunk(const BlobId& blob, uint32_t index);
+  void DeliverChunk(const BlobId& blob, uint32_t index, const Bytes& sealed);
+  void OnPieceForReaders(const BlobId& blob, int piece);
+  void OnBlobForReaders(const BlobId& blob);
+  void ChunkTick(std::chrono::steady_clock::time_point now);
+
   asio::io_context& io_;
   store::Home& home_;
   MeshOptions options_;
@@ -176,6 +197,8 @@ class MeshNode {
   std::chrono::steady_clock::time_point last_idle_check_{};
   std::chrono::steady_clock::time_point started_{};
   std::function<void(const BlobId&, int)> piece_observer_;
+  std::map<ChunkKey, std::vector<ChunkWaiter>> chunk_waiters_;
+  std::map<ChunkKey, std::chrono::steady_clock::time_point> chunk_reads_sent_;
   int64_t last_arrival_ = 0;  // ledger rows up to here were sent to every member
 };
 

@@ -27,6 +27,21 @@ std::expected<std::vector<BlobId>, StoreError> BlobColumn(Database& db, const st
 
 }  // namespace
 
+std::expected<std::map<BlobId, std::vector<DeviceId>>, StoreError> AllPeerBlobs(Database& db) {
+  auto st = db.Prepare("SELECT blob_id, device FROM peer_blobs");
+  if (!st) return std::unexpected(st.error());
+  std::map<BlobId, std::vector<DeviceId>> out;
+  auto r = st->ForEach([&](Statement& s) {
+    BlobId b;
+    DeviceId d;
+    CopyTo(s.Blob(0), b.bytes);
+    CopyTo(s.Blob(1), d.bytes);
+    out[b].push_back(d);
+  });
+  if (!r) return std::unexpected(r.error());
+  return out;
+}
+
 std::expected<void, StoreError> SaveInvite(Database& db, const Invite& invite) {
   auto st = db.Prepare(
       "INSERT INTO invites (invite_id, secret, role, created_us, expires_us) VALUES (?, ?, ?, ?, ?)");

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <expected>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,8 @@ std::expected<void, StoreError> MarkAllOffline(Database& db);
 std::expected<void, StoreError> SavePeerBlobs(Database& db, const DeviceId& device,
                                               const std::vector<BlobId>& blobs, bool replace);
 std::expected<std::vector<DeviceId>, StoreError> HoldersOf(Database& db, const BlobId& blob);
+// Every other device's have-set, by blob.
+std::expected<std::map<BlobId, std::vector<DeviceId>>, StoreError> AllPeerBlobs(Database& db);
 // Blob count and bytes (from the ledger's claims) per device.
 std::expected<std::vector<BlobId>, StoreError> BlobsOfPeer(Database& db, const DeviceId& device);
 

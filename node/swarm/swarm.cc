@@ -160,6 +160,18 @@ bool Swarm::HavePiece(const BlobId& blob, uint32_t index) const {
   return it != torrents_.end() && it->second.handle.have_piece(lt::piece_index_t{static_cast<int>(index)});
 }
 
+void Swarm::Prioritize(const BlobId& blob, uint32_t first, uint32_t count) {
+  auto it = torrents_.find(blob);
+  if (it == torrents_.end() || !it->second.fetching) return;
+  auto ti = it->second.handle.torrent_file();
+  if (!ti) return;
+  const uint32_t pieces = static_cast<uint32_t>(ti->num_pieces());
+  for (uint32_t i = first; i < first + count && i < pieces; ++i) {
+    lt::piece_index_t p{static_cast<int>(i)};
+    if (!it->second.handle.have_piece(p)) it->second.handle.set_piece_deadline(p, static_cast<int>(i - first) * 50);
+  }
+}
+
 void Swarm::Remove(const BlobId& blob) {
   auto it = torrents_.find(blob);
   if (it == torrents_.end()) return;

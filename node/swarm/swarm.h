@@ -86,6 +86,9 @@ class Swarm {
   // read); libtorrent checks it against the piece hash before keeping it.
   void AddPiece(const BlobId& blob, uint32_t index, ByteSpan data);
   bool HavePiece(const BlobId& blob, uint32_t index) const;
+  // A player needs pieces `first`.. `first + count - 1` of a fetch soon:
+  // libtorrent asks for them before the rest (a seek re-prioritises).
+  void Prioritize(const BlobId& blob, uint32_t first, uint32_t count);
   // Removes a torrent from the session (its files stay).
   void Remove(const BlobId& blob);
   std::optional<TransferStatus> Status(const BlobId& blob) const;

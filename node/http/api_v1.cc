@@ -1,0 +1,280 @@
+// HttpService: the JSON API under /api/v1 (documented in docs/api.md).
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "node/http/service.h"
+#include "node/store/mesh_tables.h"
+#include "protocol/entry_body.h"
+
+namespace hearth::http {
+namespace {
+
+using nlohmann::json;
+
+Response Json(const Request& req, bhttp::status status, const json& body) {
+  return TextResponse(req, status, body.dump() + "\n", "application/json");
+}
+
+Response Error(const Request& req, bhttp::status status, const std::string& message) {
+  return Json(req, status, json{{"error", message}});
+}
+
+int IntParam(const Params& p, std::string_view key, int fallback, int lo, int hi) {
+  auto v = Get(p, key);
+  if (!v) return fallback;
+  int out = fallback;
+  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || ptr != v->data() + v->size()) return fallback;
+  return std::clamp(out, lo, hi);
+}
+
+double SecondsParam(const Params& p, std::string_view key) {
+  auto v = Get(p, key);
+  if (!v) return 0;
+  try {
+    double d = std::stod(*v);
+    return d > 0 && d < 1e7 ? d : 0;
+  } catch (...) {
+    return 0;
+  }
+}
+
+// "/api/v1/albums/al-1234" -> {"albums", "al-1234"}
+std::vector<std::string> Parts(const std::string& path) {
+  std::vector<std::string> out;
+  std::string_view rest = std::string_view(path).substr(std::string_view("/api/v1").size());
+  while (!rest.empty()) {
+    if (rest.front() == '/') {
+      rest.remove_prefix(1);
+      continue;
+    }
+    size_t slash = rest.find('/');
+    out.emplace_back(rest.substr(0, slash));
+    rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
+  }
+  return out;
+}
+
+json AlbumSummary(const AlbumInfo& a) {
+  return json{{"id", a.id},
+              {"name", a.name},
+              {"artist", a.artist},
+              {"artistId", a.artist_id},
+              {"year", a.year},
+              {"genre", a.genre},
+              {"songCount", a.songs.size()},
+              {"duration", static_cast<double>(a.duration_ms) / 1000.0},
+              {"cover", a.cover ? json(LibraryIndex::CoverId(*a.cover)) : json(nullptr)}};
+}
+
+}  // namespace
+
+Response HttpService::ApiResponse(const Request& req, const Target& target, PlayAction& play) {
+  const auto parts = Parts(target.path);
+  const auto method = req.method();
+  Params params = target.params;
+
+  if (parts.size() == 1 && parts[0] == "login") {
+    if (method != bhttp::verb::post) {
+      return Error(req, bhttp::status::method_not_allowed, "POST a user and password to log in");
+    }
+    std::string user, password;
+    auto body = json::parse(req.body(), nullptr, false);
+    if (!body.is_discarded() && body.is_object()) {
+      user = body.value("user", "");
+      password = body.value("password", "");
+    } else if (Params form; ParseForm(req.body(), form)) {
+      user = Get(form, "user").value_or("");
+      password = Get(form, "password").value_or("");
+    }
+    auto u = users_->CheckPassword(user, password);
+    if (!u) {
+      return Error(req, bhttp::status::unauthorized, "wrong user name or password");
+    }
+    Response res = Json(req, bhttp::status::ok, json{{"user", u->name}, {"admin", u->admin}, {"token", u->api_key}});
+    res.set(bhttp::field::set_cookie, "hearth_key=" + u->api_key + "; Path=/; HttpOnly; SameSite=Strict");
+    return res;
+  }
+  if (parts.size() == 1 && parts[0] == "logout") {
+    Response res = Json(req, bhttp::status::ok, json{{"ok", true}});
+    res.set(bhttp::field::set_cookie, "hearth_key=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    return res;
+  }
+
+  auto user = ApiUser(req, params);
+  if (!user) {
+    Response res = Error(req, bhttp::status::unauthorized,
+                         "log in first: POST /api/v1/login, then send the token as \"Authorization: Bearer TOKEN\"");
+    res.set(bhttp::field::www_authenticate, "Bearer realm=\"hearth\"");
+    return res;
+  }
+  const bool get = method == bhttp::verb::get || method == bhttp::verb::head;
+  auto not_found = [&](const std::string& what) { return Error(req, bhttp::status::not_found, what); };
+
+  if (get && parts.size() == 1 && parts[0] == "me") {
+    const auto& members = home_->ledger().ledger().state().members;
+    auto me = members.find(home_->device_id());
+    json device = {{"id", home_->device_id().Hex()}};
+    if (me != members.end()) {
+      device["name"] = me->second.name;
+      device["role"] = std::string(RoleName(me->second.role));
+    }
+    return Json(req, bhttp::status::ok, json{{"user", user->name}, {"admin", user->admin}, {"device", device}});
+  }
+  if (get && parts.size() == 1 && parts[0] == "tracks") {
+    const int offset = IntParam(params, "offset", 0, 0, INT32_MAX);
+    const int limit = IntParam(params, "limit", 100, 1, 1000);
+    json tracks = json::array();
+    for (size_t i = static_cast<size_t>(offset); i < index_.songs().size() && tracks.size() < static_cast<size_t>(limit); ++i)
+      tracks.push_back(SongJson(i));
+    return Json(req, bhttp::status::ok, json{{"total", index_.songs().size()}, {"tracks", tracks}});
+  }
+  if (parts.size() >= 2 && parts[0] == "tracks") {
+    auto i = index_.SongIndex(parts[1]);
+    if (!i) {
+      return not_found("no track with id " + parts[1]);
+    }
+    if (get && parts.size() == 2) {
+      return Json(req, bhttp::status::ok, SongJson(*i));
+    }
+    if (get && parts.size() == 3 && parts[2] == "stream") {
+      play.song = *i;
+      play.opus = Get(params, "format").value_or("original") == "opus";
+      play.bitrate_kbps = IntParam(params, "bitrate", 128, 64, 192);
+      play.start_seconds = SecondsParam(params, "start");
+      return Response{};
+    }
+  }
+  if (get && parts.size() == 1 && parts[0] == "albums") {
+    json albums = json::array();
+    for (const AlbumInfo& a : index_.albums()) albums.push_back(AlbumSummary(a));
+    return Json(req, bhttp::status::ok, json{{"albums", albums}});
+  }
+  if (get && parts.size() == 2 && parts[0] == "albums") {
+    const AlbumInfo* a = index_.Album(parts[1]);
+    if (!a) {
+      return not_found("no album with id " + parts[1]);
+    }
+    json j = AlbumSummary(*a);
+    j["tracks"] = json::array();
+    for (size_t s : a->songs) j["tracks"].push_back(SongJson(s));
+    return Json(req, bhttp::status::ok, j);
+  }
+  if (get && parts.size() == 1 && parts[0] == "artists") {
+    json artists = json::array();
+    for (const ArtistInfo& a : index_.artists())
+      artists.push_back({{"id", a.id}, {"name", a.name}, {"albumCount", a.albums.size()}, {"songCount", a.song_count}});
+    return Json(req, bhttp::status::ok, json{{"artists", artists}});
+  }
+  if (get && parts.size() == 2 && parts[0] == "artists") {
+    const ArtistInfo* a = index_.Artist(parts[1]);
+    if (!a) {
+      return not_found("no artist with id " + parts[1]);
+    }
+    json albums = json::array();
+    for (size_t i : a->albums) albums.push_back(AlbumSummary(index_.albums()[i]));
+    return Json(req, bhttp::status::ok, json{{"id", a->id}, {"name", a->name}, {"albums", albums}});
+  }
+  if (get && parts.size() == 1 && parts[0] == "search") {
+    const std::string q = Get(params, "q").value_or("");
+    const int limit = IntParam(params, "limit", 50, 1, 500);
+    json tracks = json::array(), albums = json::array(), artists = json::array();
+    auto found = catalog_->Search(q, static_cast<size_t>(limit));
+    if (!found) {
+      return Error(req, bhttp::status::internal_server_error, found.error().message);
+    }
+    std::set<std::string> seen_albums, seen_artists;
+    for (const auto& r : *found) {
+      auto i = index_.SongIndex(LibraryIndex::SongId(r));
+      if (!i) continue;
+      tracks.push_back(SongJson(*i));
+      const AlbumInfo& a = index_.AlbumOf(*i);
+      if (seen_albums.insert(a.id).second) albums.push_back(AlbumSummary(a));
+      if (seen_artists.insert(a.artist_id).second) artists.push_back({{"id", a.artist_id}, {"name", a.artist}});
+    }
+    return Json(req, bhttp::status::ok,
+                          json{{"query", q}, {"tracks", tracks}, {"albums", albums}, {"artists", artists}});
+  }
+  if (get && parts.size() == 2 && parts[0] == "covers") {
+    auto image = CoverImage(parts[1]);
+    if (!image) {
+      return not_found("this device has no cover " + parts[1]);
+    }
+    return ImageResponse(req, std::move(*image));
+  }
+  if (get && parts.size() == 1 && parts[0] == "devices") {
+    const auto& state = home_->ledger().ledger().state();
+    std::map<DeviceId, store::PeerRecord> peers;
+    if (auto list = store::ListPeers(home_->db())) for (auto& p : *list) peers[p.device] = p;
+    std::map<DeviceId, size_t> counts;
+    for (const auto& [blob, devices] : holders_) for (const auto& d : devices) counts[d]++;
+    json devices = json::array();
+    for (const auto& [id, m] : state.members) {
+      json d = {{"id", id.Hex()},   {"name", m.name},       {"role", std::string(RoleName(m.role))},
+                {"admin", m.admin}, {"revoked", m.revoked}, {"self", id == home_->device_id()}};
+      if (auto p = peers.find(id); p != peers.end()) {
+        d["online"] = p->second.online;
+        d["lastSeen"] = p->second.last_seen_us / 1'000'000;
+        d["address"] = p->second.host;
+      } else {
+        d["online"] = id == home_->device_id();
+      }
+      d["blobs"] = id == home_->device_id() ? json(nullptr) : json(counts[id]);
+      devices.push_back(d);
+    }
+    return Json(req, bhttp::status::ok, json{{"devices", devices}});
+  }
+  if (parts.size() >= 1 && parts[0] == "pins") {
+    if (get && parts.size() == 1) {
+      json tracks = json::array();
+      if (auto pins = store::ListPins(home_->db())) {
+        std::set<BlobId> pinned(pins->begin(), pins->end());
+        for (size_t i = 0; i < index_.songs().size(); ++i)
+          if (pinned.contains(index_.songs()[i].blob)) tracks.push_back(SongJson(i));
+      }
+      return Json(req, bhttp::status::ok, json{{"tracks", tracks}});
+    }
+    if (parts.size() == 2 && (method == bhttp::verb::put || method == bhttp::verb::delete_)) {
+      const library::TrackRecord* r = index_.Song(parts[1]);
+      if (!r) {
+        return not_found("no track with id " + parts[1]);
+      }
+      const bool pin = method == bhttp::verb::put;
+      auto done = store::SetPinned(home_->db(), r->blob, pin, options_.clock());
+      if (done && pin && !HeldHere(r->blob)) done = store::AddWanted(home_->db(), r->blob, "pin", options_.clock());
+      if (!done) {
+        return Error(req, bhttp::status::internal_server_error, done.error().message);
+      }
+      if (pin && options_.wake_fetch) options_.wake_fetch(r->blob);
+      return Json(req, bhttp::status::ok, json{{"id", parts[1]}, {"pinned", pin}, {"here", HeldHere(r->blob)}});
+    }
+  }
+  if (get && parts.size() == 1 && parts[0] == "ledger") {
+    const Ledger& ledger = home_->ledger().ledger();
+    const auto& state = ledger.state();
+    const size_t claims = state.claims.size();
+    return Json(req, bhttp::status::ok,
+                          json{{"household", home_->household().Hex()},
+                               {"entries", ledger.size()},
+                               {"effective", ledger.effective_count()},
+                               {"members", state.members.size()},
+                               {"claims", claims},
+                               {"copies", state.policy.copies}});
+  }
+  return not_found("no such API endpoint: " + std::string(bhttp::to_string(method)) + " " + target.path);
+}
+
+asio::awaitable<void> HttpService::HandleApi(Exchange& ex, const Target& target) {
+  PlayAction play;
+  Response res = ApiResponse(ex.request(), target, play);
+  if (!play.song) {
+    co_await ex.Send(std::move(res));
+  } else if (play.opus) {
+    co_await StreamOpus(ex, index_.songs()[*play.song], play.bitrate_kbps, play.start_seconds);
+  } else {
+    co_await StreamOriginal(ex, index_.songs()[*play.song]);
+  }
+}
+
+}  // namespace hearth::http

@@ -1,0 +1,37 @@
+// Request targets and form bodies: the path and its parameters, decoded.
+// Pure. Parameters keep their order and repeats (Subsonic repeats keys such
+// as songIdToAdd).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hearth::http {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+struct Target {
+  std::string path;  // percent-decoded
+  Params params;
+};
+
+// Percent-decoding ('+' is a space only when `plus_is_space`); nullopt for
+// a bad escape or a decoded NUL.
+std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space);
+std::string PercentEncode(std::string_view s);
+
+// "/a/b?x=1&y=2". nullopt when the target is not origin-form or does not
+// decode.
+std::optional<Target> ParseTarget(std::string_view target);
+// application/x-www-form-urlencoded, appended to `out`; false when it does
+// not decode.
+bool ParseForm(std::string_view body, Params& out);
+
+// The first value of `key`, if any.
+std::optional<std::string> Get(const Params& params, std::string_view key);
+std::vector<std::string> GetAll(const Params& params, std::string_view key);
+
+}  // namespace hearth::http

@@ -1,0 +1,113 @@
+// HttpService: what a node serves to players over HTTP --
+//
+//   /            the web player (static files built into the binary)
+//   /api/v1/...  the JSON API (docs/api.md)
+//   /rest/...    the OpenSubsonic API (subsonic.cc)
+//
+// It opens its own connection to the home (the mesh has another), rebuilds
+// its LibraryIndex when the database changes, reads blobs through a
+// ChunkReader (the local store first, then the mesh), and transcodes on a
+// worker pool so that no request blocks the others.
+//
+// Threads: Handle() and everything it touches run on the HTTP io_context's
+// one thread, except transcoding steps, which run on `workers`.
+#pragma once
+
+#include <chrono>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "node/http/library_index.h"
+#include "node/http/query.h"
+#include "node/http/server.h"
+#include "node/http/users.h"
+#include "node/media/blob_reader.h"
+#include "node/store/clock.h"
+#include "node/store/home.h"
+
+namespace hearth::http {
+
+struct ServiceOptions {
+  std::string home_dir;
+  // Reads chunks this device does not hold (the mesh); null: local only.
+  media::ChunkReader remote_chunks;
+  // How long a player waits for a chunk no device can send, before a clear
+  // error (the track's holders are all away).
+  std::chrono::milliseconds chunk_wait{8000};
+  Clock clock = SystemNowMicros;
+  std::function<void(const std::string&)> log;
+  // Asks the node to keep a blob here (pin) or lets it go (unpin): the
+  // service writes the pins/wanted tables itself; this only wakes the node.
+  std::function<void(const BlobId&)> wake_fetch;
+};
+
+// The MIME type of an original in `format` (mp3, m4a, flac, ogg, opus, wav).
+std::string AudioMime(const std::string& format);
+
+class HttpService {
+ public:
+  HttpService(asio::io_context& io, asio::thread_pool& workers, ServiceOptions options);
+  ~HttpService();
+
+  // Opens the home; an error says why (no home, no content secret).
+  std::expected<void, std::string> Open();
+  asio::awaitable<void> Handle(Exchange& ex);
+
+  // For tests and the CLI.
+  Users& users() { return *users_; }
+  store::Home& home() { return *home_; }
+
+ private:
+  // Shared (service.cc).
+  void Refresh();
+  std::optional<User> ApiUser(const Request& req, const Params& params);
+  nlohmann::json SongJson(size_t song);
+  bool HeldHere(const BlobId& blob);
+  std::vector<std::string> HolderNames(const BlobId& blob);
+  std::optional<crypto::Secret<32>> BlobKeyOf(const library::TrackRecord& r) const;
+  media::ChunkReader AnyThreadChunks();
+
+  // Streaming (streaming.cc).
+  asio::awaitable<media::SealedChunk> ReadSealed(const BlobId& blob, uint32_t index);
+  asio::awaitable<void> StreamOriginal(Exchange& ex, const library::TrackRecord& r);
+  asio::awaitable<void> StreamOpus(Exchange& ex, const library::TrackRecord& r, int bitrate_kbps,
+                                   double start_seconds);
+  // The decrypted image and its MIME type, if this device has that cover.
+  std::optional<std::pair<Bytes, std::string>> CoverImage(const std::string& cover_id);
+  static Response ImageResponse(const Request& req, std::pair<Bytes, std::string> image);
+  // What a request asks to be played (answered by streaming, not a Response).
+  struct PlayAction {
+    std::optional<size_t> song;
+    bool opus = false;
+    int bitrate_kbps = 128;
+    double start_seconds = 0;
+  };
+  Response ApiResponse(const Request& req, const Target& target, PlayAction& play);
+  Response SubsonicResponse(const Request& req, Target& target, PlayAction& play);
+
+  // The JSON API (api_v1.cc) and OpenSubsonic (subsonic.cc).
+  asio::awaitable<void> HandleApi(Exchange& ex, const Target& target);
+  asio::awaitable<void> HandleSubsonic(Exchange& ex, Target target);
+  asio::awaitable<void> HandleWeb(Exchange& ex, const Target& target);
+
+  friend struct SubsonicCalls;
+
+  asio::io_context& io_;
+  asio::thread_pool& workers_;
+  ServiceOptions options_;
+  std::unique_ptr<store::Home> home_;
+  std::unique_ptr<library::Catalog> catalog_;
+  std::unique_ptr<Users> users_;
+  LibraryIndex index_;
+  int64_t data_version_ = -1;
+  size_t ledger_size_ = static_cast<size_t>(-1);
+  std::map<BlobId, std::vector<DeviceId>> holders_;  // from peer_blobs, refreshed with the index
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace hearth::http

@@ -1,0 +1,240 @@
+// HttpService: originals with Range, Ogg Opus transcodes, cover images.
+#include <utility>  // before Boost.Asio: its awaitable.hpp needs std::exchange
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "crypto/blob_cipher.h"
+#include "node/http/range.h"
+#include "node/http/service.h"
+#include "node/library/library_ops.h"
+#include "node/media/transcoder.h"
+
+namespace hearth::http {
+namespace {
+
+}  // namespace
+
+std::string AudioMime(const std::string& format) {
+  if (format == "mp3") return "audio/mpeg";
+  if (format == "m4a" || format == "mp4" || format == "aac") return "audio/mp4";
+  if (format == "flac") return "audio/flac";
+  if (format == "ogg") return "audio/ogg";
+  if (format == "opus") return "audio/ogg; codecs=opus";
+  if (format == "wav") return "audio/wav";
+  return "application/octet-stream";
+}
+
+namespace {
+
+// A transcode in progress; shared between the HTTP coroutine and the worker
+// step that runs it, so that a client going away mid-step frees it later.
+struct TranscodeJob {
+  media::ByteSource source;
+  media::TranscodeOptions options;
+  std::unique_ptr<media::OpusTranscoder> transcoder;
+  Bytes out;
+  std::string error;
+  bool more = true;
+
+  void Open() {
+    auto t = media::OpusTranscoder::Open(source, options);
+    if (!t) {
+      error = t.error();
+      more = false;
+      return;
+    }
+    transcoder = std::move(*t);
+  }
+  void Step(size_t want) {
+    out.clear();
+    auto r = transcoder->Produce(want, out);
+    if (!r) {
+      error = r.error();
+      more = false;
+    } else {
+      more = *r;
+    }
+  }
+};
+
+// Runs `fn` on `pool` and resumes the awaiting coroutine on its own
+// executor. (Not a coroutine lambda: GCC 12 mishandles captures of those.)
+template <typename Fn>
+asio::awaitable<void> RunOn(asio::thread_pool& pool, asio::any_io_executor home, Fn fn) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void()>(
+      [&pool, home](auto handler, Fn f) {
+        asio::post(pool, [h = std::move(handler), f = std::move(f), home]() mutable {
+          f();
+          asio::post(home, std::move(h));
+        });
+      },
+      asio::use_awaitable, std::move(fn));
+}
+
+}  // namespace
+
+asio::awaitable<media::SealedChunk> HttpService::ReadSealed(const BlobId& blob, uint32_t index) {
+  if (home_->blobs().Has(blob)) {
+    auto bytes = home_->blobs().Read(blob, uint64_t{index} * crypto::kSealedChunkSize, crypto::kSealedChunkSize);
+    if (bytes && !bytes->empty()) co_return std::move(*bytes);
+  }
+  if (!options_.remote_chunks)
+    co_return std::unexpected(std::string("this device does not hold the track and is not connected to the mesh"));
+  auto executor = co_await asio::this_coro::executor;
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(media::SealedChunk)>(
+      [this, blob, index, executor](auto handler) {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        options_.remote_chunks(blob, index, [h, executor](media::SealedChunk c) {
+          asio::post(executor, [h, c = std::move(c)]() mutable { (*h)(std::move(c)); });
+        });
+      },
+      asio::use_awaitable);
+}
+
+asio::awaitable<void> HttpService::StreamOriginal(Exchange& ex, const library::TrackRecord& r) {
+  const Request& req = ex.request();
+  const uint64_t size = r.plaintext_length;
+  auto range = ParseRange(std::string_view(req[bhttp::field::range].data(), req[bhttp::field::range].size()), size);
+  if (!range && range.error() == RangeError::kMalformed) {
+    co_await ex.Send(TextResponse(req, bhttp::status::bad_request,
+                                  "malformed Range header (expected bytes=FIRST-LAST, bytes=FIRST- or bytes=-N)\n"));
+    co_return;
+  }
+  if (!range) {
+    Response res = TextResponse(req, bhttp::status::range_not_satisfiable,
+                                "the range starts past the end of the track (" + std::to_string(size) + " bytes)\n");
+    res.set(bhttp::field::content_range, "bytes */" + std::to_string(size));
+    co_await ex.Send(std::move(res));
+    co_return;
+  }
+  auto key = BlobKeyOf(r);
+  if (!key) {
+    co_await ex.Send(TextResponse(req, bhttp::status::forbidden, "this device cannot decrypt music\n"));
+    co_return;
+  }
+  const ByteRange span = range->value_or(ByteRange{0, size == 0 ? 0 : size - 1});
+  const crypto::BlobCipher cipher(*key, size);
+  const uint64_t first_chunk = span.first / crypto::kPlainChunkSize;
+  const uint64_t last_chunk = size == 0 ? 0 : span.last / crypto::kPlainChunkSize;
+
+  // The first chunk decides the status: when no device can send it, the
+  // player hears why instead of a truncated 200.
+  media::SealedChunk sealed = co_await ReadSealed(r.blob, static_cast<uint32_t>(first_chunk));
+  if (!sealed) {
+    co_await ex.Send(TextResponse(req, bhttp::status::service_unavailable,
+                                  "no reachable device holds this track right now: " + sealed.error() + "\n"));
+    co_return;
+  }
+  bhttp::response_header<> header;
+  header.result(range->has_value() ? bhttp::status::partial_content : bhttp::status::ok);
+  header.set(bhttp::field::content_type, AudioMime(r.format));
+  header.set(bhttp::field::accept_ranges, "bytes");
+  header.set(bhttp::field::cache_control, "private, max-age=3600");
+  if (range->has_value()) header.set(bhttp::field::content_range, ContentRange(span, size));
+  if (!co_await ex.Begin(std::move(header), size == 0 ? 0 : span.length()) || ex.is_head() || size == 0) {
+    co_await ex.End();
+    co_return;
+  }
+  Bytes plain(crypto::kPlainChunkSize);
+  for (uint64_t chunk = first_chunk; chunk <= last_chunk; ++chunk) {
+    if (chunk != first_chunk) sealed = co_await ReadSealed(r.blob, static_cast<uint32_t>(chunk));
+    if (!ex.alive()) co_return;
+    std::expected<size_t, crypto::BlobError> n =
+        sealed ? cipher.OpenChunk(chunk, *sealed, plain) : std::unexpected(crypto::BlobError::kBadLength);
+    if (!n) {
+      if (options_.log)
+        options_.log("http: stream of " + r.track.ShortHex() + " cut at chunk " + std::to_string(chunk) + ": " +
+                     (sealed ? std::string(crypto::Describe(n.error())) : sealed.error()));
+      // The length was promised; closing tells the player the body is short.
+      ex.Abort();
+      co_return;
+    }
+    const uint64_t chunk_start = chunk * crypto::kPlainChunkSize;
+    const uint64_t from = std::max(span.first, chunk_start) - chunk_start;
+    const uint64_t to = std::min(span.last + 1, chunk_start + *n) - chunk_start;
+    if (!co_await ex.Write(ByteSpan(plain.data() + from, to - from))) co_return;
+  }
+  co_await ex.End();
+}
+
+asio::awaitable<void> HttpService::StreamOpus(Exchange& ex, const library::TrackRecord& r, int bitrate_kbps,
+                                              double start_seconds) {
+  const Request& req = ex.request();
+  auto key = BlobKeyOf(r);
+  if (!key) {
+    co_await ex.Send(TextResponse(req, bhttp::status::forbidden, "this device cannot decrypt music\n"));
+    co_return;
+  }
+  auto plain = std::make_shared<media::PlainBlob>(AnyThreadChunks(), r.blob, *key, r.plaintext_length);
+  auto job = std::make_shared<TranscodeJob>();
+  const auto wait = options_.chunk_wait;
+  job->source = media::ByteSource{
+      [plain, wait](uint64_t offset, MutableByteSpan out) { return plain->ReadAt(offset, out, wait); },
+      r.plaintext_length};
+  job->options.bitrate_kbps = bitrate_kbps;
+  job->options.start_seconds = start_seconds;
+  job->options.title = r.title;
+  job->options.artist = r.artist;
+  job->options.album = r.album;
+  // Open and the first step (headers and the first page) before the status
+  // line, so that a file that cannot be played gets a clear error.
+  auto home = co_await asio::this_coro::executor;
+  auto open = [job] {
+    job->Open();
+    if (job->transcoder) job->Step(1);
+  };
+  co_await RunOn(workers_, home, open);
+  if (!job->transcoder || (!job->error.empty() && job->out.empty())) {
+    co_await ex.Send(TextResponse(req, bhttp::status::unprocessable_entity,
+                                  "cannot transcode this track: " + job->error + "\n"));
+    co_return;
+  }
+  bhttp::response_header<> header;
+  header.result(bhttp::status::ok);
+  header.set(bhttp::field::content_type, "audio/ogg; codecs=opus");
+  header.set(bhttp::field::accept_ranges, "none");
+  header.set(bhttp::field::cache_control, "no-store");
+  if (!co_await ex.Begin(std::move(header), std::nullopt) || ex.is_head()) {
+    co_await ex.End();
+    co_return;
+  }
+  while (true) {
+    if (!co_await ex.Write(job->out)) co_return;  // the client went away: the job ends with us
+    if (!job->more) break;
+    auto step = [job] { job->Step(64 * 1024); };
+    co_await RunOn(workers_, home, step);
+  }
+  if (!job->error.empty()) {
+    if (options_.log) options_.log("http: transcode of " + r.track.ShortHex() + " stopped: " + job->error);
+    ex.Abort();
+    co_return;
+  }
+  co_await ex.End();
+}
+
+std::optional<std::pair<Bytes, std::string>> HttpService::CoverImage(const std::string& cover_id) {
+  if (!cover_id.starts_with("co-")) return std::nullopt;
+  auto digest = library::ParseHexDigest(cover_id.substr(3));
+  if (!digest) return std::nullopt;
+  auto image = library::ReadCover(*home_, *digest);
+  if (!image) return std::nullopt;
+  std::string mime = "application/octet-stream";
+  if (image->size() > 3 && (*image)[0] == 0xFF && (*image)[1] == 0xD8) mime = "image/jpeg";
+  else if (image->size() > 8 && (*image)[0] == 0x89 && (*image)[1] == 'P') mime = "image/png";
+  else if (image->size() > 6 && (*image)[0] == 'G' && (*image)[1] == 'I') mime = "image/gif";
+  else if (image->size() > 12 && (*image)[8] == 'W' && (*image)[9] == 'E') mime = "image/webp";
+  return std::pair{std::move(*image), mime};
+}
+
+Response HttpService::ImageResponse(const Request& req, std::pair<Bytes, std::string> image) {
+  Response res{bhttp::status::ok, req.version()};
+  res.set(bhttp::field::content_type, image.second);
+  res.set(bhttp::field::cache_control, "private, max-age=86400");
+  res.body().assign(image.first.begin(), image.first.end());
+  res.keep_alive(req.keep_alive());
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace hearth::http

@@ -1,0 +1,687 @@
+// HttpService: the OpenSubsonic API under /rest. Requests: GET or POST form,
+// "/rest/NAME" or "/rest/NAME.view"; auth by u+p (plain or enc:), u+t+s
+// (token) or apiKey; f=json or XML. Errors are status="failed" envelopes
+// with the spec's codes (HTTP 200, as the spec has it).
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+#include <random>
+#include <set>
+
+#include "node/http/subsonic_format.h"
+#include "node/http/service.h"
+#include "node/store/play_tables.h"
+
+namespace hearth::http {
+namespace {
+
+using nlohmann::json;
+namespace ss = subsonic;
+
+std::string Iso(int64_t us) {
+  std::time_t t = static_cast<std::time_t>(us / 1'000'000);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", std::gmtime(&t));
+  return std::string(buf) + "." + std::to_string(1000 + (us / 1000) % 1000).substr(1) + "Z";
+}
+
+struct Failure {
+  int code;
+  std::string message;
+};
+using Result = std::expected<json, Failure>;
+
+Failure Missing(const std::string& name) { return {ss::kMissingParameter, "required parameter is missing: " + name}; }
+
+std::optional<int64_t> IntOf(const std::optional<std::string>& v) {
+  if (!v) return std::nullopt;
+  int64_t out = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || p != v->data() + v->size()) return std::nullopt;
+  return out;
+}
+
+int64_t IntOr(const Params& p, std::string_view key, int64_t fallback, int64_t lo, int64_t hi) {
+  auto v = IntOf(Get(p, key));
+  return std::clamp(v.value_or(fallback), lo, hi);
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool MatchesWords(const std::string& text, const std::vector<std::string>& words) {
+  const std::string l = Lower(text);
+  for (const auto& w : words)
+    if (l.find(w) == std::string::npos) return false;
+  return true;
+}
+
+}  // namespace
+
+// Everything /rest does, with access to the service's state. One request.
+struct SubsonicCalls {
+  HttpService& svc;
+  const User& user;
+  const Params& p;
+  std::map<std::string, int64_t> stars;  // "kind:item" -> starred_us
+  std::map<TrackId, store::PlayStats> plays;
+
+  LibraryIndex& index() { return svc.index_; }
+  store::Database& db() { return svc.home_->db(); }
+
+  void LoadMarks() {
+    if (auto list = store::ListStars(db(), user.name))
+      for (const auto& s : *list) stars[s.kind + ":" + s.item] = s.starred_us;
+    if (auto counts = store::PlayCounts(db(), user.name)) plays = std::move(*counts);
+  }
+  void Starred(json& j, const std::string& kind, const std::string& id) {
+    if (auto it = stars.find(kind + ":" + id); it != stars.end()) j["starred"] = Iso(it->second);
+  }
+
+  json Child(size_t i) {
+    const library::TrackRecord& r = index().songs()[i];
+    const AlbumInfo& a = index().AlbumOf(i);
+    const std::string id = LibraryIndex::SongId(r);
+    json j = {{"id", id},
+              {"parent", a.id},
+              {"isDir", false},
+              {"title", r.title},
+              {"album", a.name},
+              {"artist", r.artist.empty() ? a.artist : r.artist},
+              {"albumId", a.id},
+              {"artistId", a.artist_id},
+              {"size", r.plaintext_length},
+              {"contentType", AudioMime(r.format)},
+              {"suffix", r.format},
+              {"duration", (r.duration_ms + 500) / 1000},
+              {"bitRate", r.bitrate / 1000},
+              {"samplingRate", r.sample_rate},
+              {"channelCount", r.channels},
+              {"path", a.artist + "/" + a.name + "/" + r.title + "." + r.format},
+              {"created", Iso(r.claimed_us)},
+              {"type", "music"},
+              {"mediaType", "song"},
+              {"isVideo", false}};
+    if (r.track_no > 0) j["track"] = r.track_no;
+    if (r.disc_no > 0) j["discNumber"] = r.disc_no;
+    if (r.year > 0) j["year"] = r.year;
+    if (!r.genre.empty()) j["genre"] = r.genre;
+    if (r.cover) j["coverArt"] = LibraryIndex::CoverId(*r.cover);
+    if (auto it = plays.find(r.track); it != plays.end()) {
+      j["playCount"] = it->second.count;
+      j["played"] = Iso(it->second.last_us);
+    }
+    Starred(j, "song", id);
+    return j;
+  }
+  json Album(const AlbumInfo& a) {
+    json j = {{"id", a.id},
+              {"name", a.name},
+              {"artist", a.artist},
+              {"artistId", a.artist_id},
+              {"songCount", a.songs.size()},
+              {"duration", (a.duration_ms + 500) / 1000},
+              {"created", Iso(a.created_us)}};
+    if (a.year > 0) j["year"] = a.year;
+    if (!a.genre.empty()) j["genre"] = a.genre;
+    if (a.cover) j["coverArt"] = LibraryIndex::CoverId(*a.cover);
+    Starred(j, "album", a.id);
+    return j;
+  }
+  // The album as a directory entry (getAlbumList, getMusicDirectory).
+  json AlbumDir(const AlbumInfo& a) {
+    json j = {{"id", a.id}, {"parent", a.artist_id}, {"isDir", true}, {"title", a.name},
+              {"album", a.name}, {"artist", a.artist}, {"created", Iso(a.created_us)}};
+    if (a.year > 0) j["year"] = a.year;
+    if (a.cover) j["coverArt"] = LibraryIndex::CoverId(*a.cover);
+    Starred(j, "album", a.id);
+    return j;
+  }
+  json Artist(const ArtistInfo& a) {
+    json j = {{"id", a.id}, {"name", a.name}, {"albumCount", a.albums.size()}};
+    for (size_t i : a.albums)
+      if (const auto& cover = index().albums()[i].cover) {
+        j["coverArt"] = LibraryIndex::CoverId(*cover);
+        break;
+      }
+    Starred(j, "artist", a.id);
+    return j;
+  }
+  json Indexed(bool id3) {
+    std::map<std::string, json> groups;
+    for (const ArtistInfo& a : index().artists()) {
+      std::string letter = a.name.empty() ? "#" : std::string(1, static_cast<char>(std::toupper(
+                                                                      static_cast<unsigned char>(a.name[0]))));
+      if (!std::isalpha(static_cast<unsigned char>(letter[0]))) letter = "#";
+      json entry = id3 ? Artist(a) : json{{"id", a.id}, {"name", a.name}};
+      if (!id3) Starred(entry, "artist", a.id);
+      groups[letter].push_back(entry);
+    }
+    json list = json::array();
+    for (auto& [name, artists] : groups) list.push_back({{"name", name}, {"artist", artists}});
+    return list;
+  }
+
+  Result Ping() { return json::object(); }
+  Result License() { return json{{"license", {{"valid", true}}}}; }
+  Result Extensions() {
+    return json{{"openSubsonicExtensions",
+                 json::array({{{"name", "apiKeyAuthentication"}, {"versions", {1}}},
+                              {{"name", "formPost"}, {"versions", {1}}},
+                              {{"name", "transcodeOffset"}, {"versions", {1}}}})}};
+  }
+  Result TokenInfo() { return json{{"tokenInfo", {{"username", user.name}}}}; }
+  Result MusicFolders() {
+    return json{{"musicFolders", {{"musicFolder", json::array({{{"id", 1}, {"name", "Music"}}})}}}};
+  }
+  Result GetUser() {
+    const std::string name = Get(p, "username").value_or(user.name);
+    if (name != user.name && !user.admin) return std::unexpected(Failure{ss::kNotAuthorized, "only an admin may look up other users"});
+    auto row = store::FindUser(db(), name);
+    if (!row || !*row) return std::unexpected(Failure{ss::kNotFound, "no user named " + name});
+    return json{{"user",
+                 {{"username", name},
+                  {"scrobblingEnabled", true},
+                  {"adminRole", (*row)->admin},
+                  {"settingsRole", false},
+                  {"downloadRole", true},
+                  {"uploadRole", false},
+                  {"playlistRole", true},
+                  {"coverArtRole", false},
+                  {"commentRole", false},
+                  {"podcastRole", false},
+                  {"streamRole", true},
+                  {"jukeboxRole", false},
+                  {"shareRole", false},
+                  {"videoConversionRole", false},
+                  {"folder", json::array({1})}}}};
+  }
+  Result ScanStatus() { return json{{"scanStatus", {{"scanning", false}, {"count", index().songs().size()}}}}; }
+  Result Indexes() {
+    return json{{"indexes",
+                 {{"lastModified", svc.options_.clock() / 1000}, {"ignoredArticles", ""}, {"index", Indexed(false)}}}};
+  }
+  Result Artists() { return json{{"artists", {{"ignoredArticles", ""}, {"index", Indexed(true)}}}}; }
+  Result GetArtist() {
+    auto id = Get(p, "id");
+    if (!id) return std::unexpected(Missing("id"));
+    const ArtistInfo* a = index().Artist(*id);
+    if (!a) return std::unexpected(Failure{ss::kNotFound, "artist not found: " + *id});
+    json j = Artist(*a);
+    j["album"] = json::array();
+    for (size_t i : a->albums) j["album"].push_back(Album(index().albums()[i]));
+    return json{{"artist", j}};
+  }
+  Result GetAlbum() {
+    auto id = Get(p, "id");
+    if (!id) return std::unexpected(Missing("id"));
+    const AlbumInfo* a = index().Album(*id);
+    if (!a) return std::unexpected(Failure{ss::kNotFound, "album not found: " + *id});
+    json j = Album(*a);
+    j["song"] = json::array();
+    for (size_t s : a->songs) j["song"].push_back(Child(s));
+    return json{{"album", j}};
+  }
+  Result GetSong() {
+    auto id = Get(p, "id");
+    if (!id) return std::unexpected(Missing("id"));
+    auto i = index().SongIndex(*id);
+    if (!i) return std::unexpected(Failure{ss::kNotFound, "song not found: " + *id});
+    return json{{"song", Child(*i)}};
+  }
+  Result Directory() {
+    auto id = Get(p, "id");
+    if (!id) return std::unexpected(Missing("id"));
+    if (const ArtistInfo* a = index().Artist(*id)) {
+      json children = json::array();
+      for (size_t i : a->albums) children.push_back(AlbumDir(index().albums()[i]));
+      return json{{"directory", {{"id", a->id}, {"parent", "1"}, {"name", a->name}, {"child", children}}}};
+    }
+    if (const AlbumInfo* a = index().Album(*id)) {
+      json children = json::array();
+      for (size_t s : a->songs) children.push_back(Child(s));
+      return json{{"directory", {{"id", a->id}, {"parent", a->artist_id}, {"name", a->name}, {"child", children}}}};
+    }
+    if (*id == "1") {
+      json children = json::array();
+      for (const ArtistInfo& a : index().artists())
+        children.push_back({{"id", a.id}, {"parent", "1"}, {"isDir", true}, {"title", a.name}, {"artist", a.name}});
+      return json{{"directory", {{"id", "1"}, {"name", "Music"}, {"child", children}}}};
+    }
+    return std::unexpected(Failure{ss::kNotFound, "directory not found: " + *id});
+  }
+
+  // getAlbumList / getAlbumList2: the albums of one list type, paged.
+  std::expected<std::vector<size_t>, Failure> AlbumList() {
+    auto type = Get(p, "type");
+    if (!type) return std::unexpected(Missing("type"));
+    const auto& albums = index().albums();
+    std::vector<size_t> all;
+    for (size_t i = 0; i < albums.size(); ++i) all.push_back(i);
+    auto album_plays = [&](size_t i, bool last) {
+      int64_t v = 0;
+      for (size_t s : albums[i].songs)
+        if (auto it = plays.find(index().songs()[s].track); it != plays.end())
+          v = last ? std::max(v, it->second.last_us) : v + it->second.count;
+      return v;
+    };
+    if (*type == "random") {
+      std::shuffle(all.begin(), all.end(), std::mt19937(std::random_device{}()));
+    } else if (*type == "newest") {
+      std::stable_sort(all.begin(), all.end(), [&](size_t x, size_t y) { return albums[x].created_us > albums[y].created_us; });
+    } else if (*type == "alphabeticalByName") {
+      // already by name
+    } else if (*type == "alphabeticalByArtist") {
+      std::stable_sort(all.begin(), all.end(),
+                       [&](size_t x, size_t y) { return Lower(albums[x].artist) < Lower(albums[y].artist); });
+    } else if (*type == "frequent" || *type == "recent") {
+      const bool last = *type == "recent";
+      std::erase_if(all, [&](size_t i) { return album_plays(i, last) == 0; });
+      std::stable_sort(all.begin(), all.end(), [&](size_t x, size_t y) { return album_plays(x, last) > album_plays(y, last); });
+    } else if (*type == "starred") {
+      std::erase_if(all, [&](size_t i) { return !stars.contains("album:" + albums[i].id); });
+    } else if (*type == "highest") {
+      all.clear();  // no ratings in Hearth
+    } else if (*type == "byYear") {
+      auto from = IntOf(Get(p, "fromYear")), to = IntOf(Get(p, "toYear"));
+      if (!from || !to) return std::unexpected(Missing(from ? "toYear" : "fromYear"));
+      const int64_t lo = std::min(*from, *to), hi = std::max(*from, *to);
+      std::erase_if(all, [&](size_t i) { return albums[i].year < lo || albums[i].year > hi; });
+      std::stable_sort(all.begin(), all.end(), [&](size_t x, size_t y) {
+        return *from <= *to ? albums[x].year < albums[y].year : albums[x].year > albums[y].year;
+      });
+    } else if (*type == "byGenre") {
+      auto genre = Get(p, "genre");
+      if (!genre) return std::unexpected(Missing("genre"));
+      std::erase_if(all, [&](size_t i) {
+        for (size_t s : albums[i].songs)
+          if (("; " + index().songs()[s].genre + "; ").find("; " + *genre + "; ") != std::string::npos) return false;
+        return true;
+      });
+    } else {
+      return std::unexpected(Failure{ss::kGeneric, "unknown album list type: " + *type});
+    }
+    const size_t size = static_cast<size_t>(IntOr(p, "size", 10, 0, 500));
+    const size_t offset = static_cast<size_t>(IntOr(p, "offset", 0, 0, INT32_MAX));
+    std::vector<size_t> page;
+    for (size_t i = offset; i < all.size() && page.size() < size; ++i) page.push_back(all[i]);
+    return page;
+  }
+  Result AlbumList2() {
+    auto list = AlbumList();
+    if (!list) return std::unexpected(list.error());
+    json albums = json::array();
+    for (size_t i : *list) albums.push_back(Album(index().albums()[i]));
+    return json{{"albumList2", {{"album", albums}}}};
+  }
+  Result AlbumList1() {
+    auto list = AlbumList();
+    if (!list) return std::unexpected(list.error());
+    json albums = json::array();
+    for (size_t i : *list) albums.push_back(AlbumDir(index().albums()[i]));
+    return json{{"albumList", {{"album", albums}}}};
+  }
+  Result RandomSongs() {
+    const size_t size = static_cast<size_t>(IntOr(p, "size", 10, 0, 500));
+    auto genre = Get(p, "genre");
+    auto from = IntOf(Get(p, "fromYear")), to = IntOf(Get(p, "toYear"));
+    std::vector<size_t> pool;
+    for (size_t i = 0; i < index().songs().size(); ++i) {
+      const auto& r = index().songs()[i];
+      if (genre && ("; " + r.genre + "; ").find("; " + *genre + "; ") == std::string::npos) continue;
+      if (from && r.year < *from) continue;
+      if (to && r.year > *to) continue;
+      pool.push_back(i);
+    }
+    std::shuffle(pool.begin(), pool.end(), std::mt19937(std::random_device{}()));
+    json songs = json::array();
+    for (size_t k = 0; k < pool.size() && k < size; ++k) songs.push_back(Child(pool[k]));
+    return json{{"randomSongs", {{"song", songs}}}};
+  }
+  Result Genres() {
+    json genres = json::array();
+    for (const GenreInfo& g : index().genres())
+      genres.push_back({{"value", g.name}, {"songCount", g.songs}, {"albumCount", g.albums}});
+    return json{{"genres", {{"genre", genres}}}};
+  }
+  Result Search3() {
+    std::string query = Get(p, "query").value_or("");
+    // Clients ask for everything with an empty query, some as a literal "".
+    if (query == "\"\"" || query == "''") query.clear();
+    std::vector<std::string> words;
+    for (size_t start = 0; start < query.size();) {
+      size_t sp = query.find(' ', start);
+      std::string w = Lower(query.substr(start, sp == std::string::npos ? std::string::npos : sp - start));
+      std::erase(w, '*');
+      if (!w.empty()) words.push_back(w);
+      if (sp == std::string::npos) break;
+      start = sp + 1;
+    }
+    auto page = [&](std::string_view count_key, std::string_view offset_key, size_t total, auto&& emit) {
+      const size_t count = static_cast<size_t>(IntOr(p, count_key, 20, 0, 1000));
+      const size_t offset = static_cast<size_t>(IntOr(p, offset_key, 0, 0, INT32_MAX));
+      for (size_t i = offset; i < total && i < offset + count; ++i) emit(i);
+    };
+    json artists = json::array(), albums = json::array(), songs = json::array();
+    std::vector<size_t> artist_hits, album_hits, song_hits;
+    for (size_t i = 0; i < index().artists().size(); ++i)
+      if (MatchesWords(index().artists()[i].name, words)) artist_hits.push_back(i);
+    for (size_t i = 0; i < index().albums().size(); ++i)
+      if (MatchesWords(index().albums()[i].name + " " + index().albums()[i].artist, words)) album_hits.push_back(i);
+    if (words.empty()) {
+      for (size_t i = 0; i < index().songs().size(); ++i) song_hits.push_back(i);
+    } else if (auto found = svc.catalog_->Search(query, 1000)) {
+      for (const auto& r : *found)
+        if (auto i = index().SongIndex(LibraryIndex::SongId(r))) song_hits.push_back(*i);
+    }
+    page("artistCount", "artistOffset", artist_hits.size(), [&](size_t i) { artists.push_back(Artist(index().artists()[artist_hits[i]])); });
+    page("albumCount", "albumOffset", album_hits.size(), [&](size_t i) { albums.push_back(Album(index().albums()[album_hits[i]])); });
+    page("songCount", "songOffset", song_hits.size(), [&](size_t i) { songs.push_back(Child(song_hits[i])); });
+    return json{{"searchResult3", {{"artist", artists}, {"album", albums}, {"song", songs}}}};
+  }
+
+  // Playlists.
+  json PlaylistJson(const store::PlaylistRow& pl, bool with_songs) {
+    uint64_t duration = 0;
+    json entries = json::array();
+    size_t count = 0;
+    for (const TrackId& t : pl.tracks) {
+      auto i = index().SongIndex(t.Hex());
+      if (!i) continue;  // released since
+      ++count;
+      duration += index().songs()[*i].duration_ms;
+      if (with_songs) entries.push_back(Child(*i));
+    }
+    json j = {{"id", std::to_string(pl.id)}, {"name", pl.name},          {"comment", pl.comment},
+              {"owner", pl.owner},           {"public", pl.is_public},   {"songCount", count},
+              {"duration", (duration + 500) / 1000}, {"created", Iso(pl.created_us)}, {"changed", Iso(pl.changed_us)}};
+    if (with_songs) j["entry"] = entries;
+    return j;
+  }
+  std::expected<store::PlaylistRow, Failure> LoadPlaylist(std::string_view key, bool for_writing) {
+    auto id = IntOf(Get(p, key));
+    if (!id) return std::unexpected(Missing(std::string(key)));
+    auto found = store::FindPlaylist(db(), *id);
+    if (!found || !*found || (!(*found)->is_public && (*found)->owner != user.name))
+      return std::unexpected(Failure{ss::kNotFound, "playlist not found: " + std::to_string(*id)});
+    if (for_writing && (*found)->owner != user.name)
+      return std::unexpected(Failure{ss::kNotAuthorized, "only its owner may change a playlist"});
+    return std::move(**found);
+  }
+  std::expected<std::vector<TrackId>, Failure> SongIds(std::string_view key) {
+    std::vector<TrackId> out;
+    for (const std::string& id : GetAll(p, key)) {
+      const library::TrackRecord* r = index().Song(id);
+      if (!r) return std::unexpected(Failure{ss::kNotFound, "song not found: " + id});
+      out.push_back(r->track);
+    }
+    return out;
+  }
+  Result Playlists() {
+    auto list = store::ListPlaylists(db(), user.name);
+    if (!list) return std::unexpected(Failure{ss::kGeneric, list.error().message});
+    json out = json::array();
+    for (const auto& pl : *list) out.push_back(PlaylistJson(pl, false));
+    return json{{"playlists", {{"playlist", out}}}};
+  }
+  Result GetPlaylist() {
+    auto pl = LoadPlaylist("id", false);
+    if (!pl) return std::unexpected(pl.error());
+    return json{{"playlist", PlaylistJson(*pl, true)}};
+  }
+  Result CreatePlaylist() {
+    auto songs = SongIds("songId");
+    if (!songs) return std::unexpected(songs.error());
+    const int64_t now = svc.options_.clock();
+    store::PlaylistRow pl;
+    if (Get(p, "playlistId")) {
+      auto existing = LoadPlaylist("playlistId", true);
+      if (!existing) return std::unexpected(existing.error());
+      pl = std::move(*existing);
+      if (auto name = Get(p, "name")) pl.name = *name;
+      pl.tracks = std::move(*songs);
+      pl.changed_us = now;
+      if (auto r = store::SavePlaylist(db(), pl); !r) return std::unexpected(Failure{ss::kGeneric, r.error().message});
+    } else {
+      auto name = Get(p, "name");
+      if (!name) return std::unexpected(Missing("name"));
+      pl.owner = user.name;
+      pl.name = *name;
+      pl.created_us = pl.changed_us = now;
+      pl.tracks = std::move(*songs);
+      auto id = store::CreatePlaylist(db(), pl);
+      if (!id) return std::unexpected(Failure{ss::kGeneric, id.error().message});
+      pl.id = *id;
+    }
+    return json{{"playlist", PlaylistJson(pl, true)}};
+  }
+  Result UpdatePlaylist() {
+    auto pl = LoadPlaylist("playlistId", true);
+    if (!pl) return std::unexpected(pl.error());
+    if (auto v = Get(p, "name")) pl->name = *v;
+    if (auto v = Get(p, "comment")) pl->comment = *v;
+    if (auto v = Get(p, "public")) pl->is_public = *v == "true";
+    std::set<int64_t> remove;
+    for (const std::string& s : GetAll(p, "songIndexToRemove")) {
+      auto i = IntOf(s);
+      if (!i || *i < 0 || *i >= static_cast<int64_t>(pl->tracks.size()))
+        return std::unexpected(Failure{ss::kGeneric, "no song at index " + s + " in the playlist"});
+      remove.insert(*i);
+    }
+    std::vector<TrackId> kept;
+    for (size_t i = 0; i < pl->tracks.size(); ++i)
+      if (!remove.contains(static_cast<int64_t>(i))) kept.push_back(pl->tracks[i]);
+    auto add = SongIds("songIdToAdd");
+    if (!add) return std::unexpected(add.error());
+    kept.insert(kept.end(), add->begin(), add->end());
+    pl->tracks = std::move(kept);
+    pl->changed_us = svc.options_.clock();
+    if (auto r = store::SavePlaylist(db(), *pl); !r) return std::unexpected(Failure{ss::kGeneric, r.error().message});
+    return json::object();
+  }
+  Result DeletePlaylist() {
+    auto pl = LoadPlaylist("id", true);
+    if (!pl) return std::unexpected(pl.error());
+    if (auto r = store::DeletePlaylist(db(), pl->id); !r) return std::unexpected(Failure{ss::kGeneric, r.error().message});
+    return json::object();
+  }
+
+  // Stars and plays.
+  Result Star(bool on) {
+    std::vector<store::StarRow> rows;
+    for (const std::string& id : GetAll(p, "id")) {
+      if (index().Song(id)) rows.push_back({"song", id, 0});
+      else if (index().Album(id)) rows.push_back({"album", id, 0});
+      else if (index().Artist(id)) rows.push_back({"artist", id, 0});
+      else return std::unexpected(Failure{ss::kNotFound, "nothing with id " + id});
+    }
+    for (const std::string& id : GetAll(p, "albumId")) {
+      if (!index().Album(id)) return std::unexpected(Failure{ss::kNotFound, "album not found: " + id});
+      rows.push_back({"album", id, 0});
+    }
+    for (const std::string& id : GetAll(p, "artistId")) {
+      if (!index().Artist(id)) return std::unexpected(Failure{ss::kNotFound, "artist not found: " + id});
+      rows.push_back({"artist", id, 0});
+    }
+    if (rows.empty()) return std::unexpected(Missing("id, albumId or artistId"));
+    for (auto& r : rows) {
+      r.starred_us = svc.options_.clock();
+      if (auto done = store::SetStar(db(), user.name, r, on); !done)
+        return std::unexpected(Failure{ss::kGeneric, done.error().message});
+    }
+    return json::object();
+  }
+  json StarredLists(bool id3) {
+    LoadMarks();
+    json artists = json::array(), albums = json::array(), songs = json::array();
+    for (const auto& [key, us] : stars) {
+      const size_t colon = key.find(':');
+      const std::string kind = key.substr(0, colon), id = key.substr(colon + 1);
+      if (kind == "song") {
+        if (auto i = index().SongIndex(id)) songs.push_back(Child(*i));
+      } else if (kind == "album") {
+        if (const AlbumInfo* a = index().Album(id)) albums.push_back(id3 ? Album(*a) : AlbumDir(*a));
+      } else if (kind == "artist") {
+        if (const ArtistInfo* a = index().Artist(id)) artists.push_back(Artist(*a));
+      }
+    }
+    return json{{"artist", artists}, {"album", albums}, {"song", songs}};
+  }
+  Result Scrobble() {
+    auto ids = GetAll(p, "id");
+    if (ids.empty()) return std::unexpected(Missing("id"));
+    auto times = GetAll(p, "time");
+    if (Get(p, "submission").value_or("true") == "false") return json::object();  // "now playing" only
+    for (size_t k = 0; k < ids.size(); ++k) {
+      const library::TrackRecord* r = index().Song(ids[k]);
+      if (!r) return std::unexpected(Failure{ss::kNotFound, "song not found: " + ids[k]});
+      int64_t us = svc.options_.clock();
+      if (k < times.size())
+        if (auto ms = IntOf(times[k]); ms && *ms > 0) us = *ms * 1000;
+      if (auto done = store::AddPlay(db(), user.name, r->track, us); !done)
+        return std::unexpected(Failure{ss::kGeneric, done.error().message});
+    }
+    return json::object();
+  }
+};
+
+Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayAction& play) {
+  Params& p = target.params;
+  if (req.method() == bhttp::verb::post) {
+    std::string_view type(req[bhttp::field::content_type].data(), req[bhttp::field::content_type].size());
+    if (type.starts_with("application/x-www-form-urlencoded") && !ParseForm(req.body(), p)) {
+      return (TextResponse(req, bhttp::status::bad_request, "the form body does not decode\n"));
+    }
+  } else if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
+    return (TextResponse(req, bhttp::status::method_not_allowed, "use GET or POST\n"));
+  }
+  std::string op = target.path.size() > 6 ? target.path.substr(6) : "";
+  if (op.ends_with(".view")) op.resize(op.size() - 5);
+  const std::string format = Get(p, "f").value_or("xml");
+  auto reply = [&](const json& response) {
+    auto rendered = subsonic::Render(response, format);
+    return TextResponse(req, bhttp::status::ok, std::move(rendered.body), rendered.content_type);
+  };
+
+  // Who is asking.
+  std::expected<User, AuthFailure> user = std::unexpected(AuthFailure::kWrongCredentials);
+  auto name = Get(p, "u");
+  if (auto key = Get(p, "apiKey")) {
+    if (name) {
+      return reply(subsonic::Failed(subsonic::kConflictingAuth, "give either apiKey or u, not both"));
+    }
+    user = users_->CheckApiKey(*key);
+    if (!user) {
+      return reply(subsonic::Failed(subsonic::kInvalidApiKey, "invalid API key"));
+    }
+  } else {
+    if (!name) {
+      return reply(subsonic::Failed(subsonic::kMissingParameter, "required parameter is missing: u (or apiKey)"));
+    }
+    auto token = Get(p, "t"), salt = Get(p, "s"), password = Get(p, "p");
+    if (token && salt) user = users_->CheckToken(*name, *token, *salt);
+    else if (password) user = users_->CheckPassword(*name, *password);
+    else {
+      return reply(subsonic::Failed(subsonic::kMissingParameter, "required parameter is missing: p, or t and s"));
+    }
+    if (!user) {
+      return reply(subsonic::Failed(subsonic::kWrongCredentials, "wrong username or password"));
+    }
+  }
+
+  SubsonicCalls calls{*this, *user, p, {}, {}};
+  // Binary answers.
+  if (op == "stream" || op == "download") {
+    auto id = Get(p, "id");
+    const library::TrackRecord* r = id ? index_.Song(*id) : nullptr;
+    if (!r) {
+      return reply(id ? subsonic::Failed(subsonic::kNotFound, "song not found: " + *id)
+                        : subsonic::Failed(subsonic::kMissingParameter, "required parameter is missing: id"));
+    }
+    const std::string want = Get(p, "format").value_or("");
+    const int64_t max_rate = IntOr(p, "maxBitRate", 0, 0, 10'000);
+    const bool transcode = op == "stream" && want != "raw" &&
+                           (want == "opus" || (max_rate > 0 && max_rate < r->bitrate / 1000));
+    if (transcode) {
+      const int kbps = static_cast<int>(std::clamp<int64_t>(max_rate > 0 ? max_rate : 128, 64, 192));
+      double offset = 0;
+      if (auto t = Get(p, "timeOffset")) try {
+          offset = std::max(0.0, std::stod(*t));
+        } catch (...) {
+        }
+      play.opus = true;
+      play.bitrate_kbps = kbps;
+      play.start_seconds = offset;
+    }
+    play.song = index_.SongIndex(*id);
+    return Response{};
+  }
+  if (op == "getCoverArt") {
+    auto id = Get(p, "id");
+    if (!id) {
+      return reply(subsonic::Failed(subsonic::kMissingParameter, "required parameter is missing: id"));
+    }
+    std::string cover = *id;
+    if (const AlbumInfo* a = index_.Album(*id); a && a->cover) cover = LibraryIndex::CoverId(*a->cover);
+    if (const library::TrackRecord* r = index_.Song(*id); r && r->cover) cover = LibraryIndex::CoverId(*r->cover);
+    auto image = CoverImage(cover);
+    if (!image) {
+      return reply(subsonic::Failed(subsonic::kNotFound, "cover art not found: " + *id));
+    }
+    return ImageResponse(req, std::move(*image));
+  }
+
+  static const std::map<std::string, std::function<Result(SubsonicCalls&)>> kCalls = {
+      {"ping", [](SubsonicCalls& c) { return c.Ping(); }},
+      {"getLicense", [](SubsonicCalls& c) { return c.License(); }},
+      {"getOpenSubsonicExtensions", [](SubsonicCalls& c) { return c.Extensions(); }},
+      {"tokenInfo", [](SubsonicCalls& c) { return c.TokenInfo(); }},
+      {"getMusicFolders", [](SubsonicCalls& c) { return c.MusicFolders(); }},
+      {"getUser", [](SubsonicCalls& c) { return c.GetUser(); }},
+      {"getScanStatus", [](SubsonicCalls& c) { return c.ScanStatus(); }},
+      {"getIndexes", [](SubsonicCalls& c) { return c.Indexes(); }},
+      {"getArtists", [](SubsonicCalls& c) { return c.Artists(); }},
+      {"getArtist", [](SubsonicCalls& c) { return c.GetArtist(); }},
+      {"getAlbum", [](SubsonicCalls& c) { return c.GetAlbum(); }},
+      {"getSong", [](SubsonicCalls& c) { return c.GetSong(); }},
+      {"getMusicDirectory", [](SubsonicCalls& c) { return c.Directory(); }},
+      {"getAlbumList", [](SubsonicCalls& c) { return c.AlbumList1(); }},
+      {"getAlbumList2", [](SubsonicCalls& c) { return c.AlbumList2(); }},
+      {"getRandomSongs", [](SubsonicCalls& c) { return c.RandomSongs(); }},
+      {"getGenres", [](SubsonicCalls& c) { return c.Genres(); }},
+      {"search3", [](SubsonicCalls& c) { return c.Search3(); }},
+      {"getPlaylists", [](SubsonicCalls& c) { return c.Playlists(); }},
+      {"getPlaylist", [](SubsonicCalls& c) { return c.GetPlaylist(); }},
+      {"createPlaylist", [](SubsonicCalls& c) { return c.CreatePlaylist(); }},
+      {"updatePlaylist", [](SubsonicCalls& c) { return c.UpdatePlaylist(); }},
+      {"deletePlaylist", [](SubsonicCalls& c) { return c.DeletePlaylist(); }},
+      {"star", [](SubsonicCalls& c) { return c.Star(true); }},
+      {"unstar", [](SubsonicCalls& c) { return c.Star(false); }},
+      {"getStarred", [](SubsonicCalls& c) { return Result(json{{"starred", c.StarredLists(false)}}); }},
+      {"getStarred2", [](SubsonicCalls& c) { return Result(json{{"starred2", c.StarredLists(true)}}); }},
+      {"scrobble", [](SubsonicCalls& c) { return c.Scrobble(); }},
+  };
+  auto call = kCalls.find(op);
+  if (call == kCalls.end()) {
+    return reply(subsonic::Failed(subsonic::kNotFound, "not implemented by this server: " + op));
+  }
+  if (op != "getStarred" && op != "getStarred2") calls.LoadMarks();
+  Result result = call->second(calls);
+  return reply(result ? subsonic::Ok(*result) : subsonic::Failed(result.error().code, result.error().message));
+}
+
+asio::awaitable<void> HttpService::HandleSubsonic(Exchange& ex, Target target) {
+  PlayAction play;
+  Response res = SubsonicResponse(ex.request(), target, play);
+  if (!play.song) {
+    co_await ex.Send(std::move(res));
+  } else if (play.opus) {
+    co_await StreamOpus(ex, index_.songs()[*play.song], play.bitrate_kbps, play.start_seconds);
+  } else {
+    co_await StreamOriginal(ex, index_.songs()[*play.song]);
+  }
+}
+
+}  // namespace hearth::http

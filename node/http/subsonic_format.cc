@@ -1,0 +1,103 @@
+#include "node/http/subsonic_format.h"
+
+namespace hearth::http::subsonic {
+namespace {
+
+using nlohmann::json;
+
+void Escape(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        // Control characters other than tab/newline are not allowed in XML 1.0.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') out += ' ';
+        else out += c;
+    }
+  }
+}
+
+std::string Scalar(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  return v.dump();
+}
+
+void Element(std::string& out, const std::string& name, const json& obj) {
+  out += '<';
+  out += name;
+  const json* text = nullptr;
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (it.key() == "value" && !it->is_object() && !it->is_array()) {
+      text = &*it;
+      continue;
+    }
+    if (it->is_object() || it->is_array() || it->is_null()) continue;
+    out += ' ';
+    out += it.key();
+    out += "=\"";
+    Escape(out, Scalar(*it));
+    out += '"';
+  }
+  std::string children;
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (it->is_object()) {
+      Element(children, it.key(), *it);
+    } else if (it->is_array()) {
+      for (const json& item : *it) {
+        if (item.is_object()) {
+          Element(children, it.key(), item);
+        } else {
+          children += '<' + it.key() + '>';
+          Escape(children, Scalar(item));
+          children += "</" + it.key() + '>';
+        }
+      }
+    }
+  }
+  if (!text && children.empty()) {
+    out += "/>";
+    return;
+  }
+  out += '>';
+  if (text) Escape(out, Scalar(*text));
+  out += children;
+  out += "</" + name + '>';
+}
+
+}  // namespace
+
+json Ok(json payload) {
+  json r = {{"status", "ok"},
+            {"version", std::string(kApiVersion)},
+            {"type", "hearth"},
+            {"serverVersion", "0.1.0"},
+            {"openSubsonic", true}};
+  for (auto it = payload.begin(); it != payload.end(); ++it) r[it.key()] = *it;
+  return r;
+}
+
+json Failed(int code, const std::string& message) {
+  json r = Ok();
+  r["status"] = "failed";
+  r["error"] = {{"code", code}, {"message", message}};
+  return r;
+}
+
+Rendered Render(const json& response, std::string_view format) {
+  if (format == "json" || format == "jsonp")
+    return {json{{"subsonic-response", response}}.dump(-1, ' ', false, json::error_handler_t::replace),
+            "application/json"};
+  json root = response;
+  root["xmlns"] = "http://subsonic.org/restapi";
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  Element(out, "subsonic-response", root);
+  out += '\n';
+  return {std::move(out), "text/xml; charset=utf-8"};
+}
+
+}  // namespace hearth::http::subsonic

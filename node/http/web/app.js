@@ -1,0 +1,198 @@
+// Hearth web player: plain DOM, no build step. Talks to /api/v1 with the
+// session cookie set at login.
+"use strict";
+
+const $ = (sel) => document.querySelector(sel);
+const state = { queue: [], index: -1, players: [$("#audio-a"), $("#audio-b")], active: 0, offset: 0 };
+
+async function api(path, options = {}) {
+  const res = await fetch("/api/v1/" + path, { credentials: "same-origin", ...options });
+  if (res.status === 401) { showLogin(); throw new Error("logged out"); }
+  const body = await res.json();
+  if (!res.ok) throw new Error(body.error || res.statusText);
+  return body;
+}
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else if (v !== null && v !== undefined) e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+
+const fmt = (s) => { s = Math.max(0, Math.floor(s || 0)); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`; };
+const coverUrl = (id) => id ? `/api/v1/covers/${id}` : null;
+// Chromium plays every original Hearth imports except ALAC; that one is transcoded.
+const needsTranscode = (t) => t.codec === "alac";
+const streamUrl = (t, start = 0) => needsTranscode(t)
+  ? `/api/v1/tracks/${t.id}/stream?format=opus&bitrate=160&start=${start}`
+  : `/api/v1/tracks/${t.id}/stream`;
+
+function showLogin() { $("#app").hidden = true; $("#login").hidden = false; }
+function showApp() { $("#login").hidden = true; $("#app").hidden = false; route(); }
+
+$("#login-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const form = new FormData(e.target);
+  const res = await fetch("/api/v1/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ user: form.get("user"), password: form.get("password") }) });
+  if (res.ok) { $("#login-error").textContent = ""; showApp(); }
+  else $("#login-error").textContent = (await res.json()).error;
+});
+$("#logout").addEventListener("click", async () => { await fetch("/api/v1/logout", { method: "POST" }); showLogin(); });
+
+// Views.
+function trackTable(tracks) {
+  const rows = tracks.map((t, i) => el("tr", { class: "track", "data-id": t.id, ondblclick: () => playList(tracks, i) },
+    el("td", {}, t.track || ""),
+    el("td", {}, el("a", { href: "#", class: "play-track", onclick: (e) => { e.preventDefault(); playList(tracks, i); } }, t.title)),
+    el("td", {}, t.artist), el("td", {}, t.album), el("td", {}, fmt(t.duration)),
+    el("td", { class: "holders" }, t.holders.join(", "), t.here ? el("span", { class: "here" }, " ✓ here") : ""),
+    el("td", {}, el("button", { type: "button", class: "pin", onclick: (e) => pin(t, e.target) }, t.here ? "Pinned/held" : "Pin here"))));
+  return el("table", {}, el("thead", {}, el("tr", {}, ...["#", "Title", "Artist", "Album", "Time", "Held by", ""].map((h) => el("th", {}, h)))),
+    el("tbody", {}, ...rows));
+}
+
+function albumCard(a) {
+  return el("div", { class: "card", "data-album": a.id, onclick: () => { location.hash = "album/" + a.id; } },
+    a.cover ? el("img", { src: coverUrl(a.cover), alt: "", loading: "lazy" }) : el("div", { class: "cover" }),
+    el("div", { class: "title" }, a.name), el("div", { class: "sub" }, `${a.artist}${a.year ? " · " + a.year : ""}`));
+}
+
+async function viewAlbums() {
+  const { albums } = await api("albums");
+  return [el("h2", {}, "Albums"), el("div", { class: "grid" }, ...albums.map(albumCard))];
+}
+async function viewArtists() {
+  const { artists } = await api("artists");
+  return [el("h2", {}, "Artists"), el("ul", {}, ...artists.map((a) =>
+    el("li", {}, el("a", { href: "#artist/" + a.id }, a.name), ` — ${a.albumCount} album(s)`)))];
+}
+async function viewArtist(id) {
+  const a = await api("artists/" + id);
+  return [el("h2", {}, a.name), el("div", { class: "grid" }, ...a.albums.map(albumCard))];
+}
+async function viewAlbum(id) {
+  const a = await api("albums/" + id);
+  return [el("div", { class: "album-head" }, a.cover ? el("img", { src: coverUrl(a.cover), alt: "" }) : el("div", { class: "cover", style: "width:180px" }),
+    el("div", {}, el("h2", {}, a.name), el("p", {}, el("a", { href: "#artist/" + a.artistId }, a.artist), a.year ? ` · ${a.year}` : ""),
+      el("button", { type: "button", onclick: () => playList(a.tracks, 0) }, "Play album"))), trackTable(a.tracks)];
+}
+async function viewSearch(q) {
+  const r = await api("search?q=" + encodeURIComponent(q) + "&limit=100");
+  return [el("h2", {}, `Results for “${q}”`), el("div", { class: "grid" }, ...r.albums.map(albumCard)),
+    el("h3", {}, "Tracks"), r.tracks.length ? trackTable(r.tracks) : el("p", {}, "No tracks match.")];
+}
+async function viewDevices() {
+  const { devices } = await api("devices");
+  return [el("h2", {}, "Devices"), el("table", {}, el("tbody", {}, ...devices.map((d) => el("tr", {},
+    el("td", {}, d.name + (d.self ? " (this device)" : "")), el("td", {}, d.role), el("td", {}, d.revoked ? "revoked" : d.online ? "online" : "offline"),
+    el("td", {}, d.blobs === null ? "" : `${d.blobs} blob(s)`)))))];
+}
+
+let routeSeq = 0;
+async function route() {
+  const seq = ++routeSeq;
+  const [name, arg] = decodeURIComponent(location.hash.slice(1)).split(/\/(.*)/s);
+  let nodes;
+  try {
+    if (name === "album") nodes = await viewAlbum(arg);
+    else if (name === "artist") nodes = await viewArtist(arg);
+    else if (name === "artists") nodes = await viewArtists();
+    else if (name === "devices") nodes = await viewDevices();
+    else if (name === "search" && arg) nodes = await viewSearch(arg);
+    else nodes = await viewAlbums();
+  } catch (err) { nodes = [el("p", { class: "error" }, err.message)]; }
+  if (seq === routeSeq) $("#view").replaceChildren(...nodes);
+}
+window.addEventListener("hashchange", route);
+
+let searchTimer;
+$("#search").addEventListener("input", (e) => {
+  clearTimeout(searchTimer);
+  const q = e.target.value.trim();
+  searchTimer = setTimeout(() => { location.hash = q ? "search/" + q : "albums"; }, 120);
+});
+
+async function pin(t, button) {
+  try { const r = await api("pins/" + t.id, { method: "PUT" }); button.textContent = r.here ? "Held here" : "Pinned (fetching)"; }
+  catch (err) { button.textContent = err.message; }
+}
+
+// Playback: two audio elements, so the next track is loaded before this one ends.
+const player = () => state.players[state.active];
+const spare = () => state.players[1 - state.active];
+
+function renderQueue() {
+  $("#queue").replaceChildren(...state.queue.map((t, i) => el("li", { class: i === state.index ? "current" : "",
+    onclick: () => playAt(i) }, `${t.title} — ${t.artist}`)));
+}
+
+function playList(tracks, i) { state.queue = tracks.slice(); playAt(i); }
+
+function playAt(i, start = 0) {
+  if (i < 0 || i >= state.queue.length) return;
+  const t = state.queue[i];
+  state.index = i;
+  const p = player();
+  // The spare element may already hold this track, loaded ahead.
+  if (spare().dataset.id === t.id && start === 0) {
+    p.pause();
+    state.active = 1 - state.active;
+  } else {
+    state.offset = needsTranscode(t) ? start : 0;
+    p.src = streamUrl(t, start);
+    p.dataset.id = t.id;
+    if (!needsTranscode(t) && start) p.currentTime = start;
+  }
+  const now = player();
+  now.play().catch((err) => { $("#now-title").textContent = "Cannot play: " + err.message; });
+  $("#now-title").textContent = t.title;
+  $("#now-artist").textContent = `${t.artist} — ${t.album}`;
+  const cover = coverUrl(t.cover);
+  if (cover) $("#now-cover").src = cover; else $("#now-cover").removeAttribute("src");
+  $("#seek").max = t.duration;
+  $("#duration").textContent = fmt(t.duration);
+  document.title = `${t.title} · Hearth`;
+  renderQueue();
+  prefetchNext();
+}
+
+function prefetchNext() {
+  const next = state.queue[state.index + 1];
+  const s = spare();
+  if (!next) { s.removeAttribute("src"); delete s.dataset.id; return; }
+  if (s.dataset.id === next.id) return;
+  s.src = streamUrl(next);
+  s.dataset.id = next.id;
+  s.load();
+}
+
+for (const p of state.players) {
+  p.addEventListener("timeupdate", () => {
+    if (p !== player()) return;
+    const t = state.offset + p.currentTime;
+    $("#time").textContent = fmt(t);
+    if (!$("#seek").matches(":active")) $("#seek").value = t;
+  });
+  p.addEventListener("play", () => { if (p === player()) $("#play").innerHTML = "&#10074;&#10074;"; });
+  p.addEventListener("pause", () => { if (p === player()) $("#play").innerHTML = "&#9654;"; });
+  p.addEventListener("ended", () => { if (p === player()) playAt(state.index + 1); });
+  p.addEventListener("error", () => { if (p === player() && p.error) $("#now-title").textContent = "Playback error: " + (p.error.message || p.error.code); });
+}
+
+$("#play").addEventListener("click", () => { const p = player(); if (!p.src) return; p.paused ? p.play() : p.pause(); });
+$("#next").addEventListener("click", () => playAt(state.index + 1));
+$("#prev").addEventListener("click", () => playAt(Math.max(0, state.index - 1)));
+$("#seek").addEventListener("change", (e) => {
+  const t = state.queue[state.index];
+  if (!t) return;
+  const to = Number(e.target.value);
+  if (needsTranscode(t)) playAt(state.index, to); else player().currentTime = to;
+});
+
+// Start: logged in already (cookie) or not.
+fetch("/api/v1/me", { credentials: "same-origin" }).then((r) => (r.ok ? showApp() : showLogin()), showLogin);

@@ -1,0 +1,270 @@
+#include "node/media/transcoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include <opus/opusenc.h>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+#include <libswresample/swresample.h>
+}
+
+namespace hearth::media {
+namespace {
+
+constexpr int kOutRate = 48000;
+constexpr int kIoBuffer = 64 * 1024;
+// A page is flushed at least every 250 ms of audio (libopusenc's default is
+// a second), so playback can start quickly.
+constexpr int kMuxingDelay = kOutRate / 4;
+constexpr int kMaxBadPackets = 200;  // in a row, before the source counts as corrupt
+
+std::string AvError(int code) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
+  av_strerror(code, buf, sizeof buf);
+  return buf;
+}
+
+}  // namespace
+
+struct OpusTranscoder::State {
+  ByteSource source;
+  uint64_t pos = 0;
+  std::string io_error;
+  AVIOContext* io = nullptr;
+  AVFormatContext* fmt = nullptr;
+  AVCodecContext* dec = nullptr;
+  SwrContext* swr = nullptr;
+  AVPacket* packet = nullptr;
+  AVFrame* frame = nullptr;
+  OggOpusComments* comments = nullptr;
+  OggOpusEnc* enc = nullptr;
+  int stream = -1;
+  int channels = 2;
+  double start = 0;
+  bool input_done = false;  // demuxer hit the end; decoder being drained
+  bool finished = false;
+  bool header_sent = false;
+  int bad_packets = 0;
+  Bytes* sink = nullptr;
+  std::vector<float> pcm;
+
+  ~State() {
+    if (enc) ope_encoder_destroy(enc);
+    if (comments) ope_comments_destroy(comments);
+    av_frame_free(&frame);
+    av_packet_free(&packet);
+    swr_free(&swr);
+    avcodec_free_context(&dec);
+    avformat_close_input(&fmt);
+    if (io) {
+      av_freep(&io->buffer);
+      avio_context_free(&io);
+    }
+  }
+
+  static int Read(void* opaque, uint8_t* buf, int size) {
+    auto* s = static_cast<State*>(opaque);
+    auto n = s->source.read_at(s->pos, MutableByteSpan(buf, static_cast<size_t>(size)));
+    if (!n) {
+      s->io_error = n.error();
+      return AVERROR(EIO);
+    }
+    if (*n == 0) return AVERROR_EOF;
+    s->pos += *n;
+    return static_cast<int>(*n);
+  }
+  static int64_t Seek(void* opaque, int64_t offset, int whence) {
+    auto* s = static_cast<State*>(opaque);
+    const int64_t size = static_cast<int64_t>(s->source.size);
+    whence &= ~AVSEEK_FORCE;
+    if (whence == AVSEEK_SIZE) return size;
+    int64_t target = whence == SEEK_SET ? offset : whence == SEEK_CUR ? static_cast<int64_t>(s->pos) + offset
+                                               : whence == SEEK_END ? size + offset : -1;
+    if (target < 0 || target > size) return AVERROR(EINVAL);
+    s->pos = static_cast<uint64_t>(target);
+    return target;
+  }
+  static int Write(void* user, const unsigned char* ptr, opus_int32 len) {
+    auto* s = static_cast<State*>(user);
+    if (s->sink) s->sink->insert(s->sink->end(), ptr, ptr + len);
+    return 0;
+  }
+  static int Close(void*) { return 0; }
+
+  std::string Why(int code) const { return io_error.empty() ? AvError(code) : io_error; }
+
+  // Converts and encodes one decoded frame, dropping what lies before start.
+  std::expected<void, std::string> Encode(AVFrame* f) {
+    int64_t skip = 0;
+    if (start > 0 && f->best_effort_timestamp != AV_NOPTS_VALUE) {
+      const double t = f->best_effort_timestamp * av_q2d(fmt->streams[stream]->time_base);
+      if (t + static_cast<double>(f->nb_samples) / f->sample_rate <= start) return {};
+      if (t < start) skip = static_cast<int64_t>((start - t) * f->sample_rate);
+    }
+    start = 0;  // only the first frame(s) after the seek are trimmed
+    const int max_out = swr_get_out_samples(swr, f->nb_samples);
+    if (max_out < 0) return std::unexpected("resampler: " + AvError(max_out));
+    pcm.resize(static_cast<size_t>(max_out) * channels);
+    uint8_t* out[] = {reinterpret_cast<uint8_t*>(pcm.data())};
+    int got = swr_convert(swr, out, max_out, const_cast<const uint8_t**>(f->extended_data), f->nb_samples);
+    if (got < 0) return std::unexpected("resampler: " + AvError(got));
+    int64_t drop = skip * kOutRate / std::max(1, f->sample_rate);
+    drop = std::min<int64_t>(drop, got);
+    if (got - drop > 0 &&
+        ope_encoder_write_float(enc, pcm.data() + drop * channels, static_cast<int>(got - drop)) != OPE_OK)
+      return std::unexpected("the Opus encoder failed");
+    return {};
+  }
+
+  std::expected<void, std::string> DrainDecoder() {
+    while (true) {
+      int r = avcodec_receive_frame(dec, frame);
+      if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return {};
+      if (r < 0) {
+        if (++bad_packets > kMaxBadPackets) return std::unexpected("the audio is damaged: " + AvError(r));
+        return {};
+      }
+      auto e = Encode(frame);
+      av_frame_unref(frame);
+      if (!e) return e;
+    }
+  }
+
+  // One demux + decode step.
+  std::expected<void, std::string> Step() {
+    if (!input_done) {
+      int r = av_read_frame(fmt, packet);
+      if (r == AVERROR_EOF) {
+        input_done = true;
+        avcodec_send_packet(dec, nullptr);
+      } else if (r < 0) {
+        if (!io_error.empty()) return std::unexpected("cannot read the track: " + io_error);
+        if (++bad_packets > kMaxBadPackets) return std::unexpected("the file is damaged: " + AvError(r));
+        return {};
+      } else {
+        if (packet->stream_index == stream) {
+          int s = avcodec_send_packet(dec, packet);
+          if (s < 0 && s != AVERROR(EAGAIN)) {
+            if (++bad_packets > kMaxBadPackets) {
+              av_packet_unref(packet);
+              return std::unexpected("the audio is damaged: " + AvError(s));
+            }
+          } else {
+            bad_packets = 0;
+          }
+        }
+        av_packet_unref(packet);
+      }
+    }
+    if (auto d = DrainDecoder(); !d) return d;
+    if (input_done) {
+      // Flush what the resampler holds, then the encoder.
+      int max_out = swr_get_out_samples(swr, 0);
+      if (max_out > 0) {
+        pcm.resize(static_cast<size_t>(max_out) * channels);
+        uint8_t* out[] = {reinterpret_cast<uint8_t*>(pcm.data())};
+        int got = swr_convert(swr, out, max_out, nullptr, 0);
+        if (got > 0) ope_encoder_write_float(enc, pcm.data(), got);
+      }
+      ope_encoder_drain(enc);
+      finished = true;
+    }
+    return {};
+  }
+};
+
+std::expected<std::unique_ptr<OpusTranscoder>, std::string> OpusTranscoder::Open(ByteSource source,
+                                                                                const TranscodeOptions& o) {
+  auto s = std::make_unique<State>();
+  s->source = std::move(source);
+  auto* buffer = static_cast<unsigned char*>(av_malloc(kIoBuffer));
+  s->io = avio_alloc_context(buffer, kIoBuffer, 0, s.get(), &State::Read, nullptr, &State::Seek);
+  if (!s->io) {
+    av_free(buffer);
+    return std::unexpected("out of memory");
+  }
+  s->fmt = avformat_alloc_context();
+  s->fmt->pb = s->io;
+  s->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+  if (int r = avformat_open_input(&s->fmt, nullptr, nullptr, nullptr); r < 0) {
+    s->fmt = nullptr;  // freed by avformat_open_input on failure
+    return std::unexpected("not a playable audio file: " + s->Why(r));
+  }
+  s->fmt->max_analyze_duration = AV_TIME_BASE / 2;
+  if (int r = avformat_find_stream_info(s->fmt, nullptr); r < 0)
+    return std::unexpected("cannot read the stream info: " + s->Why(r));
+  const AVCodec* codec = nullptr;
+  s->stream = av_find_best_stream(s->fmt, AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
+  if (s->stream < 0 || !codec) return std::unexpected("the file has no audio stream FFmpeg can decode");
+  s->dec = avcodec_alloc_context3(codec);
+  avcodec_parameters_to_context(s->dec, s->fmt->streams[s->stream]->codecpar);
+  s->dec->pkt_timebase = s->fmt->streams[s->stream]->time_base;
+  if (int r = avcodec_open2(s->dec, codec, nullptr); r < 0)
+    return std::unexpected("cannot open the " + std::string(codec->name) + " decoder: " + AvError(r));
+  if (s->dec->ch_layout.nb_channels < 1 || s->dec->sample_rate <= 0)
+    return std::unexpected("the audio stream has no channels or sample rate");
+
+  s->channels = s->dec->ch_layout.nb_channels == 1 ? 1 : 2;
+  AVChannelLayout out_layout;
+  av_channel_layout_default(&out_layout, s->channels);
+  if (int r = swr_alloc_set_opts2(&s->swr, &out_layout, AV_SAMPLE_FMT_FLT, kOutRate, &s->dec->ch_layout,
+                                  s->dec->sample_fmt, s->dec->sample_rate, 0, nullptr);
+      r < 0 || swr_init(s->swr) < 0)
+    return std::unexpected("cannot set up the resampler");
+
+  if (o.start_seconds > 0) {
+    s->start = o.start_seconds;
+    AVStream* st = s->fmt->streams[s->stream];
+    const auto ts = static_cast<int64_t>(o.start_seconds / av_q2d(st->time_base));
+    // A failed seek is not fatal: decoding from the top and dropping samples
+    // still starts at the right instant, only later.
+    if (av_seek_frame(s->fmt, s->stream, ts, AVSEEK_FLAG_BACKWARD) >= 0) avcodec_flush_buffers(s->dec);
+  }
+
+  s->packet = av_packet_alloc();
+  s->frame = av_frame_alloc();
+  s->comments = ope_comments_create();
+  ope_comments_add(s->comments, "ENCODER", "hearth");
+  if (!o.title.empty()) ope_comments_add(s->comments, "TITLE", o.title.c_str());
+  if (!o.artist.empty()) ope_comments_add(s->comments, "ARTIST", o.artist.c_str());
+  if (!o.album.empty()) ope_comments_add(s->comments, "ALBUM", o.album.c_str());
+  OpusEncCallbacks callbacks{&State::Write, &State::Close};
+  int err = 0;
+  s->enc = ope_encoder_create_callbacks(&callbacks, s.get(), s->comments, kOutRate, s->channels, 0, &err);
+  if (!s->enc) return std::unexpected(std::string("cannot create the Opus encoder: ") + ope_strerror(err));
+  ope_encoder_ctl(s->enc, OPUS_SET_BITRATE(std::clamp(o.bitrate_kbps, 6, 510) * 1000));
+  ope_encoder_ctl(s->enc, OPE_SET_MUXING_DELAY(kMuxingDelay));
+  return std::unique_ptr<OpusTranscoder>(new OpusTranscoder(std::move(s)));
+}
+
+OpusTranscoder::OpusTranscoder(std::unique_ptr<State> s) : s_(std::move(s)) {}
+OpusTranscoder::~OpusTranscoder() = default;
+
+double OpusTranscoder::duration_seconds() const {
+  return s_->fmt->duration > 0 ? static_cast<double>(s_->fmt->duration) / AV_TIME_BASE : 0;
+}
+
+std::expected<bool, std::string> OpusTranscoder::Produce(size_t want, Bytes& out) {
+  s_->sink = &out;
+  if (!s_->header_sent) {
+    s_->header_sent = true;
+    ope_encoder_flush_header(s_->enc);  // the headers go out before any audio
+  }
+  while (!s_->finished && out.size() < want) {
+    if (auto r = s_->Step(); !r) {
+      s_->sink = nullptr;
+      s_->finished = true;
+      return std::unexpected(r.error());
+    }
+  }
+  s_->sink = nullptr;
+  return !s_->finished;
+}
+
+}  // namespace hearth::media

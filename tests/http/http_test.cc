@@ -1,0 +1,153 @@
+// The JSON API, streaming and the web player's files, against a real
+// HttpService on loopback.
+#include <fstream>
+
+#include "tests/http/http_fixture.h"
+
+namespace hearth::http::test {
+namespace {
+
+using nlohmann::json;
+
+TEST_F(HttpFixture, LoginGivesATokenAndACookieWrongCredentialsAreRefused) {
+  Reply bad = Fetch(port_, "/api/v1/login", {{"Content-Type", "application/json"}}, bhttp::verb::post,
+                    R"({"user":"alice","password":"nope"})");
+  EXPECT_EQ(bad.status, 401);
+  EXPECT_EQ(bad.Json()["error"], "wrong user name or password");
+  Reply ok = Fetch(port_, "/api/v1/login", {{"Content-Type", "application/json"}}, bhttp::verb::post,
+                   R"({"user":"alice","password":"s3cret pass"})");
+  ASSERT_EQ(ok.status, 200);
+  const std::string token = ok.Json()["token"];
+  EXPECT_EQ(token, alice_key_);
+  EXPECT_NE(ok.headers["set-cookie"].find("hearth_key=" + token), std::string::npos);
+  EXPECT_NE(ok.headers["set-cookie"].find("HttpOnly"), std::string::npos);
+
+  EXPECT_EQ(Get("/api/v1/tracks").status, 401);
+  EXPECT_EQ(Get("/api/v1/tracks", {{"Authorization", "Bearer wrong"}}).status, 401);
+  EXPECT_EQ(Get("/api/v1/me", {{"Cookie", "a=b; hearth_key=" + token}}).Json()["user"], "alice");
+  // Basic auth works too.
+  EXPECT_EQ(Get("/api/v1/me", {{"Authorization", "Basic Ym9iOmJvYnB3"}}).Json()["user"], "bob");
+}
+
+TEST_F(HttpFixture, BrowseAlbumsArtistsAndSearch) {
+  json tracks = Tracks();
+  ASSERT_EQ(tracks.size(), Formats().size());
+  for (const auto& t : tracks) {
+    EXPECT_EQ(t["here"], true);
+    EXPECT_EQ(t["holders"], json::array({"pc"}));
+  }
+  json albums = Api("albums").Json()["albums"];
+  ASSERT_EQ(albums.size(), 2u);
+  json album = Api("albums/" + albums[0]["id"].get<std::string>()).Json();
+  EXPECT_EQ(album["tracks"].size(), album["songCount"]);
+  json artists = Api("artists").Json()["artists"];
+  ASSERT_EQ(artists.size(), 2u);
+  json artist = Api("artists/" + artists[0]["id"].get<std::string>()).Json();
+  EXPECT_EQ(artist["albums"].size(), 1u);
+
+  json found = Api("search?q=sigur").Json();
+  EXPECT_EQ(found["tracks"].size(), 3u);
+  for (const auto& t : found["tracks"]) EXPECT_EQ(t["artist"], "Sigur Rós");
+  EXPECT_EQ(Api("search?q=zzzz").Json()["tracks"].size(), 0u);
+  EXPECT_EQ(Api("albums/al-000000000000000000000000").status, 404);
+  EXPECT_EQ(Api("tracks/" + std::string(64, 'f')).status, 404);
+  EXPECT_EQ(Api("nothing/here").status, 404);
+}
+
+TEST_F(HttpFixture, StreamsOriginalsWholeAndByRange) {
+  json t = TrackOfFormat("wav");
+  ASSERT_FALSE(t.is_null());
+  const std::string original = OriginalBytes(t["title"]);
+  ASSERT_GT(original.size(), 200000u);
+  const std::string url = "tracks/" + t["id"].get<std::string>() + "/stream";
+
+  Reply whole = Api(url);
+  EXPECT_EQ(whole.status, 200);
+  EXPECT_EQ(whole.headers["accept-ranges"], "bytes");
+  EXPECT_EQ(whole.headers["content-type"], "audio/wav");
+  EXPECT_TRUE(whole.body == original) << "streamed bytes differ from the original file";
+
+  // A range across a chunk boundary (65,520 plaintext bytes per chunk).
+  Reply part = Api(url, {{"Range", "bytes=65000-70999"}});
+  EXPECT_EQ(part.status, 206);
+  EXPECT_EQ(part.headers["content-range"], "bytes 65000-70999/" + std::to_string(original.size()));
+  EXPECT_TRUE(part.body == original.substr(65000, 6000));
+  Reply tail = Api(url, {{"Range", "bytes=-100"}});
+  EXPECT_EQ(tail.status, 206);
+  EXPECT_TRUE(tail.body == original.substr(original.size() - 100));
+
+  Reply head = Fetch(port_, "/api/v1/" + url, {{"Authorization", "Bearer " + alice_key_}}, bhttp::verb::head);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.headers["content-length"], std::to_string(original.size()));
+  EXPECT_TRUE(head.body.empty());
+
+  Reply past = Api(url, {{"Range", "bytes=" + std::to_string(original.size()) + "-"}});
+  EXPECT_EQ(past.status, 416);
+  EXPECT_EQ(past.headers["content-range"], "bytes */" + std::to_string(original.size()));
+  Reply bad = Api(url, {{"Range", "bytes=9-3"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("malformed Range"), std::string::npos);
+}
+
+TEST_F(HttpFixture, TranscodesEveryFormatToOggOpus) {
+  hearth::testing::TempDir out;
+  for (const auto& t : Tracks()) {
+    Reply r = Api("tracks/" + t["id"].get<std::string>() + "/stream?format=opus&bitrate=96");
+    ASSERT_EQ(r.status, 200) << t["format"] << ": " << r.body;
+    EXPECT_EQ(r.headers["content-type"], "audio/ogg; codecs=opus");
+    const std::string path = out / (t["id"].get<std::string>() + ".opus");
+    std::ofstream(path, std::ios::binary) << r.body;
+    auto info = hearth::testing::RunCommand("opusinfo " + path);
+    EXPECT_EQ(info.exit_code, 0) << t["format"] << info.out << info.err;
+    EXPECT_EQ(info.out.find("WARNING"), std::string::npos) << info.out;
+    EXPECT_NE(info.out.find("Playback length: 0m:03"), std::string::npos) << t["format"] << info.out;
+  }
+  // A start offset.
+  json t = TrackOfFormat("mp3");
+  Reply r = Api("tracks/" + t["id"].get<std::string>() + "/stream?format=opus&start=2");
+  const std::string path = out / "offset.opus";
+  std::ofstream(path, std::ios::binary) << r.body;
+  EXPECT_NE(hearth::testing::RunCommand("opusinfo " + path).out.find("Playback length: 0m:01"), std::string::npos);
+}
+
+TEST_F(HttpFixture, CoverArtAndPins) {
+  json t = TrackOfFormat("mp3");
+  ASSERT_TRUE(t["cover"].is_string());
+  Reply cover = Api("covers/" + t["cover"].get<std::string>());
+  EXPECT_EQ(cover.status, 200);
+  EXPECT_EQ(cover.headers["content-type"], "image/jpeg");
+  EXPECT_EQ(static_cast<uint8_t>(cover.body[0]), 0xFF);
+  EXPECT_EQ(Api("covers/co-" + std::string(64, '0')).status, 404);
+  EXPECT_EQ(Api("covers/../../etc/passwd").status, 400);
+
+  EXPECT_EQ(Api("pins").Json()["tracks"].size(), 0u);
+  Reply pinned = Api("pins/" + t["id"].get<std::string>(), {}, bhttp::verb::put);
+  EXPECT_EQ(pinned.status, 200);
+  EXPECT_EQ(pinned.Json()["here"], true);
+  EXPECT_EQ(Api("pins").Json()["tracks"].size(), 1u);
+  EXPECT_EQ(Api("pins/" + t["id"].get<std::string>(), {}, bhttp::verb::delete_).status, 200);
+  EXPECT_EQ(Api("pins").Json()["tracks"].size(), 0u);
+}
+
+TEST_F(HttpFixture, DevicesAndLedger) {
+  json devices = Api("devices").Json()["devices"];
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_EQ(devices[0]["name"], "pc");
+  EXPECT_EQ(devices[0]["self"], true);
+  json ledger = Api("ledger").Json();
+  EXPECT_EQ(ledger["claims"], Formats().size());
+  EXPECT_EQ(ledger["members"], 1);
+}
+
+TEST_F(HttpFixture, ServesTheWebPlayer) {
+  Reply index = Get("/");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_EQ(index.headers["content-type"], "text/html; charset=utf-8");
+  EXPECT_NE(index.body.find("<script src=\"/app.js\">"), std::string::npos);
+  EXPECT_EQ(Get("/app.js").headers["content-type"], "text/javascript; charset=utf-8");
+  EXPECT_EQ(Get("/style.css").status, 200);
+  EXPECT_EQ(Get("/nope.html").status, 404);
+}
+
+}  // namespace
+}  // namespace hearth::http::test

@@ -21,83 +21,15 @@
 #include "node/http/server.h"
 #include "node/http/service.h"
 #include "node/library/importer.h"
+#include "tests/support/http_client.h"
 #include "tests/support/media_files.h"
 #include "tests/support/temp_dir.h"
 
 namespace hearth::http::test {
 
-struct Reply {
-  int status = 0;  // 0: no answer (connection closed or timed out)
-  std::map<std::string, std::string> headers;  // lowercased names
-  std::string body;
-  nlohmann::json Json() const { return nlohmann::json::parse(body, nullptr, false); }
-};
-
-// One request over a fresh connection.
-inline Reply Fetch(uint16_t port, const std::string& target, std::map<std::string, std::string> headers = {},
-                   bhttp::verb method = bhttp::verb::get, const std::string& body = "") {
-  Reply out;
-  try {
-    asio::io_context io;
-    beast::tcp_stream stream(io);
-    stream.expires_after(std::chrono::seconds(30));
-    stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    Request req{method, target, 11};
-    req.set(bhttp::field::host, "127.0.0.1");
-    for (const auto& [k, v] : headers) req.set(k, v);
-    req.body() = body;
-    req.prepare_payload();
-    bhttp::write(stream.socket(), req);
-    beast::flat_buffer buffer;
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(1 << 30);
-    if (method == bhttp::verb::head) parser.skip(true);
-    bhttp::read(stream.socket(), buffer, parser);
-    auto res = parser.release();
-    out.status = static_cast<int>(res.result_int());
-    for (const auto& f : res) {
-      std::string name(f.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      out.headers[name] = std::string(f.value());
-    }
-    out.body = std::move(res.body());
-  } catch (const std::exception&) {
-  }
-  return out;
-}
-
-// A raw connection for requests that are not well-formed HTTP.
-class RawClient {
- public:
-  explicit RawClient(uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    timeval tv{30, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  ~RawClient() { ::close(fd_); }
-  bool connected() const { return connected_; }
-  bool Send(const std::string& s) { return ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size()); }
-  // Everything until the server closes (or the timeout).
-  std::string ReadAll() {
-    std::string out;
-    char buf[65536];
-    while (true) {
-      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
-  }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-};
+using hearth::testing::Fetch;
+using hearth::testing::RawClient;
+using hearth::testing::Reply;
 
 inline const std::vector<std::string>& Formats() {
   static const std::vector<std::string> kAll = {"mp3", "m4a", "alac.m4a", "flac", "ogg", "opus", "wav"};

@@ -28,7 +28,8 @@ class NodeProcess {
       : home_(std::move(home)), log_(home_ + ".log") {
     std::vector<std::string> args = prefix;
     for (std::string a : {hearth_bin, std::string("--home"), home_, std::string("serve"), std::string("--listen"),
-                          listen, std::string("--torrent-port"), std::string("0")})
+                          listen, std::string("--torrent-port"), std::string("0"), std::string("--http"),
+                          std::string("127.0.0.1:0")})
       args.push_back(a);
     args.insert(args.end(), extra.begin(), extra.end());
     ::unlink((home_ + "/serve.json").c_str());
@@ -51,6 +52,8 @@ class NodeProcess {
         std::string control = j.value("control", "");
         control_port_ = static_cast<uint16_t>(std::stoi(control.substr(control.rfind(':') + 1)));
         torrent_port_ = j.value("torrent_port", uint16_t{0});
+        const std::string http = j.value("http", "");
+        if (!http.empty()) http_port_ = static_cast<uint16_t>(std::stoi(http.substr(http.rfind(':') + 1)));
       } else {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
@@ -63,6 +66,7 @@ class NodeProcess {
   bool started() const { return control_port_ != 0; }
   uint16_t control_port() const { return control_port_; }
   uint16_t torrent_port() const { return torrent_port_; }
+  uint16_t http_port() const { return http_port_; }  // 0: serves no HTTP
   std::string address() const { return "127.0.0.1:" + std::to_string(control_port_); }
   const std::string& home() const { return home_; }
 
@@ -112,6 +116,7 @@ class NodeProcess {
   int exit_status_ = -1;
   uint16_t control_port_ = 0;
   uint16_t torrent_port_ = 0;
+  uint16_t http_port_ = 0;
 };
 
 // Polls `pred` every 50 ms until it holds or `timeout` passes.

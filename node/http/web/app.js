@@ -51,7 +51,7 @@ function trackTable(tracks) {
     el("td", {}, el("a", { href: "#", class: "play-track", onclick: (e) => { e.preventDefault(); playList(tracks, i); } }, t.title)),
     el("td", {}, t.artist), el("td", {}, t.album), el("td", {}, fmt(t.duration)),
     el("td", { class: "holders" }, t.holders.join(", "), t.here ? el("span", { class: "here" }, " ✓ here") : ""),
-    el("td", {}, el("button", { type: "button", class: "pin", onclick: (e) => pin(t, e.target) }, t.here ? "Pinned/held" : "Pin here"))));
+    el("td", {}, el("button", { type: "button", class: "pin", onclick: (e) => pin(t, e.target) }, t.here ? "Held here" : "Pin here"))));
   return el("table", {}, el("thead", {}, el("tr", {}, ...["#", "Title", "Artist", "Album", "Time", "Held by", ""].map((h) => el("th", {}, h)))),
     el("tbody", {}, ...rows));
 }

@@ -1,0 +1,64 @@
+// Real clients against real nodes: the subsonic-api library from npm (its
+// JSON answers validated against the OpenSubsonic schemas), and the web
+// player driven in headless Chromium by Playwright, playing a track that
+// only another device holds.
+#include <fstream>
+
+#include "tests/mesh/mesh_fixture.h"
+
+namespace hearth::testing {
+namespace {
+
+const std::string kScripts = std::string(HEARTH_SOURCE_DIR) + "/tests/http/js";
+const std::string kSchemas = std::string(HEARTH_SOURCE_DIR) + "/../shared/conformance/opensubsonic";
+
+class ClientsTest : public MeshFixture {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(std::filesystem::exists(kScripts + "/node_modules"))
+        << "run tools/setup first: it installs the test clients from npm into " << kScripts;
+  }
+  std::string AddUser(const std::string& home, const std::string& name, const std::string& password) {
+    const std::string file = dir_ / ("pw-" + name);
+    std::ofstream(file) << password << "\n";
+    return Json(home, "user add " + name + " --password-file " + Quote(file)).value("api_key", std::string());
+  }
+};
+
+TEST_F(ClientsTest, AnOpenSubsonicClientLibraryWorksAndEveryAnswerMatchesTheSchemas) {
+  ASSERT_TRUE(std::filesystem::exists(kSchemas + "/openapi.json")) << kSchemas;
+  InitAndImport("a", 5, 2);
+  {  // one track with cover art, so getCoverArt has something to give
+    ToneOptions o;
+    o.title = "With cover";
+    ASSERT_TRUE(MakeImage(dir_ / "cover.jpg"));
+    o.cover = dir_ / "cover.jpg";
+    ASSERT_TRUE(MakeTone(dir_ / "lib2/covered.mp3", o));
+    ASSERT_EQ(Hearth("a", "import " + Quote(dir_ / "lib2")).exit_code, 0);
+  }
+  const std::string key = AddUser("a", "dana", "pass word");
+  auto a = Serve("a", {"--no-lan"});
+  ASSERT_NE(a->http_port(), 0);
+  auto r = RunCommand("node " + Quote(kScripts + "/subsonic_client.mjs") + " http://127.0.0.1:" +
+                      std::to_string(a->http_port()) + " dana " + Quote("pass word") + " " + key + " " +
+                      Quote(kSchemas));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << a->Log();
+  EXPECT_NE(r.out.find("ok: "), std::string::npos) << r.out;
+}
+
+TEST_F(ClientsTest, TheWebPlayerPlaysAndSeeksATrackHeldByAnotherDevice) {
+  InitAndImport("a", 3, 12, ".wav");
+  auto a = Serve("a", {"--no-lan"});
+  ASSERT_EQ(Join("b", Invite("a", "--role phone")).exit_code, 0);
+  AddUser("b", "erin", "pw");
+  auto b = Serve("b", {"--no-lan"});
+  ASSERT_TRUE(b->WaitForLog("connected to a")) << b->Log();
+  const std::string shot = dir_ / "player.png";
+  auto r = RunCommand("node " + Quote(kScripts + "/web_player.mjs") + " http://127.0.0.1:" +
+                      std::to_string(b->http_port()) + "/ erin pw " + Quote("Song 1") + " a " + Quote(shot));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << b->Log();
+  EXPECT_GT(std::filesystem::file_size(shot), 10'000u);
+}
+
+}  // namespace
+}  // namespace hearth::testing

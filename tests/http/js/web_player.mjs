@@ -1,0 +1,78 @@
+// The web player in headless Chromium (Playwright): log in, search, play a
+// track (held by another node), seek, and screenshot. Usage:
+//   node web_player.mjs URL USER PASSWORD SEARCH_WORDS HOLDER_NAME SCREENSHOT.png
+// Prints one line per failed check and exits 1 if any failed.
+import { chromium } from "playwright-core";
+
+const [url, user, password, words, holder, shot] = process.argv.slice(2);
+const failures = [];
+const expect = (ok, what) => { if (!ok) failures.push(what); };
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--mute-audio"],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  page.on("pageerror", (e) => failures.push("page error: " + e.message));
+  await page.goto(url);
+  await page.fill("input[name=user]", user);
+  await page.fill("input[name=password]", password + "-wrong");
+  await page.click("#login-form button");
+  await page.waitForFunction(() => document.querySelector("#login-error").textContent.length > 0);
+  expect((await page.textContent("#login-error")).includes("wrong"), "a wrong password is refused in the page");
+  await page.fill("input[name=password]", password);
+  await page.click("#login-form button");
+  await page.waitForSelector(".card", { timeout: 15000 });
+  expect((await page.$$(".card")).length > 0, "albums are shown after login");
+
+  // Search as you type.
+  await page.fill("#search", words);
+  await page.waitForSelector("tr.track", { timeout: 15000 });
+  const row = page.locator("tr.track").first();
+  expect((await row.locator(".holders").textContent()).includes(holder), `the track shows ${holder} holds it`);
+
+  // Play it, and wait until audio advances.
+  await row.locator(".play-track").click();
+  await page.waitForFunction(() => {
+    const a = [...document.querySelectorAll("audio")].find((x) => x.src && !x.paused);
+    return a && a.currentTime > 0.5;
+  }, null, { timeout: 20000 });
+  expect((await page.textContent("#now-title")).length > 0, "now playing shows the title");
+
+  // Seek.
+  await page.evaluate(() => {
+    const s = document.querySelector("#seek");
+    s.value = "5";
+    s.dispatchEvent(new Event("change"));
+  });
+  await page.waitForFunction(() => {
+    const a = [...document.querySelectorAll("audio")].find((x) => x.src && !x.paused);
+    return a && a.currentTime >= 5;
+  }, null, { timeout: 15000 });
+
+  // Screenshot, and check in the page that it is not blank.
+  const png = await page.screenshot({ path: shot });
+  const colours = await page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = "data:image/png;base64," + b64;
+    await img.decode();
+    const c = document.createElement("canvas");
+    c.width = img.width;
+    c.height = img.height;
+    const ctx = c.getContext("2d");
+    ctx.drawImage(img, 0, 0);
+    const data = ctx.getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set();
+    for (let i = 0; i < data.length; i += 4 * 97) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    return seen.size;
+  }, png.toString("base64"));
+  expect(colours > 20, `the screenshot is not blank (${colours} colours)`);
+} finally {
+  await browser.close();
+}
+if (failures.length) {
+  for (const f of failures) console.log("FAIL " + f);
+  process.exit(1);
+}
+console.log("ok");

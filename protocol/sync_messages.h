@@ -30,6 +30,8 @@ enum class MessageType : uint8_t {
   kPeers = 34,
   kRead = 35,
   kData = 36,
+  kListenerHeads = 37,
+  kListenerEvents = 38,
   kPing = 10,
   kPong = 11,
   kError = 15,

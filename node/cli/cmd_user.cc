@@ -87,7 +87,7 @@ CliResult RunRemove(const Context& ctx, const UserArgs& a) {
   http::Users users(home->db(), home->device_key());
   if (auto r = users.Remove(a.name); !r) return std::unexpected(CliError{r.error()});
   if (a.json) ctx.PrintJson({{"removed", a.name}});
-  else *ctx.out << "removed user " << a.name << " (and their stars, plays and playlists)\n";
+  else *ctx.out << "removed user " << a.name << "\n";
   return {};
 }
 

@@ -268,13 +268,7 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
 asio::awaitable<void> HttpService::HandleApi(Exchange& ex, const Target& target) {
   PlayAction play;
   Response res = ApiResponse(ex.request(), target, play);
-  if (!play.song) {
-    co_await ex.Send(std::move(res));
-  } else if (play.opus) {
-    co_await StreamOpus(ex, index_.songs()[*play.song], play.bitrate_kbps, play.start_seconds);
-  } else {
-    co_await StreamOriginal(ex, index_.songs()[*play.song]);
-  }
+  co_await Answer(ex, std::move(res), play);
 }
 
 }  // namespace hearth::http

@@ -89,6 +89,8 @@ class HttpService {
   };
   Response ApiResponse(const Request& req, const Target& target, PlayAction& play);
   Response SubsonicResponse(const Request& req, Target& target, PlayAction& play);
+  // Sends `res`, or the stream `play` asks for.
+  asio::awaitable<void> Answer(Exchange& ex, Response res, const PlayAction& play);
 
   // The JSON API (api_v1.cc) and OpenSubsonic (subsonic.cc).
   asio::awaitable<void> HandleApi(Exchange& ex, const Target& target);

@@ -92,6 +92,12 @@ asio::awaitable<media::SealedChunk> HttpService::ReadSealed(const BlobId& blob, 
       asio::use_awaitable);
 }
 
+asio::awaitable<void> HttpService::Answer(Exchange& ex, Response res, const PlayAction& play) {
+  if (!play.song) co_await ex.Send(std::move(res));
+  else if (play.opus) co_await StreamOpus(ex, index_.songs()[*play.song], play.bitrate_kbps, play.start_seconds);
+  else co_await StreamOriginal(ex, index_.songs()[*play.song]);
+}
+
 asio::awaitable<void> HttpService::StreamOriginal(Exchange& ex, const library::TrackRecord& r) {
   const Request& req = ex.request();
   const uint64_t size = r.plaintext_length;

@@ -10,6 +10,8 @@
 
 #include "node/http/subsonic_format.h"
 #include "node/http/service.h"
+#include "crypto/bytes.h"
+#include "crypto/sodium.h"
 #include "node/store/play_tables.h"
 
 namespace hearth::http {
@@ -70,6 +72,28 @@ struct SubsonicCalls {
 
   LibraryIndex& index() { return svc.index_; }
   store::Database& db() { return svc.home_->db(); }
+
+  // Every change to stars, plays and playlists is a listener event, which
+  // the mesh carries to the household's other devices.
+  std::expected<void, Failure> Record(ListenerEvent e) {
+    e.user = user.name;
+    if (e.at_us == 0) e.at_us = svc.options_.clock();
+    auto r = store::RecordListenerEvent(db(), svc.home_->device_id(), std::move(e));
+    if (!r) return std::unexpected(Failure{ss::kGeneric, r.error().message});
+    return {};
+  }
+  std::expected<void, Failure> SavePlaylist(const store::PlaylistRow& pl) {
+    ListenerEvent e;
+    e.kind = ListenerKind::kPlaylist;
+    e.item = pl.id;
+    e.name = pl.name;
+    e.comment = pl.comment;
+    e.is_public = pl.is_public;
+    e.created_us = pl.created_us;
+    e.tracks = pl.tracks;
+    e.at_us = pl.changed_us;
+    return Record(std::move(e));
+  }
 
   void LoadMarks() {
     if (auto list = store::ListStars(db(), user.name))
@@ -394,18 +418,18 @@ struct SubsonicCalls {
       duration += index().songs()[*i].duration_ms;
       if (with_songs) entries.push_back(Child(*i));
     }
-    json j = {{"id", std::to_string(pl.id)}, {"name", pl.name},          {"comment", pl.comment},
+    json j = {{"id", pl.id}, {"name", pl.name},          {"comment", pl.comment},
               {"owner", pl.owner},           {"public", pl.is_public},   {"songCount", count},
               {"duration", (duration + 500) / 1000}, {"created", Iso(pl.created_us)}, {"changed", Iso(pl.changed_us)}};
     if (with_songs) j["entry"] = entries;
     return j;
   }
   std::expected<store::PlaylistRow, Failure> LoadPlaylist(std::string_view key, bool for_writing) {
-    auto id = IntOf(Get(p, key));
+    auto id = Get(p, key);
     if (!id) return std::unexpected(Missing(std::string(key)));
     auto found = store::FindPlaylist(db(), *id);
     if (!found || !*found || (!(*found)->is_public && (*found)->owner != user.name))
-      return std::unexpected(Failure{ss::kNotFound, "playlist not found: " + std::to_string(*id)});
+      return std::unexpected(Failure{ss::kNotFound, "playlist not found: " + *id});
     if (for_writing && (*found)->owner != user.name)
       return std::unexpected(Failure{ss::kNotAuthorized, "only its owner may change a playlist"});
     return std::move(**found);
@@ -443,18 +467,18 @@ struct SubsonicCalls {
       if (auto name = Get(p, "name")) pl.name = *name;
       pl.tracks = std::move(*songs);
       pl.changed_us = now;
-      if (auto r = store::SavePlaylist(db(), pl); !r) return std::unexpected(Failure{ss::kGeneric, r.error().message});
     } else {
       auto name = Get(p, "name");
       if (!name) return std::unexpected(Missing("name"));
+      uint8_t raw[8];
+      crypto::RandomBytes(raw, sizeof raw);
+      pl.id = "pl-" + ToHex(ByteSpan(raw, sizeof raw));
       pl.owner = user.name;
       pl.name = *name;
       pl.created_us = pl.changed_us = now;
       pl.tracks = std::move(*songs);
-      auto id = store::CreatePlaylist(db(), pl);
-      if (!id) return std::unexpected(Failure{ss::kGeneric, id.error().message});
-      pl.id = *id;
     }
+    if (auto r = SavePlaylist(pl); !r) return std::unexpected(r.error());
     return json{{"playlist", PlaylistJson(pl, true)}};
   }
   Result UpdatePlaylist() {
@@ -477,14 +501,18 @@ struct SubsonicCalls {
     if (!add) return std::unexpected(add.error());
     kept.insert(kept.end(), add->begin(), add->end());
     pl->tracks = std::move(kept);
-    pl->changed_us = svc.options_.clock();
-    if (auto r = store::SavePlaylist(db(), *pl); !r) return std::unexpected(Failure{ss::kGeneric, r.error().message});
+    pl->changed_us = std::max(svc.options_.clock(), pl->changed_us + 1);
+    if (auto r = SavePlaylist(*pl); !r) return std::unexpected(r.error());
     return json::object();
   }
   Result DeletePlaylist() {
     auto pl = LoadPlaylist("id", true);
     if (!pl) return std::unexpected(pl.error());
-    if (auto r = store::DeletePlaylist(db(), pl->id); !r) return std::unexpected(Failure{ss::kGeneric, r.error().message});
+    ListenerEvent e;
+    e.kind = ListenerKind::kPlaylistDelete;
+    e.item = pl->id;
+    e.at_us = std::max(svc.options_.clock(), pl->changed_us + 1);
+    if (auto r = Record(std::move(e)); !r) return std::unexpected(r.error());
     return json::object();
   }
 
@@ -506,10 +534,12 @@ struct SubsonicCalls {
       rows.push_back({"artist", id, 0});
     }
     if (rows.empty()) return std::unexpected(Missing("id, albumId or artistId"));
-    for (auto& r : rows) {
-      r.starred_us = svc.options_.clock();
-      if (auto done = store::SetStar(db(), user.name, r, on); !done)
-        return std::unexpected(Failure{ss::kGeneric, done.error().message});
+    for (const auto& r : rows) {
+      ListenerEvent e;
+      e.kind = on ? ListenerKind::kStar : ListenerKind::kUnstar;
+      e.item_kind = r.kind;
+      e.item = r.item;
+      if (auto done = Record(std::move(e)); !done) return std::unexpected(done.error());
     }
     return json::object();
   }
@@ -537,11 +567,12 @@ struct SubsonicCalls {
     for (size_t k = 0; k < ids.size(); ++k) {
       const library::TrackRecord* r = index().Song(ids[k]);
       if (!r) return std::unexpected(Failure{ss::kNotFound, "song not found: " + ids[k]});
-      int64_t us = svc.options_.clock();
+      ListenerEvent e;
+      e.kind = ListenerKind::kPlay;
+      e.track = r->track;
       if (k < times.size())
-        if (auto ms = IntOf(times[k]); ms && *ms > 0) us = *ms * 1000;
-      if (auto done = store::AddPlay(db(), user.name, r->track, us); !done)
-        return std::unexpected(Failure{ss::kGeneric, done.error().message});
+        if (auto ms = IntOf(times[k]); ms && *ms > 0) e.at_us = *ms * 1000;
+      if (auto done = Record(std::move(e)); !done) return std::unexpected(done.error());
     }
     return json::object();
   }
@@ -675,13 +706,7 @@ Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayA
 asio::awaitable<void> HttpService::HandleSubsonic(Exchange& ex, Target target) {
   PlayAction play;
   Response res = SubsonicResponse(ex.request(), target, play);
-  if (!play.song) {
-    co_await ex.Send(std::move(res));
-  } else if (play.opus) {
-    co_await StreamOpus(ex, index_.songs()[*play.song], play.bitrate_kbps, play.start_seconds);
-  } else {
-    co_await StreamOriginal(ex, index_.songs()[*play.song]);
-  }
+  co_await Answer(ex, std::move(res), play);
 }
 
 }  // namespace hearth::http

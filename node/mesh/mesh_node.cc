@@ -9,6 +9,7 @@
 #include "node/library/catalog.h"
 #include "node/mesh/endpoint.h"
 #include "node/store/mesh_tables.h"
+#include "node/store/play_tables.h"
 #include "protocol/ledger_entry.h"
 #include "protocol/sync_messages.h"
 
@@ -73,6 +74,8 @@ std::expected<void, std::string> MeshNode::Start() {
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return std::unexpected("cannot listen on " + options_.listen + ": " + ec.message());
 
+  // Listener events already here were exchanged by heads on connecting.
+  if (auto last = store::LastListenerArrival(home_.db())) listener_arrival_ = *last;
   crypto::RandomBytes(swarm_token_.data(), swarm_token_.size());
   guard_ = std::make_shared<swarm::SwarmGuard>(home_.device_id(), swarm_token_);
   if (auto s = StartSwarm(); !s) return s;
@@ -247,6 +250,7 @@ void MeshNode::RegisterMember(Session& s) {
   SendHello(*raw);
   raw->Send(MessageType::kSwarmToken, EncodeSwarmToken(swarm_token_));
   SendHaveSet(*raw);
+  if (SharesListenerState(peer)) SendListenerHeads(*raw);
   SavePeerState(s, true);
   Log("connected to " + Name(peer) + " at " + raw->remote_host());
 }
@@ -324,6 +328,8 @@ void MeshNode::OnFrame(Connection* raw, Frame frame) {
     case MessageType::kPeers: return OnPeers(s, frame.payload);
     case MessageType::kRead: return OnRead(s, frame.payload);
     case MessageType::kData: return OnData(s, frame.payload);
+    case MessageType::kListenerHeads: return OnListenerHeads(s, frame.payload);
+    case MessageType::kListenerEvents: return OnListenerEvents(s, frame.payload);
     case MessageType::kSwarmToken: {
       auto token = DecodeSwarmToken(frame.payload);
       if (!token) return raw->SendErrorAndClose(kErrMalformed, token.error());
@@ -547,7 +553,10 @@ void MeshNode::Tick() {
   const int64_t version = home_.db().DataVersion();
   const bool external = version != data_version_;
   data_version_ = version;
-  if (external) PollLocalLedger();
+  if (external) {
+    PollLocalLedger();
+    PollListenerEvents();
+  }
   for (auto& [key, t] : dial_targets_) {
     if (t.connecting || now < t.next_attempt) continue;
     if (t.device && (members_.contains(*t.device) || !IsUnrevokedMember(*t.device))) continue;

@@ -153,6 +153,14 @@ class MeshNode {
   bool HasOnlineHolder(const BlobId& blob) const;
   void AskHolders(const BlobId& blob, Fetch& fetch);
 
+  // Listener state: stars, plays, playlists (mesh_listeners.cc).
+  bool SharesListenerState(const DeviceId& peer) const;
+  void SendListenerHeads(Connection& c);
+  void SendListenerEvents(Connection& c, const std::vector<Bytes>& events);
+  void OnListenerHeads(Session& s, ByteSpan payload);
+  void OnListenerEvents(Session& s, ByteSpan payload);
+  void PollListenerEvents();
+
   // Chunk reads for players (mesh_chunks.cc).
   using ChunkKey = std::pair<BlobId, uint32_t>;
   struct ChunkWaiter {
@@ -200,6 +208,7 @@ class MeshNode {
   std::map<ChunkKey, std::vector<ChunkWaiter>> chunk_waiters_;
   std::map<ChunkKey, std::chrono::steady_clock::time_point> chunk_reads_sent_;
   int64_t last_arrival_ = 0;  // ledger rows up to here were sent to every member
+  int64_t listener_arrival_ = 0;  // listener events up to here were sent to every member
 };
 
 }  // namespace hearth::mesh

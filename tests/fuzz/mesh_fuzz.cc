@@ -5,6 +5,7 @@
 
 #include "protocol/frame_codec.h"
 #include "protocol/handshake.h"
+#include "protocol/listener_events.h"
 #include "protocol/mesh_messages.h"
 #include "protocol/pairing.h"
 #include "protocol/sync_messages.h"
@@ -57,6 +58,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         same(DecodeTorrentReply(f.payload), EncodeTorrentReply);
         same(DecodePeers(f.payload), EncodePeers);
         same(DecodeTorrentRequest(f.payload), EncodeTorrentRequest);
+        same(DecodeListenerHeads(f.payload), EncodeListenerHeads);
+        same(DecodeListenerEvent(f.payload), EncodeListenerEvent);
+        if (auto events = DecodeListenerEvents(f.payload)) {
+          std::vector<Bytes> encoded;
+          for (const auto& e : *events) encoded.push_back(EncodeListenerEvent(e));
+          if (DecodeListenerEvents(EncodeListenerEvents(encoded)) != events) std::abort();
+        }
         // The same bytes as an invite code's text.
         std::string text(f.payload.begin(), f.payload.end());
         if (auto code = DecodeInviteCode(text); code && DecodeInviteCode(EncodeInviteCode(*code)) != code) std::abort();

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "node/store/play_tables.h"
 #include "tests/mesh/mesh_fixture.h"
 #include "tests/support/http_client.h"
 
@@ -74,6 +75,58 @@ TEST_F(PlayTest, APhoneStreamsATrackHeldOnlyByAnotherDevice) {
   EXPECT_NE(gone.body.find("no reachable device holds this track"), std::string::npos) << gone.body;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
   EXPECT_TRUE(Fetch(b->http_port(), url, auth).body == original);
+}
+
+TEST_F(PlayTest, StarsPlaysAndPlaylistsFollowTheListenerToEveryDevice) {
+  InitAndImport("a", 3, 2);
+  auto a = Serve("a", {"--no-lan"});
+  ASSERT_EQ(Join("b", Invite("a", "--role phone")).exit_code, 0);
+  ASSERT_EQ(Join("s", Invite("a", "--role storage")).exit_code, 0);
+  AddUser("a");  // the same listener name on both devices (own passwords)
+  AddUser("b");
+  auto b = Serve("b", {"--no-lan"});
+  auto storage = Serve("s", {"--no-lan"});
+  ASSERT_TRUE(b->WaitForLog("connected to a")) << b->Log();
+  auto rest = [&](const NodeProcess& n, const std::string& call, const std::string& query = "") {
+    return Fetch(n.http_port(), "/rest/" + call + "?u=carol&p=pw&f=json&" + query).Json()["subsonic-response"];
+  };
+  const auto tracks = TrackIds("b");
+  // On the phone: a playlist, a star and a play.
+  auto created = rest(*b, "createPlaylist", "name=On%20the%20bus&songId=" + tracks[0] + "&songId=" + tracks[2]);
+  ASSERT_EQ(created["status"], "ok") << created.dump();
+  const std::string playlist = created["playlist"]["id"];
+  ASSERT_EQ(rest(*b, "star", "id=" + tracks[1])["status"], "ok");
+  ASSERT_EQ(rest(*b, "scrobble", "id=" + tracks[1])["status"], "ok");
+
+  // ... shows up on the PC.
+  ASSERT_TRUE(Eventually([&] { return rest(*a, "getPlaylists")["playlists"]["playlist"].size() == 1; }))
+      << a->Log() << b->Log();
+  auto pl = rest(*a, "getPlaylist", "id=" + playlist)["playlist"];
+  EXPECT_EQ(pl["name"], "On the bus");
+  ASSERT_EQ(pl["entry"].size(), 2u);
+  EXPECT_EQ(pl["entry"][0]["id"], tracks[0]);
+  EXPECT_TRUE(Eventually([&] { return rest(*a, "getStarred2")["starred2"]["song"].size() == 1; }));
+  EXPECT_TRUE(Eventually([&] { return rest(*a, "getSong", "id=" + tracks[1])["song"].value("playCount", 0) == 1; }));
+
+  // Changes on the PC go back to the phone; a delete too.
+  ASSERT_EQ(rest(*a, "unstar", "id=" + tracks[1])["status"], "ok");
+  EXPECT_TRUE(Eventually([&] { return rest(*b, "getStarred2")["starred2"]["song"].empty(); }));
+  ASSERT_EQ(rest(*a, "deletePlaylist", "id=" + playlist)["status"], "ok");
+  EXPECT_TRUE(Eventually([&] { return rest(*b, "getPlaylists")["playlists"]["playlist"].empty(); }));
+
+  // A device that was away catches up when it comes back.
+  b->Stop();
+  ASSERT_EQ(rest(*a, "createPlaylist", "name=While%20away&songId=" + tracks[0])["status"], "ok");
+  b = Serve("b", {"--no-lan"});
+  EXPECT_TRUE(Eventually([&] { return rest(*b, "getPlaylists")["playlists"]["playlist"].size() == 1; })) << b->Log();
+
+  // The storage device never receives listener state (it cannot read track ids).
+  EXPECT_EQ(storage->http_port(), 0);
+  auto db = store::Database::Open(Home("s") + "/hearth.db", false);
+  ASSERT_TRUE(db);
+  EXPECT_EQ(store::LastListenerArrival(*db).value(), 0);
+  auto pc = store::Database::Open(Home("a") + "/hearth.db", false);
+  EXPECT_GT(store::LastListenerArrival(*pc).value(), 0);
 }
 
 }  // namespace

@@ -12,16 +12,32 @@ CREATE TABLE users (
   created_us       INTEGER NOT NULL
 ) WITHOUT ROWID;
 
--- Stars: kind is 'song', 'album' or 'artist'; item is the id the API shows.
+-- Listener events (protocol/listener_events.h): every star, play and
+-- playlist change, made here or received from another member device, in the
+-- order they arrived. The tables below are what they add up to.
+CREATE TABLE listener_events (
+  arrival  INTEGER PRIMARY KEY,
+  origin   BLOB NOT NULL,     -- the device that made it
+  seq      INTEGER NOT NULL,  -- 1, 2, ... per origin
+  event    BLOB NOT NULL,     -- its encoding
+  UNIQUE (origin, seq)
+);
+
+-- Stars, last writer wins by the stamp (at_us, origin, seq); an unstar
+-- leaves the row with starred = 0 so an older star cannot revive it. kind is
+-- 'song', 'album' or 'artist'; item is the id the APIs show.
 CREATE TABLE stars (
-  user        TEXT NOT NULL,
-  kind        TEXT NOT NULL,
-  item        TEXT NOT NULL,
-  starred_us  INTEGER NOT NULL,
+  user         TEXT NOT NULL,
+  kind         TEXT NOT NULL,
+  item         TEXT NOT NULL,
+  starred      INTEGER NOT NULL,
+  at_us        INTEGER NOT NULL,
+  stamp_origin BLOB NOT NULL,
+  stamp_seq    INTEGER NOT NULL,
   PRIMARY KEY (user, kind, item)
 ) WITHOUT ROWID;
 
--- Plays (scrobbles) and the per-user play count they add up to.
+-- Plays (scrobbles): one row per play event.
 CREATE TABLE plays (
   user       TEXT NOT NULL,
   track_id   BLOB NOT NULL,
@@ -29,18 +45,22 @@ CREATE TABLE plays (
 );
 CREATE INDEX plays_by_user ON plays (user, track_id);
 
+-- Playlists, last writer wins by stamp; a deleted one stays as a tombstone.
 CREATE TABLE playlists (
-  id          INTEGER PRIMARY KEY,
-  owner       TEXT NOT NULL,
-  name        TEXT NOT NULL,
-  comment     TEXT NOT NULL DEFAULT '',
-  public      INTEGER NOT NULL DEFAULT 0,
-  created_us  INTEGER NOT NULL,
-  changed_us  INTEGER NOT NULL
-);
+  id           TEXT PRIMARY KEY,   -- "pl-" + 16 hex digits, made by the creating device
+  owner        TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  comment      TEXT NOT NULL,
+  public       INTEGER NOT NULL,
+  created_us   INTEGER NOT NULL,
+  changed_us   INTEGER NOT NULL,
+  deleted      INTEGER NOT NULL,
+  stamp_origin BLOB NOT NULL,
+  stamp_seq    INTEGER NOT NULL
+) WITHOUT ROWID;
 
 CREATE TABLE playlist_tracks (
-  playlist  INTEGER NOT NULL REFERENCES playlists (id) ON DELETE CASCADE,
+  playlist  TEXT NOT NULL,
   position  INTEGER NOT NULL,
   track_id  BLOB NOT NULL,
   PRIMARY KEY (playlist, position)

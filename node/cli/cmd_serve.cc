@@ -62,7 +62,9 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
   const bool serve_http = !o.no_http && home->content_secret() != nullptr;
   if (!o.no_http && !serve_http) LogLine("no HTTP: this storage device holds no content secret, so it plays nothing");
   http::asio::io_context http_io;
-  http::asio::thread_pool workers(2);
+  // Transcoding workers: a few more than cores, so that a new stream's first
+  // step is not queued behind every running stream's.
+  http::asio::thread_pool workers(2 * std::max(1u, std::thread::hardware_concurrency()));
   std::unique_ptr<http::HttpService> service;
   std::unique_ptr<http::Server> server;
   std::string http_endpoint;

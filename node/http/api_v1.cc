@@ -250,6 +250,23 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
       return Json(req, bhttp::status::ok, json{{"id", parts[1]}, {"pinned", pin}, {"here", HeldHere(r->blob)}});
     }
   }
+  if (parts.size() >= 1 && parts[0] == "imports") {
+    if (get && parts.size() == 1) return Json(req, bhttp::status::ok, json{{"imports", imports_->List()}});
+    if (get && parts.size() == 2) {
+      int id = 0;
+      std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), id);
+      auto job = imports_->Find(id);
+      return job ? Json(req, bhttp::status::ok, *job) : not_found("no import " + parts[1]);
+    }
+    if (method == bhttp::verb::post && parts.size() == 1) {
+      if (!user->admin) return Error(req, bhttp::status::forbidden, "only an admin listener may start imports");
+      auto body = json::parse(req.body(), nullptr, false);
+      const std::string path = body.is_object() ? body.value("path", "") : "";
+      auto started = imports_->Start(path);
+      if (!started) return Error(req, bhttp::status::bad_request, started.error());
+      return Json(req, bhttp::status::accepted, *started);
+    }
+  }
   if (get && parts.size() == 1 && parts[0] == "ledger") {
     const Ledger& ledger = home_->ledger().ledger();
     const auto& state = ledger.state();

@@ -64,6 +64,7 @@ std::expected<void, std::string> HttpService::Open() {
     return std::unexpected("this is a storage device: it holds no content secret, so it cannot play music");
   catalog_ = std::make_unique<library::Catalog>(home_->db());
   users_ = std::make_unique<Users>(home_->db(), home_->device_key());
+  imports_ = std::make_unique<ImportJobs>(options_.home_dir);
   data_version_ = -1;
   ledger_size_ = static_cast<size_t>(-1);
   Refresh();

@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "node/http/import_jobs.h"
 #include "node/http/library_index.h"
 #include "node/http/query.h"
 #include "node/http/server.h"
@@ -105,6 +106,7 @@ class HttpService {
   std::unique_ptr<store::Home> home_;
   std::unique_ptr<library::Catalog> catalog_;
   std::unique_ptr<Users> users_;
+  std::unique_ptr<ImportJobs> imports_;
   LibraryIndex index_;
   int64_t data_version_ = -1;
   size_t ledger_size_ = static_cast<size_t>(-1);

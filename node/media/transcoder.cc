@@ -20,8 +20,11 @@ namespace {
 constexpr int kOutRate = 48000;
 constexpr int kIoBuffer = 64 * 1024;
 // A page is flushed at least every 250 ms of audio (libopusenc's default is
-// a second), so playback can start quickly.
+// a second), and the encoder looks ahead at most 200 ms before it commits a
+// packet (its default, 2 s, made the first audio wait for two seconds of
+// decoding and encoding): so playback starts within milliseconds.
 constexpr int kMuxingDelay = kOutRate / 4;
+constexpr int kDecisionDelay = kOutRate / 5;
 constexpr int kMaxBadPackets = 200;  // in a row, before the source counts as corrupt
 
 std::string AvError(int code) {
@@ -240,6 +243,7 @@ std::expected<std::unique_ptr<OpusTranscoder>, std::string> OpusTranscoder::Open
   if (!s->enc) return std::unexpected(std::string("cannot create the Opus encoder: ") + ope_strerror(err));
   ope_encoder_ctl(s->enc, OPUS_SET_BITRATE(std::clamp(o.bitrate_kbps, 6, 510) * 1000));
   ope_encoder_ctl(s->enc, OPE_SET_MUXING_DELAY(kMuxingDelay));
+  ope_encoder_ctl(s->enc, OPE_SET_DECISION_DELAY(kDecisionDelay));
   return std::unique_ptr<OpusTranscoder>(new OpusTranscoder(std::move(s)));
 }
 

@@ -87,6 +87,30 @@ TEST_F(HttpFixture, AClientThatGoesAwayMidTranscodeDoesNotDisturbTheNode) {
   EXPECT_EQ(r.body.substr(0, 4), "OggS");
 }
 
+TEST_F(HttpFixture, AClientThatStopsReadingDoesNotStallTheOthers) {
+  const std::string wav = TrackOfFormat("wav")["id"];
+  // Thirty pipelined requests for the ~0.5 MB original (far more than the
+  // socket buffers hold), and a transcode, from clients that never read.
+  std::vector<std::unique_ptr<RawClient>> stalled;
+  std::string pipelined;
+  for (int i = 0; i < 30; ++i)
+    pipelined += "GET /api/v1/tracks/" + wav + "/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + alice_key_ +
+                 "\r\n\r\n";
+  stalled.push_back(std::make_unique<RawClient>(port_));
+  stalled.back()->Send(pipelined);
+  stalled.push_back(std::make_unique<RawClient>(port_));
+  stalled.back()->Send("GET /api/v1/tracks/" + wav + "/stream?format=opus&bitrate=192 HTTP/1.1\r\nHost: x\r\n"
+                       "Authorization: Bearer " + alice_key_ + "\r\n\r\n");
+  // They never read; everyone else is served meanwhile, streams included.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(Api("albums").status, 200);
+  const std::string mp3 = TrackOfFormat("mp3")["id"];
+  Reply other = Api("tracks/" + mp3 + "/stream?format=opus");
+  EXPECT_EQ(other.status, 200);
+  EXPECT_EQ(other.body.substr(0, 4), "OggS");
+  EXPECT_EQ(Api("tracks/" + wav + "/stream").body.size(), TrackOfFormat("wav")["size"].get<size_t>());
+}
+
 TEST_F(HttpFixture, ADamagedBlobIsCutOffNotServedAsMusic) {
   nlohmann::json t = TrackOfFormat("wav");
   // Flip a byte in the second chunk of the stored blob.

@@ -1,6 +1,7 @@
 // The JSON API, streaming and the web player's files, against a real
 // HttpService on loopback.
 #include <fstream>
+#include <thread>
 
 #include "tests/http/http_fixture.h"
 
@@ -137,6 +138,38 @@ TEST_F(HttpFixture, DevicesAndLedger) {
   json ledger = Api("ledger").Json();
   EXPECT_EQ(ledger["claims"], Formats().size());
   EXPECT_EQ(ledger["members"], 1);
+}
+
+TEST_F(HttpFixture, ImportJobsRunFromTheApiAndReportProgress) {
+  const std::string more = dir_ / "more";
+  ASSERT_TRUE(hearth::testing::MakeTone(more + "/new.flac", {.frequency = 880, .title = "Brand new"}));
+  ASSERT_TRUE(hearth::testing::MakeTone(more + "/other.mp3", {.frequency = 990, .title = "Also new"}));
+  // Only admins; an absolute path that exists.
+  Reply bob = Fetch(port_, "/api/v1/imports", {{"Authorization", "Basic Ym9iOmJvYnB3"}}, bhttp::verb::post,
+                    R"({"path":")" + more + R"("})");
+  EXPECT_EQ(bob.status, 403);
+  auto post = [&](const std::string& body) {
+    return Fetch(port_, "/api/v1/imports", {{"Authorization", "Bearer " + alice_key_}}, bhttp::verb::post, body);
+  };
+  EXPECT_EQ(post(R"({"path":"relative/path"})").status, 400);
+  EXPECT_EQ(post(R"({"path":"/no/such/place"})").Json()["error"], "no such file or folder: /no/such/place");
+  Reply started = post(R"({"path":")" + more + R"("})");
+  ASSERT_EQ(started.status, 202) << started.body;
+  const int id = started.Json()["id"];
+  nlohmann::json job;
+  for (int i = 0; i < 200; ++i) {
+    job = Api("imports/" + std::to_string(id)).Json();
+    if (job["state"] != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(job["state"], "done") << job.dump();
+  EXPECT_EQ(job["imported"], 2);
+  EXPECT_EQ(job["filesDone"], 2);
+  EXPECT_EQ(Api("imports").Json()["imports"].size(), 1u);
+  EXPECT_EQ(Api("imports/99").status, 404);
+  // The new tracks are in the library at once.
+  EXPECT_EQ(Tracks().size(), Formats().size() + 2);
+  EXPECT_EQ(Api("search?q=brand").Json()["tracks"].size(), 1u);
 }
 
 TEST_F(HttpFixture, ServesTheWebPlayer) {

@@ -199,7 +199,10 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
   if (get && parts.size() == 2 && parts[0] == "covers") {
     auto image = CoverImage(parts[1]);
     if (!image) {
-      return not_found("this device has no cover " + parts[1]);
+      auto digest = parts[1].starts_with("co-") ? library::ParseHexDigest(parts[1].substr(3)) : std::nullopt;
+      if (!digest) return not_found("no cover " + parts[1]);
+      play.cover = digest;  // read it from a track's blob
+      return Response{};
     }
     return ImageResponse(req, std::move(*image));
   }

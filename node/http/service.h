@@ -87,7 +87,13 @@ class HttpService {
     bool opus = false;
     int bitrate_kbps = 128;
     double start_seconds = 0;
+    // A cover this device does not have: read from a track's blob instead.
+    std::optional<crypto::Digest> cover;
+    std::optional<std::string> subsonic_format;  // how to say "not found" (else JSON API)
   };
+  // The cover `digest` from the embedded picture of a track that has it
+  // (from wherever its blob is); checked against the digest and kept.
+  asio::awaitable<std::optional<std::pair<Bytes, std::string>>> CoverFromTrack(const crypto::Digest& digest);
   Response ApiResponse(const Request& req, const Target& target, PlayAction& play);
   Response SubsonicResponse(const Request& req, Target& target, PlayAction& play);
   // Sends `res`, or the stream `play` asks for.

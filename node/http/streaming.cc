@@ -8,7 +8,10 @@
 #include "node/http/range.h"
 #include "node/http/service.h"
 #include "node/library/library_ops.h"
+#include "node/http/subsonic_format.h"
+#include "node/media/cover_extract.h"
 #include "node/media/transcoder.h"
+#include "crypto/bytes.h"
 
 namespace hearth::http {
 namespace {
@@ -98,6 +101,19 @@ asio::awaitable<media::SealedChunk> HttpService::ReadSealed(const BlobId& blob, 
 }
 
 asio::awaitable<void> HttpService::Answer(Exchange& ex, Response res, const PlayAction& play) {
+  if (play.cover) {
+    auto image = co_await CoverFromTrack(*play.cover);
+    if (image) {
+      co_await ex.Send(ImageResponse(ex.request(), std::move(*image)));
+    } else if (play.subsonic_format) {
+      auto r = subsonic::Render(subsonic::Failed(subsonic::kNotFound, "cover art not found"), *play.subsonic_format);
+      co_await ex.Send(TextResponse(ex.request(), bhttp::status::ok, std::move(r.body), r.content_type));
+    } else {
+      co_await ex.Send(TextResponse(ex.request(), bhttp::status::not_found,
+                                    "{\"error\":\"no device could give this cover\"}\n", "application/json"));
+    }
+    co_return;
+  }
   if (!play.song) co_await ex.Send(std::move(res));
   else if (play.opus) co_await StreamOpus(ex, index_.songs()[*play.song], play.bitrate_kbps, play.start_seconds);
   else co_await StreamOriginal(ex, index_.songs()[*play.song]);
@@ -222,6 +238,35 @@ asio::awaitable<void> HttpService::StreamOpus(Exchange& ex, const library::Track
     co_return;
   }
   co_await ex.End();
+}
+
+asio::awaitable<std::optional<std::pair<Bytes, std::string>>> HttpService::CoverFromTrack(
+    const crypto::Digest& digest) {
+  const library::TrackRecord* track = nullptr;
+  for (const auto& r : index_.songs())
+    if (r.cover && *r.cover == digest) {
+      track = &r;
+      break;
+    }
+  auto key = track ? BlobKeyOf(*track) : std::nullopt;
+  if (!key) co_return std::nullopt;
+  auto plain = std::make_shared<media::PlainBlob>(AnyThreadChunks(), track->blob, *key, track->plaintext_length);
+  auto result = std::make_shared<std::expected<Bytes, std::string>>(std::unexpected(std::string()));
+  const auto wait = options_.chunk_wait;
+  auto extract = [plain, result, wait] {
+    media::ByteSource src{[plain, wait](uint64_t off, MutableByteSpan out) { return plain->ReadAt(off, out, wait); },
+                          plain->size()};
+    *result = media::ExtractCover(src);
+  };
+  auto home = co_await asio::this_coro::executor;
+  co_await RunOn(workers_, home, extract);
+  if (!*result) co_return std::nullopt;
+  // Keep it (sealed) only if it is the picture the claim names.
+  if (auto saved = library::SaveCover(*home_, digest, **result); !saved) {
+    if (options_.log) options_.log("http: cover " + ToHex(digest).substr(0, 12) + ": " + saved.error());
+    co_return std::nullopt;
+  }
+  co_return CoverImage(LibraryIndex::CoverId(digest));
 }
 
 std::optional<std::pair<Bytes, std::string>> HttpService::CoverImage(const std::string& cover_id) {

@@ -659,7 +659,11 @@ Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayA
     if (const library::TrackRecord* r = index_.Song(*id); r && r->cover) cover = LibraryIndex::CoverId(*r->cover);
     auto image = CoverImage(cover);
     if (!image) {
-      return reply(subsonic::Failed(subsonic::kNotFound, "cover art not found: " + *id));
+      auto digest = cover.starts_with("co-") ? library::ParseHexDigest(cover.substr(3)) : std::nullopt;
+      if (!digest) return reply(subsonic::Failed(subsonic::kNotFound, "cover art not found: " + *id));
+      play.cover = digest;  // read it from a track's blob
+      play.subsonic_format = format;
+      return Response{};
     }
     return ImageResponse(req, std::move(*image));
   }

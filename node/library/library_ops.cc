@@ -9,6 +9,7 @@
 #include <set>
 
 #include "crypto/blob_cipher.h"
+#include "crypto/hash.h"
 #include "node/store/torrent_table.h"
 
 namespace hearth::library {
@@ -119,6 +120,19 @@ std::expected<Bytes, std::string> ReadCover(store::Home& home, const crypto::Dig
   auto image = crypto::OpenBlob(home.content_secret()->Derive(crypto::kCoverKeyDomain, digest), *sealed);
   if (!image) return std::unexpected("stored cover is damaged");
   return std::move(*image);
+}
+
+std::expected<void, std::string> SaveCover(store::Home& home, const crypto::Digest& digest, ByteSpan image) {
+  if (!home.content_secret()) return std::unexpected("this device holds no content secret");
+  if (crypto::Blake2b256(image) != digest) return std::unexpected("the image is not the cover it claims to be");
+  BlobId id{digest};
+  if (home.covers().Has(id)) return {};
+  auto writer = home.covers().Create();
+  if (!writer) return std::unexpected(writer.error().message);
+  Bytes sealed = crypto::SealBlob(home.content_secret()->Derive(crypto::kCoverKeyDomain, digest), image);
+  if (auto w = writer->Write(sealed); !w) return std::unexpected(w.error().message);
+  if (auto c = writer->Commit(id); !c) return std::unexpected(c.error().message);
+  return {};
 }
 
 }  // namespace hearth::library

@@ -31,5 +31,8 @@ std::expected<ForgetResult, std::string> ForgetTrack(store::Home& home, Catalog&
 
 // The decrypted cover image with BLAKE2b `digest`, if this device has it.
 std::expected<Bytes, std::string> ReadCover(store::Home& home, const crypto::Digest& digest);
+// Keeps a cover image (sealed like the importer's) after checking that it
+// is the image `digest` names.
+std::expected<void, std::string> SaveCover(store::Home& home, const crypto::Digest& digest, ByteSpan image);
 
 }  // namespace hearth::library

@@ -20,6 +20,11 @@ class PlayTest : public MeshFixture {
     auto j = Json(home, "user add carol --password-file " + Quote(file));
     return j.value("api_key", std::string());
   }
+  std::string AddUserNamed(const std::string& home, const std::string& name) {
+    const std::string file = dir_ / "pw";
+    std::ofstream(file) << "pw\n";
+    return Json(home, "user add " + name + " --password-file " + Quote(file)).value("api_key", std::string());
+  }
   std::string Original(const std::string& home, const std::string& track) {
     const std::string source = Json(home, "show " + track)["source_path"];
     auto bytes = ReadFileBytes(source);
@@ -75,6 +80,37 @@ TEST_F(PlayTest, APhoneStreamsATrackHeldOnlyByAnotherDevice) {
   EXPECT_NE(gone.body.find("no reachable device holds this track"), std::string::npos) << gone.body;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
   EXPECT_TRUE(Fetch(b->http_port(), url, auth).body == original);
+}
+
+TEST_F(PlayTest, CoverArtComesFromTheTracksBlobOnADeviceThatLacksIt) {
+  ASSERT_EQ(Hearth("a", "init --name Home --device-name a").exit_code, 0);
+  ASSERT_TRUE(MakeImage(dir_ / "cover.jpg", "0xcc3366"));
+  ToneOptions o;
+  o.title = "Covered";
+  o.cover = dir_ / "cover.jpg";
+  ASSERT_TRUE(MakeTone(dir_ / "lib/covered.flac", o));
+  ASSERT_EQ(Hearth("a", "import " + Quote(dir_ / "lib")).exit_code, 0);
+  auto a = Serve("a", {"--no-lan"});
+  ASSERT_EQ(Join("b", Invite("a", "--role phone")).exit_code, 0);
+  const std::string key = AddUser("b");
+  auto b = Serve("b", {"--no-lan"});
+  ASSERT_TRUE(b->WaitForLog("connected to a")) << b->Log();
+  const std::map<std::string, std::string> auth = {{"Authorization", "Bearer " + key}};
+  const std::string track = TrackIds("b")[0];
+  ASSERT_TRUE(Eventually([&] { return Fetch(b->http_port(), "/api/v1/tracks/" + track, auth).Json()["holders"].size() == 1; }));
+  const std::string cover = Fetch(b->http_port(), "/api/v1/tracks/" + track, auth).Json()["cover"];
+  ASSERT_FALSE(std::filesystem::exists(Home("b") + "/covers") && !std::filesystem::is_empty(Home("b") + "/covers"));
+  Reply image = Fetch(b->http_port(), "/api/v1/covers/" + cover, auth);
+  ASSERT_EQ(image.status, 200) << image.body << b->Log();
+  EXPECT_EQ(image.headers["content-type"], "image/jpeg");
+  // The very image the importer saw (its BLAKE2b is the cover id).
+  Reply original = Fetch(a->http_port(), "/api/v1/covers/" + cover, {{"Authorization", "Bearer " + AddUserNamed("a", "dan")}});
+  EXPECT_TRUE(image.body == original.body);
+  // Kept for next time, even with A gone.
+  a->Stop();
+  EXPECT_EQ(Fetch(b->http_port(), "/api/v1/covers/" + cover, auth).status, 200);
+  Reply subsonic = Fetch(b->http_port(), "/rest/getCoverArt?u=carol&p=pw&id=" + cover);
+  EXPECT_EQ(subsonic.headers["content-type"], "image/jpeg");
 }
 
 TEST_F(PlayTest, StarsPlaysAndPlaylistsFollowTheListenerToEveryDevice) {

@@ -1,5 +1,6 @@
 // hearth devices | where | revoke | policy: the household's devices and
 // who holds what.
+#include <algorithm>
 #include <ctime>
 #include <map>
 #include <ostream>
@@ -150,24 +151,67 @@ CliResult RunRevoke(const Context& ctx, const std::string& key, const std::strin
   return {};
 }
 
+// "500M", "2G", "750000000", "0" -> bytes.
+std::optional<uint64_t> ParseSize(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  const size_t digits = text.find_first_not_of("0123456789");
+  const size_t count = digits == std::string::npos ? text.size() : digits;
+  if (count == 0 || count > 15) return std::nullopt;
+  uint64_t n = std::stoull(text.substr(0, digits));
+  if (digits == std::string::npos) return n;
+  const std::string unit = text.substr(digits);
+  if (unit == "K" || unit == "KB") return n * 1000;
+  if (unit == "M" || unit == "MB") return n * 1000 * 1000;
+  if (unit == "G" || unit == "GB") return n * 1000 * 1000 * 1000;
+  return std::nullopt;
+}
+
 CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
-  PolicySet policy = home->ledger().ledger().state().policy;
+  const LedgerState& state = home->ledger().ledger().state();
+  PolicySet policy = state.policy;
   if (!setting.empty()) {
     if (auto a = RequireAdmin(*home); !a) return a;
     size_t eq = setting.find('=');
     std::string k = setting.substr(0, eq), v = eq == std::string::npos ? "" : setting.substr(eq + 1);
-    if (k != "copies" || v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 3)
-      return std::unexpected(CliError{"expected copies=N (1..16)", 2});
-    int n = std::stoi(v);
-    if (n < 1 || n > kMaxCopies) return std::unexpected(CliError{"copies must be 1..16", 2});
-    policy.copies = static_cast<uint8_t>(n);
+    if (k == "copies") {
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 3)
+        return std::unexpected(CliError{"expected copies=N (1..16)", 2});
+      int n = std::stoi(v);
+      if (n < 1 || n > kMaxCopies) return std::unexpected(CliError{"copies must be 1..16", 2});
+      policy.copies = static_cast<uint8_t>(n);
+    } else if (k == "budget") {
+      const size_t colon = v.rfind(':');
+      if (colon == std::string::npos || colon == 0)
+        return std::unexpected(CliError{"expected budget=DEVICE:SIZE (e.g. budget=phone:2G; 0 removes it)", 2});
+      auto device = ResolveDevice(state, v.substr(0, colon));
+      if (!device) return std::unexpected(device.error());
+      auto bytes = ParseSize(v.substr(colon + 1));
+      if (!bytes) return std::unexpected(CliError{"a size is a number with an optional K, M or G (e.g. 500M)", 2});
+      std::erase_if(policy.budgets, [&](const StorageBudget& b) { return b.device == *device; });
+      if (*bytes > 0) policy.budgets.push_back(StorageBudget{*device, *bytes});
+      std::sort(policy.budgets.begin(), policy.budgets.end(),
+                [](const StorageBudget& x, const StorageBudget& y) { return x.device < y.device; });
+    } else {
+      return std::unexpected(CliError{"expected copies=N or budget=DEVICE:SIZE", 2});
+    }
     auto e = home->ledger().Author(home->device_key(), policy, ctx.clock());
     if (!e) return std::unexpected(CliError{"cannot set the policy: " + e.error().Message()});
   }
-  if (json) ctx.PrintJson({{"copies", policy.copies}, {"stream_limit", policy.stream_limit}});
-  else *ctx.out << fmt::format("copies={}\n", policy.copies);
+  auto name = [&](const DeviceId& d) {
+    auto m = state.members.find(d);
+    return m == state.members.end() ? DeviceShort(d) : m->second.name;
+  };
+  if (json) {
+    nlohmann::json budgets = nlohmann::json::array();
+    for (const auto& b : policy.budgets)
+      budgets.push_back({{"device", DeviceText(b.device)}, {"name", name(b.device)}, {"bytes", b.bytes}});
+    ctx.PrintJson({{"copies", policy.copies}, {"stream_limit", policy.stream_limit}, {"budgets", budgets}});
+  } else {
+    *ctx.out << fmt::format("copies={}\n", policy.copies);
+    for (const auto& b : policy.budgets) *ctx.out << fmt::format("budget {}={} bytes\n", name(b.device), b.bytes);
+  }
   return {};
 }
 
@@ -206,8 +250,10 @@ void RegisterDevices(CLI::App& app, Context& ctx, Action* action) {
   CLI::App* show = AddCommand(*policy, "show", "Print the policy");
   show->add_flag("--json", *pjson, "Print the result as JSON");
   show->callback([&ctx, pjson, action] { *action = [&ctx, pjson] { return RunPolicy(ctx, "", *pjson); }; });
-  CLI::App* set = AddCommand(*policy, "set", "Set copies=N: full replicas of every blob (admins)");
-  set->add_option("setting", *setting, "copies=N")->required();
+  CLI::App* set = AddCommand(*policy, "set",
+                             "Set copies=N (full replicas of every blob) or budget=DEVICE:SIZE (a phone's cache; "
+                             "0 removes it) (admins)");
+  set->add_option("setting", *setting, "copies=N | budget=DEVICE:SIZE")->required();
   set->add_flag("--json", *pjson, "Print the result as JSON");
   set->callback([&ctx, setting, pjson, action] {
     *action = [&ctx, setting, pjson] { return RunPolicy(ctx, *setting, *pjson); };

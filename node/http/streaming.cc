@@ -8,6 +8,7 @@
 #include "node/http/range.h"
 #include "node/http/service.h"
 #include "node/library/library_ops.h"
+#include "node/store/mesh_tables.h"
 #include "node/http/subsonic_format.h"
 #include "node/media/cover_extract.h"
 #include "node/media/transcoder.h"
@@ -121,6 +122,7 @@ asio::awaitable<void> HttpService::Answer(Exchange& ex, Response res, const Play
 
 asio::awaitable<void> HttpService::StreamOriginal(Exchange& ex, const library::TrackRecord& r) {
   const Request& req = ex.request();
+  (void)store::TouchBlob(home_->db(), r.blob, options_.clock());
   const uint64_t size = r.plaintext_length;
   auto range = ParseRange(std::string_view(req[bhttp::field::range].data(), req[bhttp::field::range].size()), size);
   if (!range && range.error() == RangeError::kMalformed) {
@@ -188,6 +190,7 @@ asio::awaitable<void> HttpService::StreamOriginal(Exchange& ex, const library::T
 asio::awaitable<void> HttpService::StreamOpus(Exchange& ex, const library::TrackRecord& r, int bitrate_kbps,
                                               double start_seconds) {
   const Request& req = ex.request();
+  (void)store::TouchBlob(home_->db(), r.blob, options_.clock());
   auto key = BlobKeyOf(r);
   if (!key) {
     co_await ex.Send(TextResponse(req, bhttp::status::forbidden, "this device cannot decrypt music\n"));

@@ -282,7 +282,7 @@ void MeshNode::ApplyPolicy() {
   const LedgerState& state = home_.ledger().ledger().state();
   const auto me = state.members.find(home_.device_id());
   if (me == state.members.end() || me->second.revoked) return;
-  if (me->second.role == Role::kPhone) return;  // phones keep pins and a cache only
+  if (me->second.role == Role::kPhone) return TrimCache();  // phones keep pins and a cache only
   // Who may hold replicas: full and storage members online now or seen
   // lately (a device away longer has its replicas made elsewhere).
   std::map<DeviceId, int64_t> last_seen;

@@ -149,6 +149,7 @@ class MeshNode {
   void OnData(Session& s, ByteSpan payload);
   void OnSwarmEvents();
   void ApplyPolicy();
+  void TrimCache();  // phones (mesh_cache.cc)
   void DriveFetches();
   bool HasOnlineHolder(const BlobId& blob) const;
   void AskHolders(const BlobId& blob, Fetch& fetch);

@@ -27,6 +27,26 @@ std::expected<std::vector<BlobId>, StoreError> BlobColumn(Database& db, const st
 
 }  // namespace
 
+std::expected<void, StoreError> TouchBlob(Database& db, const BlobId& blob, int64_t now_us) {
+  auto st = db.Prepare("INSERT OR REPLACE INTO blob_access (blob_id, last_us) VALUES (?, ?)");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, blob.bytes).Bind(2, now_us);
+  return st->Run();
+}
+
+std::expected<std::map<BlobId, int64_t>, StoreError> BlobAccessTimes(Database& db) {
+  auto st = db.Prepare("SELECT blob_id, last_us FROM blob_access");
+  if (!st) return std::unexpected(st.error());
+  std::map<BlobId, int64_t> out;
+  auto r = st->ForEach([&](Statement& s) {
+    BlobId b;
+    CopyTo(s.Blob(0), b.bytes);
+    out[b] = s.Int(1);
+  });
+  if (!r) return std::unexpected(r.error());
+  return out;
+}
+
 std::expected<std::map<BlobId, std::vector<DeviceId>>, StoreError> AllPeerBlobs(Database& db) {
   auto st = db.Prepare("SELECT blob_id, device FROM peer_blobs");
   if (!st) return std::unexpected(st.error());

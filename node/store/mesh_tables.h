@@ -51,6 +51,9 @@ std::expected<void, StoreError> MarkAllOffline(Database& db);
 std::expected<void, StoreError> SavePeerBlobs(Database& db, const DeviceId& device,
                                               const std::vector<BlobId>& blobs, bool replace);
 std::expected<std::vector<DeviceId>, StoreError> HoldersOf(Database& db, const BlobId& blob);
+// A player read `blob` now (the cache's LRU order).
+std::expected<void, StoreError> TouchBlob(Database& db, const BlobId& blob, int64_t now_us);
+std::expected<std::map<BlobId, int64_t>, StoreError> BlobAccessTimes(Database& db);
 // Every other device's have-set, by blob.
 std::expected<std::map<BlobId, std::vector<DeviceId>>, StoreError> AllPeerBlobs(Database& db);
 // Blob count and bytes (from the ledger's claims) per device.

@@ -2,6 +2,7 @@
 // device holds -- by Range, from far into the file first, whole, and
 // transcoded -- and says clearly when no reachable device holds a track.
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -80,6 +81,43 @@ TEST_F(PlayTest, APhoneStreamsATrackHeldOnlyByAnotherDevice) {
   EXPECT_NE(gone.body.find("no reachable device holds this track"), std::string::npos) << gone.body;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
   EXPECT_TRUE(Fetch(b->http_port(), url, auth).body == original);
+}
+
+TEST_F(PlayTest, APhonesCacheStaysWithinItsBudgetLeastRecentlyPlayedFirst) {
+  InitAndImport("a", 3, 4, ".wav");  // ~0.7 MB each
+  auto a = Serve("a", {"--no-lan"});
+  ASSERT_EQ(Join("b", Invite("a", "--role phone")).exit_code, 0);
+  auto set = Hearth("a", "policy set budget=b:1100K");  // room for one track, not two
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_EQ(Json("a", "policy show")["budgets"][0]["bytes"], 1'100'000);
+  EXPECT_EQ(Hearth("a", "policy set budget=b:lots").exit_code, 2);
+  const std::string key = AddUser("b");
+  auto b = Serve("b", {"--no-lan"});
+  ASSERT_TRUE(b->WaitForLog("connected to a")) << b->Log();
+  const auto tracks = TrackIds("b");
+  const std::map<std::string, std::string> auth = {{"Authorization", "Bearer " + key}};
+  auto play = [&](const std::string& t) {
+    Reply r = Fetch(b->http_port(), "/api/v1/tracks/" + t + "/stream", auth);
+    return r.status == 200 && r.body.size() > 700'000;
+  };
+  ASSERT_TRUE(Eventually([&] { return Fetch(b->http_port(), "/api/v1/tracks/" + tracks[2], auth).Json()["holders"].size() == 1; }));
+
+  ASSERT_TRUE(play(tracks[0]));
+  ASSERT_TRUE(Eventually([&] { return Holds("b", tracks[0]); })) << b->Log();
+  ASSERT_TRUE(play(tracks[1]));
+  // The older one goes; the one played last stays.
+  EXPECT_TRUE(Eventually([&] { return Holds("b", tracks[1]) && !Holds("b", tracks[0]); })) << b->Log();
+  EXPECT_NE(b->Log().find("dropped cached blob"), std::string::npos);
+  // ... and the PC hears that the phone no longer has it.
+  EXPECT_TRUE(Eventually([&] { return HolderCount("a", tracks[0]) == 1; }));
+
+  // A pin is never dropped, even over budget.
+  ASSERT_EQ(Hearth("b", "pin " + tracks[0]).exit_code, 0);
+  ASSERT_TRUE(Eventually([&] { return Holds("b", tracks[0]); })) << b->Log();
+  ASSERT_TRUE(play(tracks[2]));
+  EXPECT_TRUE(Eventually([&] { return Holds("b", tracks[2]) && !Holds("b", tracks[1]); })) << b->Log();
+  EXPECT_TRUE(Holds("b", tracks[0]));
+
 }
 
 TEST_F(PlayTest, CoverArtComesFromTheTracksBlobOnADeviceThatLacksIt) {

@@ -65,3 +65,11 @@ CREATE TABLE playlist_tracks (
   track_id  BLOB NOT NULL,
   PRIMARY KEY (playlist, position)
 ) WITHOUT ROWID;
+
+-- When a player last read each blob held here: a phone's cache is trimmed to
+-- its storage budget least recently played first (blobs never played count
+-- as oldest).
+CREATE TABLE blob_access (
+  blob_id  BLOB PRIMARY KEY,
+  last_us  INTEGER NOT NULL
+) WITHOUT ROWID;

@@ -81,24 +81,27 @@ asio::awaitable<void> RunOn(asio::thread_pool& pool, asio::any_io_executor home,
       asio::use_awaitable, std::move(fn));
 }
 
-}  // namespace
-
-asio::awaitable<media::SealedChunk> HttpService::ReadSealed(const BlobId& blob, uint32_t index) {
-  if (home_->blobs().Has(blob)) {
-    auto bytes = home_->blobs().Read(blob, uint64_t{index} * crypto::kSealedChunkSize, crypto::kSealedChunkSize);
-    if (bytes && !bytes->empty()) co_return std::move(*bytes);
-  }
-  if (!options_.remote_chunks)
-    co_return std::unexpected(std::string("this device does not hold the track and is not connected to the mesh"));
-  auto executor = co_await asio::this_coro::executor;
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(media::SealedChunk)>(
-      [this, blob, index, executor](auto handler) {
+// Reads one sealed chunk with `reader` and resumes the awaiting coroutine
+// on its own executor. (Not a coroutine itself; see RunOn.)
+asio::awaitable<media::SealedChunk> ReadChunkAsync(media::ChunkReader reader, BlobId blob, uint32_t index) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void(media::SealedChunk)>(
+      [](auto handler, media::ChunkReader r, BlobId b, uint32_t i) {
+        auto executor = asio::get_associated_executor(handler);
         auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        options_.remote_chunks(blob, index, [h, executor](media::SealedChunk c) {
+        r(b, i, [h, executor](media::SealedChunk c) {
           asio::post(executor, [h, c = std::move(c)]() mutable { (*h)(std::move(c)); });
         });
       },
-      asio::use_awaitable);
+      asio::use_awaitable, std::move(reader), blob, index);
+}
+
+}  // namespace
+
+asio::awaitable<media::SealedChunk> HttpService::ReadSealed(const BlobId& blob, uint32_t index) {
+  // The same reader the transcoder uses (the store first, then the mesh).
+  // Named, not a temporary in the co_await: GCC 12 destroys such lambdas twice.
+  auto read = ReadChunkAsync(AnyThreadChunks(), blob, index);
+  co_return co_await std::move(read);
 }
 
 asio::awaitable<void> HttpService::Answer(Exchange& ex, Response res, const PlayAction& play) {

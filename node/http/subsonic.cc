@@ -333,19 +333,13 @@ struct SubsonicCalls {
     for (size_t i = offset; i < all.size() && page.size() < size; ++i) page.push_back(all[i]);
     return page;
   }
-  Result AlbumList2() {
+  // getAlbumList2 (id3: albums) and getAlbumList (albums as directories).
+  Result AlbumListAnswer(bool id3) {
     auto list = AlbumList();
     if (!list) return std::unexpected(list.error());
     json albums = json::array();
-    for (size_t i : *list) albums.push_back(Album(index().albums()[i]));
-    return json{{"albumList2", {{"album", albums}}}};
-  }
-  Result AlbumList1() {
-    auto list = AlbumList();
-    if (!list) return std::unexpected(list.error());
-    json albums = json::array();
-    for (size_t i : *list) albums.push_back(AlbumDir(index().albums()[i]));
-    return json{{"albumList", {{"album", albums}}}};
+    for (size_t i : *list) albums.push_back(id3 ? Album(index().albums()[i]) : AlbumDir(index().albums()[i]));
+    return json{{id3 ? "albumList2" : "albumList", {{"album", albums}}}};
   }
   Result RandomSongs() {
     const size_t size = static_cast<size_t>(IntOr(p, "size", 10, 0, 500));
@@ -682,8 +676,8 @@ Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayA
       {"getAlbum", [](SubsonicCalls& c) { return c.GetAlbum(); }},
       {"getSong", [](SubsonicCalls& c) { return c.GetSong(); }},
       {"getMusicDirectory", [](SubsonicCalls& c) { return c.Directory(); }},
-      {"getAlbumList", [](SubsonicCalls& c) { return c.AlbumList1(); }},
-      {"getAlbumList2", [](SubsonicCalls& c) { return c.AlbumList2(); }},
+      {"getAlbumList", [](SubsonicCalls& c) { return c.AlbumListAnswer(false); }},
+      {"getAlbumList2", [](SubsonicCalls& c) { return c.AlbumListAnswer(true); }},
       {"getRandomSongs", [](SubsonicCalls& c) { return c.RandomSongs(); }},
       {"getGenres", [](SubsonicCalls& c) { return c.Genres(); }},
       {"search3", [](SubsonicCalls& c) { return c.Search3(); }},

@@ -6,6 +6,8 @@
 
 #include <opus/opusenc.h>
 
+#include "node/media/av_input.h"
+
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -18,7 +20,6 @@ namespace hearth::media {
 namespace {
 
 constexpr int kOutRate = 48000;
-constexpr int kIoBuffer = 64 * 1024;
 // A page is flushed at least every 250 ms of audio (libopusenc's default is
 // a second), and the encoder looks ahead at most 200 ms before it commits a
 // packet (its default, 2 s, made the first audio wait for two seconds of
@@ -27,20 +28,13 @@ constexpr int kMuxingDelay = kOutRate / 4;
 constexpr int kDecisionDelay = kOutRate / 5;
 constexpr int kMaxBadPackets = 200;  // in a row, before the source counts as corrupt
 
-std::string AvError(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, buf, sizeof buf);
-  return buf;
-}
+std::string AvError(int code) { return AvErrorText(code); }
 
 }  // namespace
 
 struct OpusTranscoder::State {
-  ByteSource source;
-  uint64_t pos = 0;
-  std::string io_error;
-  AVIOContext* io = nullptr;
-  AVFormatContext* fmt = nullptr;
+  std::unique_ptr<AvInput> input;
+  AVFormatContext* fmt = nullptr;  // input's
   AVCodecContext* dec = nullptr;
   SwrContext* swr = nullptr;
   AVPacket* packet = nullptr;
@@ -64,35 +58,8 @@ struct OpusTranscoder::State {
     av_packet_free(&packet);
     swr_free(&swr);
     avcodec_free_context(&dec);
-    avformat_close_input(&fmt);
-    if (io) {
-      av_freep(&io->buffer);
-      avio_context_free(&io);
-    }
   }
 
-  static int Read(void* opaque, uint8_t* buf, int size) {
-    auto* s = static_cast<State*>(opaque);
-    auto n = s->source.read_at(s->pos, MutableByteSpan(buf, static_cast<size_t>(size)));
-    if (!n) {
-      s->io_error = n.error();
-      return AVERROR(EIO);
-    }
-    if (*n == 0) return AVERROR_EOF;
-    s->pos += *n;
-    return static_cast<int>(*n);
-  }
-  static int64_t Seek(void* opaque, int64_t offset, int whence) {
-    auto* s = static_cast<State*>(opaque);
-    const int64_t size = static_cast<int64_t>(s->source.size);
-    whence &= ~AVSEEK_FORCE;
-    if (whence == AVSEEK_SIZE) return size;
-    int64_t target = whence == SEEK_SET ? offset : whence == SEEK_CUR ? static_cast<int64_t>(s->pos) + offset
-                                               : whence == SEEK_END ? size + offset : -1;
-    if (target < 0 || target > size) return AVERROR(EINVAL);
-    s->pos = static_cast<uint64_t>(target);
-    return target;
-  }
   static int Write(void* user, const unsigned char* ptr, opus_int32 len) {
     auto* s = static_cast<State*>(user);
     if (s->sink) s->sink->insert(s->sink->end(), ptr, ptr + len);
@@ -100,7 +67,7 @@ struct OpusTranscoder::State {
   }
   static int Close(void*) { return 0; }
 
-  std::string Why(int code) const { return io_error.empty() ? AvError(code) : io_error; }
+  std::string Why(int code) const { return input->Why(code); }
 
   // Converts and encodes one decoded frame, dropping what lies before start.
   std::expected<void, std::string> Encode(AVFrame* f) {
@@ -147,7 +114,7 @@ struct OpusTranscoder::State {
         input_done = true;
         avcodec_send_packet(dec, nullptr);
       } else if (r < 0) {
-        if (!io_error.empty()) return std::unexpected("cannot read the track: " + io_error);
+        if (!input->read_error().empty()) return std::unexpected("cannot read the track: " + input->read_error());
         if (++bad_packets > kMaxBadPackets) return std::unexpected("the file is damaged: " + AvError(r));
         return {};
       } else {
@@ -185,20 +152,10 @@ struct OpusTranscoder::State {
 std::expected<std::unique_ptr<OpusTranscoder>, std::string> OpusTranscoder::Open(ByteSource source,
                                                                                 const TranscodeOptions& o) {
   auto s = std::make_unique<State>();
-  s->source = std::move(source);
-  auto* buffer = static_cast<unsigned char*>(av_malloc(kIoBuffer));
-  s->io = avio_alloc_context(buffer, kIoBuffer, 0, s.get(), &State::Read, nullptr, &State::Seek);
-  if (!s->io) {
-    av_free(buffer);
-    return std::unexpected("out of memory");
-  }
-  s->fmt = avformat_alloc_context();
-  s->fmt->pb = s->io;
-  s->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
-  if (int r = avformat_open_input(&s->fmt, nullptr, nullptr, nullptr); r < 0) {
-    s->fmt = nullptr;  // freed by avformat_open_input on failure
-    return std::unexpected("not a playable audio file: " + s->Why(r));
-  }
+  auto input = AvInput::Open(std::move(source));
+  if (!input) return std::unexpected(input.error());
+  s->input = std::move(*input);
+  s->fmt = s->input->format();
   s->fmt->max_analyze_duration = AV_TIME_BASE / 2;
   if (int r = avformat_find_stream_info(s->fmt, nullptr); r < 0)
     return std::unexpected("cannot read the stream info: " + s->Why(r));

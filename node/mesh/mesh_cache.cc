@@ -5,6 +5,7 @@
 // that no other online member says it holds (so the household's last copy
 // is never dropped). What is left over budget by pins alone stays.
 #include <algorithm>
+#include <functional>
 
 #include "node/mesh/mesh_node.h"
 #include "node/store/mesh_tables.h"
@@ -17,12 +18,22 @@ void MeshNode::TrimCache() {
                                       [&](const StorageBudget& b) { return b.device == home_.device_id(); });
   if (budget_it == state.policy.budgets.end()) return;  // no budget: keep everything
   const uint64_t budget = budget_it->bytes;
+  // Only look again when something that decides it changed: what is held,
+  // the budget, who is online, or a minute has passed (plays reorder it).
+  const auto now = std::chrono::steady_clock::now();
+  auto key = [&] {
+    return std::to_string(local_blobs_.size()) + "/" + std::to_string(budget) + "/" + std::to_string(members_.size());
+  };
+  if (key() == trim_key_ && now - last_trim_ < std::chrono::minutes(1)) return;
+  last_trim_ = now;
+  struct Remember {  // the inputs as they are when this pass ends
+    std::function<void()> f;
+    ~Remember() { f(); }
+  } remember{[&] { trim_key_ = key(); }};
 
-  auto held = home_.blobs().List();
-  if (!held) return;
   uint64_t total = 0;
   std::map<BlobId, uint64_t> sizes;
-  for (const BlobId& b : *held) {
+  for (const BlobId& b : local_blobs_) {
     const uint64_t size = home_.blobs().SizeOf(b).value_or(0);
     sizes[b] = size;
     total += size;

@@ -197,6 +197,8 @@ class MeshNode {
   std::map<BlobId, Fetch> fetches_;
   std::map<DeviceId, std::set<BlobId>> peer_blobs_;  // have-sets of online members
   std::string policy_key_;                           // inputs of the last ApplyPolicy
+  std::string trim_key_;                             // inputs of the last TrimCache (phones)
+  std::chrono::steady_clock::time_point last_trim_{};
   std::chrono::steady_clock::time_point last_blob_scan_{};
   std::chrono::steady_clock::time_point last_fetch_drive_{};
   bool local_blobs_dirty_ = false;  // a local ledger change may have added or removed blobs

@@ -1,4 +1,6 @@
 // Drives the real `hearth` binary as a user would.
+#include <fstream>
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -124,6 +126,44 @@ TEST_F(Cli, UsageErrorsExitTwo) {
   auto help = Hearth("--help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("init"), std::string::npos);
+}
+
+TEST_F(Cli, UsersAreAddedListedRekeyedAndRemoved) {
+  ASSERT_EQ(Hearth("init --name Home --device-name pc").exit_code, 0);
+  const std::string pw = home() + ".pw";
+  std::ofstream(pw) << "first pass\n";
+  auto added = Hearth("user add alice --admin --json --password-file " + Quote(pw));
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  auto j = nlohmann::json::parse(added.out);
+  EXPECT_EQ(j["user"], "alice");
+  EXPECT_EQ(j["admin"], true);
+  const std::string key = j["api_key"];
+  EXPECT_EQ(key.size(), 43u);
+  // From stdin when there is no file.
+  auto bob = RunCommand("sh -c " + Quote("printf 'bobpw\\n' | " + std::string(HEARTH_BIN) + " --home " + Quote(home()) +
+                                         " user add bob"));
+  EXPECT_EQ(bob.exit_code, 0) << bob.err;
+  auto list = nlohmann::json::parse(Hearth("user list --json").out);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0]["user"], "alice");
+  EXPECT_EQ(list[1]["admin"], false);
+  // A new password makes a new key.
+  auto changed = Hearth("user passwd alice --json --password-file " + Quote(pw));
+  ASSERT_EQ(changed.exit_code, 0);
+  EXPECT_NE(nlohmann::json::parse(changed.out)["api_key"], key);
+  // Bad input: clear errors, nothing changed.
+  auto dup = Hearth("user add alice --password-file " + Quote(pw));
+  EXPECT_EQ(dup.exit_code, 1);
+  EXPECT_NE(dup.err.find("already exists"), std::string::npos) << dup.err;
+  auto bad = Hearth("user add 'no spaces' --password-file " + Quote(pw));
+  EXPECT_NE(bad.err.find("a user name is"), std::string::npos) << bad.err;
+  std::ofstream(pw, std::ios::trunc) << "\n";
+  auto empty = Hearth("user add carol --password-file " + Quote(pw));
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.err.find("empty"), std::string::npos);
+  EXPECT_NE(Hearth("user remove nobody").err.find("no user named nobody"), std::string::npos);
+  EXPECT_EQ(Hearth("user remove bob").exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(Hearth("user list --json").out).size(), 1u);
 }
 
 }  // namespace

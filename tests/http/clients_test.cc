@@ -55,7 +55,7 @@ TEST_F(ClientsTest, TheWebPlayerPlaysAndSeeksATrackHeldByAnotherDevice) {
   ASSERT_TRUE(b->WaitForLog("connected to a")) << b->Log();
   const std::string shot = dir_ / "player.png";
   auto r = RunCommand("node " + Quote(kScripts + "/web_player.mjs") + " http://127.0.0.1:" +
-                      std::to_string(b->http_port()) + "/ erin pw " + Quote("Song 1") + " a " + Quote(shot));
+                      std::to_string(b->http_port()) + "/ erin pw Song a " + Quote(shot));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err << b->Log();
   EXPECT_GT(std::filesystem::file_size(shot), 10'000u);
 }

@@ -60,6 +60,40 @@ TEST_F(SlowClients, ARequestThatNeverFinishesIsDroppedAndOthersAreServed) {
   EXPECT_LT(waited, std::chrono::seconds(10));  // closed by the 1 s limit, not the client's 30 s
 }
 
+TEST_F(HttpFixture, ABodyOverTheLimitGets413) {
+  Reply big = Fetch(port_, "/api/v1/login", {{"Content-Type", "application/json"}}, bhttp::verb::post,
+                    std::string(2 << 20, 'x'));
+  EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(Get("/").status, 200);
+}
+
+class FewConnections : public HttpFixture {
+ protected:
+  void SetUp() override {
+    server_options_.max_connections = 3;
+    HttpFixture::SetUp();
+  }
+};
+
+TEST_F(FewConnections, ConnectionsOverTheLimitGet503AndTheRestAreServed) {
+  std::vector<std::unique_ptr<RawClient>> idle;
+  for (int i = 0; i < 3; ++i) {
+    idle.push_back(std::make_unique<RawClient>(port_));
+    idle.back()->Send("GET / HTTP/1.1\r\nHost: x\r\n");  // unfinished: holds its slot
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  Reply refused = Get("/");
+  EXPECT_EQ(refused.status, 503);
+  idle.clear();  // the slots free up
+  EXPECT_TRUE([&] {
+    for (int i = 0; i < 50; ++i) {
+      if (Get("/").status == 200) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }());
+}
+
 TEST_F(HttpFixture, TwoHundredConcurrentConnectionsAreAllServed) {
   const std::string id = Tracks()[0]["id"];
   std::vector<std::thread> threads;

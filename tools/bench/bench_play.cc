@@ -10,10 +10,6 @@
 //  - 20 concurrent Opus streams from one node: each must be served faster
 //    than real time. Also: how soon a transcode's first byte arrives.
 // Real `hearth serve` processes on loopback (LAN discovery off).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -48,33 +44,16 @@ double Pct(std::vector<double> v, double p) {
 // byte of the body (the header is read first); -1 on failure.
 double TimeToFirstBodyByte(uint16_t port, const std::string& request) {
   const auto start = Steady::now();
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  timeval tv{20, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  double ms = -1;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
-    std::string got;
-    char buf[65536];
-    while (true) {
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      got.append(buf, static_cast<size_t>(n));
-      size_t end = got.find("\r\n\r\n");
-      if (end != std::string::npos && got.size() > end + 4) {
-        if (got.rfind("HTTP/1.1 20", 0) == 0) ms = Ms(Steady::now() - start);
-        break;
-      }
-    }
+  testing::RawClient client(port);
+  if (!client.connected() || !client.Send(request)) return -1;
+  std::string got;
+  for (std::string part = client.Receive(); !part.empty(); part = client.Receive()) {
+    got += part;
+    const size_t end = got.find("\r\n\r\n");
+    if (end != std::string::npos && got.size() > end + 4)
+      return got.rfind("HTTP/1.1 20", 0) == 0 ? Ms(Steady::now() - start) : -1;
   }
-  ::close(fd);
-  return ms;
+  return -1;
 }
 
 std::string RangeRequest(const std::string& track, const std::string& key, uint64_t first, uint64_t last) {

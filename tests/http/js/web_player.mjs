@@ -40,6 +40,17 @@ try {
   }, null, { timeout: 20000 });
   expect((await page.textContent("#now-title")).length > 0, "now playing shows the title");
 
+  // The next track in the queue is already loading in the other element.
+  const ids = await page.$$eval("tr.track", (rows) => rows.map((r) => r.dataset.id));
+  if (ids.length > 1) {
+    await page.waitForFunction((next) => {
+      const spare = [...document.querySelectorAll("audio")].find((x) => x.paused && x.src);
+      return spare && spare.dataset.id === next && spare.readyState >= 1;
+    }, ids[1], { timeout: 15000 });
+  } else {
+    failures.push("the search gave one track; the prefetch check needs two");
+  }
+
   // Seek.
   await page.evaluate(() => {
     const s = document.querySelector("#seek");

@@ -103,8 +103,13 @@ void MeshNode::OnHave(Session& s, ByteSpan payload) {
   if (!have) return s.conn->SendErrorAndClose(kErrMalformed, have.error());
   const DeviceId peer = s.conn->peer();
   auto& set = peer_blobs_[peer];
-  if (have->replace) set.clear();
-  set.insert(have->blobs.begin(), have->blobs.end());
+  std::set<BlobId> before;
+  if (have->replace) before = std::exchange(set, {});
+  for (const BlobId& b : have->blobs) {
+    // Newly announced (say fetched again after a failed proof): ask anew.
+    if (set.insert(b).second && !before.contains(b)) proofs_.erase({b, peer});
+  }
+  ++have_version_;
   if (auto r = store::SavePeerBlobs(home_.db(), peer, have->blobs, have->replace); !r)
     Log("cannot record what " + Name(peer) + " holds: " + r.error().message);
   DriveFetches();
@@ -164,6 +169,7 @@ void MeshNode::OnRead(Session& s, ByteSpan payload) {
 void MeshNode::OnData(Session& s, ByteSpan payload) {
   auto data = DecodeData(payload);
   if (!data) return s.conn->SendErrorAndClose(kErrMalformed, data.error());
+  if (OnProofData(s.conn->peer(), *data)) return;
   if (!data->sealed) {
     // The holder lacks it: ask again (maybe elsewhere) after the retry delay.
     return;
@@ -248,6 +254,11 @@ void MeshNode::OnSwarmEvents() {
         auto size = home_.blobs().SizeOf(e.blob);
         Log("fetched blob " + e.blob.ShortHex() + " (" + std::to_string(size.value_or(0)) + " bytes, " +
             std::to_string(e.downloaded) + " downloaded by this run; every piece verified)");
+        // Fetched for someone (not by the policy): it counts as played now,
+        // so a full device keeps it as cache for a while even where it is
+        // surplus to the policy (see DropSurplus).
+        if (auto why = store::WantedReason(home_.db(), e.blob); why && *why && **why != "policy")
+          (void)store::TouchBlob(home_.db(), e.blob, Now());
         (void)store::RemoveWanted(home_.db(), e.blob);
         fetches_.erase(e.blob);
         local_blobs_.insert(e.blob);
@@ -278,42 +289,54 @@ void MeshNode::OnSwarmEvents() {
   }
 }
 
-void MeshNode::ApplyPolicy() {
+MeshNode::Placement MeshNode::CurrentPlacement() const {
   const LedgerState& state = home_.ledger().ledger().state();
-  const auto me = state.members.find(home_.device_id());
-  if (me == state.members.end() || me->second.revoked) return;
-  if (me->second.role == Role::kPhone) return TrimCache();  // phones keep pins and a cache only
   // Who may hold replicas: full and storage members online now or seen
   // lately (a device away longer has its replicas made elsewhere).
   std::map<DeviceId, int64_t> last_seen;
   if (auto peers = store::ListPeers(home_.db()); peers)
     for (const auto& p : *peers) last_seen[p.device] = p.last_seen_us;
   const int64_t away_us = std::chrono::duration_cast<std::chrono::microseconds>(options_.away_after).count();
-  std::vector<DeviceId> eligible;
+  Placement p;
   for (const auto& [id, m] : state.members) {
     if (m.revoked || m.role == Role::kPhone) continue;
     auto seen = last_seen.find(id);
     const bool recent = seen != last_seen.end() && Now() - seen->second < away_us;
-    if (id == home_.device_id() || members_.contains(id) || recent) eligible.push_back(id);
+    if (id == home_.device_id() || members_.contains(id) || recent) p.eligible.push_back(id);
   }
+  p.copies = std::min<size_t>(state.policy.copies, p.eligible.size());
+  return p;
+}
+
+std::vector<DeviceId> MeshNode::Placement::Assigned(const BlobId& blob) const {
+  std::vector<std::pair<crypto::Digest, DeviceId>> ranked;
+  for (const DeviceId& d : eligible) ranked.emplace_back(Score(d, blob), d);
+  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<ptrdiff_t>(copies), ranked.end(),
+                    [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<DeviceId> out;
+  for (size_t i = 0; i < copies; ++i) out.push_back(ranked[i].second);
+  return out;
+}
+
+void MeshNode::ApplyPolicy() {
+  const LedgerState& state = home_.ledger().ledger().state();
+  const auto me = state.members.find(home_.device_id());
+  if (me == state.members.end() || me->second.revoked) return;
+  if (me->second.role == Role::kPhone) return TrimCache();  // phones keep pins and a cache only
+  const Placement placement = CurrentPlacement();
+  DropSurplus(placement);
   std::string key = std::to_string(home_.ledger().ledger().size()) + "/" + std::to_string(state.policy.copies);
-  for (const DeviceId& d : eligible) key += d.Hex().substr(0, 8);
+  for (const DeviceId& d : placement.eligible) key += d.Hex().substr(0, 8);
   if (key == policy_key_) return;
   policy_key_ = key;
-  const size_t copies = std::min<size_t>(state.policy.copies, eligible.size());
   std::set<BlobId> blobs;
   for (const auto& [entry, claim] : state.claims) blobs.insert(claim.claim().blob);
   size_t queued = 0;
   for (const BlobId& blob : blobs) {
     if (local_blobs_.contains(blob)) continue;
-    std::vector<std::pair<crypto::Digest, DeviceId>> ranked;
-    for (const DeviceId& d : eligible) ranked.emplace_back(Score(d, blob), d);
-    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<ptrdiff_t>(copies), ranked.end(),
-                      [](const auto& a, const auto& b) { return a.first > b.first; });
-    for (size_t i = 0; i < copies; ++i) {
-      if (ranked[i].second != home_.device_id()) continue;
-      if (store::AddWanted(home_.db(), blob, "policy", Now())) ++queued;
-    }
+    const auto assigned = placement.Assigned(blob);
+    if (std::find(assigned.begin(), assigned.end(), home_.device_id()) == assigned.end()) continue;
+    if (store::AddWanted(home_.db(), blob, "policy", Now())) ++queued;
   }
   if (queued > 0) {
     Log("policy: this device should hold " + std::to_string(queued) + " more blob(s); fetching");

@@ -291,6 +291,8 @@ void MeshNode::OnClosed(Connection* raw, const std::string& reason) {
     if (auto m = members_.find(peer); m != members_.end() && m->second == raw) {
       members_.erase(m);
       guard_->Forbid(peer);
+      // Its possession proofs, good or bad, were about that session.
+      std::erase_if(proofs_, [&](const auto& p) { return p.first.second == peer; });
       if (!stopping_) {
         SavePeerState(s, false);
         Log("disconnected from " + Name(peer) + ": " + reason);

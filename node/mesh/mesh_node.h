@@ -148,8 +148,21 @@ class MeshNode {
   void OnRead(Session& s, ByteSpan payload);
   void OnData(Session& s, ByteSpan payload);
   void OnSwarmEvents();
+  // Where the policy places replicas now: the eligible full/storage devices
+  // and how many of them hold each blob (its highest rendezvous scores).
+  struct Placement {
+    std::vector<DeviceId> eligible;
+    size_t copies = 0;
+    std::vector<DeviceId> Assigned(const BlobId& blob) const;
+  };
+  Placement CurrentPlacement() const;
   void ApplyPolicy();
   void TrimCache();  // phones (mesh_cache.cc)
+  // Full/storage devices: drop replicas the policy does not assign here once
+  // every assigned holder proved it holds them (mesh_surplus.cc).
+  void DropSurplus(const Placement& placement);
+  // A DATA frame answering a possession proof; true if it was one.
+  bool OnProofData(const DeviceId& peer, const ChunkData& data);
   void DriveFetches();
   bool HasOnlineHolder(const BlobId& blob) const;
   void AskHolders(const BlobId& blob, Fetch& fetch);
@@ -198,6 +211,17 @@ class MeshNode {
   std::map<DeviceId, std::set<BlobId>> peer_blobs_;  // have-sets of online members
   std::string policy_key_;                           // inputs of the last ApplyPolicy
   std::string trim_key_;                             // inputs of the last TrimCache (phones)
+  std::string surplus_key_;                          // inputs of the last DropSurplus
+  std::chrono::steady_clock::time_point last_surplus_{};
+  uint64_t have_version_ = 0;  // bumped by every HAVE received
+  // Possession proofs asked of assigned holders before a surplus drop: the
+  // holder sends a chunk chosen at random, which must equal ours.
+  struct Proof {
+    uint32_t index = 0;
+    std::chrono::steady_clock::time_point asked{};
+    enum class State { kPending, kConfirmed, kFailed } state = State::kPending;
+  };
+  std::map<std::pair<BlobId, DeviceId>, Proof> proofs_;
   std::chrono::steady_clock::time_point last_trim_{};
   std::chrono::steady_clock::time_point last_blob_scan_{};
   std::chrono::steady_clock::time_point last_fetch_drive_{};

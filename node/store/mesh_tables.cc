@@ -208,6 +208,16 @@ std::expected<std::vector<BlobId>, StoreError> ListWanted(Database& db) {
   return BlobColumn(db, "SELECT blob_id FROM wanted ORDER BY requested_us, blob_id", std::nullopt);
 }
 
+std::expected<std::optional<std::string>, StoreError> WantedReason(Database& db, const BlobId& blob) {
+  auto st = db.Prepare("SELECT reason FROM wanted WHERE blob_id = ?");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, blob.bytes);
+  auto row = st->Step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<std::string>();
+  return st->Text(0);
+}
+
 std::expected<bool, StoreError> IsWanted(Database& db, const BlobId& blob) {
   auto st = db.Prepare("SELECT 1 FROM wanted WHERE blob_id = ?");
   if (!st) return std::unexpected(st.error());

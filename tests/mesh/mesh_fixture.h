@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/support/media_files.h"
@@ -63,6 +65,13 @@ class MeshFixture : public ::testing::Test {
     for (const auto& h : w["holders"])
       if (h.value("this_device", false)) return true;
     return false;
+  }
+  // The names of the devices `home` knows to hold `track`.
+  std::set<std::string> HolderNames(const std::string& home, const std::string& track) {
+    std::set<std::string> names;
+    const auto where = Json(home, "where " + track);  // named: a temporary would die before the loop
+    for (const auto& h : where["holders"]) names.insert(h.value("name", std::string()));
+    return names;
   }
   size_t HolderCount(const std::string& home, const std::string& track) { return Json(home, "where " + track)["holders"].size(); }
 

@@ -87,6 +87,10 @@ class MeshNode {
   uint16_t torrent_port() const;
   size_t online_peers() const { return members_.size(); }
   uint64_t refused_swarm_requests() const { return guard_ ? guard_->refused_requests() : 0; }
+  // What this node presents in its BitTorrent extension handshakes (its
+  // device key and swarm proof); every peer it connects to sees it. Valid
+  // after Start(). For tests that replay it.
+  const swarm::SwarmToken& swarm_proof() const { return guard_->my_proof(); }
 
  private:
   struct Session {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio.hpp>
+#include <libtorrent/extensions.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/session_params.hpp>
 #include <libtorrent/settings_pack.hpp>
@@ -14,6 +15,7 @@
 
 #include "crypto/sodium.h"
 #include "tests/support/threaded_node.h"
+#include "node/library/track_record.h"
 #include "node/store/database.h"
 #include "protocol/pairing.h"
 #include "tests/mesh/mesh_fixture.h"
@@ -72,6 +74,86 @@ Bytes TorrentOf(const std::string& home, const std::string& track_blob_hex) {
   return st->Blob(0);
 }
 
+// A libtorrent session for a raw BitTorrent client in the test: loopback
+// only, no DHT/LSD/UPnP/NAT-PMP/uTP, quick ticks.
+lt::session RawClientSession(std::shared_ptr<lt::plugin> extension = nullptr) {
+  lt::settings_pack s;
+  s.set_str(lt::settings_pack::listen_interfaces, "127.0.0.1:0");
+  s.set_bool(lt::settings_pack::enable_dht, false);
+  s.set_bool(lt::settings_pack::enable_lsd, false);
+  s.set_bool(lt::settings_pack::enable_upnp, false);
+  s.set_bool(lt::settings_pack::enable_natpmp, false);
+  s.set_bool(lt::settings_pack::enable_outgoing_utp, false);
+  s.set_bool(lt::settings_pack::enable_incoming_utp, false);
+  s.set_int(lt::settings_pack::tick_interval, 20);
+  lt::session_params params(s);
+  if (extension) params.extensions.push_back(std::move(extension));
+  return lt::session(std::move(params));
+}
+
+struct DownloadResult {
+  bool connected = false;
+  int64_t payload = 0;
+  int pieces = 0;
+};
+// Adds `torrent` to `session`, connects to 127.0.0.1:`port` and asks for it
+// for `for_how_long` (or until it has the whole thing).
+DownloadResult TryDownload(lt::session& session, const Bytes& torrent, const std::string& save_path, uint16_t port,
+                           std::chrono::milliseconds for_how_long) {
+  lt::add_torrent_params p;
+  p.ti = std::make_shared<lt::torrent_info>(
+      lt::span<const char>(reinterpret_cast<const char*>(torrent.data()), static_cast<long>(torrent.size())),
+      lt::from_span);
+  p.save_path = save_path;
+  p.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused);
+  lt::torrent_handle h = session.add_torrent(p);
+  h.connect_peer(lt::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+  DownloadResult r;
+  const auto until = std::chrono::steady_clock::now() + for_how_long;
+  while (std::chrono::steady_clock::now() < until) {
+    lt::torrent_status st = h.status();
+    if (st.num_peers > 0) r.connected = true;
+    if (st.is_seeding) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  lt::torrent_status st = h.status();
+  r.payload = st.total_payload_download;
+  r.pieces = st.num_pieces;
+  session.remove_torrent(h);
+  return r;
+}
+
+// A raw BitTorrent client's extension: every handshake claims `device` with
+// `proof` -- words seen on the wire, replayed.
+class ReplayExtension : public lt::plugin {
+ public:
+  ReplayExtension(const DeviceId& device, const swarm::SwarmToken& proof)
+      : device_(reinterpret_cast<const char*>(device.bytes.data()), device.bytes.size()),
+        proof_(reinterpret_cast<const char*>(proof.data()), proof.size()) {}
+  std::shared_ptr<lt::torrent_plugin> new_torrent(lt::torrent_handle const&, lt::client_data_t) override {
+    struct Peer : lt::peer_plugin {
+      Peer(std::string d, std::string p) : device(std::move(d)), proof(std::move(p)) {}
+      lt::string_view type() const override { return "hearth_replay"; }
+      void add_handshake(lt::entry& e) override {
+        e["hearth_device"] = device;
+        e["hearth_proof"] = proof;
+      }
+      std::string device, proof;
+    };
+    struct Torrent : lt::torrent_plugin {
+      Torrent(std::string d, std::string p) : device(std::move(d)), proof(std::move(p)) {}
+      std::shared_ptr<lt::peer_plugin> new_connection(lt::peer_connection_handle const&) override {
+        return std::make_shared<Peer>(device, proof);
+      }
+      std::string device, proof;
+    };
+    return std::make_shared<Torrent>(device_, proof_);
+  }
+
+ private:
+  std::string device_, proof_;
+};
+
 TEST_F(MeshHostileTest, RevokedDeviceAndOutsiderGetNothing) {
   InitAndImport("a", 2);
   auto a = Serve("a");
@@ -85,34 +167,12 @@ TEST_F(MeshHostileTest, RevokedDeviceAndOutsiderGetNothing) {
 
   // An outsider that knows the torrent (more than the info-hash) and A's
   // BitTorrent port connects and asks: it must receive zero payload bytes.
-  lt::settings_pack s;
-  s.set_str(lt::settings_pack::listen_interfaces, "127.0.0.1:0");
-  s.set_bool(lt::settings_pack::enable_dht, false);
-  s.set_bool(lt::settings_pack::enable_lsd, false);
-  s.set_bool(lt::settings_pack::enable_upnp, false);
-  s.set_bool(lt::settings_pack::enable_natpmp, false);
-  s.set_bool(lt::settings_pack::enable_outgoing_utp, false);
-  s.set_bool(lt::settings_pack::enable_incoming_utp, false);
-  s.set_int(lt::settings_pack::tick_interval, 20);
-  lt::session outsider{lt::session_params(s)};
-  Bytes torrent = TorrentOf(Home("a"), blob);
-  lt::add_torrent_params p;
-  p.ti = std::make_shared<lt::torrent_info>(
-      lt::span<const char>(reinterpret_cast<const char*>(torrent.data()), static_cast<long>(torrent.size())),
-      lt::from_span);
-  p.save_path = dir_ / "outsider";
-  p.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused);
-  lt::torrent_handle h = outsider.add_torrent(p);
-  h.connect_peer(lt::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), a->torrent_port()));
-  bool connected = false;
-  for (int i = 0; i < 60; ++i) {  // 3 s
-    if (h.status().num_peers > 0) connected = true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  lt::torrent_status st = h.status();
-  EXPECT_TRUE(connected) << "the outsider should reach A's swarm port (else this test proves nothing)";
-  EXPECT_EQ(st.total_payload_download, 0);
-  EXPECT_EQ(st.num_pieces, 0);
+  lt::session outsider = RawClientSession();
+  auto got = TryDownload(outsider, TorrentOf(Home("a"), blob), dir_ / "outsider", a->torrent_port(),
+                         std::chrono::seconds(3));
+  EXPECT_TRUE(got.connected) << "the outsider should reach A's swarm port (else this test proves nothing)";
+  EXPECT_EQ(got.payload, 0);
+  EXPECT_EQ(got.pieces, 0);
 
   // A revokes B: B is cut off and gets no further entries or blobs.
   ASSERT_EQ(Hearth("a", "revoke b").exit_code, 0);
@@ -124,6 +184,64 @@ TEST_F(MeshHostileTest, RevokedDeviceAndOutsiderGetNothing) {
   EXPECT_EQ(fetch.exit_code, 1);
   EXPECT_FALSE(Holds("b", tracks[1]));
   EXPECT_TRUE(a->WaitForLog("refused", std::chrono::seconds(10))) << a->Log();
+}
+
+// A revoked device's swarm proof, replayed by a raw BitTorrent client that
+// knows the torrent and the port: accepted while the device was a member with
+// a live session (which shows the replay is faithful), worth nothing once it
+// is revoked.
+TEST_F(MeshHostileTest, ARevokedDevicesReplayedSwarmProofGetsNothing) {
+  InitAndImport("a", 1, 20, ".wav");  // ~3.5 MB, ~54 pieces
+  const std::string t = TrackIds("a").front();
+  const std::string blob = Json("a", "where " + t)["blob"];
+  auto a = Serve("a");
+  ASSERT_EQ(Join("b", Invite("a", "--role phone")).exit_code, 0);
+  mesh::MeshOptions o;
+  o.listen = "127.0.0.1:0";
+  o.torrent_listen = "127.0.0.1:0";
+  o.peers = {a->address()};
+  o.lan = false;
+  auto b = std::make_unique<ThreadedNode>(Home("b"), o);
+  ASSERT_TRUE(a->WaitForLog("connected to b")) << a->Log();
+  const DeviceId b_id = b->home().device_id();
+  const swarm::SwarmToken b_proof = b->Call([](mesh::MeshNode& n) { return n.swarm_proof(); });
+  // B fetches the blob, so A loads and seeds its torrent.
+  const auto digest = library::ParseHexDigest(blob);
+  ASSERT_TRUE(digest.has_value());
+  const BlobId blob_id = BlobId::From(*digest);
+  b->Call([&](mesh::MeshNode& n) {
+    n.Want(blob_id);
+    return 0;
+  });
+  ASSERT_TRUE(Eventually([&] { return b->home().blobs().Has(blob_id); }, std::chrono::seconds(30))) << a->Log();
+  const Bytes torrent = TorrentOf(Home("a"), blob);
+
+  // While B is a member with a live session, its proof opens A's swarm.
+  {
+    lt::session replay = RawClientSession(std::make_shared<ReplayExtension>(b_id, b_proof));
+    auto got = TryDownload(replay, torrent, dir_ / "replay1", a->torrent_port(), std::chrono::seconds(10));
+    ASSERT_TRUE(got.connected);
+    EXPECT_GT(got.payload, 0) << "the replayed proof should work while B is a member (else the test proves nothing)";
+  }
+
+  // A revokes B; B's node is cut off (and here keeps running, as a revoked
+  // device would). The same proof, replayed, now gets nothing.
+  ASSERT_EQ(Hearth("a", "revoke b").exit_code, 0);
+  ASSERT_TRUE(a->WaitForLog("cutting off b")) << a->Log();
+  {
+    lt::session replay = RawClientSession(std::make_shared<ReplayExtension>(b_id, b_proof));
+    auto got = TryDownload(replay, torrent, dir_ / "replay2", a->torrent_port(), std::chrono::seconds(4));
+    EXPECT_TRUE(got.connected) << "the replay should reach A's swarm port (else this test proves nothing)";
+    EXPECT_EQ(got.payload, 0);
+    EXPECT_EQ(got.pieces, 0);
+  }
+  b.reset();
+  // Nor after B's node is gone for good.
+  {
+    lt::session replay = RawClientSession(std::make_shared<ReplayExtension>(b_id, b_proof));
+    auto got = TryDownload(replay, torrent, dir_ / "replay3", a->torrent_port(), std::chrono::seconds(3));
+    EXPECT_EQ(got.payload, 0);
+  }
 }
 
 TEST_F(MeshHostileTest, GarbageAndDroppedHandshakesDoNotDisturbTheNode) {

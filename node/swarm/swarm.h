@@ -5,8 +5,8 @@
 // holds (seed mode, so each piece is hash-checked the first time it is sent
 // and a damaged local copy is never served), Fetch() for one it wants. A
 // fetch downloads into PARTIAL_DIR/<hex> and, once every piece has passed its
-// hash, is moved into the blob store's place (fsynced) and reported as
-// kFetched. A fetch that is restarted finds its partial file and keeps the
+// hash, is moved into the blob store's place, fsynced (on a thread of its
+// own, see FsyncWorker) and reported as kFetched. A fetch that is restarted finds its partial file and keeps the
 // verified pieces. Peers come only from the mesh (ConnectPeer); DHT, LSD,
 // UPnP, NAT-PMP, PEX, trackers and uTP are off, and the SwarmGuard decides
 // who may be served.
@@ -28,6 +28,7 @@
 #include <libtorrent/session.hpp>
 #include <libtorrent/torrent_handle.hpp>
 
+#include "node/swarm/fsync_worker.h"
 #include "node/swarm/swarm_guard.h"
 #include "protocol/ids.h"
 
@@ -117,6 +118,7 @@ class Swarm {
   std::unique_ptr<lt::session> session_;
   std::map<BlobId, Torrent> torrents_;
   std::map<lt::torrent_handle, BlobId> by_handle_;
+  std::unique_ptr<FsyncWorker> fsync_;  // last: its thread may call options_.notify
 };
 
 }  // namespace hearth::swarm

@@ -56,10 +56,7 @@ void MeshNode::TrimCache() {
   };
   std::vector<BlobId> candidates;
   for (const auto& [blob, size] : sizes) {
-    if (pinned.contains(blob) || blob == newest || !held_elsewhere(blob)) continue;
-    if (chunk_waiters_.lower_bound({blob, 0}) != chunk_waiters_.end() &&
-        chunk_waiters_.lower_bound({blob, 0})->first.first == blob)
-      continue;
+    if (pinned.contains(blob) || blob == newest || !held_elsewhere(blob) || IsBeingRead(blob)) continue;
     candidates.push_back(blob);
   }
   std::sort(candidates.begin(), candidates.end(), [&](const BlobId& x, const BlobId& y) {
@@ -69,19 +66,24 @@ void MeshNode::TrimCache() {
   size_t evicted = 0;
   for (const BlobId& blob : candidates) {
     if (total <= budget) break;
-    if (swarm_) swarm_->Remove(blob);
-    if (auto r = home_.blobs().Remove(blob); !r) {
-      Log("cannot drop cached blob " + blob.ShortHex() + ": " + r.error().message);
+    if (auto r = DropLocalBlob(blob); !r) {
+      Log("cannot drop cached blob " + blob.ShortHex() + ": " + r.error());
       continue;
     }
     total -= sizes[blob];
-    local_blobs_.erase(blob);
     ++evicted;
     Log("dropped cached blob " + blob.ShortHex() + " (" + std::to_string(sizes[blob]) +
         " bytes, least recently played; another device holds it) to stay within this phone's budget");
   }
   if (evicted > 0)
     for (auto& [device, raw] : members_) SendHaveSet(*raw);  // the others' views of who holds what
+}
+
+std::expected<void, std::string> MeshNode::DropLocalBlob(const BlobId& blob) {
+  if (swarm_) swarm_->Remove(blob);
+  if (auto r = home_.blobs().Remove(blob); !r) return std::unexpected(r.error().message);
+  local_blobs_.erase(blob);
+  return {};
 }
 
 }  // namespace hearth::mesh

@@ -108,6 +108,11 @@ void MeshNode::OnBlobForReaders(const BlobId& blob) {
   }
 }
 
+bool MeshNode::IsBeingRead(const BlobId& blob) const {
+  auto w = chunk_waiters_.lower_bound({blob, 0});
+  return w != chunk_waiters_.end() && w->first.first == blob;
+}
+
 void MeshNode::ChunkTick(std::chrono::steady_clock::time_point now) {
   std::vector<ChunkKey> retry;
   for (auto it = chunk_waiters_.begin(); it != chunk_waiters_.end();) {

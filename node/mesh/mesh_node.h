@@ -167,6 +167,14 @@ class MeshNode {
   void DropSurplus(const Placement& placement);
   // A DATA frame answering a possession proof; true if it was one.
   bool OnProofData(const DeviceId& peer, const ChunkData& data);
+  // Proofs that ran out are forgotten; returns whether any did, and counts
+  // those still awaited in `in_flight`.
+  bool ExpireProofs(std::chrono::steady_clock::time_point now, size_t& in_flight);
+  // Deletes a held blob (phone cache, surplus): out of the swarm and the
+  // store. The caller re-sends its HAVE set once it is done dropping.
+  std::expected<void, std::string> DropLocalBlob(const BlobId& blob);
+  // A player is waiting for a chunk of `blob` (mesh_chunks.cc).
+  bool IsBeingRead(const BlobId& blob) const;
   void DriveFetches();
   bool HasOnlineHolder(const BlobId& blob) const;
   void AskHolders(const BlobId& blob, Fetch& fetch);
@@ -215,7 +223,12 @@ class MeshNode {
   std::map<DeviceId, std::set<BlobId>> peer_blobs_;  // have-sets of online members
   std::string policy_key_;                           // inputs of the last ApplyPolicy
   std::string trim_key_;                             // inputs of the last TrimCache (phones)
-  std::string surplus_key_;                          // inputs of the last DropSurplus
+  // DropSurplus: the held blobs the placement does not assign here, with
+  // their assigned devices -- recomputed only when the placement, the ledger
+  // or what is held changes (or every 30 s); each pass then looks at these.
+  std::map<BlobId, std::vector<DeviceId>> surplus_;
+  std::string surplus_placement_key_;
+  std::string surplus_pass_key_;  // adds who is online and the HAVE sets
   std::chrono::steady_clock::time_point last_surplus_{};
   uint64_t have_version_ = 0;  // bumped by every HAVE received
   // Possession proofs asked of assigned holders before a surplus drop: the

@@ -42,13 +42,11 @@ uint32_t RandomBelow(uint32_t n) {
 
 }  // namespace
 
-void MeshNode::DropSurplus(const Placement& placement) {
-  if (members_.empty() || placement.copies == 0) return;
-  const auto now = std::chrono::steady_clock::now();
-  // Proofs that ran out: unanswered ones are forgotten (asked again), stale
-  // confirmations too, failures once their distrust has passed.
-  size_t in_flight = 0;
-  bool proof_changed = false;
+bool MeshNode::ExpireProofs(std::chrono::steady_clock::time_point now, size_t& in_flight) {
+  // Unanswered proofs are forgotten (asked again), stale confirmations too,
+  // failures once their distrust has passed.
+  in_flight = 0;
+  bool expired_any = false;
   for (auto it = proofs_.begin(); it != proofs_.end();) {
     const auto age = now - it->second.asked;
     const bool expired = (it->second.state == Proof::State::kPending && age > kProofTimeout) ||
@@ -56,37 +54,55 @@ void MeshNode::DropSurplus(const Placement& placement) {
                          (it->second.state == Proof::State::kFailed && age > kDistrust);
     if (expired) {
       it = proofs_.erase(it);
-      proof_changed = true;
+      expired_any = true;
       continue;
     }
     if (it->second.state == Proof::State::kPending) ++in_flight;
     ++it;
   }
-  std::string key = std::to_string(local_blobs_.size()) + "/" + std::to_string(have_version_) + "/" +
-                    std::to_string(home_.ledger().ledger().size()) + "/" + std::to_string(placement.copies);
-  for (const DeviceId& d : placement.eligible) key += (members_.contains(d) ? "+" : "-") + d.Hex().substr(0, 8);
-  if (!proof_changed && key == surplus_key_ && now - last_surplus_ < kSurplusEvery) return;
-  surplus_key_ = key;
-  last_surplus_ = now;
+  return expired_any;
+}
 
-  const LedgerState& state = home_.ledger().ledger().state();
-  std::set<BlobId> claimed;
-  for (const auto& [entry, claim] : state.claims) claimed.insert(claim.claim().blob);
+void MeshNode::DropSurplus(const Placement& placement) {
+  if (members_.empty() || placement.copies == 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  size_t in_flight = 0;
+  const bool proofs_expired = ExpireProofs(now, in_flight);
+
+  // Which held blobs are surplus changes only with the placement, the ledger
+  // and what is held; HAVE sets and proofs (which change all the time while
+  // blobs move) only decide whether those can go yet.
+  std::string placement_key = std::to_string(local_blobs_.size()) + "/" +
+                              std::to_string(home_.ledger().ledger().size()) + "/" + std::to_string(placement.copies);
+  for (const DeviceId& d : placement.eligible) placement_key += d.Hex().substr(0, 8);
+  std::string pass_key = placement_key + "/" + std::to_string(have_version_);
+  for (const auto& [d, raw] : members_) pass_key += d.Hex().substr(0, 8);
+  const bool periodic = now - last_surplus_ >= kSurplusEvery;
+  if (!proofs_expired && !periodic && pass_key == surplus_pass_key_) return;
+  surplus_pass_key_ = pass_key;
+  if (periodic || placement_key != surplus_placement_key_) {
+    surplus_placement_key_ = placement_key;
+    last_surplus_ = now;
+    surplus_.clear();
+    std::set<BlobId> claimed;
+    for (const auto& [entry, claim] : home_.ledger().ledger().state().claims) claimed.insert(claim.claim().blob);
+    for (const BlobId& blob : local_blobs_) {
+      if (!claimed.contains(blob)) continue;
+      auto assigned = placement.Assigned(blob);
+      if (std::find(assigned.begin(), assigned.end(), home_.device_id()) == assigned.end())
+        surplus_.emplace(blob, std::move(assigned));
+    }
+  }
+  if (surplus_.empty()) return;
+
   std::set<BlobId> pinned;
   if (auto pins = store::ListPins(home_.db())) pinned.insert(pins->begin(), pins->end());
   std::map<BlobId, int64_t> access;
   if (auto times = store::BlobAccessTimes(home_.db())) access = std::move(*times);
-  auto being_read = [&](const BlobId& blob) {
-    auto w = chunk_waiters_.lower_bound({blob, 0});
-    return w != chunk_waiters_.end() && w->first.first == blob;
-  };
-
-  std::vector<std::pair<BlobId, std::vector<DeviceId>>> droppable;
-  for (const BlobId& blob : local_blobs_) {
-    if (!claimed.contains(blob) || pinned.contains(blob) || fetches_.contains(blob) || being_read(blob)) continue;
+  std::vector<BlobId> droppable;
+  for (const auto& [blob, assigned] : surplus_) {
+    if (!local_blobs_.contains(blob) || pinned.contains(blob) || fetches_.contains(blob) || IsBeingRead(blob)) continue;
     if (auto a = access.find(blob); a != access.end() && Now() - a->second < kCacheKeepUs) continue;
-    const auto assigned = placement.Assigned(blob);
-    if (std::find(assigned.begin(), assigned.end(), home_.device_id()) != assigned.end()) continue;
     bool all_confirmed = true;
     for (const DeviceId& d : assigned) {
       auto have = peer_blobs_.find(d);
@@ -111,18 +127,18 @@ void MeshNode::DropSurplus(const Placement& placement) {
       ++in_flight;
       members_.at(d)->Send(MessageType::kRead, EncodeRead(ReadRequest{blob, proof.index, 1}));
     }
-    if (all_confirmed) droppable.emplace_back(blob, assigned);
+    if (all_confirmed) droppable.push_back(blob);
   }
 
   size_t dropped = 0;
-  for (const auto& [blob, holders] : droppable) {
-    if (swarm_) swarm_->Remove(blob);
+  for (const BlobId& blob : droppable) {
+    const std::vector<DeviceId> holders = surplus_.at(blob);
     const uint64_t size = home_.blobs().SizeOf(blob).value_or(0);
-    if (auto r = home_.blobs().Remove(blob); !r) {
-      Log("cannot drop surplus blob " + blob.ShortHex() + ": " + r.error().message);
+    if (auto r = DropLocalBlob(blob); !r) {
+      Log("cannot drop surplus blob " + blob.ShortHex() + ": " + r.error());
       continue;
     }
-    local_blobs_.erase(blob);
+    surplus_.erase(blob);
     for (const DeviceId& d : holders) proofs_.erase({blob, d});
     ++dropped;
     std::string names;
@@ -145,7 +161,7 @@ bool MeshNode::OnProofData(const DeviceId& peer, const ChunkData& data) {
   }
   if (data.sealed && *data.sealed == *ours) {
     it->second.state = Proof::State::kConfirmed;
-    surplus_key_.clear();  // look again at the next policy tick
+    surplus_pass_key_.clear();  // look again at the next policy tick
     return true;
   }
   it->second.state = Proof::State::kFailed;

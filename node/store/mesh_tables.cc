@@ -219,12 +219,9 @@ std::expected<std::optional<std::string>, StoreError> WantedReason(Database& db,
 }
 
 std::expected<bool, StoreError> IsWanted(Database& db, const BlobId& blob) {
-  auto st = db.Prepare("SELECT 1 FROM wanted WHERE blob_id = ?");
-  if (!st) return std::unexpected(st.error());
-  st->Bind(1, blob.bytes);
-  auto row = st->Step();
-  if (!row) return std::unexpected(row.error());
-  return *row;
+  auto reason = WantedReason(db, blob);
+  if (!reason) return std::unexpected(reason.error());
+  return reason->has_value();
 }
 
 }  // namespace hearth::store

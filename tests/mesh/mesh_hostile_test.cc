@@ -119,6 +119,9 @@ DownloadResult TryDownload(lt::session& session, const Bytes& torrent, const std
   lt::torrent_status st = h.status();
   r.payload = st.total_payload_download;
   r.pieces = st.num_pieces;
+  // A whole blob can arrive between two looks, and two seeds then hang up on
+  // each other: payload received means it was connected.
+  if (r.payload > 0) r.connected = true;
   session.remove_torrent(h);
   return r;
 }

@@ -8,8 +8,8 @@
 namespace hearth {
 namespace {
 
-constexpr std::array<uint8_t, 4> kMagic = {'H', 'R', 'T', 'B'};
-constexpr uint8_t kVersion = 1;
+constexpr std::array<uint8_t, 4> kBeaconMagic = {'H', 'R', 'T', 'B'};
+constexpr uint8_t kBeaconVersion = 1;
 
 crypto::Digest Tag(const HouseholdId& household, const Beacon& b) {
   ByteWriter w;
@@ -24,8 +24,8 @@ crypto::Digest Tag(const HouseholdId& household, const Beacon& b) {
 
 Bytes EncodeBeacon(const HouseholdId& household, const Beacon& b) {
   ByteWriter w;
-  w.Fixed(kMagic);
-  w.U8(kVersion);
+  w.Fixed(kBeaconMagic);
+  w.U8(kBeaconVersion);
   w.Fixed(b.nonce);
   w.U16(b.control_port);
   w.Fixed(Tag(household, b));
@@ -43,7 +43,7 @@ std::optional<Beacon> DecodeBeacon(const HouseholdId& household, ByteSpan datagr
   b.control_port = r.U16();
   crypto::Digest tag{};
   r.Fixed(tag);
-  if (!r.ok() || magic != kMagic || version != kVersion || b.control_port == 0) return std::nullopt;
+  if (!r.ok() || magic != kBeaconMagic || version != kBeaconVersion || b.control_port == 0) return std::nullopt;
   crypto::Digest expected = Tag(household, b);
   if (sodium_memcmp(expected.data(), tag.data(), tag.size()) != 0) return std::nullopt;
   return b;

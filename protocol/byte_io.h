@@ -68,4 +68,7 @@ class ByteReader {
 // True when `s` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
 bool IsValidUtf8(std::string_view s);
 
+// `s` with A-Z lowered; other bytes (UTF-8 included) unchanged.
+std::string AsciiLower(std::string s);
+
 }  // namespace hearth

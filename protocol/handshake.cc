@@ -8,7 +8,7 @@
 namespace hearth {
 namespace {
 
-constexpr char kMagic[4] = {'H', 'R', 'T', 'H'};
+constexpr char kHandshakeMagic[4] = {'H', 'R', 'T', 'H'};
 constexpr size_t kM1Size = 4 + 1 + 32 + 32;
 constexpr size_t kSealedIdentity = 32 + 64 + 16;
 constexpr size_t kM2Size = 1 + 32 + kSealedIdentity;
@@ -84,7 +84,7 @@ std::pair<Handshake, Bytes> Handshake::Initiate(const crypto::DeviceKey& me, con
                                                 crypto::EphemeralKey ephemeral, MemberCheck is_member) {
   Handshake h(me, household, std::move(ephemeral), std::move(is_member), State::kAwaitM2);
   ByteWriter w;
-  w.Fixed(AsBytes(std::string_view(kMagic, 4)));
+  w.Fixed(AsBytes(std::string_view(kHandshakeMagic, 4)));
   w.U8(kMeshProtocolVersion);
   w.Fixed(h.ephemeral_.public_key());
   w.Fixed(HelloTag(household, h.ephemeral_.public_key()));
@@ -121,7 +121,7 @@ std::expected<void, HandshakeError> Handshake::CheckPeer(const DeviceId& peer) {
 }
 
 std::expected<Bytes, HandshakeError> Handshake::OnM1(ByteSpan m) {
-  if (m.size() < 5 || std::memcmp(m.data(), kMagic, 4) != 0)
+  if (m.size() < 5 || std::memcmp(m.data(), kHandshakeMagic, 4) != 0)
     return std::unexpected(Error(HandshakeErrc::kMalformed, "not a hearth handshake"));
   if (m[4] != kMeshProtocolVersion) {
     return std::unexpected(Error(HandshakeErrc::kVersion, "peer speaks mesh protocol version " +

@@ -5,10 +5,10 @@
 namespace hearth {
 namespace {
 
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kEventVersion = 1;
 
 void Write(ByteWriter& w, const ListenerEvent& e) {
-  w.U8(kVersion);
+  w.U8(kEventVersion);
   w.Fixed(e.origin.bytes);
   w.U64(e.seq);
   w.I64(e.at_us);
@@ -49,7 +49,7 @@ Bytes EncodeListenerEvent(const ListenerEvent& e) {
 std::expected<ListenerEvent, std::string> DecodeListenerEvent(ByteSpan bytes) {
   ByteReader r(bytes);
   ListenerEvent e;
-  if (r.U8() != kVersion) return std::unexpected(std::string("listener event of an unknown version"));
+  if (r.U8() != kEventVersion) return std::unexpected(std::string("listener event of an unknown version"));
   r.Fixed(e.origin.bytes);
   e.seq = r.U64();
   e.at_us = r.I64();

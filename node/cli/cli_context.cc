@@ -2,6 +2,8 @@
 
 #include <ostream>
 
+#include <unistd.h>
+
 namespace hearth::cli {
 
 std::string Context::HomeDir() const {
@@ -20,6 +22,12 @@ CLI::App* AddCommand(CLI::App& parent, const std::string& name, const std::strin
   CLI::App* cmd = parent.add_subcommand(name, help);
   cmd->fallthrough();
   return cmd;
+}
+
+std::string HostName() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || !buf[0]) return "device";
+  return buf;
 }
 
 }  // namespace hearth::cli

@@ -34,4 +34,7 @@ struct Context {
 // Adds a subcommand that also accepts the parent's options after its name.
 CLI::App* AddCommand(CLI::App& parent, const std::string& name, const std::string& help);
 
+// This machine's host name: the default device name ("device" if unknown).
+std::string HostName();
+
 }  // namespace hearth::cli

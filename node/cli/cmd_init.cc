@@ -2,7 +2,6 @@
 #include <ostream>
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "node/cli/commands.h"
 #include "protocol/byte_io.h"
@@ -15,12 +14,6 @@ struct InitArgs {
   std::string device_name;
   bool json = false;
 };
-
-std::string HostName() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0 || !buf[0]) return "device";
-  return buf;
-}
 
 CliResult RunInit(const Context& ctx, const InitArgs& args) {
   for (const auto* field : {&args.name, &args.device_name}) {

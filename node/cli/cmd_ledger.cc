@@ -9,7 +9,7 @@
 namespace hearth::cli {
 namespace {
 
-CliResult RunShow(const Context& ctx, bool json) {
+CliResult RunLedgerShow(const Context& ctx, bool json) {
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
   auto rows = store::ListStoredEntries(home->db());
@@ -115,7 +115,7 @@ void RegisterLedger(CLI::App& app, Context& ctx, Action* action) {
   CLI::App* show = AddCommand(*ledger, "show", "List every ledger entry in arrival order");
   show->add_flag("--json", *show_json, "Print as JSON");
   show->callback([&ctx, show_json, action] {
-    *action = [&ctx, show_json] { return RunShow(ctx, *show_json); };
+    *action = [&ctx, show_json] { return RunLedgerShow(ctx, *show_json); };
   });
   auto verify_json = std::make_shared<bool>(false);
   CLI::App* verify = AddCommand(*ledger, "verify",

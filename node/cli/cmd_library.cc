@@ -39,7 +39,7 @@ CliResult RunSearch(const Context& ctx, const std::string& query, size_t limit, 
   return PrintTracks(ctx, *tracks, json);
 }
 
-CliResult RunShow(const Context& ctx, const std::string& key, bool json) {
+CliResult RunTrackShow(const Context& ctx, const std::string& key, bool json) {
   auto lib = OpenLibrary(ctx);
   if (!lib) return std::unexpected(lib.error());
   auto track = ResolveTrack((*lib)->catalog, key);
@@ -173,7 +173,7 @@ void RegisterLibrary(CLI::App& app, Context& ctx, Action* action) {
     CLI::App* cmd = AddCommand(app, "show", "Everything known about one track");
     cmd->add_option("track", *key, "Track id (or its first 4+ hex digits)")->required();
     cmd->add_flag("--json", *json, "Print as JSON");
-    cmd->callback([&ctx, key, json, action] { *action = [&ctx, key, json] { return RunShow(ctx, *key, *json); }; });
+    cmd->callback([&ctx, key, json, action] { *action = [&ctx, key, json] { return RunTrackShow(ctx, *key, *json); }; });
   }
   {
     auto keys = std::make_shared<std::vector<std::string>>();

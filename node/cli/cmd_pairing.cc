@@ -1,5 +1,4 @@
 // hearth invite | join: pairing a new device with the household.
-#include <unistd.h>
 
 #include <filesystem>
 #include <iostream>
@@ -110,12 +109,6 @@ struct JoinArgs {
   int timeout_s = 30;
   bool json = false;
 };
-
-std::string HostName() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0 || !*buf) return "device";
-  return buf;
-}
 
 CliResult RunJoin(const Context& ctx, const JoinArgs& a) {
   auto code = DecodeInviteCode(a.code);

@@ -5,14 +5,10 @@
 
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
+#include "protocol/byte_io.h"
 
 namespace hearth::http {
 namespace {
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string ShortId(std::string_view prefix, const std::string& key) {
   crypto::Digest d = crypto::Blake2b256(ByteSpan(reinterpret_cast<const uint8_t*>(key.data()), key.size()));
@@ -58,7 +54,7 @@ std::expected<void, std::string> LibraryIndex::Load(library::Catalog& catalog) {
       a.id = album_id;
       a.name = s.album.empty() ? "Unknown Album" : s.album;
       a.artist = AlbumArtistOf(s);
-      a.artist_id = ShortId("ar-", Lower(a.artist));
+      a.artist_id = ShortId("ar-", AsciiLower(a.artist));
       a.genre = FirstOf(s.genre);
       a.created_us = s.claimed_us;
       albums_.push_back(std::move(a));
@@ -87,7 +83,7 @@ std::expected<void, std::string> LibraryIndex::Load(library::Catalog& catalog) {
   std::vector<size_t> order(albums_.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    return std::pair(Lower(albums_[x].name), albums_[x].id) < std::pair(Lower(albums_[y].name), albums_[y].id);
+    return std::pair(AsciiLower(albums_[x].name), albums_[x].id) < std::pair(AsciiLower(albums_[y].name), albums_[y].id);
   });
   std::vector<AlbumInfo> sorted;
   sorted.reserve(albums_.size());
@@ -104,7 +100,7 @@ std::expected<void, std::string> LibraryIndex::Load(library::Catalog& catalog) {
     artists_[it->second].song_count += albums_[i].songs.size();
   }
   std::sort(artists_.begin(), artists_.end(),
-            [](const ArtistInfo& x, const ArtistInfo& y) { return Lower(x.name) < Lower(y.name); });
+            [](const ArtistInfo& x, const ArtistInfo& y) { return AsciiLower(x.name) < AsciiLower(y.name); });
   artist_by_id_.clear();
   for (size_t i = 0; i < artists_.size(); ++i) {
     artist_by_id_[artists_[i].id] = i;

@@ -11,6 +11,7 @@
 #include "node/http/subsonic_format.h"
 #include "node/http/service.h"
 #include "crypto/bytes.h"
+#include "protocol/byte_io.h"
 #include "crypto/sodium.h"
 #include "node/store/play_tables.h"
 
@@ -48,13 +49,8 @@ int64_t IntOr(const Params& p, std::string_view key, int64_t fallback, int64_t l
   return std::clamp(v.value_or(fallback), lo, hi);
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 bool MatchesWords(const std::string& text, const std::vector<std::string>& words) {
-  const std::string l = Lower(text);
+  const std::string l = AsciiLower(text);
   for (const auto& w : words)
     if (l.find(w) == std::string::npos) return false;
   return true;
@@ -299,7 +295,7 @@ struct SubsonicCalls {
       // already by name
     } else if (*type == "alphabeticalByArtist") {
       std::stable_sort(all.begin(), all.end(),
-                       [&](size_t x, size_t y) { return Lower(albums[x].artist) < Lower(albums[y].artist); });
+                       [&](size_t x, size_t y) { return AsciiLower(albums[x].artist) < AsciiLower(albums[y].artist); });
     } else if (*type == "frequent" || *type == "recent") {
       const bool last = *type == "recent";
       std::erase_if(all, [&](size_t i) { return album_plays(i, last) == 0; });
@@ -371,7 +367,7 @@ struct SubsonicCalls {
     std::vector<std::string> words;
     for (size_t start = 0; start < query.size();) {
       size_t sp = query.find(' ', start);
-      std::string w = Lower(query.substr(start, sp == std::string::npos ? std::string::npos : sp - start));
+      std::string w = AsciiLower(query.substr(start, sp == std::string::npos ? std::string::npos : sp - start));
       std::erase(w, '*');
       if (!w.empty()) words.push_back(w);
       if (sp == std::string::npos) break;

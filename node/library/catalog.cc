@@ -33,7 +33,7 @@ TagList TagsFromJson(const std::string& text) {
   return tags;
 }
 
-TrackRecord Read(const store::Statement& st) {
+TrackRecord ReadTrackRow(const store::Statement& st) {
   TrackRecord r;
   r.claim = IdFrom<EntryId>(st.Blob(0));
   r.track = IdFrom<TrackId>(st.Blob(1));
@@ -193,7 +193,7 @@ std::expected<std::vector<TrackRecord>, StoreError> Catalog::Query(
   for (const auto& a : text_args) st->Bind(i++, a);
   if (!blob_arg.empty()) st->Bind(i++, blob_arg);
   std::vector<TrackRecord> out;
-  auto done = st->ForEach([&](const store::Statement& row) { out.push_back(Read(row)); });
+  auto done = st->ForEach([&](const store::Statement& row) { out.push_back(ReadTrackRow(row)); });
   if (!done) return std::unexpected(done.error());
   return out;
 }

@@ -32,11 +32,6 @@ const std::set<std::string, std::less<>>& KeptKeys() {
   return keys;
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string Clean(std::string v) {
   while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
   size_t start = 0;
@@ -98,7 +93,7 @@ TagList ReadTags(ByteSpan file, std::string_view format, const TagList& fallback
   if (auto f = OpenTagLib(&stream, format); f && f->isValid()) {
     const TagLib::PropertyMap props = f->properties();
     for (const auto& [key, values] : props) {
-      std::string k = Lower(key.to8Bit(true));
+      std::string k = AsciiLower(key.to8Bit(true));
       if (!KeptKeys().contains(k)) continue;
       for (const auto& v : values) Add(out, k, v.to8Bit(true));
     }

@@ -24,11 +24,6 @@ std::string Join(const std::vector<std::string>& v) {
   return out;
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 }  // namespace
 
 std::optional<crypto::Digest> ParseHexDigest(const std::string& hex) {
@@ -77,11 +72,11 @@ std::string AlbumKey(const std::string& album, const std::string& album_artist,
     owner = slash == std::string::npos ? "" : source_path.substr(0, slash);
     // Disc folders ("CD1", "Disc 2") belong to the album folder above them.
     auto last = owner.find_last_of('/');
-    std::string leaf = Lower(last == std::string::npos ? owner : owner.substr(last + 1));
+    std::string leaf = AsciiLower(last == std::string::npos ? owner : owner.substr(last + 1));
     if (leaf.starts_with("cd") || leaf.starts_with("disc") || leaf.starts_with("disk"))
       owner = last == std::string::npos ? "" : owner.substr(0, last);
   }
-  return Lower(album) + '\x1f' + Lower(owner);
+  return AsciiLower(album) + '\x1f' + AsciiLower(owner);
 }
 
 ClaimDetails MakeClaimDetails(const AudioInfo& audio, const TagList& tags, const FileId& file,

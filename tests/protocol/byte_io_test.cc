@@ -58,5 +58,11 @@ TEST(Utf8, AcceptsValidAndRejectsMalformed) {
   EXPECT_FALSE(IsValidUtf8("\xff"));
 }
 
+TEST(AsciiLower, LowersOnlyAsciiLetters) {
+  EXPECT_EQ(AsciiLower("Björk ABC-xyz 09"), "björk abc-xyz 09");
+  EXPECT_EQ(AsciiLower("ÉCOLE"), "École");  // multi-byte letters stay as they are
+  EXPECT_EQ(AsciiLower(""), "");
+}
+
 }  // namespace
 }  // namespace hearth

@@ -67,19 +67,28 @@ Bytes EncodeHave(const Have& h) {
   return w.Take();
 }
 
-std::vector<Bytes> EncodeHaveSet(const std::vector<BlobId>& blobs) {
+namespace {
+
+// HAVE messages of at most kMaxHaveIds ids each; with `replace` the first
+// one (sent even when `blobs` is empty) replaces what the peer knew.
+std::vector<Bytes> EncodeHaves(const std::vector<BlobId>& blobs, bool replace) {
   std::vector<Bytes> out;
   size_t i = 0;
-  do {
+  while (i < blobs.size() || (replace && out.empty())) {
     Have h;
-    h.replace = i == 0;
+    h.replace = replace && i == 0;
     size_t end = std::min(blobs.size(), i + kMaxHaveIds);
     h.blobs.assign(blobs.begin() + static_cast<ptrdiff_t>(i), blobs.begin() + static_cast<ptrdiff_t>(end));
     out.push_back(EncodeHave(h));
     i = end;
-  } while (i < blobs.size());
+  }
   return out;
 }
+
+}  // namespace
+
+std::vector<Bytes> EncodeHaveSet(const std::vector<BlobId>& blobs) { return EncodeHaves(blobs, true); }
+std::vector<Bytes> EncodeHaveAdditions(const std::vector<BlobId>& blobs) { return EncodeHaves(blobs, false); }
 
 std::expected<Have, std::string> DecodeHave(ByteSpan payload) {
   ByteReader r(payload);

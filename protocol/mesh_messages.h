@@ -50,6 +50,7 @@ struct Have {
   bool operator==(const Have&) const = default;
 };
 std::vector<Bytes> EncodeHaveSet(const std::vector<BlobId>& blobs);  // replace, then additions
+std::vector<Bytes> EncodeHaveAdditions(const std::vector<BlobId>& blobs);  // none when empty
 Bytes EncodeHave(const Have& h);
 std::expected<Have, std::string> DecodeHave(ByteSpan payload);
 

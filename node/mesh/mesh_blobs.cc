@@ -15,10 +15,13 @@ constexpr auto kBlobRescanEvery = std::chrono::seconds(60);  // besides after lo
 constexpr auto kPolicyEvery = std::chrono::seconds(2);
 constexpr auto kFetchDriveEvery = std::chrono::seconds(1);
 constexpr auto kIdleCheckEvery = std::chrono::seconds(10);
+constexpr auto kSwarmSweepEvery = std::chrono::seconds(2);
 constexpr int64_t kSeedIdleUs = 60'000'000;
-// Enough to move a library in one wave: each wave of fetches spends ~0.5-1 s
-// setting up connections before data flows (measured, 200 x 5 MB blobs).
-constexpr size_t kMaxActiveFetches = 256;
+// Fetches under way at once. A new one starts moving data within
+// milliseconds (see Swarm::Add), so a few dozen keep the link busy; many
+// more only interleave writes to more files (measured, 200 x 5 MB blobs on
+// one disk: 64 took 5.6 s, 256 took 6.2-7.1 s).
+constexpr size_t kMaxActiveFetches = 64;
 
 // Rendezvous score of a device for a blob: the highest scores hold it.
 crypto::Digest Score(const DeviceId& device, const BlobId& blob) {
@@ -69,6 +72,11 @@ void MeshNode::BlobTick(std::chrono::steady_clock::time_point now, bool external
     last_idle_check_ = now;
     for (const BlobId& b : swarm_->IdleSeeds(Now(), kSeedIdleUs)) swarm_->Remove(b);
   }
+  if (now - last_swarm_sweep_ > kSwarmSweepEvery) {
+    last_swarm_sweep_ = now;
+    swarm_->Sweep();
+    OnSwarmEvents();
+  }
 }
 
 void MeshNode::RefreshLocalBlobs() {
@@ -84,15 +92,14 @@ void MeshNode::RefreshLocalBlobs() {
   local_blobs_ = std::move(now);
   if (removed) {
     for (auto& [device, raw] : members_) SendHaveSet(*raw);
-  } else if (!added.empty()) {
-    for (size_t i = 0; i < added.size(); i += kMaxHaveIds) {
-      Have h;
-      h.blobs.assign(added.begin() + static_cast<ptrdiff_t>(i),
-                     added.begin() + static_cast<ptrdiff_t>(std::min(added.size(), i + kMaxHaveIds)));
-      Bytes payload = EncodeHave(h);
-      for (auto& [device, raw] : members_) raw->Send(MessageType::kHave, payload);
-    }
+  } else {
+    AnnounceHeld(added);
   }
+}
+
+void MeshNode::AnnounceHeld(const std::vector<BlobId>& added) {
+  for (const Bytes& payload : EncodeHaveAdditions(added))
+    for (auto& [device, raw] : members_) raw->Send(MessageType::kHave, payload);
 }
 
 void MeshNode::SendHaveSet(Connection& c) {
@@ -128,7 +135,29 @@ void MeshNode::OnTorrentRequest(Session& s, ByteSpan payload) {
       else Log("cannot seed blob " + blob->ShortHex() + ": " + seeded.error());
     }
   }
+  // The asker connects to our swarm the moment it has the torrent; until
+  // the seed is checked libtorrent would turn it away (and it would retry
+  // only a second later). So the answer waits for the seed to be ready.
+  if (reply.torrent && !swarm_->SeedReady(*blob)) {
+    seed_waiters_[*blob].push_back(s.conn);
+    return;
+  }
   s.conn->Send(MessageType::kTorrent, EncodeTorrentReply(reply));
+}
+
+void MeshNode::AnswerSeedWaiters(const BlobId& blob, bool ready) {
+  auto it = seed_waiters_.find(blob);
+  if (it == seed_waiters_.end()) return;
+  auto waiters = std::move(it->second);
+  seed_waiters_.erase(it);
+  TorrentReply reply{blob, std::nullopt};
+  if (ready) {
+    auto torrent = store::LoadTorrent(home_.db(), blob);
+    if (torrent && *torrent) reply.torrent = std::move(**torrent);
+  }
+  const Bytes payload = EncodeTorrentReply(reply);
+  for (const auto& weak : waiters)
+    if (auto conn = weak.lock()) conn->Send(MessageType::kTorrent, payload);
 }
 
 void MeshNode::OnTorrentReply(Session& s, ByteSpan payload) {
@@ -147,11 +176,27 @@ void MeshNode::OnTorrentReply(Session& s, ByteSpan payload) {
       Log("refused a torrent from " + Name(peer) + ": " + added.error());
       return;
     }
-    if (auto saved = store::SaveTorrent(home_.db(), reply->blob, *reply->torrent); !saved)
-      Log("cannot save the torrent of blob " + reply->blob.ShortHex() + ": " + saved.error().message);
+    QueueTorrentSave(reply->blob, std::move(*reply->torrent));
   }
   if (s.torrent_port != 0 && it->second.connected.insert(peer).second)
     swarm_->ConnectPeer(reply->blob, s.conn->remote_host(), s.torrent_port);
+}
+
+void MeshNode::QueueTorrentSave(const BlobId& blob, Bytes torrent) {
+  const bool first = torrents_to_save_.empty();
+  torrents_to_save_.emplace_back(blob, std::move(torrent));
+  if (!first) return;
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (auto a = alive.lock(); a && *a) SaveQueuedTorrents();
+  });
+}
+
+void MeshNode::SaveQueuedTorrents() {
+  if (torrents_to_save_.empty()) return;
+  const auto batch = std::exchange(torrents_to_save_, {});
+  // Lost only if the node dies in between: the holder is asked again then.
+  if (auto saved = store::SaveTorrents(home_.db(), batch); !saved)
+    Log("cannot save the torrents of " + std::to_string(batch.size()) + " fetches: " + saved.error().message);
 }
 
 void MeshNode::OnRead(Session& s, ByteSpan payload) {
@@ -199,7 +244,7 @@ void MeshNode::AskHolders(const BlobId& blob, Fetch& fetch) {
     // The first chunks come straight over this session, so the first audio
     // does not wait for the swarm (whose peers are unchoked on a one-second
     // tick).
-    if (first_holder) raw->Send(MessageType::kRead, EncodeRead(ReadRequest{blob, 0, 2}));
+    if (first_holder && fetch.urgent) raw->Send(MessageType::kRead, EncodeRead(ReadRequest{blob, 0, 2}));
   }
 }
 
@@ -238,6 +283,8 @@ void MeshNode::DriveFetches() {
     }
     Fetch& fetch = fetches_[blob];
     fetch.started = std::chrono::steady_clock::now();
+    auto why = store::WantedReason(home_.db(), blob);
+    fetch.urgent = !why || !*why || **why != "policy";
     AskHolders(blob, fetch);
   }
 }
@@ -250,32 +297,31 @@ void MeshNode::Want(const BlobId& blob) {
 
 void MeshNode::OnSwarmEvents() {
   if (!swarm_) return;
+  std::vector<BlobId> fetched;
   for (const swarm::SwarmEvent& e : swarm_->Poll()) {
     switch (e.kind) {
       case swarm::SwarmEvent::Kind::kFetched: {
         auto size = home_.blobs().SizeOf(e.blob);
         Log("fetched blob " + e.blob.ShortHex() + " (" + std::to_string(size.value_or(0)) + " bytes, " +
             std::to_string(e.downloaded) + " downloaded by this run; every piece verified)");
-        // Fetched for someone (not by the policy): it counts as played now,
-        // so a full device keeps it as cache for a while even where it is
-        // surplus to the policy (see DropSurplus).
-        if (auto why = store::WantedReason(home_.db(), e.blob); why && *why && **why != "policy")
-          (void)store::TouchBlob(home_.db(), e.blob, Now());
-        (void)store::RemoveWanted(home_.db(), e.blob);
         fetches_.erase(e.blob);
         local_blobs_.insert(e.blob);
         OnBlobForReaders(e.blob);
-        Have h;
-        h.blobs.push_back(e.blob);
-        Bytes payload = EncodeHave(h);
-        for (auto& [device, raw] : members_) raw->Send(MessageType::kHave, payload);
-        DriveFetches();  // a slot is free
+        fetched.push_back(e.blob);
         break;
       }
       case swarm::SwarmEvent::Kind::kFailed:
-        Log("fetch of blob " + e.blob.ShortHex() + " failed: " + e.detail);
+        if (seed_waiters_.contains(e.blob)) {
+          Log("cannot seed blob " + e.blob.ShortHex() + ": " + e.detail);
+          AnswerSeedWaiters(e.blob, false);
+        } else {
+          Log("fetch of blob " + e.blob.ShortHex() + " failed: " + e.detail);
+        }
         swarm_->Remove(e.blob);
         fetches_.erase(e.blob);
+        break;
+      case swarm::SwarmEvent::Kind::kSeedReady:
+        AnswerSeedWaiters(e.blob, true);
         break;
       case swarm::SwarmEvent::Kind::kHashFailed:
         Log("blob " + e.blob.ShortHex() + ": " + e.detail + "; fetching it again");
@@ -289,6 +335,31 @@ void MeshNode::OnSwarmEvents() {
         break;
     }
   }
+  if (!fetched.empty()) OnFetched(fetched);
+}
+
+void MeshNode::OnFetched(const std::vector<BlobId>& fetched) {
+  // One transaction for all that arrived together: while a library moves,
+  // a commit (an fsync) per blob would hold this thread up behind the
+  // disk's writeback.
+  auto recorded = home_.db().Transaction([&]() -> std::expected<void, store::StoreError> {
+    for (const BlobId& blob : fetched) {
+      // Fetched for someone (not by the policy): it counts as played now,
+      // so a full device keeps it as cache for a while even where it is
+      // surplus to the policy (see DropSurplus).
+      auto why = store::WantedReason(home_.db(), blob);
+      if (!why) return std::unexpected(why.error());
+      if (*why && **why != "policy")
+        if (auto r = store::TouchBlob(home_.db(), blob, Now()); !r) return r;
+      if (auto r = store::RemoveWanted(home_.db(), blob); !r) return r;
+    }
+    return {};
+  });
+  // Not fatal: a wanted row left behind is dropped by DriveFetches, which
+  // finds the blob held.
+  if (!recorded) Log("cannot record fetched blobs: " + recorded.error().message);
+  AnnounceHeld(fetched);
+  DriveFetches();  // slots are free
 }
 
 MeshNode::Placement MeshNode::CurrentPlacement() const {
@@ -334,11 +405,20 @@ void MeshNode::ApplyPolicy() {
   std::set<BlobId> blobs;
   for (const auto& [entry, claim] : state.claims) blobs.insert(claim.claim().blob);
   size_t queued = 0;
-  for (const BlobId& blob : blobs) {
-    if (local_blobs_.contains(blob)) continue;
-    const auto assigned = placement.Assigned(blob);
-    if (std::find(assigned.begin(), assigned.end(), home_.device_id()) == assigned.end()) continue;
-    if (store::AddWanted(home_.db(), blob, "policy", Now())) ++queued;
+  // One transaction: one commit (fsync) for a whole library, not one per blob.
+  auto added = home_.db().Transaction([&]() -> std::expected<void, store::StoreError> {
+    for (const BlobId& blob : blobs) {
+      if (local_blobs_.contains(blob)) continue;
+      const auto assigned = placement.Assigned(blob);
+      if (std::find(assigned.begin(), assigned.end(), home_.device_id()) == assigned.end()) continue;
+      if (auto r = store::AddWanted(home_.db(), blob, "policy", Now()); !r) return r;
+      ++queued;
+    }
+    return {};
+  });
+  if (!added) {
+    policy_key_.clear();  // try again on the next pass
+    return Log("cannot record the blobs this device should hold: " + added.error().message);
   }
   if (queued > 0) {
     Log("policy: this device should hold " + std::to_string(queued) + " more blob(s); fetching");

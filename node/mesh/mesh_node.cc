@@ -135,6 +135,7 @@ void MeshNode::Stop() {
   for (auto& [raw, s] : sessions_) open.push_back(s.conn);
   for (auto& c : open) c->Close("node stopping");
   (void)store::MarkAllOffline(home_.db());
+  SaveQueuedTorrents();
   swarm_.reset();
 }
 

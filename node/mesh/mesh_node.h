@@ -113,6 +113,9 @@ class MeshNode {
   struct Fetch {
     std::set<DeviceId> asked;      // torrent requested from
     std::set<DeviceId> connected;  // swarm connections made to
+    // Someone waits for it (a fetch, a stream): its first chunks are also
+    // read straight over the control session. Not for replication.
+    bool urgent = false;
     std::chrono::steady_clock::time_point started{};
   };
 
@@ -146,12 +149,23 @@ class MeshNode {
   void BlobTick(std::chrono::steady_clock::time_point now, bool external);
   void RefreshLocalBlobs();
   void SendHaveSet(Connection& c);
+  // Tells every member these blobs are held here now.
+  void AnnounceHeld(const std::vector<BlobId>& added);
   void OnHave(Session& s, ByteSpan payload);
   void OnTorrentRequest(Session& s, ByteSpan payload);
   void OnTorrentReply(Session& s, ByteSpan payload);
+  // Sends the TORRENT replies held back until `blob`'s seed took peers
+  // (`ready`), or says it is not to be had.
+  void AnswerSeedWaiters(const BlobId& blob, bool ready);
+  // Torrents of fetches just started are saved together, after the burst of
+  // replies they came in (one commit instead of one per blob).
+  void QueueTorrentSave(const BlobId& blob, Bytes torrent);
+  void SaveQueuedTorrents();
   void OnRead(Session& s, ByteSpan payload);
   void OnData(Session& s, ByteSpan payload);
   void OnSwarmEvents();
+  // Blobs whose fetch finished: recorded, announced, and their slots reused.
+  void OnFetched(const std::vector<BlobId>& fetched);
   // Where the policy places replicas now: the eligible full/storage devices
   // and how many of them hold each blob (its highest rendezvous scores).
   struct Placement {
@@ -243,10 +257,13 @@ class MeshNode {
   std::chrono::steady_clock::time_point last_blob_scan_{};
   std::chrono::steady_clock::time_point last_fetch_drive_{};
   bool local_blobs_dirty_ = false;  // a local ledger change may have added or removed blobs
+  std::vector<std::pair<BlobId, Bytes>> torrents_to_save_;
+  std::map<BlobId, std::vector<std::weak_ptr<Connection>>> seed_waiters_;
   int64_t data_version_ = -1;       // PRAGMA data_version at the last tick
   std::chrono::steady_clock::time_point last_policy_{};
   std::chrono::steady_clock::time_point last_ping_{};
   std::chrono::steady_clock::time_point last_idle_check_{};
+  std::chrono::steady_clock::time_point last_swarm_sweep_{};
   std::chrono::steady_clock::time_point started_{};
   std::function<void(const BlobId&, int)> piece_observer_;
   std::map<ChunkKey, std::vector<ChunkWaiter>> chunk_waiters_;

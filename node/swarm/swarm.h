@@ -53,6 +53,7 @@ struct SwarmEvent {
     kHashFailed,  // a received piece failed its hash (it will be fetched again)
     kPeerBanned,  // a peer was banned for sending bad data
     kPieceDone,   // piece `piece` of a fetch arrived and passed its hash
+    kSeedReady,   // a seed added by Seed() takes connections now
   };
   Kind kind;
   BlobId blob;
@@ -76,8 +77,11 @@ class Swarm {
 
   uint16_t port() const;
 
-  // Adds a held blob as a seed (no-op if already added).
+  // Adds a held blob as a seed (no-op if already added). libtorrent turns
+  // away peers until the seed's files are checked, which under a busy disk
+  // takes a moment: kSeedReady says when (SeedReady() asks).
   std::expected<void, std::string> Seed(const BlobId& blob, ByteSpan torrent);
+  bool SeedReady(const BlobId& blob) const;
   // Starts fetching a blob (no-op if already added). The torrent's info-hash
   // must be `blob`.
   std::expected<void, std::string> Fetch(const BlobId& blob, ByteSpan torrent);
@@ -98,6 +102,9 @@ class Swarm {
 
   // Handles libtorrent's alerts and returns what happened.
   std::vector<SwarmEvent> Poll();
+  // Looks at every fetch for a check or a finish whose alert was lost (a
+  // safety net; call every few seconds). What it finds shows up in Poll().
+  void Sweep();
 
   std::string PartialPath(const BlobId& blob) const;
 
@@ -108,16 +115,25 @@ class Swarm {
     int64_t last_active_us = 0;
     uint64_t downloaded = 0;
     bool checked = false;  // libtorrent drops add_piece() until its check is done
+    bool paused = false;   // a new fetch, resumed once checked (see Add)
+    bool moving = false;   // finished: being moved into the blob store
     std::vector<std::pair<uint32_t, Bytes>> pending;
   };
   Swarm(SwarmOptions options) : options_(std::move(options)) {}
   std::expected<void, std::string> Add(const BlobId& blob, ByteSpan torrent, bool fetch);
   std::optional<BlobId> BlobOf(const lt::torrent_handle& h) const;
+  // The blob store's directory for `blob`, and its file there.
+  std::string StoredDir(const BlobId& blob) const;
+  std::string StoredPath(const BlobId& blob) const;
+  void OnChecked(const BlobId& blob, std::vector<SwarmEvent>& events);
+  void OnFinished(const BlobId& blob);
+  void OnMoved(const BlobId& blob);
 
   SwarmOptions options_;
   std::unique_ptr<lt::session> session_;
   std::map<BlobId, Torrent> torrents_;
   std::map<lt::torrent_handle, BlobId> by_handle_;
+  std::vector<SwarmEvent> swept_;  // found by Sweep(), returned by the next Poll()
   std::unique_ptr<FsyncWorker> fsync_;  // last: its thread may call options_.notify
 };
 

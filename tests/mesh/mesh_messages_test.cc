@@ -104,6 +104,12 @@ TEST(MeshMessagesTest, RoundTripAndTruncation) {
   auto empty = EncodeHaveSet({});
   ASSERT_EQ(empty.size(), 1u);
   EXPECT_TRUE(DecodeHave(empty[0])->replace);
+  auto additions = EncodeHaveAdditions(blobs);
+  ASSERT_EQ(additions.size(), 2u);
+  EXPECT_FALSE(DecodeHave(additions[0])->replace);
+  EXPECT_FALSE(DecodeHave(additions[1])->replace);
+  EXPECT_EQ(DecodeHave(additions[0])->blobs.size() + DecodeHave(additions[1])->blobs.size(), blobs.size());
+  EXPECT_TRUE(EncodeHaveAdditions({}).empty()) << "nothing new: nothing to send";
 
   TorrentReply t{blobs[1], Bytes{1, 2, 3}};
   EXPECT_EQ(*DecodeTorrentReply(EncodeTorrentReply(t)), t);

@@ -132,7 +132,9 @@ def main():
             time.sleep(0.05)
         else:
             raise RuntimeError("the first Syncthing instance never finished scanning; see st-a.log")
-        os.sync()  # each contender starts with the disk idle (the copy's writes flushed)
+        # Each contender starts with the disk idle (see tools/bench/settle_disk).
+        subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)), "settle_disk"),
+                        os.environ.get("HEARTH_BENCH_SETTLE_SECONDS", "5")], check=True)
         t0 = time.time()
         procs.append(start(homes["b"], os.path.join(work, "st-b.log")))
         while time.time() - t0 < TIMEOUT_S:

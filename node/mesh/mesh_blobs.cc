@@ -177,6 +177,8 @@ void MeshNode::OnTorrentReply(Session& s, ByteSpan payload) {
       return;
     }
     QueueTorrentSave(reply->blob, std::move(*reply->torrent));
+    for (const auto& [index, sealed] : std::exchange(it->second.early_chunks, {}))
+      swarm_->AddPiece(reply->blob, index, sealed);
   }
   if (s.torrent_port != 0 && it->second.connected.insert(peer).second)
     swarm_->ConnectPeer(reply->blob, s.conn->remote_host(), s.torrent_port);
@@ -222,7 +224,14 @@ void MeshNode::OnData(Session& s, ByteSpan payload) {
     return;
   }
   DeliverChunk(data->blob, data->index, *data->sealed);
-  if (!fetches_.contains(data->blob)) return;
+  auto fetch = fetches_.find(data->blob);
+  if (fetch == fetches_.end()) return;
+  if (!swarm_->Has(data->blob)) {
+    constexpr size_t kMaxEarlyChunks = 8;
+    if (fetch->second.early_chunks.size() < kMaxEarlyChunks)
+      fetch->second.early_chunks.emplace_back(data->index, std::move(*data->sealed));
+    return;
+  }
   if (!swarm_->HavePiece(data->blob, data->index)) swarm_->AddPiece(data->blob, data->index, *data->sealed);
 }
 

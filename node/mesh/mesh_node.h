@@ -116,6 +116,9 @@ class MeshNode {
     // Someone waits for it (a fetch, a stream): its first chunks are also
     // read straight over the control session. Not for replication.
     bool urgent = false;
+    // Chunks read straight from a holder before its TORRENT reply came
+    // (it waits for the holder's seed): offered to the swarm once added.
+    std::vector<std::pair<uint32_t, Bytes>> early_chunks;
     std::chrono::steady_clock::time_point started{};
   };
 

@@ -18,9 +18,9 @@ constexpr auto kIdleCheckEvery = std::chrono::seconds(10);
 constexpr auto kSwarmSweepEvery = std::chrono::seconds(2);
 constexpr int64_t kSeedIdleUs = 60'000'000;
 // Fetches under way at once. A new one starts moving data within
-// milliseconds (see Swarm::Add), so a few dozen keep the link busy; many
-// more only interleave writes to more files (measured, 200 x 5 MB blobs on
-// one disk: 64 took 5.6 s, 256 took 6.2-7.1 s).
+// milliseconds (see Swarm::Add), so a few dozen keep the link busy without
+// interleaving writes to hundreds of files (measured, 200 x 5 MB blobs on one
+// disk: 16 at a time took 6.2-7.1 s, 64 took 5.6-5.7 s).
 constexpr size_t kMaxActiveFetches = 64;
 
 // Rendezvous score of a device for a blob: the highest scores hold it.

@@ -114,16 +114,6 @@ CliResult RunWhere(const Context& ctx, const std::string& key, bool json) {
   return {};
 }
 
-// The member `key` names: a short-id prefix, a full id, or an exact name.
-std::expected<DeviceId, CliError> ResolveDevice(const LedgerState& state, const std::string& key) {
-  std::vector<DeviceId> found;
-  for (const auto& [id, m] : state.members)
-    if (DeviceText(id).starts_with(key) || m.name == key) found.push_back(id);
-  if (found.empty()) return std::unexpected(CliError{"no device named or starting with \"" + key + "\"; see `hearth devices`"});
-  if (found.size() > 1) return std::unexpected(CliError{"\"" + key + "\" names several devices; give more of the id"});
-  return found.front();
-}
-
 std::expected<void, CliError> RequireAdmin(store::Home& home) {
   const auto& members = home.ledger().ledger().state().members;
   auto me = members.find(home.device_id());
@@ -138,7 +128,7 @@ CliResult RunRevoke(const Context& ctx, const std::string& key, const std::strin
   if (auto a = RequireAdmin(*home); !a) return a;
   const LedgerState& state = home->ledger().ledger().state();
   auto device = ResolveDevice(state, key);
-  if (!device) return std::unexpected(device.error());
+  if (!device) return std::unexpected(CliError{device.error()});
   if (*device == home->device_id()) return std::unexpected(CliError{"a device cannot revoke itself"});
   if (state.members.at(*device).revoked) return std::unexpected(CliError{"that device is already revoked"});
   const std::string name = state.members.at(*device).name;
@@ -186,7 +176,7 @@ CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
       if (colon == std::string::npos || colon == 0)
         return std::unexpected(CliError{"expected budget=DEVICE:SIZE (e.g. budget=phone:2G; 0 removes it)", 2});
       auto device = ResolveDevice(state, v.substr(0, colon));
-      if (!device) return std::unexpected(device.error());
+      if (!device) return std::unexpected(CliError{device.error()});
       auto bytes = ParseSize(v.substr(colon + 1));
       if (!bytes) return std::unexpected(CliError{"a size is a number with an optional K, M or G (e.g. 500M)", 2});
       std::erase_if(policy.budgets, [&](const StorageBudget& b) { return b.device == *device; });

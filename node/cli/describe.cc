@@ -132,4 +132,16 @@ std::string BodySummary(const SignedEntry& e, const crypto::ContentSecret* secre
       e.entry.body);
 }
 
+std::expected<DeviceId, std::string> ResolveDevice(const LedgerState& state, const std::string& key) {
+  std::vector<DeviceId> named, prefixed;
+  for (const auto& [id, m] : state.members) {
+    if (m.name == key) named.push_back(id);
+    else if (!key.empty() && DeviceText(id).starts_with(key)) prefixed.push_back(id);
+  }
+  const std::vector<DeviceId>& found = named.empty() ? prefixed : named;
+  if (found.empty()) return std::unexpected("no device named or starting with \"" + key + "\"; see `hearth devices`");
+  if (found.size() > 1) return std::unexpected("\"" + key + "\" names several devices; give more of the id");
+  return found.front();
+}
+
 }  // namespace hearth::cli

@@ -2,6 +2,7 @@
 // people. Pure formatting; no I/O.
 #pragma once
 
+#include <expected>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -24,5 +25,10 @@ nlohmann::json BodyJson(const SignedEntry& e, const crypto::ContentSecret* secre
 
 // One line: "genesis household=\"Home\" founder=\"pc\"".
 std::string BodySummary(const SignedEntry& e, const crypto::ContentSecret* secret);
+
+// The member `key` names: an exact name (which wins over id prefixes, since
+// a random id may start with any name's letters), else a prefix of its id
+// text. The error says whether none or several matched.
+std::expected<DeviceId, std::string> ResolveDevice(const LedgerState& state, const std::string& key);
 
 }  // namespace hearth::cli

@@ -68,6 +68,14 @@ struct Encoder {
       w.Fixed(b.device.bytes);
       w.U64(b.bytes);
     }
+    // Capacities came later: absent when there are none, so every policy
+    // written before them keeps its one encoding.
+    if (p.capacities.empty()) return;
+    w.U16(static_cast<uint16_t>(p.capacities.size()));
+    for (const auto& c : p.capacities) {
+      w.Fixed(c.device.bytes);
+      w.U64(c.bytes);
+    }
   }
 };
 
@@ -131,6 +139,18 @@ std::expected<Body, std::string> DecodeFields(EntryType type, ByteReader& r) {
         if (!p.budgets.empty() && !(p.budgets.back().device < b.device))
           return std::unexpected("storage budgets not sorted by device");
         p.budgets.push_back(b);
+      }
+      if (r.ok() && !r.AtEnd()) {
+        size_t m = r.U16();
+        if (m == 0) return std::unexpected("an empty capacity list is written as none");
+        if (m > kMaxBudgets) return std::unexpected("too many capacities");
+        for (size_t i = 0; i < m && r.ok(); ++i) {
+          DeviceCapacity c{ReadId<DeviceTag>(r), r.U64()};
+          if (!p.capacities.empty() && !(p.capacities.back().device < c.device))
+            return std::unexpected("capacities not sorted by device");
+          if (r.ok() && c.bytes == 0) return std::unexpected("a capacity of 0 is written as none");
+          p.capacities.push_back(c);
+        }
       }
       if (r.ok() && (p.copies < 1 || p.copies > kMaxCopies))
         return std::unexpected("copies must be 1..16");

@@ -78,10 +78,19 @@ struct StorageBudget {
   bool operator==(const StorageBudget&) const = default;
 };
 
+// The most a full or storage device holds of the household's blobs
+// (hearth policy set capacity=DEVICE:SIZE); placement never assigns more.
+struct DeviceCapacity {
+  DeviceId device;
+  uint64_t bytes = 0;
+  bool operator==(const DeviceCapacity&) const = default;
+};
+
 struct PolicySet {
   uint8_t copies = 1;              // 1..16 full replicas of every blob
   uint16_t stream_limit = 0;       // concurrent streams per owned copy; 0 = no limit
   std::vector<StorageBudget> budgets;  // sorted by device, unique
+  std::vector<DeviceCapacity> capacities;  // sorted by device, unique
   bool operator==(const PolicySet&) const = default;
 };
 

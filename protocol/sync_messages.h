@@ -32,6 +32,9 @@ enum class MessageType : uint8_t {
   kData = 36,
   kListenerHeads = 37,
   kListenerEvents = 38,
+  kState = 39,  // placement_messages.h
+  kProve = 40,
+  kProof = 41,
   kPing = 10,
   kPong = 11,
   kError = 15,

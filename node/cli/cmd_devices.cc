@@ -141,21 +141,6 @@ CliResult RunRevoke(const Context& ctx, const std::string& key, const std::strin
   return {};
 }
 
-// "500M", "2G", "750000000", "0" -> bytes.
-std::optional<uint64_t> ParseSize(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  const size_t digits = text.find_first_not_of("0123456789");
-  const size_t count = digits == std::string::npos ? text.size() : digits;
-  if (count == 0 || count > 15) return std::nullopt;
-  uint64_t n = std::stoull(text.substr(0, digits));
-  if (digits == std::string::npos) return n;
-  const std::string unit = text.substr(digits);
-  if (unit == "K" || unit == "KB") return n * 1000;
-  if (unit == "M" || unit == "MB") return n * 1000 * 1000;
-  if (unit == "G" || unit == "GB") return n * 1000 * 1000 * 1000;
-  return std::nullopt;
-}
-
 CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
@@ -178,13 +163,28 @@ CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
       auto device = ResolveDevice(state, v.substr(0, colon));
       if (!device) return std::unexpected(CliError{device.error()});
       auto bytes = ParseSize(v.substr(colon + 1));
-      if (!bytes) return std::unexpected(CliError{"a size is a number with an optional K, M or G (e.g. 500M)", 2});
+      if (!bytes) return std::unexpected(CliError{bytes.error(), 2});
       std::erase_if(policy.budgets, [&](const StorageBudget& b) { return b.device == *device; });
       if (*bytes > 0) policy.budgets.push_back(StorageBudget{*device, *bytes});
       std::sort(policy.budgets.begin(), policy.budgets.end(),
                 [](const StorageBudget& x, const StorageBudget& y) { return x.device < y.device; });
+    } else if (k == "capacity") {
+      const size_t colon = v.rfind(':');
+      if (colon == std::string::npos || colon == 0)
+        return std::unexpected(CliError{"expected capacity=DEVICE:SIZE (e.g. capacity=nas:2T; 0 removes it)", 2});
+      auto device = ResolveDevice(state, v.substr(0, colon));
+      if (!device) return std::unexpected(CliError{device.error()});
+      if (state.members.at(*device).role == Role::kPhone)
+        return std::unexpected(CliError{"a phone holds no replicas; give it a cache budget instead (budget=" +
+                                            v.substr(0, colon) + ":SIZE)", 2});
+      auto bytes = ParseSize(v.substr(colon + 1));
+      if (!bytes) return std::unexpected(CliError{bytes.error(), 2});
+      std::erase_if(policy.capacities, [&](const DeviceCapacity& c) { return c.device == *device; });
+      if (*bytes > 0) policy.capacities.push_back(DeviceCapacity{*device, *bytes});
+      std::sort(policy.capacities.begin(), policy.capacities.end(),
+                [](const DeviceCapacity& x, const DeviceCapacity& y) { return x.device < y.device; });
     } else {
-      return std::unexpected(CliError{"expected copies=N or budget=DEVICE:SIZE", 2});
+      return std::unexpected(CliError{"expected copies=N, budget=DEVICE:SIZE or capacity=DEVICE:SIZE", 2});
     }
     auto e = home->ledger().Author(home->device_key(), policy, ctx.clock());
     if (!e) return std::unexpected(CliError{"cannot set the policy: " + e.error().Message()});
@@ -197,10 +197,19 @@ CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
     nlohmann::json budgets = nlohmann::json::array();
     for (const auto& b : policy.budgets)
       budgets.push_back({{"device", DeviceText(b.device)}, {"name", name(b.device)}, {"bytes", b.bytes}});
-    ctx.PrintJson({{"copies", policy.copies}, {"stream_limit", policy.stream_limit}, {"budgets", budgets}});
+    nlohmann::json capacities = nlohmann::json::array();
+    for (const auto& c : policy.capacities)
+      capacities.push_back({{"device", DeviceText(c.device)}, {"name", name(c.device)}, {"bytes", c.bytes}});
+    ctx.PrintJson({{"copies", policy.copies},
+                   {"stream_limit", policy.stream_limit},
+                   {"budgets", budgets},
+                   {"capacities", capacities}});
   } else {
     *ctx.out << fmt::format("copies={}\n", policy.copies);
-    for (const auto& b : policy.budgets) *ctx.out << fmt::format("budget {}={} bytes\n", name(b.device), b.bytes);
+    for (const auto& b : policy.budgets)
+      *ctx.out << fmt::format("budget {}={} bytes ({})\n", name(b.device), b.bytes, HumanBytes(b.bytes));
+    for (const auto& c : policy.capacities)
+      *ctx.out << fmt::format("capacity {}={} bytes ({})\n", name(c.device), c.bytes, HumanBytes(c.bytes));
   }
   return {};
 }
@@ -241,9 +250,10 @@ void RegisterDevices(CLI::App& app, Context& ctx, Action* action) {
   show->add_flag("--json", *pjson, "Print the result as JSON");
   show->callback([&ctx, pjson, action] { *action = [&ctx, pjson] { return RunPolicy(ctx, "", *pjson); }; });
   CLI::App* set = AddCommand(*policy, "set",
-                             "Set copies=N (full replicas of every blob) or budget=DEVICE:SIZE (a phone's cache; "
-                             "0 removes it) (admins)");
-  set->add_option("setting", *setting, "copies=N | budget=DEVICE:SIZE")->required();
+                             "Set copies=N (full replicas of every blob), budget=DEVICE:SIZE (a phone's cache) or "
+                             "capacity=DEVICE:SIZE (the most a full/storage device holds); SIZE 0 removes one "
+                             "(admins)");
+  set->add_option("setting", *setting, "copies=N | budget=DEVICE:SIZE | capacity=DEVICE:SIZE")->required();
   set->add_flag("--json", *pjson, "Print the result as JSON");
   set->callback([&ctx, setting, pjson, action] {
     *action = [&ctx, setting, pjson] { return RunPolicy(ctx, *setting, *pjson); };

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "protocol/byte_io.h"
 #include "protocol/claim_details.h"
 
 namespace hearth::cli {
@@ -33,6 +34,44 @@ std::string HumanBytes(uint64_t bytes) {
   if (bytes >= 1'000'000) return fmt::format("{:.1f} MB", bytes / 1e6);
   if (bytes >= 1'000) return fmt::format("{:.0f} KB", bytes / 1e3);
   return fmt::format("{} B", bytes);
+}
+
+std::expected<uint64_t, std::string> ParseSize(const std::string& text) {
+  const std::string usage = "a size is a number with an optional K, M, G or T (e.g. 500M or 1.5T), not \"" + text + "\"";
+  // Whole and fractional digits, then the unit.
+  size_t i = 0;
+  uint64_t whole = 0;
+  size_t whole_digits = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++whole_digits) {
+    const auto digit = static_cast<uint64_t>(text[i] - '0');
+    if (whole > (UINT64_MAX - digit) / 10) return std::unexpected("the size " + text + " is too large");
+    whole = whole * 10 + digit;
+  }
+  uint64_t frac = 0, frac_scale = 1;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    size_t frac_digits = 0;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++frac_digits) {
+      if (frac_digits >= 6) continue;  // finer than a millionth of a unit: ignored
+      frac = frac * 10 + static_cast<uint64_t>(text[i] - '0');
+      frac_scale *= 10;
+    }
+    if (frac_digits == 0) return std::unexpected(usage);
+  }
+  if (whole_digits == 0) return std::unexpected(usage);
+  std::string unit = AsciiLower(text.substr(i));
+  if (unit.size() == 2 && unit[1] == 'b') unit.pop_back();
+  uint64_t multiplier = 1;
+  if (unit == "k") multiplier = 1'000;
+  else if (unit == "m") multiplier = 1'000'000;
+  else if (unit == "g") multiplier = 1'000'000'000;
+  else if (unit == "t") multiplier = 1'000'000'000'000;
+  else if (!unit.empty() && unit != "b") return std::unexpected(usage);
+  if (whole > UINT64_MAX / multiplier) return std::unexpected("the size " + text + " is too large");
+  const uint64_t fraction = multiplier / frac_scale * frac;  // multiplier >= frac_scale unless unit-less
+  if (multiplier < frac_scale && frac != 0) return std::unexpected("the size " + text + " is finer than a byte");
+  if (whole * multiplier > UINT64_MAX - fraction) return std::unexpected("the size " + text + " is too large");
+  return whole * multiplier + fraction;
 }
 
 std::string FormatTime(int64_t time_us) {

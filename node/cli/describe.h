@@ -17,6 +17,11 @@ std::string FormatTime(int64_t time_us);
 // "1.5 MB", "320 KB", "12 B".
 std::string HumanBytes(uint64_t bytes);
 
+// "500M", "2G", "1.5T", "750000000", "0" -> bytes (K, M, G, T are powers of
+// 1000; a trailing B is allowed). The error says what a size looks like, or
+// that it is too large to be a size at all.
+std::expected<uint64_t, std::string> ParseSize(const std::string& text);
+
 nlohmann::json MemberJson(const Member& m);
 
 // The body of an entry as JSON. Claims show their sealed details decoded

@@ -41,6 +41,7 @@ class Statement {
   void Reset();
 
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL; }
   Bytes Blob(int col) const;
   std::optional<std::string> Text(int col) const;
 

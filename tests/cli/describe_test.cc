@@ -51,5 +51,28 @@ TEST(ResolveDevice, NoneAndSeveralAreToldApart) {
   EXPECT_NE(several.error().find("several devices"), std::string::npos);
 }
 
+TEST(ParseSize, AcceptsUnitsAndFractionsAndRefusesGarbageAndOverflow) {
+  EXPECT_EQ(ParseSize("0"), 0u);
+  EXPECT_EQ(ParseSize("750000000"), 750'000'000u);
+  EXPECT_EQ(ParseSize("500M"), 500'000'000u);
+  EXPECT_EQ(ParseSize("2g"), 2'000'000'000u);
+  EXPECT_EQ(ParseSize("2GB"), 2'000'000'000u);
+  EXPECT_EQ(ParseSize("1.5T"), 1'500'000'000'000u);
+  EXPECT_EQ(ParseSize("1.25K"), 1'250u);
+  EXPECT_EQ(ParseSize("18446744073709551615"), UINT64_MAX);
+  for (const char* bad : {"", "G", "-1", "1.5", "1.G", "12X", "1 G", "0x10", ".5G"}) {
+    auto r = ParseSize(bad);
+    EXPECT_FALSE(r) << bad;
+    if (!r) {
+      EXPECT_FALSE(r.error().empty());
+    }
+  }
+  for (const char* huge : {"18446744073709551616", "999999999999999G", "20000000T", "99999999999999999999999"}) {
+    auto r = ParseSize(huge);
+    ASSERT_FALSE(r) << huge;
+    EXPECT_NE(r.error().find("too large"), std::string::npos) << r.error();
+  }
+}
+
 }  // namespace
 }  // namespace hearth::cli

@@ -8,6 +8,7 @@
 #include "protocol/listener_events.h"
 #include "protocol/mesh_messages.h"
 #include "protocol/pairing.h"
+#include "protocol/placement_messages.h"
 #include "protocol/sync_messages.h"
 #include "tests/fuzz/fuzz_input.h"
 #include "tests/support/test_household.h"
@@ -59,6 +60,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         same(DecodePeers(f.payload), EncodePeers);
         same(DecodeTorrentRequest(f.payload), EncodeTorrentRequest);
         same(DecodeListenerHeads(f.payload), EncodeListenerHeads);
+        same(DecodeDeviceState(f.payload), EncodeDeviceState);
+        same(DecodeProve(f.payload), EncodeProve);
+        same(DecodeProof(f.payload), EncodeProof);
         same(DecodeListenerEvent(f.payload), EncodeListenerEvent);
         if (auto events = DecodeListenerEvents(f.payload)) {
           std::vector<Bytes> encoded;

@@ -33,6 +33,8 @@ std::vector<Body> AllBodies() {
   d1.bytes.fill(1);
   d2.bytes.fill(2);
   policy.budgets = {{d1, 1000}, {d2, 2000}};
+  PolicySet capped = policy;
+  capped.capacities = {{d1, 5'000'000'000}, {d2, 1}};
   EntryId claim;
   claim.bytes.fill(9);
   return {testing::MakeGenesisBody(),
@@ -40,7 +42,8 @@ std::vector<Body> AllBodies() {
           DeviceRevoke{IdOf(KeyFor(2)), "lost on a train"},
           testing::MakeClaim(5, 123456789),
           TrackRelease{claim},
-          policy};
+          policy,
+          capped};
 }
 
 TEST(LedgerEntry, EveryTypeRoundTripsCanonically) {
@@ -141,6 +144,21 @@ TEST(LedgerEntry, NonCanonicalHeadersAreMalformed) {
   EXPECT_EQ(DecodeEntry(SignEntry(e, KeyFor(1)).bytes).error().code, LedgerErrc::kMalformed);
 }
 
+// A policy without capacities is the same bytes as before capacities
+// existed; an empty capacity list written out is not canonical.
+TEST(LedgerEntry, PoliciesWithoutCapacitiesKeepTheirOldEncoding) {
+  DeviceId d1;
+  d1.bytes.fill(1);
+  const Bytes plain = EncodeBody(PolicySet{2, 0, {{d1, 7}}});
+  EXPECT_EQ(ToHex(plain), "0200000001" + ToHex(d1.bytes) + "0000000000000007");
+  Bytes empty_list = plain;
+  empty_list.push_back(0);
+  empty_list.push_back(0);
+  auto r = DecodeBody(EntryType::kPolicySet, empty_list);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, LedgerErrc::kMalformed);
+}
+
 TEST(LedgerEntry, InvalidBodiesAreMalformed) {
   auto reject = [](Body body) {
     auto r = DecodeEntry(SignEntry(BaseEntry(std::move(body)), KeyFor(1)).bytes);
@@ -155,6 +173,9 @@ TEST(LedgerEntry, InvalidBodiesAreMalformed) {
   d1.bytes.fill(1);
   d2.bytes.fill(2);
   EXPECT_TRUE(reject(PolicySet{1, 0, {{d2, 1}, {d1, 1}}}));  // unsorted budgets
+  EXPECT_TRUE(reject(PolicySet{1, 0, {}, {{d2, 1}, {d1, 1}}}));  // unsorted capacities
+  EXPECT_TRUE(reject(PolicySet{1, 0, {}, {{d1, 1}, {d1, 2}}}));  // a device twice
+  EXPECT_TRUE(reject(PolicySet{1, 0, {}, {{d1, 0}}}));           // 0 is written as none
   Genesis g = testing::MakeGenesisBody("");
   EXPECT_TRUE(reject(g));
 }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "node/cli/commands.h"
+#include "node/cli/describe.h"
 #include "node/cli/serve_info.h"
 #include "node/http/service.h"
 #include "node/mesh/endpoint.h"
@@ -21,6 +22,7 @@ struct ServeOptions {
   std::vector<std::string> peers;
   int away_after_s = 600;
   int download_limit_kb = 0;
+  std::string keep_free = "5%";
   bool no_lan = false;
   std::string http = "127.0.0.1:7600";
   bool no_http = false;
@@ -44,8 +46,20 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
   if (o.torrent_port < 0 || o.torrent_port > 65535)
     return std::unexpected(CliError{"--torrent-port must be 0..65535", 2});
 
+  mesh::FreeSpaceFloor floor;
+  if (o.keep_free.ends_with('%')) {
+    auto parsed = mesh::ParseFreeSpaceFloor(o.keep_free);
+    if (!parsed) return std::unexpected(CliError{"--keep-free: " + parsed.error(), 2});
+    floor = *parsed;
+  } else {
+    auto bytes = ParseSize(o.keep_free);
+    if (!bytes) return std::unexpected(CliError{"--keep-free: " + bytes.error() + " (or a share such as 5%)", 2});
+    floor.bytes = *bytes;
+  }
+
   mesh::asio::io_context io;
   mesh::MeshOptions mo;
+  mo.keep_free = floor;
   mo.listen = o.listen;
   mo.torrent_listen = mesh::FormatEndpoint(listen->address().to_string(), static_cast<uint16_t>(o.torrent_port));
   mo.peers = o.peers;
@@ -149,6 +163,9 @@ void RegisterServe(CLI::App& app, Context& ctx, Action* action) {
   cmd->add_option("--download-limit", o->download_limit_kb, "Fetch at most this many KB/s (0: no limit)")
       ->capture_default_str()
       ->check(CLI::Range(0, 10'000'000));
+  cmd->add_option("--keep-free", o->keep_free,
+                  "Free space replication never uses on this disk: a share (5%) or a size (20G)")
+      ->capture_default_str();
   cmd->callback([&ctx, o, action] { *action = [&ctx, o] { return RunServe(ctx, *o); }; });
 }
 

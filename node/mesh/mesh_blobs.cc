@@ -23,16 +23,6 @@ constexpr int64_t kSeedIdleUs = 60'000'000;
 // disk: 16 at a time took 6.2-7.1 s, 64 took 5.6-5.7 s).
 constexpr size_t kMaxActiveFetches = 64;
 
-// Rendezvous score of a device for a blob: the highest scores hold it.
-crypto::Digest Score(const DeviceId& device, const BlobId& blob) {
-  Bytes in;
-  constexpr std::string_view label = "hearth/placement/v1";
-  in.insert(in.end(), label.begin(), label.end());
-  in.insert(in.end(), device.bytes.begin(), device.bytes.end());
-  in.insert(in.end(), blob.bytes.begin(), blob.bytes.end());
-  return crypto::Blake2b256(in);
-}
-
 }  // namespace
 
 std::expected<void, std::string> MeshNode::StartSwarm() {
@@ -116,7 +106,7 @@ void MeshNode::OnHave(Session& s, ByteSpan payload) {
   if (have->replace) before = std::exchange(set, {});
   for (const BlobId& b : have->blobs) {
     // Newly announced (say fetched again after a failed proof): ask anew.
-    if (set.insert(b).second && !before.contains(b)) proofs_.erase({b, peer});
+    if (set.insert(b).second && !before.contains(b)) proofs_.ForgetPair(b, peer);
   }
   ++have_version_;
   if (auto r = store::SavePeerBlobs(home_.db(), peer, have->blobs, have->replace); !r)
@@ -218,7 +208,6 @@ void MeshNode::OnRead(Session& s, ByteSpan payload) {
 void MeshNode::OnData(Session& s, ByteSpan payload) {
   auto data = DecodeData(payload);
   if (!data) return s.conn->SendErrorAndClose(kErrMalformed, data.error());
-  if (OnProofData(s.conn->peer(), *data)) return;
   if (!data->sealed) {
     // The holder lacks it: ask again (maybe elsewhere) after the retry delay.
     return;
@@ -290,10 +279,12 @@ void MeshNode::DriveFetches() {
       (void)store::RemoveWanted(home_.db(), blob);
       continue;
     }
+    auto why = store::WantedReason(home_.db(), blob);
+    const bool replica = why && *why && **why == "policy";
+    if (replica && !RoomFor(blob)) continue;
     Fetch& fetch = fetches_[blob];
     fetch.started = std::chrono::steady_clock::now();
-    auto why = store::WantedReason(home_.db(), blob);
-    fetch.urgent = !why || !*why || **why != "policy";
+    fetch.urgent = !replica;
     AskHolders(blob, fetch);
   }
 }
@@ -369,70 +360,6 @@ void MeshNode::OnFetched(const std::vector<BlobId>& fetched) {
   if (!recorded) Log("cannot record fetched blobs: " + recorded.error().message);
   AnnounceHeld(fetched);
   DriveFetches();  // slots are free
-}
-
-MeshNode::Placement MeshNode::CurrentPlacement() const {
-  const LedgerState& state = home_.ledger().ledger().state();
-  // Who may hold replicas: full and storage members online now or seen
-  // lately (a device away longer has its replicas made elsewhere).
-  std::map<DeviceId, int64_t> last_seen;
-  if (auto peers = store::ListPeers(home_.db()); peers)
-    for (const auto& p : *peers) last_seen[p.device] = p.last_seen_us;
-  const int64_t away_us = std::chrono::duration_cast<std::chrono::microseconds>(options_.away_after).count();
-  Placement p;
-  for (const auto& [id, m] : state.members) {
-    if (m.revoked || m.role == Role::kPhone) continue;
-    auto seen = last_seen.find(id);
-    const bool recent = seen != last_seen.end() && Now() - seen->second < away_us;
-    if (id == home_.device_id() || members_.contains(id) || recent) p.eligible.push_back(id);
-  }
-  p.copies = std::min<size_t>(state.policy.copies, p.eligible.size());
-  return p;
-}
-
-std::vector<DeviceId> MeshNode::Placement::Assigned(const BlobId& blob) const {
-  std::vector<std::pair<crypto::Digest, DeviceId>> ranked;
-  for (const DeviceId& d : eligible) ranked.emplace_back(Score(d, blob), d);
-  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<ptrdiff_t>(copies), ranked.end(),
-                    [](const auto& a, const auto& b) { return a.first > b.first; });
-  std::vector<DeviceId> out;
-  for (size_t i = 0; i < copies; ++i) out.push_back(ranked[i].second);
-  return out;
-}
-
-void MeshNode::ApplyPolicy() {
-  const LedgerState& state = home_.ledger().ledger().state();
-  const auto me = state.members.find(home_.device_id());
-  if (me == state.members.end() || me->second.revoked) return;
-  if (me->second.role == Role::kPhone) return TrimCache();  // phones keep pins and a cache only
-  const Placement placement = CurrentPlacement();
-  DropSurplus(placement);
-  std::string key = std::to_string(home_.ledger().ledger().size()) + "/" + std::to_string(state.policy.copies);
-  for (const DeviceId& d : placement.eligible) key += d.Hex().substr(0, 8);
-  if (key == policy_key_) return;
-  policy_key_ = key;
-  std::set<BlobId> blobs;
-  for (const auto& [entry, claim] : state.claims) blobs.insert(claim.claim().blob);
-  size_t queued = 0;
-  // One transaction: one commit (fsync) for a whole library, not one per blob.
-  auto added = home_.db().Transaction([&]() -> std::expected<void, store::StoreError> {
-    for (const BlobId& blob : blobs) {
-      if (local_blobs_.contains(blob)) continue;
-      const auto assigned = placement.Assigned(blob);
-      if (std::find(assigned.begin(), assigned.end(), home_.device_id()) == assigned.end()) continue;
-      if (auto r = store::AddWanted(home_.db(), blob, "policy", Now()); !r) return r;
-      ++queued;
-    }
-    return {};
-  });
-  if (!added) {
-    policy_key_.clear();  // try again on the next pass
-    return Log("cannot record the blobs this device should hold: " + added.error().message);
-  }
-  if (queued > 0) {
-    Log("policy: this device should hold " + std::to_string(queued) + " more blob(s); fetching");
-    DriveFetches();
-  }
 }
 
 }  // namespace hearth::mesh

@@ -9,6 +9,7 @@
 #include "node/library/catalog.h"
 #include "node/mesh/endpoint.h"
 #include "node/store/mesh_tables.h"
+#include "node/store/placement_tables.h"
 #include "node/store/play_tables.h"
 #include "protocol/ledger_entry.h"
 #include "protocol/sync_messages.h"
@@ -114,7 +115,13 @@ std::expected<void, std::string> MeshNode::Start() {
     }
   }
   started_ = std::chrono::steady_clock::now();
+  last_uptime_ = started_;
+  if (auto reports = store::ListDeviceReports(home_.db()); reports) {
+    for (const auto& [device, r] : *reports) reports_[device] = DeviceState{r.availability, r.disk_full, r.held_bytes, r.room};
+  }
   RefreshLocalBlobs();
+  (void)CurrentPlacement();  // the blob sizes this device's state counts
+  StateTick(started_, true);
   Accept();
   Tick();
   Log("listening on " + FormatEndpoint(ep->address().to_string(), control_port()) + " (mesh) and port " +
@@ -135,6 +142,7 @@ void MeshNode::Stop() {
   for (auto& [raw, s] : sessions_) open.push_back(s.conn);
   for (auto& c : open) c->Close("node stopping");
   (void)store::MarkAllOffline(home_.db());
+  RecordUptime(std::chrono::steady_clock::now());
   SaveQueuedTorrents();
   swarm_.reset();
 }
@@ -251,6 +259,7 @@ void MeshNode::RegisterMember(Session& s) {
   SendHello(*raw);
   raw->Send(MessageType::kSwarmToken, EncodeSwarmToken(swarm_token_));
   SendHaveSet(*raw);
+  SendState(*raw);
   if (SharesListenerState(peer)) SendListenerHeads(*raw);
   SavePeerState(s, true);
   Log("connected to " + Name(peer) + " at " + raw->remote_host());
@@ -293,7 +302,7 @@ void MeshNode::OnClosed(Connection* raw, const std::string& reason) {
       members_.erase(m);
       guard_->Forbid(peer);
       // Its possession proofs, good or bad, were about that session.
-      std::erase_if(proofs_, [&](const auto& p) { return p.first.second == peer; });
+      proofs_.ForgetDevice(peer);
       if (!stopping_) {
         SavePeerState(s, false);
         Log("disconnected from " + Name(peer) + ": " + reason);
@@ -333,6 +342,9 @@ void MeshNode::OnFrame(Connection* raw, Frame frame) {
     case MessageType::kData: return OnData(s, frame.payload);
     case MessageType::kListenerHeads: return OnListenerHeads(s, frame.payload);
     case MessageType::kListenerEvents: return OnListenerEvents(s, frame.payload);
+    case MessageType::kState: return OnState(s, frame.payload);
+    case MessageType::kProve: return OnProve(s, frame.payload);
+    case MessageType::kProof: return OnProof(s, frame.payload);
     case MessageType::kSwarmToken: {
       auto token = DecodeSwarmToken(frame.payload);
       if (!token) return raw->SendErrorAndClose(kErrMalformed, token.error());
@@ -575,6 +587,7 @@ void MeshNode::Tick() {
     }
     for (Connection* raw : silent) raw->Close("peer silent for 40 s");
   }
+  StateTick(now, false);
   BlobTick(now, external);
   ChunkTick(now);
   tick_timer_.expires_after(options_.tick);

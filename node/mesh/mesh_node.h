@@ -26,9 +26,12 @@
 
 #include "node/mesh/connection.h"
 #include "node/mesh/lan_beacon.h"
+#include "node/mesh/local_room.h"
+#include "node/mesh/possession_proofs.h"
 #include "node/store/home.h"
 #include "node/swarm/swarm.h"
 #include "protocol/mesh_messages.h"
+#include "protocol/placement.h"
 
 namespace hearth::mesh {
 
@@ -48,6 +51,9 @@ struct MeshOptions {
   // before this device decides what it should hold.
   std::chrono::milliseconds policy_grace{3000};
   int download_limit = 0;  // bytes per second for fetches; 0 = no limit
+  // Replication never fills the disk past this floor (serve --keep-free).
+  FreeSpaceFloor keep_free;
+  DiskSpaceFn disk_space = StatDisk;
   bool verify_seeds = true;  // see swarm::SwarmOptions (false only in tests)
   // LAN discovery by multicast beacon; only ever used when `listen` is not a
   // loopback address (a loopback listener cannot be reached from the LAN).
@@ -169,24 +175,38 @@ class MeshNode {
   void OnSwarmEvents();
   // Blobs whose fetch finished: recorded, announced, and their slots reused.
   void OnFetched(const std::vector<BlobId>& fetched);
-  // Where the policy places replicas now: the eligible full/storage devices
-  // and how many of them hold each blob (its highest rendezvous scores).
+  // Where the policy places replicas now (mesh_placement.cc): the eligible
+  // full/storage devices -- online, or seen within away_after -- weighed by
+  // their availability and filled up to their room (protocol/placement.h).
+  // Recomputed only when its inputs change.
   struct Placement {
-    std::vector<DeviceId> eligible;
+    std::vector<PlacementDevice> eligible;
     size_t copies = 0;
-    std::vector<DeviceId> Assigned(const BlobId& blob) const;
+    PlacementPlan plan;
+    std::map<BlobId, uint64_t> sizes;  // every claimed blob's ciphertext size
+    std::string key;                   // its inputs, in short
   };
-  Placement CurrentPlacement() const;
+  const Placement& CurrentPlacement();
   void ApplyPolicy();
+  // This device's availability, held bytes and room, as STATE says them.
+  DeviceState LocalDeviceState();
+  // Records time online, and sends STATE to every member when it changed
+  // (or to everyone when `force`).
+  void StateTick(std::chrono::steady_clock::time_point now, bool force);
+  void RecordUptime(std::chrono::steady_clock::time_point now);
+  void SendState(Connection& c);
+  void OnState(Session& s, ByteSpan payload);
+  // Availability in placement's steps, as this device knows it.
+  uint16_t AvailabilityOf(const DeviceId& device) const;
+  // Whether a replica of `blob` fits above the free-space floor; logs once
+  // and tells the members this disk is full when it does not.
+  bool RoomFor(const BlobId& blob);
+  void OnProve(Session& s, ByteSpan payload);
+  void OnProof(Session& s, ByteSpan payload);
   void TrimCache();  // phones (mesh_cache.cc)
   // Full/storage devices: drop replicas the policy does not assign here once
   // every assigned holder proved it holds them (mesh_surplus.cc).
   void DropSurplus(const Placement& placement);
-  // A DATA frame answering a possession proof; true if it was one.
-  bool OnProofData(const DeviceId& peer, const ChunkData& data);
-  // Proofs that ran out are forgotten; returns whether any did, and counts
-  // those still awaited in `in_flight`.
-  bool ExpireProofs(std::chrono::steady_clock::time_point now, size_t& in_flight);
   // Deletes a held blob (phone cache, surplus): out of the swarm and the
   // store. The caller re-sends its HAVE set once it is done dropping.
   std::expected<void, std::string> DropLocalBlob(const BlobId& blob);
@@ -248,14 +268,15 @@ class MeshNode {
   std::string surplus_pass_key_;  // adds who is online and the HAVE sets
   std::chrono::steady_clock::time_point last_surplus_{};
   uint64_t have_version_ = 0;  // bumped by every HAVE received
-  // Possession proofs asked of assigned holders before a surplus drop: the
-  // holder sends a chunk chosen at random, which must equal ours.
-  struct Proof {
-    uint32_t index = 0;
-    std::chrono::steady_clock::time_point asked{};
-    enum class State { kPending, kConfirmed, kFailed } state = State::kPending;
-  };
-  std::map<std::pair<BlobId, DeviceId>, Proof> proofs_;
+  // Possession proofs asked of assigned holders before a surplus drop, and
+  // the promises to keep this device gave.
+  PossessionProofs proofs_;
+  Placement placement_;
+  std::map<DeviceId, DeviceState> reports_;  // what members said of themselves (STATE)
+  std::optional<DeviceState> state_sent_;    // what this device last said of itself
+  std::chrono::steady_clock::time_point last_state_{};
+  std::chrono::steady_clock::time_point last_uptime_{};
+  std::set<BlobId> room_warned_;  // fetches skipped for the floor, logged once each
   std::chrono::steady_clock::time_point last_trim_{};
   std::chrono::steady_clock::time_point last_blob_scan_{};
   std::chrono::steady_clock::time_point last_fetch_drive_{};

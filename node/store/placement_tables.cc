@@ -112,4 +112,48 @@ std::expected<std::map<DeviceId, DeviceReport>, StoreError> ListDeviceReports(Da
   return out;
 }
 
+std::expected<void, StoreError> SaveOwnReport(Database& db, const DeviceReport& r) {
+  // meta 'own_report': availability u16, held u64, has-room u8, room u64,
+  // full u8, reported_us i64 -- big-endian, 28 bytes.
+  Bytes b;
+  auto put = [&](uint64_t v, int bytes) {
+    for (int i = bytes - 1; i >= 0; --i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  };
+  put(r.availability, 2);
+  put(r.held_bytes, 8);
+  put(r.room ? 1 : 0, 1);
+  put(r.room.value_or(0), 8);
+  put(r.disk_full ? 1 : 0, 1);
+  put(static_cast<uint64_t>(r.reported_us), 8);
+  auto st = db.Prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('own_report', ?)");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, b);
+  return st->Run();
+}
+
+std::expected<std::optional<DeviceReport>, StoreError> LoadOwnReport(Database& db) {
+  auto st = db.Prepare("SELECT value FROM meta WHERE key = 'own_report'");
+  if (!st) return std::unexpected(st.error());
+  auto row = st->Step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<DeviceReport>{};
+  const Bytes b = st->Blob(0);
+  if (b.size() != 28) return std::optional<DeviceReport>{};  // not ours to read: as if none
+  size_t at = 0;
+  auto get = [&](int bytes) {
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v = (v << 8) | b[at++];
+    return v;
+  };
+  DeviceReport r;
+  r.availability = static_cast<uint16_t>(std::min<uint64_t>(get(2), 1000));
+  r.held_bytes = get(8);
+  const bool has_room = get(1) != 0;
+  const uint64_t room = get(8);
+  if (has_room) r.room = room;
+  r.disk_full = get(1) != 0;
+  r.reported_us = static_cast<int64_t>(get(8));
+  return std::optional<DeviceReport>(r);
+}
+
 }  // namespace hearth::store

@@ -46,5 +46,8 @@ struct DeviceReport {
 std::expected<void, StoreError> SaveDeviceReport(Database& db, const DeviceId& device, const DeviceReport& report);
 // Every peer's last report (devices that never reported are absent).
 std::expected<std::map<DeviceId, DeviceReport>, StoreError> ListDeviceReports(Database& db);
+// What this device last said of itself (meta 'own_report'), for `status`.
+std::expected<void, StoreError> SaveOwnReport(Database& db, const DeviceReport& report);
+std::expected<std::optional<DeviceReport>, StoreError> LoadOwnReport(Database& db);
 
 }  // namespace hearth::store

@@ -85,5 +85,15 @@ TEST_F(PlacementTables, PeerReportsRoundTripAndAMissingLimitStaysMissing) {
   EXPECT_EQ(ListDeviceReports(*db_).value().at(a), ra);
 }
 
+TEST_F(PlacementTables, OwnReportRoundTrips) {
+  EXPECT_FALSE(LoadOwnReport(*db_).value().has_value());
+  const DeviceReport mine{431, 9'000'000'000, 12'000'000'000, true, 123456};
+  ASSERT_TRUE(SaveOwnReport(*db_, mine));
+  EXPECT_EQ(LoadOwnReport(*db_).value(), mine);
+  const DeviceReport unlimited{0, 0, std::nullopt, false, 1};
+  ASSERT_TRUE(SaveOwnReport(*db_, unlimited));
+  EXPECT_EQ(LoadOwnReport(*db_).value(), unlimited);
+}
+
 }  // namespace
 }  // namespace hearth::store

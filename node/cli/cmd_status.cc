@@ -6,10 +6,112 @@
 
 #include "node/cli/commands.h"
 #include "node/cli/describe.h"
+#include "node/cli/health.h"
+#include "node/library/catalog.h"
 #include "node/cli/serve_info.h"
 
 namespace hearth::cli {
 namespace {
+
+constexpr size_t kListedTracks = 20;  // per list, in status; counts are whole
+
+std::string DeviceName(const LedgerState& state, const DeviceId& d) {
+  auto m = state.members.find(d);
+  return m == state.members.end() || m->second.name.empty() ? DeviceShort(d) : m->second.name;
+}
+
+nlohmann::json BlobListJson(store::Home& home, const std::vector<BlobHealth>& list) {
+  const LedgerState& state = home.ledger().ledger().state();
+  library::Catalog catalog(home.db());
+  nlohmann::json out = nlohmann::json::array();
+  for (size_t i = 0; i < list.size() && i < kListedTracks; ++i) {
+    const BlobHealth& b = list[i];
+    nlohmann::json holders = nlohmann::json::array();
+    for (const DeviceId& d : b.holders) holders.push_back(DeviceName(state, d));
+    nlohmann::json j = {{"blob", b.blob.Hex()}, {"bytes", b.bytes}, {"copies", b.replicas}, {"holders", holders}};
+    if (auto t = catalog.AnyClaimOfBlob(b.blob); t && *t) {
+      j["track"] = (*t)->track.Hex();
+      j["title"] = (*t)->title;
+      j["artist"] = (*t)->artist;
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+nlohmann::json HealthJson(store::Home& home, const Health& h) {
+  nlohmann::json devices = nlohmann::json::array();
+  for (const DeviceHealth& d : h.devices) {
+    nlohmann::json j = {{"id", DeviceText(d.id)},       {"name", d.name},
+                        {"role", RoleName(d.role)},     {"this_device", d.this_device},
+                        {"online", d.online},           {"held_bytes", d.held_bytes},
+                        {"held_blobs", d.held_blobs},   {"capacity", nullptr},
+                        {"room", nullptr},              {"availability", nullptr},
+                        {"disk_full", d.disk_full}};
+    if (d.capacity) j["capacity"] = *d.capacity;
+    if (d.room) j["room"] = *d.room;
+    if (d.reported) j["availability"] = d.availability / 1000.0;
+    if (d.last_seen_us > 0) j["last_seen"] = FormatTime(d.last_seen_us);
+    devices.push_back(std::move(j));
+  }
+  nlohmann::json lacks = nullptr;
+  if (h.short_of_room > 0) lacks = {{"blobs", h.short_of_room}, {"bytes", h.short_bytes}};
+  return {{"copies", h.copies},
+          {"replica_devices", h.replica_devices},
+          {"tracks", h.blobs},
+          {"under_replicated", h.under_replicated.size()},
+          {"under_replicated_tracks", BlobListJson(home, h.under_replicated)},
+          {"only_away", h.only_away.size()},
+          {"only_away_tracks", BlobListJson(home, h.only_away)},
+          {"no_copy", h.no_copy.size()},
+          {"no_copy_tracks", BlobListJson(home, h.no_copy)},
+          {"lacks_room", lacks},
+          {"devices", devices}};
+}
+
+void PrintHealth(std::ostream& out, store::Home& home, const Health& h) {
+  const LedgerState& state = home.ledger().ledger().state();
+  library::Catalog catalog(home.db());
+  auto track_name = [&](const BlobHealth& b) {
+    if (auto t = catalog.AnyClaimOfBlob(b.blob); t && *t) return fmt::format("\"{}\" by {}", (*t)->title, (*t)->artist);
+    return "blob " + b.blob.ShortHex();
+  };
+  auto holder_names = [&](const BlobHealth& b) {
+    std::string names;
+    for (const DeviceId& d : b.holders) names += (names.empty() ? "" : ", ") + DeviceName(state, d);
+    return names;
+  };
+  const bool healthy = h.under_replicated.empty() && h.only_away.empty() && h.no_copy.empty() && h.short_of_room == 0;
+  out << fmt::format("health     {} track(s), copies={}: {}\n", h.blobs, h.copies,
+                     healthy ? "every track has its copies" : "see below");
+  if (h.replica_devices < h.copies)
+    out << fmt::format("           only {} full/storage device(s) for copies={}\n", h.replica_devices, h.copies);
+  if (h.short_of_room > 0)
+    out << fmt::format("           the household lacks room for copies={}: {} track(s), {} find no device with room\n",
+                       h.copies, h.short_of_room, HumanBytes(h.short_bytes));
+  auto list = [&](const std::vector<BlobHealth>& blobs, const std::string& what) {
+    if (blobs.empty()) return;
+    out << fmt::format("           {} track(s) {}\n", blobs.size(), what);
+    for (size_t i = 0; i < blobs.size() && i < kListedTracks; ++i)
+      out << fmt::format("             {}{}\n", track_name(blobs[i]),
+                         blobs[i].holders.empty() ? "" : " (on " + holder_names(blobs[i]) + ")");
+    if (blobs.size() > kListedTracks) out << fmt::format("             ... and {} more\n", blobs.size() - kListedTracks);
+  };
+  list(h.under_replicated, fmt::format("with fewer than {} cop{}", std::min(h.copies, h.replica_devices),
+                                       std::min(h.copies, h.replica_devices) == 1 ? "y" : "ies"));
+  list(h.only_away, "held only by devices that are away");
+  list(h.no_copy, "that no device is known to hold");
+  for (const DeviceHealth& d : h.devices) {
+    std::string line = fmt::format("  {:<12} {:<8} {:<8} holds {}", d.name, RoleName(d.role),
+                                   d.this_device ? (d.online ? "serving" : "stopped") : (d.online ? "online" : "away"),
+                                   HumanBytes(d.held_bytes));
+    if (d.capacity) line += " of capacity " + HumanBytes(*d.capacity);
+    if (d.room && d.role != Role::kPhone) line += ", room " + HumanBytes(*d.room);
+    if (d.disk_full) line += ", DISK AT ITS FREE-SPACE FLOOR";
+    if (d.reported) line += fmt::format(", online {:.0f}% of the week", d.availability / 10.0);
+    out << line << (d.this_device ? " (this device)" : "") << '\n';
+  }
+}
 
 CliResult RunStatus(const Context& ctx, bool json) {
   auto home = ctx.OpenHome();
@@ -29,6 +131,8 @@ CliResult RunStatus(const Context& ctx, bool json) {
   for (const auto& [id, c] : state.claims) track_blobs.insert(c.claim().blob);
 
   const auto node = RunningNode(home->dir());
+  auto health = ComputeHealth(*home, node.has_value());
+  if (!health) return std::unexpected(CliError{"cannot work out the household's health: " + health.error()});
   if (json) {
     nlohmann::json node_json = {{"running", node.has_value()}};
     if (node) {
@@ -57,6 +161,7 @@ CliResult RunStatus(const Context& ctx, bool json) {
                                {"claims", state.claims.size()},
                                {"blobs", blobs->size()}}},
                    {"policy", {{"copies", state.policy.copies}}},
+                   {"health", HealthJson(*home, *health)},
                    {"node", node_json}});
     return {};
   }
@@ -77,6 +182,7 @@ CliResult RunStatus(const Context& ctx, bool json) {
   out << fmt::format("home       {}\n", home->dir());
   out << (node ? fmt::format("node       serving on {} (pid {})\n", node->control, node->pid)
                : std::string("node       not running (`hearth serve`)\n"));
+  PrintHealth(out, *home, *health);
   return {};
 }
 
@@ -84,7 +190,7 @@ CliResult RunStatus(const Context& ctx, bool json) {
 
 void RegisterStatus(CLI::App& app, Context& ctx, Action* action) {
   auto json = std::make_shared<bool>(false);
-  CLI::App* cmd = AddCommand(app, "status", "Show the household, this device and the ledger");
+  CLI::App* cmd = AddCommand(app, "status", "Show the household, this device, the ledger and the household's health");
   cmd->add_flag("--json", *json, "Print as JSON");
   cmd->callback([&ctx, json, action] { *action = [&ctx, json] { return RunStatus(ctx, *json); }; });
 }

@@ -30,6 +30,7 @@ std::optional<ClaimDetails> OpenDetails(const SignedEntry& e, const TrackClaim& 
 }  // namespace
 
 std::string HumanBytes(uint64_t bytes) {
+  if (bytes >= 1'000'000'000'000) return fmt::format("{:.1f} TB", bytes / 1e12);
   if (bytes >= 1'000'000'000) return fmt::format("{:.1f} GB", bytes / 1e9);
   if (bytes >= 1'000'000) return fmt::format("{:.1f} MB", bytes / 1e6);
   if (bytes >= 1'000) return fmt::format("{:.0f} KB", bytes / 1e3);

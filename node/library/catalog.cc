@@ -258,6 +258,13 @@ std::expected<std::optional<TrackRecord>, StoreError> Catalog::AnyClaimOfFile(co
   return std::optional<TrackRecord>(std::move(rows->front()));
 }
 
+std::expected<std::optional<TrackRecord>, StoreError> Catalog::AnyClaimOfBlob(const BlobId& blob) {
+  auto rows = Query("WHERE c.blob_id = ? ORDER BY c.is_primary DESC LIMIT 1", {}, blob.span());
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return std::optional<TrackRecord>{};
+  return std::optional<TrackRecord>(std::move(rows->front()));
+}
+
 std::expected<size_t, StoreError> Catalog::TrackCount() {
   auto st = db_->Prepare("SELECT count(*) FROM catalog_claims WHERE is_primary = 1");
   if (!st) return std::unexpected(st.error());

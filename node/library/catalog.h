@@ -51,6 +51,8 @@ class Catalog {
   std::expected<std::vector<TrackRecord>, store::StoreError> ClaimsOf(const TrackId& track);
   std::expected<std::optional<TrackRecord>, store::StoreError> PrimaryOf(const TrackId& track);
   std::expected<std::optional<TrackRecord>, store::StoreError> AnyClaimOfFile(const FileId& file);
+  // The primary claim among those of `blob`, else any of them.
+  std::expected<std::optional<TrackRecord>, store::StoreError> AnyClaimOfBlob(const BlobId& blob);
   std::expected<size_t, store::StoreError> TrackCount();
 
   // Every claim's ids, for building lookup tables in memory.

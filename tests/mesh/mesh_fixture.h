@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "node/store/database.h"
+#include "node/store/placement_tables.h"
 #include "tests/support/media_files.h"
 #include "tests/support/node_process.h"
 #include "tests/support/run_command.h"
@@ -74,6 +76,21 @@ class MeshFixture : public ::testing::Test {
     return names;
   }
   size_t HolderCount(const std::string& home, const std::string& track) { return Json(home, "where " + track)["holders"].size(); }
+  // Gives `home` a week of history online around the clock, as an always-on
+  // PC or NAS has: placement ranks it before devices that just started.
+  void SeedAlwaysOn(const std::string& home) {
+    auto db = store::Database::Open(Home(home) + "/hearth.db", false);
+    ASSERT_TRUE(db) << db.error().message;
+    const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    for (int64_t h = 8 * 24; h >= 0; --h)
+      ASSERT_TRUE(store::AddUptime(*db, now - h * 3'600'000'000, 3600));
+  }
+  static size_t CountInLog(const std::string& log, const std::string& text) {
+    size_t n = 0;
+    for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++n;
+    return n;
+  }
 
   TempDir dir_;
 };

@@ -131,12 +131,14 @@ TEST_F(MeshTest, ADeviceGoingAwayHasItsReplicasMadeElsewhere) {
   EXPECT_TRUE(nodes[other]->WaitForLog("proved they hold it")) << nodes[other]->Log();
 }
 
-// Copies one device holds beyond the policy go only after the assigned
-// holder proves it holds them -- a claim alone is not enough.
-TEST_F(MeshTest, SurplusCopiesGoOnlyOnceTheAssignedHolderProvesIt) {
+// A storage box online all week outranks a device that has only just
+// started: the copies the new device imported move to the box. They go only
+// after the box proves it holds them -- a claim alone is not enough.
+TEST_F(MeshTest, ImportedCopiesMoveToAMoreAvailableDeviceOnlyOnceItProvesIt) {
   InitAndImport("a", 6);
   auto a = Serve("a");
   ASSERT_EQ(Join("s", Invite("a", "--role storage")).exit_code, 0);
+  SeedAlwaysOn("s");
   const auto tracks = TrackIds("a");
   const size_t blobs = Json("a", "status")["counts"]["blobs"];
   ASSERT_EQ(blobs, 6u);
@@ -155,43 +157,34 @@ TEST_F(MeshTest, SurplusCopiesGoOnlyOnceTheAssignedHolderProvesIt) {
   {
     auto s = Serve("s");
     ASSERT_TRUE(a->WaitForLog("connected to s")) << a->Log();
-    // copies=1 puts some blobs on S; A asks S to prove it holds them.
-    if (!a->WaitForLog("but sent different bytes", std::chrono::seconds(20))) {
-      if (a->Log().find("dropped surplus") == std::string::npos)
-        GTEST_SKIP() << "placement put every blob on A (odds 1 in 64)";
-    }
-    std::this_thread::sleep_for(std::chrono::seconds(3));  // a few more policy rounds
+    // Every blob is S's now; A asks S to prove it holds them, and S cannot.
+    ASSERT_TRUE(a->WaitForLog("sent a wrong proof", std::chrono::seconds(20))) << a->Log();
+    ASSERT_TRUE(Eventually([&] { return CountInLog(a->Log(), "sent a wrong proof") >= 6; })) << a->Log();
     EXPECT_EQ(Json("a", "status")["counts"]["blobs"], blobs) << "A dropped a copy on a false claim\n" << a->Log();
     EXPECT_EQ(a->Log().find("dropped surplus"), std::string::npos) << a->Log();
   }
 
-  // S loses its damaged copies and fetches the real ones it is assigned;
-  // once it has proved them, A drops its own.
+  // S loses its damaged copies and fetches the real ones; once it has
+  // proved them, A drops its own.
   std::filesystem::remove_all(s_blobs);
   auto s = Serve("s");
-  std::vector<std::string> moved;
   ASSERT_TRUE(Eventually([&] {
-    moved.clear();
-    for (const auto& t : tracks) {
-      const auto holders = HolderNames("a", t);
-      if (holders.size() != 1) return false;  // not settled yet
-      if (holders.contains("s")) moved.push_back(t);
-    }
+    for (const auto& t : tracks)
+      if (HolderNames("a", t) != std::set<std::string>{"s"}) return false;
     return true;
   }, std::chrono::seconds(40))) << a->Log() << s->Log();
-  ASSERT_FALSE(moved.empty());
   EXPECT_TRUE(a->WaitForLog("proved they hold it")) << a->Log();
-  EXPECT_EQ(Json("s", "status")["counts"]["blobs"], moved.size());
+  EXPECT_EQ(Json("s", "status")["counts"]["blobs"], blobs);
+  EXPECT_EQ(Json("a", "status")["counts"]["blobs"], 0);
 
   // A track A no longer holds is fetched back from S (which cannot read it),
   // bit for bit, and kept: fetched on purpose, it is cache, not surplus.
-  const std::string t = moved.front();
+  const std::string t = tracks.front();
   auto fetched = Hearth("a", "fetch " + t + " --timeout 30");
   ASSERT_EQ(fetched.exit_code, 0) << fetched.err << a->Log();
   ASSERT_EQ(Hearth("a", "export " + t + " " + Quote(dir_ / "out")).exit_code, 0);
   const std::string source = Json("a", "show " + t)["source_path"];
   EXPECT_EQ(ReadFileBytes(dir_ / ("out/" + std::filesystem::path(source).filename().string())), ReadFileBytes(source));
-  std::this_thread::sleep_for(std::chrono::seconds(5));
   EXPECT_TRUE(Holds("a", t)) << a->Log();
 }
 

@@ -1,0 +1,161 @@
+// Placement with real nodes: devices report their availability and room,
+// an admin's capacity caps what a device holds, a free-space floor keeps a
+// disk from filling up, and `hearth status` says when the household lacks
+// room for its copies.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "crypto/base32.h"
+#include "crypto/blob_cipher.h"
+#include "protocol/placement.h"
+#include "tests/mesh/mesh_fixture.h"
+
+namespace hearth::testing {
+namespace {
+
+DeviceId DeviceFromText(const std::string& text) {
+  DeviceId d;
+  const auto bytes = crypto::Base32Decode(text);
+  if (bytes && bytes->size() == 32) std::copy(bytes->begin(), bytes->end(), d.bytes.begin());
+  return d;
+}
+
+BlobId BlobFromHex(const std::string& hex) {
+  BlobId b;
+  for (size_t i = 0; i < 32 && 2 * i + 1 < hex.size(); ++i)
+    b.bytes[i] = static_cast<uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  return b;
+}
+
+class PlacementTest : public MeshFixture {
+ protected:
+  // The health row of `device` in `home`'s status.
+  nlohmann::json DeviceHealth(const std::string& home, const std::string& device) {
+    const auto status = Json(home, "status");  // named: a temporary would die before the loop
+    for (const auto& d : status["health"]["devices"])
+      if (d.value("name", "") == device) return d;
+    return {};
+  }
+};
+
+TEST_F(PlacementTest, ACapacityCapsWhatADeviceHoldsAndTheRestStaysWhereItWas) {
+  InitAndImport("a", 6);
+  auto a = Serve("a");
+  ASSERT_EQ(Join("s", Invite("a", "--role storage")).exit_code, 0);
+  SeedAlwaysOn("s");  // every blob would go to S, but S has room for about half
+  const uint64_t total = DeviceHealth("a", "a")["held_bytes"];
+  ASSERT_GT(total, 0u);
+  const uint64_t capacity = total / 2;
+  ASSERT_EQ(Hearth("a", "policy set capacity=s:" + std::to_string(capacity)).exit_code, 0);
+  EXPECT_EQ(Json("a", "policy show")["capacities"][0]["bytes"], capacity);
+  auto s = Serve("s");
+  ASSERT_TRUE(Eventually([&] { return !DeviceHealth("a", "s")["availability"].is_null(); })) << a->Log();
+
+  // Where every blob must end up: the plan placement makes from what A
+  // knows (S online all week, A just started; S's room is its capacity).
+  std::vector<PlacementDevice> devices;
+  for (const std::string name : {"a", "s"}) {
+    const auto row = DeviceHealth("a", name);
+    PlacementDevice d;
+    const std::string id = row["id"];
+    d.device = DeviceFromText(id);
+    d.availability = static_cast<uint16_t>(std::lround(row["availability"].get<double>() * 1000));
+    if (name == "s") d.room = capacity;
+    devices.push_back(d);
+  }
+  EXPECT_GT(devices[1].availability, 900) << "S reported its week online";
+  std::vector<PlacementBlob> blobs;
+  std::map<std::string, std::string> track_of_blob;
+  const auto listing = Json("a", "ls");
+  for (const auto& t : listing) {
+    const std::string blob = t["blob"];
+    track_of_blob[blob] = t["id"];
+    blobs.push_back({BlobFromHex(blob), crypto::SealedLength(t["size"].get<uint64_t>())});
+  }
+  const PlacementPlan plan = PlaceReplicas(devices, blobs, 1);
+  ASSERT_GT(plan.assigned_bytes.count(devices[1].device), 0u);
+  ASSERT_LE(plan.assigned_bytes.at(devices[1].device), capacity);
+  ASSERT_LT(plan.assigned_bytes.at(devices[1].device), total) << "S cannot take everything";
+
+  // Settled: each blob on the one device the plan names.
+  std::set<std::string> on_s;
+  for (const auto& [blob, holders] : plan.assigned) {
+    ASSERT_EQ(holders.size(), 1u);
+    if (holders[0] == devices[1].device) on_s.insert(blob.Hex());
+  }
+  ASSERT_TRUE(Eventually([&] {
+    for (const auto& [blob, track] : track_of_blob)
+      if (HolderNames("a", track) != std::set<std::string>{on_s.contains(blob) ? "s" : "a"}) return false;
+    return true;
+  }, std::chrono::seconds(40))) << a->Log() << s->Log();
+  const auto s_row = DeviceHealth("a", "s");
+  EXPECT_LE(s_row["held_bytes"].get<uint64_t>(), capacity);
+  EXPECT_EQ(s_row["capacity"], capacity);
+  EXPECT_EQ(Json("s", "status")["counts"]["blobs"], on_s.size());
+  EXPECT_TRUE(a->WaitForLog("proved they hold it")) << a->Log();
+  const size_t tracks = track_of_blob.size();
+
+  // Two copies of everything do not fit: status says so, and by how much.
+  ASSERT_EQ(Hearth("a", "policy set copies=2").exit_code, 0);
+  const auto health = Json("a", "status")["health"];
+  ASSERT_FALSE(health["lacks_room"].is_null()) << health.dump();
+  EXPECT_GT(health["lacks_room"]["blobs"].get<size_t>(), 0u);
+  EXPECT_EQ(health["lacks_room"]["blobs"].get<size_t>(), tracks - on_s.size());
+  EXPECT_NE(Hearth("a", "status").out.find("lacks room for copies=2"), std::string::npos);
+  // A fetches back what it had let go; nothing more moves to S.
+  ASSERT_TRUE(Eventually([&] { return Json("a", "status")["counts"]["blobs"] == tracks; },
+                         std::chrono::seconds(30))) << a->Log();
+  EXPECT_LE(DeviceHealth("a", "s")["held_bytes"].get<uint64_t>(), capacity);
+}
+
+TEST_F(PlacementTest, ADiskAtItsFreeSpaceFloorTakesNoReplicasAndSaysSo) {
+  InitAndImport("a", 3);
+  ASSERT_EQ(Hearth("a", "policy set copies=2").exit_code, 0);
+  auto a = Serve("a");
+  ASSERT_EQ(Join("b", Invite("a")).exit_code, 0);
+  // Keep more free than the disk has: B is full from the start.
+  auto b = Serve("b", {"--keep-free", "1000T"});
+  ASSERT_TRUE(b->WaitForLog("free-space floor")) << b->Log();
+  ASSERT_TRUE(Eventually([&] { return DeviceHealth("a", "b").value("disk_full", false); })) << a->Log();
+  const auto health = Json("a", "status")["health"];
+  ASSERT_FALSE(health["lacks_room"].is_null()) << health.dump();
+  EXPECT_EQ(health["lacks_room"]["blobs"], 3);
+  EXPECT_EQ(health["under_replicated"], 3);
+  EXPECT_EQ(Json("b", "status")["counts"]["blobs"], 0);
+  EXPECT_EQ(b->Log().find("fetched blob"), std::string::npos) << b->Log();
+  EXPECT_NE(Hearth("a", "status").out.find("DISK AT ITS FREE-SPACE FLOOR"), std::string::npos);
+
+  // Room again: B takes its copies.
+  b.reset();
+  auto b2 = Serve("b", {"--keep-free", "1%"});
+  EXPECT_TRUE(Eventually([&] { return Json("b", "status")["counts"]["blobs"] == 3; }, std::chrono::seconds(30)))
+      << b2->Log();
+  EXPECT_TRUE(Eventually([&] { return Json("a", "status")["health"]["under_replicated"] == 0; })) << a->Log();
+}
+
+TEST_F(PlacementTest, GarbageCapacitiesAndFloorsAreRefusedWithAReason) {
+  InitAndImport("a", 1);
+  {
+    auto a = Serve("a");
+    ASSERT_EQ(Join("p", Invite("a", "--role phone")).exit_code, 0);
+  }
+  auto phone = Hearth("a", "policy set capacity=p:5G");
+  EXPECT_EQ(phone.exit_code, 2);
+  EXPECT_NE(phone.err.find("a phone holds no replicas"), std::string::npos) << phone.err;
+  for (const std::string bad : {"capacity=a", "capacity=a:lots", "capacity=a:99999999999999999T", "capacity=:5G",
+                                "capacity=nobody:5G"}) {
+    auto r = Hearth("a", "policy set " + bad);
+    EXPECT_NE(r.exit_code, 0) << bad;
+    EXPECT_NE(r.err.find("error"), std::string::npos) << bad << ": " << r.err;
+  }
+  EXPECT_TRUE(Json("a", "policy show")["capacities"].empty());
+  for (const std::string bad : {"95%", "x%", "-1G", "1.2.3%", "5Q"}) {
+    auto r = Hearth("a", "serve --keep-free " + bad + " --listen 127.0.0.1:0 --torrent-port 0 --no-http");
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
+    EXPECT_NE(r.err.find("--keep-free"), std::string::npos) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace hearth::testing

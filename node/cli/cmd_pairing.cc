@@ -118,12 +118,14 @@ CliResult RunJoin(const Context& ctx, const JoinArgs& a) {
   std::error_code ec;
   if (fs::exists(dir + "/hearth.db", ec) || fs::exists(dir + "/device.key", ec))
     return std::unexpected(CliError{dir + " already holds a hearth home; use another --home to join"});
-  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec))
-    return std::unexpected(CliError{dir + " is not empty; use an empty or new directory"});
-  // Built beside the target and renamed into place only once joined, so a
-  // failed join leaves nothing behind.
-  const std::string staging = dir + ".joining";
+  // Built aside and moved into place only once joined, so a failed join
+  // leaves nothing behind: beside a new home, inside an existing empty one
+  // (which may be a mount point, so it cannot be replaced).
+  const bool existing = fs::is_directory(dir, ec);
+  const std::string staging = existing ? dir + "/.joining" : dir + ".joining";
   fs::remove_all(staging, ec);
+  if (existing && !fs::is_empty(dir, ec))
+    return std::unexpected(CliError{dir + " is not empty; use an empty or new directory"});
   auto created = store::Home::CreateJoining(staging, code->household);
   if (!created) return std::unexpected(CliError{created.error().message});
   std::optional<store::Home> home(std::move(*created));
@@ -138,10 +140,16 @@ CliResult RunJoin(const Context& ctx, const JoinArgs& a) {
     fs::remove_all(staging, ec);
     return std::unexpected(CliError{"could not join: " + outcome.error()});
   }
-  if (fs::exists(dir, ec)) fs::remove(dir, ec);
-  if (fs::rename(staging, dir, ec); ec) {
-    return std::unexpected(CliError{"joined, but cannot move " + staging + " to " + dir + ": " + ec.message()});
+  if (existing) {
+    for (const auto& entry : fs::directory_iterator(staging, ec)) {
+      if (fs::rename(entry.path(), fs::path(dir) / entry.path().filename(), ec); ec) break;
+    }
+    if (!ec) fs::remove(staging, ec);
+    if (!ec) fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);  // as a new home is
+  } else {
+    fs::rename(staging, dir, ec);
   }
+  if (ec) return std::unexpected(CliError{"joined, but cannot move " + staging + " to " + dir + ": " + ec.message()});
   if (a.json) {
     ctx.PrintJson({{"household", outcome->household_name},
                    {"role", RoleName(outcome->role)},

@@ -22,6 +22,9 @@ constexpr int64_t kSeedIdleUs = 60'000'000;
 // interleaving writes to hundreds of files (measured, 200 x 5 MB blobs on one
 // disk: 16 at a time took 6.2-7.1 s, 64 took 5.6-5.7 s).
 constexpr size_t kMaxActiveFetches = 64;
+// A fetch that failed is not started again at once (a hot loop of failures).
+constexpr auto kRetryAfterFailure = std::chrono::seconds(5);
+constexpr auto kRetryAfterDiskFull = std::chrono::seconds(20);
 
 }  // namespace
 
@@ -275,6 +278,10 @@ void MeshNode::DriveFetches() {
       continue;
     }
     if (!HasOnlineHolder(blob)) continue;
+    if (auto r = retry_fetch_after_.find(blob); r != retry_fetch_after_.end()) {
+      if (std::chrono::steady_clock::now() < r->second) continue;
+      retry_fetch_after_.erase(r);
+    }
     if (home_.blobs().Has(blob)) {
       (void)store::RemoveWanted(home_.db(), blob);
       continue;
@@ -310,16 +317,34 @@ void MeshNode::OnSwarmEvents() {
         fetched.push_back(e.blob);
         break;
       }
-      case swarm::SwarmEvent::Kind::kFailed:
+      case swarm::SwarmEvent::Kind::kFailed: {
         if (seed_waiters_.contains(e.blob)) {
           Log("cannot seed blob " + e.blob.ShortHex() + ": " + e.detail);
           AnswerSeedWaiters(e.blob, false);
-        } else {
-          Log("fetch of blob " + e.blob.ShortHex() + " failed: " + e.detail);
+          swarm_->Remove(e.blob);
+          break;
         }
-        swarm_->Remove(e.blob);
+        if (!fetches_.contains(e.blob)) {
+          swarm_->Remove(e.blob);
+          break;
+        }
         fetches_.erase(e.blob);
+        const auto now = std::chrono::steady_clock::now();
+        if (e.disk_full || DiskAtFloor()) {
+          // Nothing held is touched: the partial copy goes (it cannot be
+          // finished now), and the others hear this disk is full.
+          Log("fetch of blob " + e.blob.ShortHex() + " stopped: the disk is full (" + e.detail +
+              "); its partial copy is deleted, and this device takes no more replicas until there is room");
+          swarm_->DiscardFetch(e.blob);
+          retry_fetch_after_[e.blob] = now + kRetryAfterDiskFull;
+          last_state_ = {};
+        } else {
+          Log("fetch of blob " + e.blob.ShortHex() + " failed: " + e.detail + "; trying again later");
+          swarm_->Remove(e.blob);
+          retry_fetch_after_[e.blob] = now + kRetryAfterFailure;
+        }
         break;
+      }
       case swarm::SwarmEvent::Kind::kSeedReady:
         AnswerSeedWaiters(e.blob, true);
         break;

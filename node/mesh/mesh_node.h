@@ -201,6 +201,8 @@ class MeshNode {
   // Whether a replica of `blob` fits above the free-space floor; logs once
   // and tells the members this disk is full when it does not.
   bool RoomFor(const BlobId& blob);
+  // Whether the disk's free space is at (or under) the floor.
+  bool DiskAtFloor();
   void OnProve(Session& s, ByteSpan payload);
   void OnProof(Session& s, ByteSpan payload);
   void TrimCache();  // phones (mesh_cache.cc)
@@ -277,6 +279,8 @@ class MeshNode {
   std::chrono::steady_clock::time_point last_state_{};
   std::chrono::steady_clock::time_point last_uptime_{};
   std::set<BlobId> room_warned_;  // fetches skipped for the floor, logged once each
+  std::map<BlobId, std::chrono::steady_clock::time_point> retry_fetch_after_;  // after a failed fetch
+  bool policy_write_failed_ = false;  // logged once until it works again
   std::chrono::steady_clock::time_point last_trim_{};
   std::chrono::steady_clock::time_point last_blob_scan_{};
   std::chrono::steady_clock::time_point last_fetch_drive_{};

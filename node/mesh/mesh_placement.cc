@@ -86,9 +86,18 @@ void MeshNode::ApplyPolicy() {
   DropSurplus(placement);
   if (placement.key == policy_key_) return;
   policy_key_ = placement.key;
-  size_t queued = 0;
+  size_t queued = 0, withdrawn = 0;
   // One transaction: one commit (fsync) for a whole library, not one per blob.
   auto added = home_.db().Transaction([&]() -> std::expected<void, store::StoreError> {
+    // Replicas no longer assigned here (a device came back, room ran out)
+    // are not fetched after all; a fetch under way stops at the next drive.
+    auto stale = store::ListWantedFor(home_.db(), "policy");
+    if (!stale) return std::unexpected(stale.error());
+    for (const BlobId& blob : *stale) {
+      if (placement.plan.IsAssigned(blob, home_.device_id())) continue;
+      if (auto r = store::RemoveWanted(home_.db(), blob); !r) return r;
+      ++withdrawn;
+    }
     for (const auto& [blob, assigned] : placement.plan.assigned) {
       if (local_blobs_.contains(blob)) continue;
       if (std::find(assigned.begin(), assigned.end(), home_.device_id()) == assigned.end()) continue;
@@ -98,13 +107,16 @@ void MeshNode::ApplyPolicy() {
     return {};
   });
   if (!added) {
-    policy_key_.clear();  // try again on the next pass
-    return Log("cannot record the blobs this device should hold: " + added.error().message);
+    policy_key_.clear();  // try again on the next pass (a full disk: once there is room)
+    if (!std::exchange(policy_write_failed_, true))
+      Log("cannot record the blobs this device should hold: " + added.error().message + " (trying again)");
+    return;
   }
-  if (queued > 0) {
-    Log("policy: this device should hold " + std::to_string(queued) + " more blob(s); fetching");
-    DriveFetches();
-  }
+  policy_write_failed_ = false;
+  if (withdrawn > 0)
+    Log("policy: " + std::to_string(withdrawn) + " blob(s) this device was to fetch are placed elsewhere now");
+  if (queued > 0) Log("policy: this device should hold " + std::to_string(queued) + " more blob(s); fetching");
+  if (queued + withdrawn > 0) DriveFetches();
 }
 
 DeviceState MeshNode::LocalDeviceState() {
@@ -169,11 +181,20 @@ void MeshNode::OnState(Session& s, ByteSpan payload) {
     Log("cannot record the state of " + Name(peer) + ": " + saved.error().message);
 }
 
+bool MeshNode::DiskAtFloor() {
+  auto disk = options_.disk_space(home_.dir());
+  return disk && disk->free <= options_.keep_free.On(*disk);
+}
+
 bool MeshNode::RoomFor(const BlobId& blob) {
   auto size = placement_.sizes.find(blob);
   auto disk = options_.disk_space(home_.dir());
   if (size == placement_.sizes.end() || !disk) return true;  // unknown: libtorrent will say
-  if (Fits(size->second, *disk, options_.keep_free)) {
+  // Fetches under way grow their partial files: count them as if whole.
+  uint64_t pending = 0;
+  for (const auto& [b, f] : fetches_)
+    if (auto s = placement_.sizes.find(b); s != placement_.sizes.end()) pending += s->second;
+  if (Fits(size->second + pending, *disk, options_.keep_free)) {
     room_warned_.erase(blob);
     return true;
   }

@@ -208,6 +208,20 @@ std::expected<std::vector<BlobId>, StoreError> ListWanted(Database& db) {
   return BlobColumn(db, "SELECT blob_id FROM wanted ORDER BY requested_us, blob_id", std::nullopt);
 }
 
+std::expected<std::vector<BlobId>, StoreError> ListWantedFor(Database& db, std::string_view reason) {
+  auto st = db.Prepare("SELECT blob_id FROM wanted WHERE reason = ? ORDER BY blob_id");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, std::string(reason));
+  std::vector<BlobId> out;
+  auto r = st->ForEach([&](Statement& s) {
+    BlobId b;
+    CopyTo(s.Blob(0), b.bytes);
+    out.push_back(b);
+  });
+  if (!r) return std::unexpected(r.error());
+  return out;
+}
+
 std::expected<std::optional<std::string>, StoreError> WantedReason(Database& db, const BlobId& blob) {
   auto st = db.Prepare("SELECT reason FROM wanted WHERE blob_id = ?");
   if (!st) return std::unexpected(st.error());

@@ -67,6 +67,8 @@ std::expected<void, StoreError> AddWanted(Database& db, const BlobId& blob, std:
 std::expected<void, StoreError> RemoveWanted(Database& db, const BlobId& blob);
 std::expected<std::vector<BlobId>, StoreError> ListWanted(Database& db);
 std::expected<bool, StoreError> IsWanted(Database& db, const BlobId& blob);
+// The blobs wanted for `reason`, by blob id.
+std::expected<std::vector<BlobId>, StoreError> ListWantedFor(Database& db, std::string_view reason);
 // Why `blob` is wanted (fetch | pin | policy | stream), or nothing if it is not.
 std::expected<std::optional<std::string>, StoreError> WantedReason(Database& db, const BlobId& blob);
 

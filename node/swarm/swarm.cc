@@ -6,6 +6,7 @@
 
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/extensions/smart_ban.hpp>
+#include <libtorrent/posix_disk_io.hpp>
 #include <libtorrent/session_params.hpp>
 #include <libtorrent/settings_pack.hpp>
 #include <libtorrent/torrent_info.hpp>
@@ -92,6 +93,11 @@ std::expected<std::unique_ptr<Swarm>, std::string> Swarm::Start(SwarmOptions opt
   if (swarm->options_.download_limit > 0)
     settings.set_int(lt::settings_pack::download_rate_limit, swarm->options_.download_limit);
   lt::session_params params(std::move(settings));
+  // pread/pwrite, not libtorrent's default memory-mapped files: writing
+  // into a mapped hole of a file on a full disk raises SIGBUS and kills the
+  // node (again on every restart, as it re-checks the partial file); a
+  // failed pwrite is an error the fetch reports (ENOSPC) instead.
+  params.disk_io_constructor = lt::posix_disk_io_constructor;
   params.extensions.clear();  // no ut_metadata, no ut_pex
   params.extensions.push_back(guard);
   try {
@@ -99,6 +105,13 @@ std::expected<std::unique_ptr<Swarm>, std::string> Swarm::Start(SwarmOptions opt
     swarm->session_->add_extension(&lt::create_smart_ban_plugin);
   } catch (const std::exception& e) {
     return std::unexpected(std::string("cannot start the BitTorrent session: ") + e.what());
+  }
+  if (swarm->options_.download_limit > 0) {
+    // libtorrent leaves peers on the local network (household devices at
+    // home, loopback) out of the global limit: give them the same one.
+    lt::peer_class_info local = swarm->session_->get_peer_class(lt::session::local_peer_class_id);
+    local.download_limit = swarm->options_.download_limit;
+    swarm->session_->set_peer_class(lt::session::local_peer_class_id, local);
   }
   if (swarm->session_->listen_port() == 0)
     return std::unexpected("cannot listen for BitTorrent connections on " + swarm->options_.listen);
@@ -206,6 +219,15 @@ void Swarm::Remove(const BlobId& blob) {
   torrents_.erase(it);
 }
 
+void Swarm::DiscardFetch(const BlobId& blob) {
+  auto it = torrents_.find(blob);
+  if (it == torrents_.end()) return;
+  if (!it->second.fetching || it->second.moving) return Remove(blob);
+  session_->remove_torrent(it->second.handle, lt::session::delete_files);
+  by_handle_.erase(it->second.handle);
+  torrents_.erase(it);
+}
+
 std::optional<TransferStatus> Swarm::Status(const BlobId& blob) const {
   auto it = torrents_.find(blob);
   if (it == torrents_.end()) return std::nullopt;
@@ -308,7 +330,13 @@ std::vector<SwarmEvent> Swarm::Poll() {
       if (auto blob = BlobOf(pb->handle))
         events.push_back({SwarmEvent::Kind::kPeerBanned, *blob, "banned " + pb->endpoint.address().to_string()});
     } else if (auto* te = lt::alert_cast<lt::torrent_error_alert>(a)) {
-      if (auto blob = BlobOf(te->handle)) events.push_back({SwarmEvent::Kind::kFailed, *blob, te->message()});
+      if (auto blob = BlobOf(te->handle)) {
+        SwarmEvent e{SwarmEvent::Kind::kFailed, *blob, te->message()};
+        e.disk_full = te->error == boost::system::errc::no_space_on_device ||
+                      te->error == boost::system::errc::file_too_large ||
+                      te->error.value() == EDQUOT;
+        events.push_back(std::move(e));
+      }
     }
   }
   for (const FsyncWorker::Job& job : fsync_->TakeDone()) {

@@ -60,6 +60,7 @@ struct SwarmEvent {
   std::string detail;
   uint64_t downloaded = 0;  // kFetched: payload bytes received by this run
   int piece = -1;           // kPieceDone
+  bool disk_full = false;   // kFailed: because the disk (or quota) is full
 };
 
 struct TransferStatus {
@@ -96,6 +97,9 @@ class Swarm {
   void Prioritize(const BlobId& blob, uint32_t first, uint32_t count);
   // Removes a torrent from the session (its files stay).
   void Remove(const BlobId& blob);
+  // Removes a fetch and deletes its partial file (a fetch that cannot go
+  // on: the disk is full). A blob that is whole already is only removed.
+  void DiscardFetch(const BlobId& blob);
   std::optional<TransferStatus> Status(const BlobId& blob) const;
   // Seeds with no peer for `idle_us`; the caller may Remove them.
   std::vector<BlobId> IdleSeeds(int64_t now_us, int64_t idle_us);

@@ -4,7 +4,14 @@
 // room for its copies.
 #include <gtest/gtest.h>
 
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <fstream>
 
 #include "crypto/base32.h"
 #include "crypto/blob_cipher.h"
@@ -132,6 +139,77 @@ TEST_F(PlacementTest, ADiskAtItsFreeSpaceFloorTakesNoReplicasAndSaysSo) {
   EXPECT_TRUE(Eventually([&] { return Json("b", "status")["counts"]["blobs"] == 3; }, std::chrono::seconds(30)))
       << b2->Log();
   EXPECT_TRUE(Eventually([&] { return Json("a", "status")["health"]["under_replicated"] == 0; })) << a->Log();
+}
+
+// A disk a tmpfs of 40 MB in this test's own mount namespace: something else
+// fills it while a replica is arriving. The fetch stops with a clear line,
+// the node keeps running, what it held is whole, the others hear the disk is
+// full -- and once there is room again the replica is made.
+TEST_F(PlacementTest, ADiskThatFillsUpMidReplicationStopsTheFetchAndDamagesNothing) {
+  if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    GTEST_SKIP() << "no private mount namespace here: " << std::strerror(errno);
+  std::filesystem::create_directories(Home("b"));
+  ASSERT_EQ(::mount("tmpfs", Home("b").c_str(), "tmpfs", 0, "size=40m"), 0) << std::strerror(errno);
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { ::umount2(dir.c_str(), MNT_DETACH); }
+  } unmount{Home("b")};
+
+  InitAndImport("a", 1, 120, ".wav");  // ~21 MB
+  ToneOptions o;
+  o.title = "Small";
+  ASSERT_TRUE(MakeTone(dir_ / "lib2/small.mp3", o));
+  ASSERT_EQ(Hearth("a", "import " + Quote(dir_ / "lib2")).exit_code, 0);
+  std::string big, small;
+  for (const auto& id : TrackIds("a")) (Json("a", "show " + id)["title"] == "Small" ? small : big) = id;
+  auto a = Serve("a");
+  ASSERT_EQ(Join("b", Invite("a")).exit_code, 0);
+  ASSERT_EQ(Hearth("a", "policy set capacity=b:1K").exit_code, 0);  // no replicas on B yet
+  auto b = Serve("b", {"--download-limit", "2000"});
+  ASSERT_EQ(Hearth("b", "fetch " + small + " --timeout 30").exit_code, 0) << b->Log();
+
+  // Two copies, room on B: B fetches the big track, slowly.
+  ASSERT_EQ(Hearth("a", "policy set capacity=b:0").exit_code, 0);
+  ASSERT_EQ(Hearth("a", "policy set copies=2").exit_code, 0);
+  const std::string partial = Home("b") + "/partial";
+  ASSERT_TRUE(Eventually([&] {
+    struct stat st {};
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(partial, ec))
+      if (::stat(e.path().c_str(), &st) == 0 && st.st_blocks * 512 > 4'000'000) return true;
+    return false;
+  }, std::chrono::seconds(30))) << b->Log();
+
+  // Something else takes the rest of the disk.
+  {
+    std::ofstream filler(Home("b") + "/filler", std::ios::binary);
+    const std::string mb(1 << 20, 'x');
+    for (int i = 0; i < 64 && filler.write(mb.data(), static_cast<std::streamsize>(mb.size())); ++i) filler.flush();
+  }
+  ASSERT_TRUE(b->WaitForLog("stopped: the disk is full", std::chrono::seconds(30))) << b->Log();
+  EXPECT_TRUE(b->Alive()) << b->Log();
+  // B tells the others how little room it has now: placement looks
+  // elsewhere, and with only A left the household lacks room for copies=2.
+  const uint64_t big_size = Json("a", "show " + big)["size"];
+  EXPECT_TRUE(Eventually([&] {
+    const auto row = DeviceHealth("a", "b");
+    return row["room"].is_number() && row["room"].get<uint64_t>() < big_size;
+  })) << b->Log();
+  EXPECT_TRUE(Eventually([&] { return !Json("a", "status")["health"]["lacks_room"].is_null(); })) << a->Log();
+  ASSERT_EQ(Hearth("b", "export " + small + " " + Quote(dir_ / "after")).exit_code, 0);
+  const std::string source = Json("a", "show " + small)["source_path"];
+  const std::string name = std::filesystem::path(source).filename().string();
+  EXPECT_EQ(ReadFileBytes(dir_ / ("after/" + name)), ReadFileBytes(source)) << "a blob held before was damaged";
+  EXPECT_FALSE(Holds("b", big));
+
+  // Room again: the replica is made after all.
+  std::filesystem::remove(Home("b") + "/filler");
+  ASSERT_TRUE(Eventually([&] { return Holds("b", big); }, std::chrono::seconds(60))) << b->Log();
+  EXPECT_TRUE(b->Alive());
+  ASSERT_EQ(Hearth("b", "export " + big + " " + Quote(dir_ / "big")).exit_code, 0);
+  const std::string big_source = Json("a", "show " + big)["source_path"];
+  EXPECT_EQ(ReadFileBytes(dir_ / ("big/" + std::filesystem::path(big_source).filename().string())),
+            ReadFileBytes(big_source));
 }
 
 TEST_F(PlacementTest, GarbageCapacitiesAndFloorsAreRefusedWithAReason) {

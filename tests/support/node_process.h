@@ -70,6 +70,15 @@ class NodeProcess {
   std::string address() const { return "127.0.0.1:" + std::to_string(control_port_); }
   const std::string& home() const { return home_; }
 
+  // False once the process has exited (its status is kept for Stop()).
+  bool Alive() {
+    if (pid_ <= 0) return false;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) != pid_) return true;
+    pid_ = -1;
+    exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return false;
+  }
   // SIGTERM, then the exit status (-1 if it had to be killed).
   int Stop() { return Signal(SIGTERM); }
   void Kill() { Signal(SIGKILL); }

@@ -68,7 +68,7 @@ CliResult RunFetch(const Context& ctx, const FetchArgs& a) {
   if (!want.empty() && !RunningNode(home.dir()))
     return std::unexpected(CliError{"no node is running on " + home.dir() + "; start `hearth serve` first (fetching needs the mesh)"});
   for (const auto& [blob, t] : want)
-    if (auto r = store::AddWanted(home.db(), blob, "fetch", ctx.clock()); !r)
+    if (auto r = store::AddWanted(home.db(), blob, store::WantedReason::kFetch, ctx.clock()); !r)
       return std::unexpected(CliError{r.error().message});
   const bool tty = ::isatty(STDERR_FILENO) && !a.json;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(a.timeout_s);
@@ -120,7 +120,7 @@ CliResult RunPin(const Context& ctx, const FetchArgs& a, bool pin) {
       return std::unexpected(CliError{r.error().message});
     if (pin && !home.blobs().Has(t.blob)) {
       ++to_fetch;
-      if (auto r = store::AddWanted(home.db(), t.blob, "pin", ctx.clock()); !r)
+      if (auto r = store::AddWanted(home.db(), t.blob, store::WantedReason::kPin, ctx.clock()); !r)
         return std::unexpected(CliError{r.error().message});
     }
   }

@@ -245,7 +245,7 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
       }
       const bool pin = method == bhttp::verb::put;
       auto done = store::SetPinned(home_->db(), r->blob, pin, options_.clock());
-      if (done && pin && !HeldHere(r->blob)) done = store::AddWanted(home_->db(), r->blob, "pin", options_.clock());
+      if (done && pin && !HeldHere(r->blob)) done = store::AddWanted(home_->db(), r->blob, store::WantedReason::kPin, options_.clock());
       if (!done) {
         return Error(req, bhttp::status::internal_server_error, done.error().message);
       }

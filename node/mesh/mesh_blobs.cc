@@ -286,8 +286,8 @@ void MeshNode::DriveFetches() {
       (void)store::RemoveWanted(home_.db(), blob);
       continue;
     }
-    auto why = store::WantedReason(home_.db(), blob);
-    const bool replica = why && *why && **why == "policy";
+    auto why = store::WantedReasonOf(home_.db(), blob);
+    const bool replica = why && *why == store::WantedReason::kPolicy;
     if (replica && !RoomFor(blob)) continue;
     Fetch& fetch = fetches_[blob];
     fetch.started = std::chrono::steady_clock::now();
@@ -297,7 +297,7 @@ void MeshNode::DriveFetches() {
 }
 
 void MeshNode::Want(const BlobId& blob) {
-  if (auto r = store::AddWanted(home_.db(), blob, "fetch", Now()); !r)
+  if (auto r = store::AddWanted(home_.db(), blob, store::WantedReason::kFetch, Now()); !r)
     return Log("cannot record a wanted blob: " + r.error().message);
   DriveFetches();
 }
@@ -372,9 +372,9 @@ void MeshNode::OnFetched(const std::vector<BlobId>& fetched) {
       // Fetched for someone (not by the policy): it counts as played now,
       // so a full device keeps it as cache for a while even where it is
       // surplus to the policy (see DropSurplus).
-      auto why = store::WantedReason(home_.db(), blob);
+      auto why = store::WantedReasonOf(home_.db(), blob);
       if (!why) return std::unexpected(why.error());
-      if (*why && **why != "policy")
+      if (*why && **why != store::WantedReason::kPolicy)
         if (auto r = store::TouchBlob(home_.db(), blob, Now()); !r) return r;
       if (auto r = store::RemoveWanted(home_.db(), blob); !r) return r;
     }

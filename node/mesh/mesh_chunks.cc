@@ -63,7 +63,7 @@ void MeshNode::ReadChunk(const BlobId& blob, uint32_t index, std::chrono::millis
   // on); the wanted row makes a restarted node finish it.
   if (!fetches_.contains(blob)) {
     auto wanted = store::IsWanted(home_.db(), blob);
-    if (wanted && !*wanted) (void)store::AddWanted(home_.db(), blob, "stream", Now());
+    if (wanted && !*wanted) (void)store::AddWanted(home_.db(), blob, store::WantedReason::kStream, Now());
     DriveFetches();
   }
   if (swarm_) swarm_->Prioritize(blob, index, 8);

@@ -91,7 +91,7 @@ void MeshNode::ApplyPolicy() {
   auto added = home_.db().Transaction([&]() -> std::expected<void, store::StoreError> {
     // Replicas no longer assigned here (a device came back, room ran out)
     // are not fetched after all; a fetch under way stops at the next drive.
-    auto stale = store::ListWantedFor(home_.db(), "policy");
+    auto stale = store::ListWantedFor(home_.db(), store::WantedReason::kPolicy);
     if (!stale) return std::unexpected(stale.error());
     for (const BlobId& blob : *stale) {
       if (placement.plan.IsAssigned(blob, home_.device_id())) continue;
@@ -101,7 +101,7 @@ void MeshNode::ApplyPolicy() {
     for (const auto& [blob, assigned] : placement.plan.assigned) {
       if (local_blobs_.contains(blob)) continue;
       if (std::find(assigned.begin(), assigned.end(), home_.device_id()) == assigned.end()) continue;
-      if (auto r = store::AddWanted(home_.db(), blob, "policy", Now()); !r) return r;
+      if (auto r = store::AddWanted(home_.db(), blob, store::WantedReason::kPolicy, Now()); !r) return r;
       ++queued;
     }
     return {};

@@ -190,10 +190,20 @@ std::expected<std::vector<BlobId>, StoreError> ListPins(Database& db) {
   return BlobColumn(db, "SELECT blob_id FROM pins ORDER BY blob_id", std::nullopt);
 }
 
-std::expected<void, StoreError> AddWanted(Database& db, const BlobId& blob, std::string_view reason, int64_t now_us) {
+std::string_view WantedReasonText(WantedReason reason) {
+  switch (reason) {
+    case WantedReason::kFetch: return "fetch";
+    case WantedReason::kPin: return "pin";
+    case WantedReason::kPolicy: return "policy";
+    case WantedReason::kStream: return "stream";
+  }
+  return "fetch";
+}
+
+std::expected<void, StoreError> AddWanted(Database& db, const BlobId& blob, WantedReason reason, int64_t now_us) {
   auto st = db.Prepare("INSERT OR IGNORE INTO wanted (blob_id, reason, requested_us) VALUES (?, ?, ?)");
   if (!st) return std::unexpected(st.error());
-  st->Bind(1, blob.bytes).Bind(2, std::string(reason)).Bind(3, now_us);
+  st->Bind(1, blob.bytes).Bind(2, std::string(WantedReasonText(reason))).Bind(3, now_us);
   return st->Run();
 }
 
@@ -208,10 +218,10 @@ std::expected<std::vector<BlobId>, StoreError> ListWanted(Database& db) {
   return BlobColumn(db, "SELECT blob_id FROM wanted ORDER BY requested_us, blob_id", std::nullopt);
 }
 
-std::expected<std::vector<BlobId>, StoreError> ListWantedFor(Database& db, std::string_view reason) {
+std::expected<std::vector<BlobId>, StoreError> ListWantedFor(Database& db, WantedReason reason) {
   auto st = db.Prepare("SELECT blob_id FROM wanted WHERE reason = ? ORDER BY blob_id");
   if (!st) return std::unexpected(st.error());
-  st->Bind(1, std::string(reason));
+  st->Bind(1, std::string(WantedReasonText(reason)));
   std::vector<BlobId> out;
   auto r = st->ForEach([&](Statement& s) {
     BlobId b;
@@ -222,20 +232,26 @@ std::expected<std::vector<BlobId>, StoreError> ListWantedFor(Database& db, std::
   return out;
 }
 
-std::expected<std::optional<std::string>, StoreError> WantedReason(Database& db, const BlobId& blob) {
+std::expected<std::optional<WantedReason>, StoreError> WantedReasonOf(Database& db, const BlobId& blob) {
   auto st = db.Prepare("SELECT reason FROM wanted WHERE blob_id = ?");
   if (!st) return std::unexpected(st.error());
   st->Bind(1, blob.bytes);
   auto row = st->Step();
   if (!row) return std::unexpected(row.error());
-  if (!*row) return std::optional<std::string>();
-  return st->Text(0);
+  if (!*row) return std::optional<WantedReason>();
+  const std::string text = st->Text(0).value_or("");
+  for (WantedReason r : {WantedReason::kFetch, WantedReason::kPin, WantedReason::kPolicy, WantedReason::kStream})
+    if (WantedReasonText(r) == text) return std::optional<WantedReason>(r);
+  return std::optional<WantedReason>();
 }
 
 std::expected<bool, StoreError> IsWanted(Database& db, const BlobId& blob) {
-  auto reason = WantedReason(db, blob);
-  if (!reason) return std::unexpected(reason.error());
-  return reason->has_value();
+  auto st = db.Prepare("SELECT 1 FROM wanted WHERE blob_id = ?");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, blob.bytes);
+  auto row = st->Step();
+  if (!row) return std::unexpected(row.error());
+  return *row;
 }
 
 }  // namespace hearth::store

@@ -62,14 +62,23 @@ std::expected<std::vector<BlobId>, StoreError> BlobsOfPeer(Database& db, const D
 std::expected<void, StoreError> SetPinned(Database& db, const BlobId& blob, bool pinned, int64_t now_us);
 std::expected<std::vector<BlobId>, StoreError> ListPins(Database& db);
 
-std::expected<void, StoreError> AddWanted(Database& db, const BlobId& blob, std::string_view reason,
-                                          int64_t now_us);
+// Why a blob is wanted; stored as the text in the wanted table's `reason`.
+enum class WantedReason {
+  kFetch,   // 'fetch': someone asked for it (hearth fetch)
+  kPin,     // 'pin': pinned here
+  kPolicy,  // 'policy': placement assigns a replica here
+  kStream,  // 'stream': a player is reading it
+};
+std::string_view WantedReasonText(WantedReason reason);
+
+std::expected<void, StoreError> AddWanted(Database& db, const BlobId& blob, WantedReason reason, int64_t now_us);
 std::expected<void, StoreError> RemoveWanted(Database& db, const BlobId& blob);
 std::expected<std::vector<BlobId>, StoreError> ListWanted(Database& db);
 std::expected<bool, StoreError> IsWanted(Database& db, const BlobId& blob);
 // The blobs wanted for `reason`, by blob id.
-std::expected<std::vector<BlobId>, StoreError> ListWantedFor(Database& db, std::string_view reason);
-// Why `blob` is wanted (fetch | pin | policy | stream), or nothing if it is not.
-std::expected<std::optional<std::string>, StoreError> WantedReason(Database& db, const BlobId& blob);
+std::expected<std::vector<BlobId>, StoreError> ListWantedFor(Database& db, WantedReason reason);
+// Why `blob` is wanted, or nothing if it is not (or the row's reason is not
+// one this build knows).
+std::expected<std::optional<WantedReason>, StoreError> WantedReasonOf(Database& db, const BlobId& blob);
 
 }  // namespace hearth::store

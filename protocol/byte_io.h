@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <expected>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,6 +65,15 @@ class ByteReader {
   size_t pos_ = 0;
   bool ok_ = true;
 };
+
+// The end of a decoder: `value` if every read succeeded and nothing is left
+// over, else an error naming `what`.
+template <typename T>
+std::expected<T, std::string> FinishDecode(ByteReader& r, T value, const char* what) {
+  if (!r.ok()) return std::unexpected(std::string(what) + " is malformed");
+  if (!r.AtEnd()) return std::unexpected(std::string(what) + " has trailing bytes");
+  return value;
+}
 
 // True when `s` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
 bool IsValidUtf8(std::string_view s);

@@ -4,16 +4,6 @@
 #include "protocol/frame_codec.h"
 
 namespace hearth {
-namespace {
-
-template <typename T>
-std::expected<T, std::string> Finish(ByteReader& r, T value, const char* what) {
-  if (!r.ok()) return std::unexpected(std::string(what) + " is malformed");
-  if (!r.AtEnd()) return std::unexpected(std::string(what) + " has trailing bytes");
-  return value;
-}
-
-}  // namespace
 
 Bytes EncodeJoin(const JoinRequest& j) {
   ByteWriter w;
@@ -29,7 +19,7 @@ std::expected<JoinRequest, std::string> DecodeJoin(ByteSpan payload) {
   r.Fixed(j.invite_id);
   r.Fixed(j.proof);
   j.device_name = r.Str(kMaxNameBytes);
-  return Finish(r, std::move(j), "join");
+  return FinishDecode(r, std::move(j), "join");
 }
 
 Bytes EncodeWelcome(const Welcome& w) {
@@ -56,7 +46,7 @@ std::expected<Welcome, std::string> DecodeWelcome(ByteSpan payload) {
   // A storage device must never be sent the secret; refuse such a welcome.
   if (w.role == Role::kStorage && w.content_secret) r.Fail();
   if (w.role != Role::kStorage && !w.content_secret) r.Fail();
-  return Finish(r, std::move(w), "welcome");
+  return FinishDecode(r, std::move(w), "welcome");
 }
 
 Bytes EncodeHave(const Have& h) {
@@ -103,7 +93,7 @@ std::expected<Have, std::string> DecodeHave(ByteSpan payload) {
     r.Fixed(b.bytes);
     h.blobs.push_back(b);
   }
-  return Finish(r, std::move(h), "have");
+  return FinishDecode(r, std::move(h), "have");
 }
 
 Bytes EncodeTorrentRequest(const BlobId& blob) { return Bytes(blob.bytes.begin(), blob.bytes.end()); }
@@ -112,7 +102,7 @@ std::expected<BlobId, std::string> DecodeTorrentRequest(ByteSpan payload) {
   ByteReader r(payload);
   BlobId b;
   r.Fixed(b.bytes);
-  return Finish(r, b, "torrent request");
+  return FinishDecode(r, b, "torrent request");
 }
 
 Bytes EncodeTorrentReply(const TorrentReply& t) {
@@ -130,7 +120,7 @@ std::expected<TorrentReply, std::string> DecodeTorrentReply(ByteSpan payload) {
   uint8_t found = r.U8();
   if (found > 1) r.Fail();
   if (found == 1 && r.ok()) t.torrent = r.Blob(kMaxFramePayload - 64);
-  return Finish(r, std::move(t), "torrent reply");
+  return FinishDecode(r, std::move(t), "torrent reply");
 }
 
 Bytes EncodePeers(const std::vector<PeerAddress>& peers) {
@@ -154,7 +144,7 @@ std::expected<std::vector<PeerAddress>, std::string> DecodePeers(ByteSpan payloa
     p.address = ReadAddress(r);
     out.push_back(p);
   }
-  return Finish(r, std::move(out), "peers");
+  return FinishDecode(r, std::move(out), "peers");
 }
 
 Bytes EncodeRead(const ReadRequest& r) {
@@ -172,7 +162,7 @@ std::expected<ReadRequest, std::string> DecodeRead(ByteSpan payload) {
   q.first = r.U32();
   q.count = r.U16();
   if (q.count == 0 || q.count > kMaxReadChunks) r.Fail();
-  return Finish(r, q, "read");
+  return FinishDecode(r, q, "read");
 }
 
 Bytes EncodeData(const ChunkData& d) {
@@ -195,7 +185,7 @@ std::expected<ChunkData, std::string> DecodeData(ByteSpan payload) {
     d.sealed = r.Blob(65536);
     if (r.ok() && d.sealed->empty()) r.Fail();
   }
-  return Finish(r, std::move(d), "data");
+  return FinishDecode(r, std::move(d), "data");
 }
 
 Bytes EncodeSwarmToken(const std::array<uint8_t, 32>& token) { return Bytes(token.begin(), token.end()); }
@@ -204,7 +194,7 @@ std::expected<std::array<uint8_t, 32>, std::string> DecodeSwarmToken(ByteSpan pa
   ByteReader r(payload);
   std::array<uint8_t, 32> t{};
   r.Fixed(t);
-  return Finish(r, t, "swarm token");
+  return FinishDecode(r, t, "swarm token");
 }
 
 }  // namespace hearth

@@ -5,13 +5,6 @@
 namespace hearth {
 namespace {
 
-template <typename T>
-std::expected<T, std::string> Done(ByteReader& r, T value, const char* what) {
-  if (!r.ok()) return std::unexpected(std::string(what) + " is malformed");
-  if (!r.AtEnd()) return std::unexpected(std::string(what) + " has trailing bytes");
-  return value;
-}
-
 constexpr uint8_t kStateVersion = 1;
 constexpr uint8_t kFlagDiskFull = 1;
 constexpr uint8_t kFlagRoom = 2;
@@ -41,7 +34,7 @@ std::expected<DeviceState, std::string> DecodeDeviceState(ByteSpan payload) {
   if (flags & ~(kFlagDiskFull | kFlagRoom)) return std::unexpected("state: unknown flags");
   s.disk_full = flags & kFlagDiskFull;
   if (flags & kFlagRoom) s.room = r.U64();
-  return Done(r, s, "state");
+  return FinishDecode(r, s, "state");
 }
 
 Bytes EncodeProve(const ProveRequest& p) {
@@ -58,7 +51,7 @@ std::expected<ProveRequest, std::string> DecodeProve(ByteSpan payload) {
   r.Fixed(p.blob.bytes);
   p.chunk = r.U32();
   r.Fixed(p.nonce);
-  return Done(r, p, "prove");
+  return FinishDecode(r, p, "prove");
 }
 
 Bytes EncodeProof(const ProofReply& p) {
@@ -81,7 +74,7 @@ std::expected<ProofReply, std::string> DecodeProof(ByteSpan payload) {
   if (possession > static_cast<uint8_t>(Possession::kHoldsAndKeeps)) return std::unexpected("proof: unknown answer");
   p.possession = static_cast<Possession>(possession);
   if (p.possession != Possession::kLacks) r.Fixed(p.digest);
-  return Done(r, p, "proof");
+  return FinishDecode(r, p, "proof");
 }
 
 crypto::Digest ProofDigest(const ProveRequest& request, ByteSpan sealed_chunk) {

@@ -141,6 +141,15 @@ CliResult RunRevoke(const Context& ctx, const std::string& key, const std::strin
   return {};
 }
 
+// Sets (or with 0 removes) `device`'s entry in a list kept sorted by device:
+// the phones' budgets or the devices' capacities.
+template <typename Entry>
+void SetDeviceSize(std::vector<Entry>& list, const DeviceId& device, uint64_t bytes) {
+  std::erase_if(list, [&](const Entry& e) { return e.device == device; });
+  if (bytes > 0) list.push_back(Entry{device, bytes});
+  std::sort(list.begin(), list.end(), [](const Entry& x, const Entry& y) { return x.device < y.device; });
+}
+
 CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
@@ -156,33 +165,22 @@ CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
       int n = std::stoi(v);
       if (n < 1 || n > kMaxCopies) return std::unexpected(CliError{"copies must be 1..16", 2});
       policy.copies = static_cast<uint8_t>(n);
-    } else if (k == "budget") {
+    } else if (k == "budget" || k == "capacity") {
+      // DEVICE:SIZE, the same for both; a size of 0 removes the device's entry.
       const size_t colon = v.rfind(':');
       if (colon == std::string::npos || colon == 0)
-        return std::unexpected(CliError{"expected budget=DEVICE:SIZE (e.g. budget=phone:2G; 0 removes it)", 2});
+        return std::unexpected(CliError{k == "budget" ? "expected budget=DEVICE:SIZE (e.g. budget=phone:2G; 0 removes it)"
+                                                      : "expected capacity=DEVICE:SIZE (e.g. capacity=nas:2T; 0 removes it)",
+                                        2});
       auto device = ResolveDevice(state, v.substr(0, colon));
       if (!device) return std::unexpected(CliError{device.error()});
-      auto bytes = ParseSize(v.substr(colon + 1));
-      if (!bytes) return std::unexpected(CliError{bytes.error(), 2});
-      std::erase_if(policy.budgets, [&](const StorageBudget& b) { return b.device == *device; });
-      if (*bytes > 0) policy.budgets.push_back(StorageBudget{*device, *bytes});
-      std::sort(policy.budgets.begin(), policy.budgets.end(),
-                [](const StorageBudget& x, const StorageBudget& y) { return x.device < y.device; });
-    } else if (k == "capacity") {
-      const size_t colon = v.rfind(':');
-      if (colon == std::string::npos || colon == 0)
-        return std::unexpected(CliError{"expected capacity=DEVICE:SIZE (e.g. capacity=nas:2T; 0 removes it)", 2});
-      auto device = ResolveDevice(state, v.substr(0, colon));
-      if (!device) return std::unexpected(CliError{device.error()});
-      if (state.members.at(*device).role == Role::kPhone)
+      if (k == "capacity" && state.members.at(*device).role == Role::kPhone)
         return std::unexpected(CliError{"a phone holds no replicas; give it a cache budget instead (budget=" +
                                             v.substr(0, colon) + ":SIZE)", 2});
       auto bytes = ParseSize(v.substr(colon + 1));
       if (!bytes) return std::unexpected(CliError{bytes.error(), 2});
-      std::erase_if(policy.capacities, [&](const DeviceCapacity& c) { return c.device == *device; });
-      if (*bytes > 0) policy.capacities.push_back(DeviceCapacity{*device, *bytes});
-      std::sort(policy.capacities.begin(), policy.capacities.end(),
-                [](const DeviceCapacity& x, const DeviceCapacity& y) { return x.device < y.device; });
+      if (k == "budget") SetDeviceSize(policy.budgets, *device, *bytes);
+      else SetDeviceSize(policy.capacities, *device, *bytes);
     } else {
       return std::unexpected(CliError{"expected copies=N, budget=DEVICE:SIZE or capacity=DEVICE:SIZE", 2});
     }

@@ -11,10 +11,12 @@ void CopyTo(const Bytes& b, std::array<uint8_t, N>& out) {
 }
 
 std::expected<std::vector<BlobId>, StoreError> BlobColumn(Database& db, const std::string& sql,
-                                                          std::optional<ByteSpan> param) {
+                                                          std::optional<ByteSpan> param,
+                                                          std::optional<std::string> text_param = std::nullopt) {
   auto st = db.Prepare(sql);
   if (!st) return std::unexpected(st.error());
   if (param) st->Bind(1, *param);
+  if (text_param) st->Bind(1, *text_param);
   std::vector<BlobId> out;
   auto r = st->ForEach([&](Statement& s) {
     BlobId b;
@@ -219,17 +221,8 @@ std::expected<std::vector<BlobId>, StoreError> ListWanted(Database& db) {
 }
 
 std::expected<std::vector<BlobId>, StoreError> ListWantedFor(Database& db, WantedReason reason) {
-  auto st = db.Prepare("SELECT blob_id FROM wanted WHERE reason = ? ORDER BY blob_id");
-  if (!st) return std::unexpected(st.error());
-  st->Bind(1, std::string(WantedReasonText(reason)));
-  std::vector<BlobId> out;
-  auto r = st->ForEach([&](Statement& s) {
-    BlobId b;
-    CopyTo(s.Blob(0), b.bytes);
-    out.push_back(b);
-  });
-  if (!r) return std::unexpected(r.error());
-  return out;
+  return BlobColumn(db, "SELECT blob_id FROM wanted WHERE reason = ? ORDER BY blob_id", std::nullopt,
+                    std::string(WantedReasonText(reason)));
 }
 
 std::expected<std::optional<WantedReason>, StoreError> WantedReasonOf(Database& db, const BlobId& blob) {

@@ -5,6 +5,7 @@
 #include "crypto/sodium.h"
 #include "protocol/mesh_messages.h"
 #include "protocol/pairing.h"
+#include "tests/support/decode_checks.h"
 
 namespace hearth {
 namespace {
@@ -60,16 +61,7 @@ TEST(PairingTest, JoinProofBindsSecretAndBothDevices) {
   EXPECT_NE(InviteIdOf(c.secret), InviteIdOf(secret2));
 }
 
-template <typename Decode>
-void ExpectEveryTruncationRefused(const Bytes& full, Decode decode) {
-  for (size_t n = 0; n < full.size(); ++n) {
-    Bytes cut(full.begin(), full.begin() + static_cast<ptrdiff_t>(n));
-    EXPECT_FALSE(decode(cut).has_value()) << "accepted " << n << " of " << full.size() << " bytes";
-  }
-  Bytes longer = full;
-  longer.push_back(0);
-  EXPECT_FALSE(decode(longer).has_value()) << "accepted trailing bytes";
-}
+using testing::ExpectEveryTruncationRefused;
 
 TEST(MeshMessagesTest, RoundTripAndTruncation) {
   JoinRequest j;

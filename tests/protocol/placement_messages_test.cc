@@ -2,27 +2,20 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/decode_checks.h"
+
 namespace hearth {
 namespace {
 
-template <typename Decode>
-void ExpectEveryTruncationAndExtensionRefused(const Bytes& good, Decode decode) {
-  for (size_t n = 0; n < good.size(); ++n) {
-    Bytes cut(good.begin(), good.begin() + static_cast<ptrdiff_t>(n));
-    EXPECT_FALSE(decode(cut).has_value()) << "accepted " << n << " of " << good.size() << " bytes";
-  }
-  Bytes longer = good;
-  longer.push_back(0);
-  EXPECT_FALSE(decode(longer).has_value()) << "accepted trailing bytes";
-}
+using testing::ExpectEveryTruncationRefused;
 
 TEST(PlacementMessages, StateRoundTripsWithAndWithoutALimit) {
   DeviceState s{973, true, 123456789, 5'000'000'000'000};
   EXPECT_EQ(DecodeDeviceState(EncodeDeviceState(s)), s);
-  ExpectEveryTruncationAndExtensionRefused(EncodeDeviceState(s), DecodeDeviceState);
+  ExpectEveryTruncationRefused(EncodeDeviceState(s), DecodeDeviceState);
   DeviceState unlimited{0, false, 0, std::nullopt};
   EXPECT_EQ(DecodeDeviceState(EncodeDeviceState(unlimited)), unlimited);
-  ExpectEveryTruncationAndExtensionRefused(EncodeDeviceState(unlimited), DecodeDeviceState);
+  ExpectEveryTruncationRefused(EncodeDeviceState(unlimited), DecodeDeviceState);
 }
 
 TEST(PlacementMessages, AnImpossibleAvailabilityOrUnknownFlagIsRefusedWithAReason) {
@@ -46,15 +39,15 @@ TEST(PlacementMessages, ProveAndProofRoundTrip) {
   p.chunk = 0x01020304;
   p.nonce.fill(9);
   EXPECT_EQ(DecodeProve(EncodeProve(p)), p);
-  ExpectEveryTruncationAndExtensionRefused(EncodeProve(p), DecodeProve);
+  ExpectEveryTruncationRefused(EncodeProve(p), DecodeProve);
 
   const Bytes chunk(65536, 0x5a);
   ProofReply keeps{p.blob, p.chunk, p.nonce, Possession::kHoldsAndKeeps, ProofDigest(p, chunk)};
   EXPECT_EQ(DecodeProof(EncodeProof(keeps)), keeps);
-  ExpectEveryTruncationAndExtensionRefused(EncodeProof(keeps), DecodeProof);
+  ExpectEveryTruncationRefused(EncodeProof(keeps), DecodeProof);
   ProofReply lacks{p.blob, p.chunk, p.nonce, Possession::kLacks, {}};
   EXPECT_EQ(DecodeProof(EncodeProof(lacks)), lacks);
-  ExpectEveryTruncationAndExtensionRefused(EncodeProof(lacks), DecodeProof);
+  ExpectEveryTruncationRefused(EncodeProof(lacks), DecodeProof);
   Bytes unknown = EncodeProof(lacks);
   unknown.back() = 3;
   EXPECT_FALSE(DecodeProof(unknown));

@@ -56,7 +56,7 @@ std::expected<Health, std::string> ComputeHealth(store::Home& home, bool node_ru
       }
     } else {
       for (const auto& p : *peers)
-        if (p.device == id) d.online = p.online, d.last_seen_us = p.last_seen_us;
+        if (p.device == id) d.online = p.online && node_running, d.last_seen_us = p.last_seen_us;
       if (auto r = reports->find(id); r != reports->end()) {
         d.reported = true;
         d.availability = r->second.availability;

@@ -11,11 +11,18 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <atomic>
 #include <fstream>
+#include <thread>
 
 #include "crypto/base32.h"
 #include "crypto/blob_cipher.h"
 #include "protocol/placement.h"
+#include "node/mesh/connection.h"
+#include "node/store/home.h"
+#include "protocol/mesh_messages.h"
+#include "protocol/placement_messages.h"
+#include "protocol/sync_messages.h"
 #include "tests/mesh/mesh_fixture.h"
 
 namespace hearth::testing {
@@ -210,6 +217,77 @@ TEST_F(PlacementTest, ADiskThatFillsUpMidReplicationStopsTheFetchAndDamagesNothi
   const std::string big_source = Json("a", "show " + big)["source_path"];
   EXPECT_EQ(ReadFileBytes(dir_ / ("big/" + std::filesystem::path(big_source).filename().string())),
             ReadFileBytes(big_source));
+}
+
+// A member that lies: it says it was online all week with room for
+// everything, lists every blob, sends an impossible availability and answers
+// every proof with a made-up digest. Placement gives it the copies, but the
+// device that imported them drops none on its word, and keeps serving.
+TEST_F(PlacementTest, AMemberLyingAboutItsRoomAndHoldingsMakesNoOneDropACopy) {
+  InitAndImport("a", 4);
+  auto a = Serve("a");
+  ASSERT_EQ(Join("liar", Invite("a", "--role storage")).exit_code, 0);
+  auto liar = store::Home::Open(Home("liar"));
+  ASSERT_TRUE(liar) << liar.error().message;
+  std::vector<BlobId> blobs;
+  uint64_t total = 0;
+  const auto listing = Json("a", "ls");
+  for (const auto& t : listing) {
+    blobs.push_back(BlobFromHex(t["blob"]));
+    total += crypto::SealedLength(t["size"].get<uint64_t>());
+  }
+  ASSERT_EQ(blobs.size(), 4u);
+
+  mesh::asio::io_context io;
+  mesh::tcp::socket socket(io);
+  socket.connect(mesh::tcp::endpoint(mesh::asio::ip::make_address("127.0.0.1"), a->control_port()));
+  auto conn = mesh::Connection::Create(std::move(socket), liar->device_key(), liar->household(),
+                                       [](const DeviceId&) { return true; }, true);
+  std::atomic<int> proves{0};
+  std::atomic<bool> closed{false};
+  conn->Start(mesh::Connection::Callbacks{
+      .on_ready =
+          [&] {
+            conn->Send(MessageType::kHello, EncodeHello(Hello{1, 0, 0, {}}));
+            Bytes impossible = EncodeDeviceState(DeviceState{1000, false, 0, std::nullopt});
+            impossible[1] = 0xea;  // 60,000 thousandths
+            impossible[2] = 0x60;
+            conn->Send(MessageType::kState, impossible);
+            for (const Bytes& have : EncodeHaveSet(blobs)) conn->Send(MessageType::kHave, have);
+            conn->Send(MessageType::kState, EncodeDeviceState(DeviceState{1000, false, total, uint64_t{1} << 50}));
+          },
+      .on_frame =
+          [&](Frame f) {
+            if (f.type != static_cast<uint8_t>(MessageType::kProve)) return;
+            auto prove = DecodeProve(f.payload);
+            if (!prove) return;
+            ProofReply made_up{prove->blob, prove->chunk, prove->nonce, Possession::kHoldsAndKeeps, {}};
+            made_up.digest.fill(0x5a);
+            conn->Send(MessageType::kProof, EncodeProof(made_up));
+            ++proves;
+          },
+      .on_closed = [&](const std::string&) { closed = true; },
+  });
+  std::thread runner([&] { io.run(); });
+  struct StopRunner {
+    mesh::asio::io_context& io;
+    std::thread& t;
+    ~StopRunner() {
+      io.stop();
+      t.join();
+    }
+  } stop_runner{io, runner};
+
+  EXPECT_TRUE(a->WaitForLog("ignored a state report from liar")) << a->Log();
+  EXPECT_NE(a->Log().find("60000/1000 is impossible"), std::string::npos) << a->Log();
+  // Every blob is the liar's by placement; A asks it to prove each one.
+  ASSERT_TRUE(Eventually([&] { return CountInLog(a->Log(), "sent a wrong proof") >= blobs.size(); }))
+      << a->Log();
+  EXPECT_GE(proves.load(), 4);
+  EXPECT_FALSE(closed.load()) << "the session goes on: the numbers were ignored, not fatal";
+  EXPECT_EQ(Json("a", "status")["counts"]["blobs"], blobs.size()) << a->Log();
+  EXPECT_EQ(a->Log().find("dropped surplus"), std::string::npos) << a->Log();
+  EXPECT_EQ(Json("a", "status")["node"]["running"], true);
 }
 
 TEST_F(PlacementTest, GarbageCapacitiesAndFloorsAreRefusedWithAReason) {

@@ -39,15 +39,16 @@ std::expected<FreeSpaceFloor, std::string> ParseFreeSpaceFloor(const std::string
   return f;
 }
 
-DeviceState LocalState(uint16_t availability, uint64_t held, std::optional<uint64_t> capacity, const DiskSpace& disk,
-                       const FreeSpaceFloor& floor) {
+DeviceState LocalState(uint16_t availability, uint64_t held, uint64_t arriving, std::optional<uint64_t> capacity,
+                       const DiskSpace& disk, const FreeSpaceFloor& floor) {
   DeviceState s;
   s.availability = std::min<uint16_t>(availability, 1000);
   s.held_bytes = held;
   const uint64_t floor_bytes = floor.On(disk);
   const uint64_t above = disk.free > floor_bytes ? disk.free - floor_bytes : 0;
   s.disk_full = above == 0;
-  uint64_t room = held > UINT64_MAX - above ? UINT64_MAX : held + above;
+  const uint64_t ours = held > UINT64_MAX - arriving ? UINT64_MAX : held + arriving;
+  uint64_t room = ours > UINT64_MAX - above ? UINT64_MAX : ours + above;
   // Rounded down to a 32nd of its order of magnitude (at least 1 MiB), so the
   // small ups and downs of free space do not change what the others compute.
   const uint64_t step = std::max<uint64_t>(uint64_t{1} << 20, std::bit_floor(room) / 32);

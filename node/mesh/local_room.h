@@ -32,12 +32,13 @@ struct FreeSpaceFloor {
 // "5%", "0.5%", "10G", "0" (see cli ParseSize for sizes; parsed by the CLI).
 std::expected<FreeSpaceFloor, std::string> ParseFreeSpaceFloor(const std::string& percent_text);
 
-// This device's STATE: `held` bytes of blobs, and room = held + what the
-// disk has above the floor (rounded down to a 32nd of its order of
-// magnitude, at least 1 MiB), capped by `capacity`. The disk counts as full
-// once its free space is at the floor.
-DeviceState LocalState(uint16_t availability, uint64_t held, std::optional<uint64_t> capacity, const DiskSpace& disk,
-                       const FreeSpaceFloor& floor);
+// This device's STATE: `held` bytes of blobs, and room = held + `arriving`
+// (what fetches under way have written so far: it is the household's too) +
+// what the disk has above the floor, rounded down to a 32nd of its order of
+// magnitude (at least 1 MiB) and capped by `capacity`. The disk counts as
+// full once its free space is at the floor.
+DeviceState LocalState(uint16_t availability, uint64_t held, uint64_t arriving, std::optional<uint64_t> capacity,
+                       const DiskSpace& disk, const FreeSpaceFloor& floor);
 
 // Whether a fetch of `bytes` more would cross the floor.
 bool Fits(uint64_t bytes, const DiskSpace& disk, const FreeSpaceFloor& floor);

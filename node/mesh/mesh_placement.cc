@@ -1,6 +1,8 @@
 // MeshNode: where replicas go -- this device's availability and room
 // (STATE), the placement plan over every member's, and the fetches it asks
 // of this device. Dropping what it does not assign is in mesh_surplus.cc.
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "crypto/blob_cipher.h"
@@ -133,7 +135,16 @@ DeviceState MeshNode::LocalDeviceState() {
     Log(disk.error());
     disk = DiskSpace{};  // no room known: report none rather than plenty
   }
-  return LocalState(availability.value_or(0), held, capacity, *disk, options_.keep_free);
+  // Partial files of fetches under way take disk space that is the
+  // household's too: without them room would shrink as a replica arrives
+  // and placement would take it away again.
+  uint64_t arriving = 0;
+  for (const auto& [blob, fetch] : fetches_) {
+    if (!swarm_) break;
+    struct stat st {};
+    if (::stat(swarm_->PartialPath(blob).c_str(), &st) == 0) arriving += static_cast<uint64_t>(st.st_blocks) * 512;
+  }
+  return LocalState(availability.value_or(0), held, arriving, capacity, *disk, options_.keep_free);
 }
 
 void MeshNode::RecordUptime(std::chrono::steady_clock::time_point now) {

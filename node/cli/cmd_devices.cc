@@ -14,6 +14,7 @@
 #include "node/cli/serve_info.h"
 #include "node/cli/track_json.h"
 #include "node/store/mesh_tables.h"
+#include "node/store/placement_tables.h"
 
 namespace hearth::cli {
 namespace {
@@ -42,6 +43,11 @@ CliResult RunDevices(const Context& ctx, bool json) {
   std::map<DeviceId, store::PeerRecord> seen;
   for (auto& p : *peers) seen[p.device] = p;
   const auto sizes = BlobSizes(state);
+  // What each device last said of its availability and room (STATE); this
+  // device's own, as its node last worked it out.
+  auto reports = store::ListDeviceReports(home->db());
+  if (!reports) return std::unexpected(CliError{reports.error().message});
+  if (auto own = store::LoadOwnReport(home->db()); own && *own) (*reports)[home->device_id()] = **own;
   const bool serving = RunningNode(home->dir()).has_value();
   const int64_t now = ctx.clock();
   nlohmann::json list = nlohmann::json::array();
@@ -65,15 +71,26 @@ CliResult RunDevices(const Context& ctx, bool json) {
     uint64_t bytes = 0;
     for (const BlobId& b : held)
       if (auto s = sizes.find(b); s != sizes.end()) bytes += s->second;
+    const auto report = reports->find(id);
     if (json) {
-      list.push_back({{"id", DeviceText(id)}, {"short", DeviceShort(id)}, {"name", m.name},
-                      {"role", RoleName(m.role)}, {"admin", m.admin}, {"revoked", m.revoked},
-                      {"this_device", id == home->device_id()}, {"status", status}, {"address", address},
-                      {"blobs", held.size()}, {"bytes", bytes}});
+      nlohmann::json row = {{"id", DeviceText(id)}, {"short", DeviceShort(id)}, {"name", m.name},
+                            {"role", RoleName(m.role)}, {"admin", m.admin}, {"revoked", m.revoked},
+                            {"this_device", id == home->device_id()}, {"status", status}, {"address", address},
+                            {"blobs", held.size()}, {"bytes", bytes}, {"availability", nullptr},
+                            {"room", nullptr}, {"disk_full", false}};
+      if (report != reports->end()) {
+        row["availability"] = report->second.availability / 1000.0;
+        if (report->second.room) row["room"] = *report->second.room;
+        row["disk_full"] = report->second.disk_full;
+      }
+      list.push_back(std::move(row));
     } else {
-      *ctx.out << fmt::format("{:<8}  {:<16} {:<8}{:<6} {:<26} {:<22} {:>5} blobs  {}\n", DeviceShort(id),
+      std::string seen_online = report == reports->end()
+                                    ? "-"
+                                    : fmt::format("{:.0f}% of the week", report->second.availability / 10.0);
+      *ctx.out << fmt::format("{:<8}  {:<16} {:<8}{:<6} {:<26} {:<22} {:>5} blobs  {:<9} online {}\n", DeviceShort(id),
                               m.name.substr(0, 16), RoleName(m.role), m.admin ? "admin" : "", status, address,
-                              held.size(), HumanBytes(bytes));
+                              held.size(), HumanBytes(bytes), seen_online);
     }
   }
   if (json) ctx.PrintJson(list);

@@ -108,6 +108,17 @@ TEST_F(PlacementTest, ACapacityCapsWhatADeviceHoldsAndTheRestStaysWhereItWas) {
   EXPECT_EQ(s_row["capacity"], capacity);
   EXPECT_EQ(Json("s", "status")["counts"]["blobs"], on_s.size());
   EXPECT_TRUE(a->WaitForLog("proved they hold it")) << a->Log();
+  // `devices` shows what each device said of itself too.
+  const auto listed = Json("a", "devices");
+  bool seen_s = false;
+  for (const auto& d : listed) {
+    if (d["name"] != "s") continue;
+    EXPECT_GT(d["availability"].get<double>(), 0.9) << d.dump();
+    EXPECT_TRUE(d["room"].is_number()) << d.dump();
+    EXPECT_EQ(d["disk_full"], false);
+    seen_s = true;
+  }
+  EXPECT_TRUE(seen_s) << listed.dump();
   const size_t tracks = track_of_blob.size();
 
   // Two copies of everything do not fit: status says so, and by how much.

@@ -20,15 +20,6 @@ Response Error(const Request& req, bhttp::status status, const std::string& mess
   return Json(req, status, json{{"error", message}});
 }
 
-int IntParam(const Params& p, std::string_view key, int fallback, int lo, int hi) {
-  auto v = Get(p, key);
-  if (!v) return fallback;
-  int out = fallback;
-  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-  if (ec != std::errc() || ptr != v->data() + v->size()) return fallback;
-  return std::clamp(out, lo, hi);
-}
-
 double SecondsParam(const Params& p, std::string_view key) {
   auto v = Get(p, key);
   if (!v) return 0;

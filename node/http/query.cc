@@ -1,5 +1,8 @@
 #include "node/http/query.h"
 
+#include <algorithm>
+#include <charconv>
+
 namespace hearth::http {
 namespace {
 
@@ -87,6 +90,18 @@ std::vector<std::string> GetAll(const Params& params, std::string_view key) {
   for (const auto& [k, v] : params)
     if (k == key) out.push_back(v);
   return out;
+}
+
+std::optional<int64_t> IntOf(const std::optional<std::string>& v) {
+  if (!v) return std::nullopt;
+  int64_t out = 0;
+  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || end != v->data() + v->size()) return std::nullopt;
+  return out;
+}
+
+int64_t IntParam(const Params& params, std::string_view key, int64_t fallback, int64_t lo, int64_t hi) {
+  return std::clamp(IntOf(Get(params, key)).value_or(fallback), lo, hi);
 }
 
 }  // namespace hearth::http

@@ -3,6 +3,8 @@
 // as songIdToAdd).
 #pragma once
 
+#include <cstdint>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,5 +35,10 @@ bool ParseForm(std::string_view body, Params& out);
 // The first value of `key`, if any.
 std::optional<std::string> Get(const Params& params, std::string_view key);
 std::vector<std::string> GetAll(const Params& params, std::string_view key);
+// `v` as a whole number; nullopt when absent or not one.
+std::optional<int64_t> IntOf(const std::optional<std::string>& v);
+// Integer parameter `key` clamped to [lo, hi]; `fallback` when absent or not
+// a whole number.
+int64_t IntParam(const Params& params, std::string_view key, int64_t fallback, int64_t lo, int64_t hi);
 
 }  // namespace hearth::http

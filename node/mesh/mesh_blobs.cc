@@ -325,6 +325,7 @@ void MeshNode::OnSwarmEvents() {
           break;
         }
         if (!fetches_.contains(e.blob)) {
+          Log("blob " + e.blob.ShortHex() + " cannot be served: " + e.detail);
           swarm_->Remove(e.blob);
           break;
         }

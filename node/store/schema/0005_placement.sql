@@ -6,7 +6,9 @@
 -- day = floor(time_us / 86,400,000,000). The node adds to today's row as it
 -- runs and deletes rows older than 8 days. meta 'first_online_us' is when it
 -- first ran. Availability = online seconds in the last 7 days / the shorter
--- of 7 days and the time since it first ran (at least one day).
+-- of 7 days and the time since it first ran (at least one day). meta
+-- 'own_report' is what this device last told the others of itself (28 bytes,
+-- see SaveOwnReport in placement_tables.cc), for `hearth status`.
 CREATE TABLE uptime (
   day       INTEGER PRIMARY KEY,
   online_s  INTEGER NOT NULL

@@ -54,9 +54,13 @@ void MeshNode::BlobTick(std::chrono::steady_clock::time_point now, bool external
     local_blobs_dirty_ = false;
     RefreshLocalBlobs();
   }
-  // Placement waits for a first peer (or the grace period), so that a node
-  // starting alone does not decide it must hold everything.
-  if (now - last_policy_ > kPolicyEvery && (!members_.empty() || now - started_ > options_.policy_grace)) {
+  // Placement waits for the grace period and the STATE of every connected
+  // member (see MeshOptions::policy_grace).
+  const bool heard_all = std::all_of(members_.begin(), members_.end(),
+                                     [this](const auto& m) { return sessions_.at(m.second).said_state; });
+  const auto since_start = now - started_;
+  const bool ready = since_start > options_.policy_grace && (heard_all || since_start > 4 * options_.policy_grace);
+  if (now - last_policy_ > kPolicyEvery && ready) {
     last_policy_ = now;
     ApplyPolicy();
   }

@@ -28,6 +28,7 @@
 #include "node/mesh/lan_beacon.h"
 #include "node/mesh/local_room.h"
 #include "node/mesh/possession_proofs.h"
+#include "node/mesh/replica_rules.h"
 #include "node/store/home.h"
 #include "node/swarm/swarm.h"
 #include "protocol/mesh_messages.h"
@@ -47,8 +48,10 @@ struct MeshOptions {
   // Replica placement counts a full/storage device while it is online or
   // was seen within this long; after that its replicas are made elsewhere.
   std::chrono::seconds away_after{600};
-  // Placement waits this long after start, so that peers are connected
-  // before this device decides what it should hold.
+  // Placement waits this long after start, and until every connected
+  // member said its STATE (at most 4 times as long), so that a device
+  // starting or joining does not decide what it should hold from a partial
+  // view and fetch what it would drop seconds later.
   std::chrono::milliseconds policy_grace{3000};
   int download_limit = 0;  // bytes per second for fetches; 0 = no limit
   // Replication never fills the disk past this floor (serve --keep-free).
@@ -103,6 +106,7 @@ class MeshNode {
     std::shared_ptr<Connection> conn;
     bool candidate = false;  // authenticated key, not a member: must JOIN
     bool member = false;     // registered in members_
+    bool said_state = false;  // sent a STATE this session
     uint16_t control_port = 0;
     uint16_t torrent_port = 0;
     std::optional<std::string> dial_target;  // the --peer/known address it was dialed at
@@ -178,14 +182,7 @@ class MeshNode {
   // Where the policy places replicas now (mesh_placement.cc): the eligible
   // full/storage devices -- online, or seen within away_after -- weighed by
   // their availability and filled up to their room (protocol/placement.h).
-  // Recomputed only when its inputs change.
-  struct Placement {
-    std::vector<PlacementDevice> eligible;
-    size_t copies = 0;
-    PlacementPlan plan;
-    std::map<BlobId, uint64_t> sizes;  // every claimed blob's ciphertext size
-    std::string key;                   // its inputs, in short
-  };
+  // Recomputed only when its inputs change (node/mesh/replica_rules.h).
   const Placement& CurrentPlacement();
   void ApplyPolicy();
   // This device's availability, held bytes and room, as STATE says them.

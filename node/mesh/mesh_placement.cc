@@ -7,6 +7,7 @@
 
 #include "crypto/blob_cipher.h"
 #include "node/mesh/mesh_node.h"
+#include "node/mesh/replica_rules.h"
 #include "node/store/mesh_tables.h"
 #include "node/store/placement_tables.h"
 #include "protocol/sync_messages.h"
@@ -20,8 +21,6 @@ constexpr auto kUptimeEvery = std::chrono::seconds(60);
 // stopped process clock) is not counted as time online.
 constexpr int64_t kMaxUptimeStepS = 120;
 
-std::string Short(const DeviceId& d) { return d.Hex().substr(0, 8); }
-
 }  // namespace
 
 uint16_t MeshNode::AvailabilityOf(const DeviceId& device) const {
@@ -30,47 +29,28 @@ uint16_t MeshNode::AvailabilityOf(const DeviceId& device) const {
   return it == reports_.end() ? 0 : it->second.availability;
 }
 
-const MeshNode::Placement& MeshNode::CurrentPlacement() {
-  const LedgerState& state = home_.ledger().ledger().state();
-  // Who may hold replicas: full and storage members online now or seen
-  // lately (a device away longer has its replicas made elsewhere).
+const Placement& MeshNode::CurrentPlacement() {
+  const Ledger& ledger = home_.ledger().ledger();
   std::map<DeviceId, int64_t> last_seen;
   if (auto peers = store::ListPeers(home_.db()); peers)
     for (const auto& p : *peers) last_seen[p.device] = p.last_seen_us;
-  const int64_t away_us = std::chrono::duration_cast<std::chrono::microseconds>(options_.away_after).count();
-  std::map<DeviceId, uint64_t> capacity;
-  for (const DeviceCapacity& c : state.policy.capacities) capacity[c.device] = c.bytes;
-
-  std::vector<PlacementDevice> eligible;
-  std::string key = std::to_string(home_.ledger().ledger().size()) + "/" + std::to_string(state.policy.copies);
-  for (const auto& [id, m] : state.members) {
-    if (m.revoked || m.role == Role::kPhone) continue;
-    auto seen = last_seen.find(id);
-    const bool recent = seen != last_seen.end() && Now() - seen->second < away_us;
-    if (id != home_.device_id() && !members_.contains(id) && !recent) continue;
-    PlacementDevice d{id, AvailabilityOf(id), std::nullopt};
-    const DeviceState* report = nullptr;
-    if (id == home_.device_id()) report = state_sent_ ? &*state_sent_ : nullptr;
-    else if (auto r = reports_.find(id); r != reports_.end()) report = &r->second;
-    if (report) d.room = report->disk_full ? std::min(report->held_bytes, report->room.value_or(UINT64_MAX))
-                                           : report->room;
-    if (auto c = capacity.find(id); c != capacity.end()) d.room = std::min(d.room.value_or(UINT64_MAX), c->second);
-    key += "|" + Short(id) + ":" + std::to_string(d.availability / kAvailabilityStep) + ":" +
-           (d.room ? std::to_string(*d.room) : "-");
-    eligible.push_back(d);
-  }
+  PlacementInputs in{
+      .state = ledger.state(),
+      .ledger_size = ledger.size(),
+      .me = home_.device_id(),
+      .online = [this](const DeviceId& d) { return members_.contains(d); },
+      .last_seen_us = last_seen,
+      .now_us = Now(),
+      .away_us = std::chrono::duration_cast<std::chrono::microseconds>(options_.away_after).count(),
+      .report = [this](const DeviceId& d) -> const DeviceState* {
+        if (d == home_.device_id()) return state_sent_ ? &*state_sent_ : nullptr;
+        auto r = reports_.find(d);
+        return r == reports_.end() ? nullptr : &r->second;
+      },
+  };
+  auto [eligible, key] = EligibleDevices(in);
   if (key == placement_.key) return placement_;
-
-  Placement p;
-  p.key = std::move(key);
-  p.eligible = std::move(eligible);
-  p.copies = state.policy.copies;
-  for (const auto& [entry, claim] : state.claims)
-    p.sizes.emplace(claim.claim().blob, crypto::SealedLength(claim.claim().plaintext_length));
-  std::vector<PlacementBlob> blobs;
-  blobs.reserve(p.sizes.size());
-  for (const auto& [blob, size] : p.sizes) blobs.push_back({blob, size});
-  p.plan = PlaceReplicas(p.eligible, blobs, p.copies);
+  Placement p = BuildPlacement(ledger.state(), std::move(eligible), std::move(key));
   if (p.plan.short_of_room > 0 && p.plan.short_of_room != placement_.plan.short_of_room)
     Log("policy: the household lacks room for copies=" + std::to_string(p.copies) + ": " +
         std::to_string(p.plan.short_of_room) + " blob(s) have fewer copies than asked (" +
@@ -144,7 +124,9 @@ DeviceState MeshNode::LocalDeviceState() {
     struct stat st {};
     if (::stat(swarm_->PartialPath(blob).c_str(), &st) == 0) arriving += static_cast<uint64_t>(st.st_blocks) * 512;
   }
-  return LocalState(availability.value_or(0), held, arriving, capacity, *disk, options_.keep_free);
+  const uint16_t reported = ReportedAvailability(
+      state_sent_ ? std::optional<uint16_t>(state_sent_->availability) : std::nullopt, availability.value_or(0));
+  return LocalState(reported, held, arriving, capacity, *disk, options_.keep_free);
 }
 
 void MeshNode::RecordUptime(std::chrono::steady_clock::time_point now) {
@@ -187,6 +169,7 @@ void MeshNode::OnState(Session& s, ByteSpan payload) {
     return;
   }
   reports_[peer] = *state;
+  s.said_state = true;
   store::DeviceReport r{state->availability, state->held_bytes, state->room, state->disk_full, Now()};
   if (auto saved = store::SaveDeviceReport(home_.db(), peer, r); !saved)
     Log("cannot record the state of " + Name(peer) + ": " + saved.error().message);

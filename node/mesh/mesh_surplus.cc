@@ -22,6 +22,7 @@
 
 #include "crypto/blob_cipher.h"
 #include "node/mesh/mesh_node.h"
+#include "node/mesh/replica_rules.h"
 #include "node/store/mesh_tables.h"
 #include "protocol/sync_messages.h"
 
@@ -42,7 +43,8 @@ void MeshNode::DropSurplus(const Placement& placement) {
   // Which held blobs are surplus changes only with the placement and what is
   // held; HAVE sets and proofs (which change all the time while blobs move)
   // only decide whether those can go yet.
-  const std::string placement_key = std::to_string(local_blobs_.size()) + "/" + placement.key;
+  const std::string placement_key =
+      std::to_string(local_blobs_.size()) + "/" + placement.key + (room_warned_.empty() ? "" : "/short");
   std::string pass_key = placement_key + "/" + std::to_string(have_version_);
   for (const auto& [d, raw] : members_) pass_key += d.Hex().substr(0, 8);
   const bool periodic = now - last_surplus_ >= kSurplusEvery;
@@ -51,23 +53,8 @@ void MeshNode::DropSurplus(const Placement& placement) {
   if (periodic || placement_key != surplus_placement_key_) {
     surplus_placement_key_ = placement_key;
     last_surplus_ = now;
-    surplus_.clear();
-    const auto& claims = home_.ledger().ledger().state().claims;
-    std::set<BlobId> imported;
-    for (const auto& [entry, claim] : claims)
-      if (claim.author == home_.device_id()) imported.insert(claim.claim().blob);
-    const uint16_t my_level = AvailabilityOf(home_.device_id()) / kAvailabilityStep;
-    for (const BlobId& blob : local_blobs_) {
-      if (!placement.sizes.contains(blob)) continue;  // no claim names it
-      const auto& assigned = placement.plan.Assigned(blob);
-      if (assigned.empty()) continue;  // no device has room for it: keep ours
-      if (std::find(assigned.begin(), assigned.end(), home_.device_id()) != assigned.end()) continue;
-      if (imported.contains(blob) && std::any_of(assigned.begin(), assigned.end(), [&](const DeviceId& d) {
-            return AvailabilityOf(d) / kAvailabilityStep <= my_level;
-          }))
-        continue;  // ours, and not outranked by more available holders
-      surplus_.emplace(blob, assigned);
-    }
+    surplus_ = SurplusBlobs(home_.ledger().ledger().state(), placement, home_.device_id(), local_blobs_,
+                            [this](const DeviceId& d) { return AvailabilityOf(d); }, !room_warned_.empty());
   }
   if (surplus_.empty()) return;
 
@@ -81,22 +68,19 @@ void MeshNode::DropSurplus(const Placement& placement) {
         proofs_.Promised(blob, now))
       continue;
     if (auto a = access.find(blob); a != access.end() && Now() - a->second < kCacheKeepUs) continue;
-    bool all_confirmed = true;
-    for (const DeviceId& d : assigned) {
-      auto have = peer_blobs_.find(d);
-      if (!members_.contains(d) || have == peer_blobs_.end() || !have->second.contains(blob)) {
-        all_confirmed = false;  // away, or does not say it holds it: wait
-        break;
-      }
-      const auto status = proofs_.StatusOf(blob, d, now);
-      if (status == PossessionProofs::Status::kConfirmed) continue;
-      all_confirmed = false;
-      if (status != PossessionProofs::Status::kNone || proofs_.in_flight() >= kMaxProofsInFlight) continue;
-      const uint64_t sealed = placement.sizes.at(blob);
-      const auto chunks = static_cast<uint32_t>((sealed + crypto::kSealedChunkSize - 1) / crypto::kSealedChunkSize);
-      members_.at(d)->Send(MessageType::kProve, EncodeProve(proofs_.Ask(blob, d, chunks, now)));
+    const SurplusCheck check = CheckSurplus(
+        blob, assigned, [this](const DeviceId& d) { return members_.contains(d); },
+        [this](const DeviceId& d, const BlobId& b) {
+          auto have = peer_blobs_.find(d);
+          return have != peer_blobs_.end() && have->second.contains(b);
+        },
+        proofs_, now, !room_warned_.empty());
+    for (const DeviceId& d : check.ask) {
+      if (proofs_.in_flight() >= kMaxProofsInFlight) break;
+      members_.at(d)->Send(MessageType::kProve,
+                           EncodeProve(proofs_.Ask(blob, d, SealedChunks(placement.sizes.at(blob)), now)));
     }
-    if (all_confirmed) droppable.push_back(blob);
+    if (check.drop) droppable.push_back(blob);
   }
 
   size_t dropped = 0;

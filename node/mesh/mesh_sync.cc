@@ -95,6 +95,8 @@ void MeshNode::BroadcastNewEntries(const Connection* origin, const std::set<Entr
     all.push_back(std::move(row.bytes));
   }
   for (auto& [device, raw] : members_) {
+    // A device these entries revoke hears nothing more (it is cut off next).
+    if (!IsUnrevokedMember(device)) continue;
     const auto& list = raw == origin ? for_origin : all;
     for (const Bytes& batch : EncodeEntryBatches(list)) raw->Send(MessageType::kEntries, batch);
   }

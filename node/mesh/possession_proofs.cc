@@ -6,6 +6,8 @@
 
 namespace hearth::mesh {
 
+void PossessionProofs::DefaultRandom(void* out, size_t size) { crypto::RandomBytes(out, size); }
+
 PossessionProofs::Status PossessionProofs::StatusOf(const BlobId& blob, const DeviceId& device, Time now) const {
   auto it = asked_.find({blob, device});
   if (it == asked_.end()) return Status::kNone;
@@ -24,9 +26,9 @@ ProveRequest PossessionProofs::Ask(const BlobId& blob, const DeviceId& device, u
   ProveRequest r;
   r.blob = blob;
   uint32_t pick = 0;
-  crypto::RandomBytes(&pick, sizeof pick);
+  random_(&pick, sizeof pick);
   r.chunk = chunks == 0 ? 0 : pick % chunks;
-  crypto::RandomBytes(r.nonce.data(), r.nonce.size());
+  random_(r.nonce.data(), r.nonce.size());
   asked_[{blob, device}] = Asked{r, now, Status::kPending};
   return r;
 }

@@ -28,6 +28,12 @@ namespace hearth::mesh {
 class PossessionProofs {
  public:
   using Time = std::chrono::steady_clock::time_point;
+  // Fills `size` bytes at `out` with unpredictable bytes: libsodium's by
+  // default; the simulator passes a seeded generator so a run replays.
+  using RandomFn = std::function<void(void* out, size_t size)>;
+  explicit PossessionProofs(RandomFn random = DefaultRandom) : random_(std::move(random)) {}
+  static void DefaultRandom(void* out, size_t size);
+
   static constexpr auto kAnswerWithin = std::chrono::seconds(20);  // then asked again
   static constexpr auto kDistrust = std::chrono::minutes(10);     // after a failed proof
 
@@ -41,7 +47,7 @@ class PossessionProofs {
   Status StatusOf(const BlobId& blob, const DeviceId& device, Time now) const;
 
   // A new request to send `device` for one chunk (of `chunks`) of `blob`;
-  // records it as pending. Nonce and chunk come from `random` (bytes).
+  // records it as pending. Nonce and chunk come from the RandomFn.
   ProveRequest Ask(const BlobId& blob, const DeviceId& device, uint32_t chunks, Time now);
 
   // An answer from `device`. `our_chunk` reads our own sealed chunk (nullopt:
@@ -69,6 +75,7 @@ class PossessionProofs {
     Time asked{};
     Status status = Status::kPending;
   };
+  RandomFn random_;
   std::map<std::pair<BlobId, DeviceId>, Asked> asked_;
   std::map<BlobId, Time> promised_until_;
 };

@@ -13,32 +13,27 @@ constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 
 }  // namespace
 
-std::shared_ptr<Connection> Connection::Create(tcp::socket socket, const crypto::DeviceKey& me,
-                                               const HouseholdId& household, MemberCheck is_member, bool initiator) {
+std::shared_ptr<Connection> Connection::Create(asio::io_context& io, std::unique_ptr<ByteStream> stream,
+                                               const crypto::DeviceKey& me, const HouseholdId& household,
+                                               MemberCheck is_member, bool initiator) {
   if (initiator) {
     auto [hs, m1] = Handshake::Initiate(me, household, crypto::EphemeralKey::Generate(), std::move(is_member));
-    auto c = std::shared_ptr<Connection>(new Connection(std::move(socket), std::move(hs), true));
+    auto c = std::shared_ptr<Connection>(new Connection(io, std::move(stream), std::move(hs), true));
     c->Write(std::move(m1));
     return c;
   }
   return std::shared_ptr<Connection>(new Connection(
-      std::move(socket), Handshake::Respond(me, household, crypto::EphemeralKey::Generate(), std::move(is_member)),
-      false));
+      io, std::move(stream),
+      Handshake::Respond(me, household, crypto::EphemeralKey::Generate(), std::move(is_member)), false));
 }
 
-Connection::Connection(tcp::socket socket, Handshake handshake, bool initiator)
-    : socket_(std::move(socket)),
-      deadline_(socket_.get_executor()),
+Connection::Connection(asio::io_context& io, std::unique_ptr<ByteStream> stream, Handshake handshake, bool initiator)
+    : stream_(std::move(stream)),
+      deadline_(io),
       handshake_(std::move(handshake)),
-      initiator_(initiator) {
-  boost::system::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
-  if (!ec) {
-    remote_host_ = ep.address().to_string();
-    remote_port_ = ep.port();
-  }
-  socket_.set_option(tcp::no_delay(true), ec);
-}
+      initiator_(initiator),
+      remote_host_(stream_->remote_host()),
+      remote_port_(stream_->remote_port()) {}
 
 void Connection::Start(Callbacks callbacks) {
   cb_ = std::move(callbacks);
@@ -51,9 +46,11 @@ void Connection::Start(Callbacks callbacks) {
 
 void Connection::ReadHandshake(size_t size) {
   read_buf_.assign(size, 0);
-  asio::async_read(socket_, asio::buffer(read_buf_), [self = shared_from_this()](boost::system::error_code ec, size_t) {
+  ReadExactly(*stream_, asio::buffer(read_buf_), [self = shared_from_this()](std::expected<size_t, TransportFailure> r) {
     if (self->closed_) return;
-    if (ec) return self->Close(ec == asio::error::eof ? "peer hung up during the handshake" : "handshake: " + ec.message());
+    if (!r)
+      return self->Close(r.error().error == TransportError::kClosed ? "peer hung up during the handshake"
+                                                                      : "handshake: " + r.error().Message());
     self->OnHandshakeMessage();
   });
 }
@@ -74,10 +71,11 @@ void Connection::OnHandshakeMessage() {
 }
 
 void Connection::ReadFrames() {
-  socket_.async_read_some(asio::buffer(read_buf_), [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+  stream_->ReadSome(asio::buffer(read_buf_), [self = shared_from_this()](std::expected<size_t, TransportFailure> n) {
     if (self->closed_) return;
-    if (ec) return self->Close(ec == asio::error::eof ? "peer closed the connection" : ec.message());
-    auto frames = self->reader_->Feed(ByteSpan(self->read_buf_.data(), n));
+    if (!n)
+      return self->Close(n.error().error == TransportError::kClosed ? "peer closed the connection" : n.error().Message());
+    auto frames = self->reader_->Feed(ByteSpan(self->read_buf_.data(), *n));
     if (!frames) return self->Close("bad frame: " + frames.error().detail);
     for (Frame& f : *frames) {
       if (self->closed_) return;
@@ -116,23 +114,20 @@ void Connection::WriteNext() {
     return;
   }
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(write_queue_.front()),
-                    [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                      if (self->closed_) return;
-                      if (ec) return self->Close("write failed: " + ec.message());
-                      self->pending_bytes_ -= self->write_queue_.front().size();
-                      self->write_queue_.pop_front();
-                      self->WriteNext();
-                    });
+  stream_->Write(asio::buffer(write_queue_.front()), [self = shared_from_this()](std::expected<size_t, TransportFailure> r) {
+    if (self->closed_) return;
+    if (!r) return self->Close("write failed: " + r.error().Message());
+    self->pending_bytes_ -= self->write_queue_.front().size();
+    self->write_queue_.pop_front();
+    self->WriteNext();
+  });
 }
 
 void Connection::Close(const std::string& reason) {
   if (closed_) return;
   closed_ = true;
-  boost::system::error_code ec;
   deadline_.cancel();
-  socket_.shutdown(tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  stream_->Close();
   write_queue_.clear();
   pending_bytes_ = 0;
   if (cb_.on_closed) {

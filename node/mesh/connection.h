@@ -1,8 +1,9 @@
-// Connection: one authenticated, encrypted mesh session over TCP.
+// Connection: one authenticated, encrypted mesh session over a ByteStream
+// (transport.h: TCP, or an in-memory pipe in tests).
 //
 // Runs the handshake (protocol/handshake.h) as initiator or responder, then
 // carries frames (protocol/frame_codec.h). The handshake must finish within
-// 10 s; a frame that fails to open, a socket error or Close() ends the
+// 10 s; a frame that fails to open, a stream error or Close() ends the
 // connection, and `on_closed` is called exactly once with the reason.
 //
 // Lives on one Asio strand (the mesh's single-threaded io_context); callers
@@ -20,6 +21,7 @@
 
 #include <boost/asio.hpp>
 
+#include "node/mesh/transport.h"
 #include "protocol/frame_codec.h"
 #include "protocol/handshake.h"
 #include "protocol/sync_messages.h"
@@ -37,9 +39,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::function<void(const std::string&)> on_closed;  // once, with the reason
   };
 
-  static std::shared_ptr<Connection> Create(tcp::socket socket, const crypto::DeviceKey& me,
-                                            const HouseholdId& household, MemberCheck is_member,
-                                            bool initiator);
+  static std::shared_ptr<Connection> Create(asio::io_context& io, std::unique_ptr<ByteStream> stream,
+                                            const crypto::DeviceKey& me, const HouseholdId& household,
+                                            MemberCheck is_member, bool initiator);
   void Start(Callbacks callbacks);
 
   // Queues a frame (after on_ready). Ignored once closed.
@@ -58,14 +60,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t pending_bytes() const { return pending_bytes_; }
 
  private:
-  Connection(tcp::socket socket, Handshake handshake, bool initiator);
+  Connection(asio::io_context& io, std::unique_ptr<ByteStream> stream, Handshake handshake, bool initiator);
   void ReadHandshake(size_t size);
   void OnHandshakeMessage();
   void ReadFrames();
   void Write(Bytes bytes);
   void WriteNext();
 
-  tcp::socket socket_;
+  std::unique_ptr<ByteStream> stream_;
   asio::steady_timer deadline_;
   Handshake handshake_;
   bool initiator_;

@@ -25,7 +25,7 @@ class Attempt {
     socket->async_connect(ep, [this, socket](boost::system::error_code ec) {
       if (ec) return Fail("cannot reach the inviting device at " + address_ + ": " + ec.message(), true);
       const DeviceId inviter = code_.inviter;
-      conn_ = Connection::Create(std::move(*socket), home_.device_key(), code_.household,
+      conn_ = Connection::Create(io_, TcpTransport::Wrap(std::move(*socket)), home_.device_key(), code_.household,
                                  [inviter](const DeviceId& d) { return d == inviter; }, true);
       conn_->Start(Connection::Callbacks{
           .on_ready = [this] { OnReady(); },

@@ -18,8 +18,10 @@ namespace {
 
 constexpr size_t kMaxSessions = 64;
 constexpr auto kJoinTimeout = std::chrono::seconds(10);
+constexpr auto kDialTimeout = std::chrono::seconds(5);
 constexpr auto kMaxBackoff = std::chrono::seconds(30);
 constexpr auto kPingEvery = std::chrono::seconds(10);
+constexpr auto kSeenEvery = std::chrono::seconds(60);
 constexpr int64_t kInviteMemoryUs = 30LL * 86400 * 1'000'000;
 
 }  // namespace
@@ -28,7 +30,8 @@ MeshNode::MeshNode(asio::io_context& io, store::Home& home, MeshOptions options)
     : io_(io),
       home_(home),
       options_(std::move(options)),
-      acceptor_(io),
+      own_transport_(options_.transport ? nullptr : std::make_unique<TcpTransport>(io)),
+      transport_(options_.transport ? options_.transport : own_transport_.get()),
       tick_timer_(io),
       catalog_timer_(io),
       alive_(std::make_shared<bool>(true)) {}
@@ -56,23 +59,17 @@ bool MeshNode::IsUnrevokedMember(const DeviceId& d) const {
   return it != members.end() && !it->second.revoked;
 }
 
-uint16_t MeshNode::control_port() const {
-  boost::system::error_code ec;
-  auto ep = acceptor_.local_endpoint(ec);
-  return ec ? 0 : ep.port();
-}
+uint16_t MeshNode::control_port() const { return transport_->listening_port(); }
 
 uint16_t MeshNode::torrent_port() const { return swarm_ ? swarm_->port() : 0; }
 
 std::expected<void, std::string> MeshNode::Start() {
   auto ep = ParseEndpoint(options_.listen, /*allow_zero_port=*/true);
   if (!ep) return std::unexpected("--listen: " + ep.error());
-  boost::system::error_code ec;
-  acceptor_.open(ep->protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(*ep, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return std::unexpected("cannot listen on " + options_.listen + ": " + ec.message());
+  auto listening = transport_->Listen(ep->address().to_string(), ep->port(), [this, alive = alive_](auto stream) {
+    if (*alive && !stopping_) Accepted(std::move(stream));
+  });
+  if (!listening) return std::unexpected("cannot listen on " + options_.listen + ": " + listening.error().Message());
 
   // Listener events already here were exchanged by heads on connecting.
   if (auto last = store::LastListenerArrival(home_.db())) listener_arrival_ = *last;
@@ -115,13 +112,13 @@ std::expected<void, std::string> MeshNode::Start() {
   }
   started_ = std::chrono::steady_clock::now();
   last_uptime_ = started_;
+  if (auto own = store::LoadOwnReport(home_.db()); own && *own) reported_availability_ = (*own)->availability;
   if (auto reports = store::ListDeviceReports(home_.db()); reports) {
     for (const auto& [device, r] : *reports) reports_[device] = DeviceState{r.availability, r.disk_full, r.held_bytes, r.room};
   }
   RefreshLocalBlobs();
   (void)CurrentPlacement();  // the blob sizes this device's state counts
   StateTick(started_, true);
-  Accept();
   Tick();
   Log("listening on " + FormatEndpoint(ep->address().to_string(), control_port()) + " (mesh) and port " +
       std::to_string(torrent_port()) + " (swarm) as " + Name(home_.device_id()));
@@ -131,8 +128,7 @@ std::expected<void, std::string> MeshNode::Start() {
 void MeshNode::Stop() {
   if (stopping_) return;
   stopping_ = true;
-  boost::system::error_code ec;
-  acceptor_.close(ec);
+  transport_->StopListening();
   if (beacon_) beacon_->Stop();
   tick_timer_.cancel();
   catalog_timer_.cancel();
@@ -146,58 +142,39 @@ void MeshNode::Stop() {
   swarm_.reset();
 }
 
-void MeshNode::Accept() {
-  acceptor_.async_accept([this, alive = alive_](boost::system::error_code ec, tcp::socket socket) {
-    if (!*alive || stopping_) return;
-    if (!ec) {
-      if (sessions_.size() >= kMaxSessions) {
-        socket.close(ec);
-      } else {
-        MemberCheck check = [this](const DeviceId& d) {
-          const auto& members = home_.ledger().ledger().state().members;
-          if (auto it = members.find(d); it != members.end()) return !it->second.revoked;
-          // Not a member: it may only be a device coming to pair. Invites
-          // used or expired in the last 30 days still admit it, so that it
-          // hears why its code is refused; it gets nothing else.
-          auto open = store::HasInviteExpiringAfter(home_.db(), Now() - kInviteMemoryUs);
-          return open.has_value() && *open;
-        };
-        Adopt(Connection::Create(std::move(socket), home_.device_key(), home_.household(), check, false),
-              std::nullopt);
-      }
-    }
-    Accept();
-  });
+void MeshNode::Accepted(std::unique_ptr<ByteStream> stream) {
+  if (sessions_.size() >= kMaxSessions) return;  // the stream closes as it goes
+  MemberCheck check = [this](const DeviceId& d) {
+    const auto& members = home_.ledger().ledger().state().members;
+    if (auto it = members.find(d); it != members.end()) return !it->second.revoked;
+    // Not a member: it may only be a device coming to pair. Invites
+    // used or expired in the last 30 days still admit it, so that it
+    // hears why its code is refused; it gets nothing else.
+    auto open = store::HasInviteExpiringAfter(home_.db(), Now() - kInviteMemoryUs);
+    return open.has_value() && *open;
+  };
+  Adopt(Connection::Create(io_, std::move(stream), home_.device_key(), home_.household(), check, false),
+        std::nullopt);
 }
 
 void MeshNode::Dial(const std::string& key) {
   DialTarget& t = dial_targets_[key];
   t.connecting = true;
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(t.host, ec);
-  if (ec) {
-    t.connecting = false;
-    t.next_attempt = std::chrono::steady_clock::time_point::max();
-    return;
-  }
-  auto socket = std::make_shared<tcp::socket>(io_);
-  auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(5));
-  timer->async_wait([socket](boost::system::error_code e) {
-    if (!e) socket->close();
-  });
-  socket->async_connect(tcp::endpoint(address, t.port), [this, alive = alive_, socket, timer, key](
-                                                              boost::system::error_code e) {
-    timer->cancel();
+  transport_->Dial(t.host, t.port, kDialTimeout, [this, alive = alive_, key](auto stream) {
     if (!*alive || stopping_) return;
     DialTarget& target = dial_targets_[key];
-    if (e) {
+    if (!stream) {
       target.connecting = false;
+      if (stream.error().error == TransportError::kBadAddress) {
+        target.next_attempt = std::chrono::steady_clock::time_point::max();
+        return;
+      }
       target.next_attempt = std::chrono::steady_clock::now() + target.backoff;
       target.backoff = std::min(target.backoff * 2, std::chrono::seconds(kMaxBackoff));
       return;
     }
     MemberCheck check = [this](const DeviceId& d) { return IsUnrevokedMember(d); };
-    Adopt(Connection::Create(std::move(*socket), home_.device_key(), home_.household(), check, true), key);
+    Adopt(Connection::Create(io_, std::move(*stream), home_.device_key(), home_.household(), check, true), key);
   });
 }
 
@@ -244,6 +221,7 @@ void MeshNode::RegisterMember(Session& s) {
       sessions_.at(other).member = false;
     }
     if (s.dial_target) dial_targets_[*s.dial_target].device = peer;
+    sessions_.at(drop).duplicate = true;
     drop->Close("duplicate session");
     if (drop == raw) return;
   }
@@ -307,7 +285,7 @@ void MeshNode::OnClosed(Connection* raw, const std::string& reason) {
         Log("disconnected from " + Name(peer) + ": " + reason);
       }
     }
-  } else if (!stopping_ && reason != "duplicate session") {
+  } else if (!stopping_ && !s.duplicate) {
     Log("session with " + raw->remote_host() + " ended before it was admitted: " + reason);
   }
   if (s.dial_target && !stopping_) {
@@ -414,6 +392,15 @@ void MeshNode::Tick() {
       else if (s.member) raw->Send(MessageType::kPing, Bytes(8, 0));
     }
     for (Connection* raw : silent) raw->Close("peer silent for 40 s");
+  }
+  if (now - last_seen_saved_ > kSeenEvery) {
+    // Members online now were seen now: after a crash, placement still
+    // counts them while they reconnect (MeshOptions::away_after).
+    last_seen_saved_ = now;
+    (void)home_.db().Transaction([&]() -> std::expected<void, store::StoreError> {  // one commit
+      for (auto& [device, raw] : members_) SavePeerState(sessions_.at(raw), true);
+      return {};
+    });
   }
   StateTick(now, false);
   BlobTick(now, external);

@@ -28,6 +28,7 @@
 #include "node/mesh/lan_beacon.h"
 #include "node/mesh/local_room.h"
 #include "node/mesh/possession_proofs.h"
+#include "node/mesh/transport.h"
 #include "node/mesh/replica_rules.h"
 #include "node/store/home.h"
 #include "node/swarm/swarm.h"
@@ -42,6 +43,9 @@ struct MeshOptions {
   std::vector<std::string> peers;                 // HOST:PORT to dial
   // Called with one line per notable event.
   std::function<void(const std::string&)> log;
+  // How sessions listen and dial (transport.h); nullptr: TCP. Borrowed: it
+  // must outlive the node.
+  Transport* transport = nullptr;
   Clock clock = SystemNowMicros;
   // How often the node looks for work (CLI writes, wanted blobs, dials).
   std::chrono::milliseconds tick{100};
@@ -107,6 +111,7 @@ class MeshNode {
     bool candidate = false;  // authenticated key, not a member: must JOIN
     bool member = false;     // registered in members_
     bool said_state = false;  // sent a STATE this session
+    bool duplicate = false;   // closed as a second session with one device
     uint16_t control_port = 0;
     uint16_t torrent_port = 0;
     std::optional<std::string> dial_target;  // the --peer/known address it was dialed at
@@ -133,7 +138,7 @@ class MeshNode {
   };
 
   // Sessions (mesh_node.cc).
-  void Accept();
+  void Accepted(std::unique_ptr<ByteStream> stream);
   void Dial(const std::string& key);
   void Adopt(std::shared_ptr<Connection> conn, std::optional<std::string> dial_target);
   void OnReady(Connection* conn);
@@ -200,6 +205,10 @@ class MeshNode {
   bool RoomFor(const BlobId& blob);
   // Whether the disk's free space is at (or under) the floor.
   bool DiskAtFloor();
+  // What this device can still take above its floor, counting what fetches
+  // under way already wrote (replica_rules.h, Shortfall).
+  uint64_t RoomLeft();
+  uint64_t ArrivingBytes() const;  // written so far by fetches under way
   void OnProve(Session& s, ByteSpan payload);
   void OnProof(Session& s, ByteSpan payload);
   void TrimCache();  // phones (mesh_cache.cc)
@@ -239,7 +248,8 @@ class MeshNode {
   asio::io_context& io_;
   store::Home& home_;
   MeshOptions options_;
-  tcp::acceptor acceptor_;
+  std::unique_ptr<Transport> own_transport_;  // TCP, when options_.transport is null
+  Transport* transport_;
   asio::steady_timer tick_timer_;
   asio::steady_timer catalog_timer_;
   std::shared_ptr<bool> alive_;  // false once destroyed: late callbacks check it
@@ -263,6 +273,7 @@ class MeshNode {
   // their assigned devices -- recomputed only when the placement, the ledger
   // or what is held changes (or every 30 s); each pass then looks at these.
   std::map<BlobId, std::vector<DeviceId>> surplus_;
+  std::set<BlobId> surplus_only_when_short_;  // imports in surplus_ only because room is short
   std::string surplus_placement_key_;
   std::string surplus_pass_key_;  // adds who is online and the HAVE sets
   std::chrono::steady_clock::time_point last_surplus_{};
@@ -273,6 +284,8 @@ class MeshNode {
   Placement placement_;
   std::map<DeviceId, DeviceState> reports_;  // what members said of themselves (STATE)
   std::optional<DeviceState> state_sent_;    // what this device last said of itself
+  std::optional<uint16_t> reported_availability_;  // in its last STATE, also before a restart
+  std::chrono::steady_clock::time_point last_seen_saved_{};
   std::chrono::steady_clock::time_point last_state_{};
   std::chrono::steady_clock::time_point last_uptime_{};
   std::set<BlobId> room_warned_;  // fetches skipped for the floor, logged once each

@@ -118,14 +118,8 @@ DeviceState MeshNode::LocalDeviceState() {
   // Partial files of fetches under way take disk space that is the
   // household's too: without them room would shrink as a replica arrives
   // and placement would take it away again.
-  uint64_t arriving = 0;
-  for (const auto& [blob, fetch] : fetches_) {
-    if (!swarm_) break;
-    struct stat st {};
-    if (::stat(swarm_->PartialPath(blob).c_str(), &st) == 0) arriving += static_cast<uint64_t>(st.st_blocks) * 512;
-  }
-  const uint16_t reported = ReportedAvailability(
-      state_sent_ ? std::optional<uint16_t>(state_sent_->availability) : std::nullopt, availability.value_or(0));
+  const uint64_t arriving = ArrivingBytes();
+  const uint16_t reported = ReportedAvailability(reported_availability_, availability.value_or(0));
   return LocalState(reported, held, arriving, capacity, *disk, options_.keep_free);
 }
 
@@ -145,6 +139,7 @@ void MeshNode::StateTick(std::chrono::steady_clock::time_point now, bool force) 
   if (!force && state_sent_ && *state_sent_ == state) return;
   const bool was_full = state_sent_ && state_sent_->disk_full;
   state_sent_ = state;
+  reported_availability_ = state.availability;
   if (auto saved = store::SaveOwnReport(home_.db(), {state.availability, state.held_bytes, state.room,
                                                      state.disk_full, Now()});
       !saved)
@@ -173,6 +168,23 @@ void MeshNode::OnState(Session& s, ByteSpan payload) {
   store::DeviceReport r{state->availability, state->held_bytes, state->room, state->disk_full, Now()};
   if (auto saved = store::SaveDeviceReport(home_.db(), peer, r); !saved)
     Log("cannot record the state of " + Name(peer) + ": " + saved.error().message);
+}
+
+uint64_t MeshNode::ArrivingBytes() const {
+  uint64_t arriving = 0;
+  for (const auto& [blob, fetch] : fetches_) {
+    if (!swarm_) break;
+    struct stat st {};
+    if (::stat(swarm_->PartialPath(blob).c_str(), &st) == 0) arriving += static_cast<uint64_t>(st.st_blocks) * 512;
+  }
+  return arriving;
+}
+
+uint64_t MeshNode::RoomLeft() {
+  auto disk = options_.disk_space(home_.dir());
+  if (!disk) return UINT64_MAX;  // unknown: not short on our guess
+  const uint64_t floor = options_.keep_free.On(*disk);
+  return (disk->free > floor ? disk->free - floor : 0) + ArrivingBytes();
 }
 
 bool MeshNode::DiskAtFloor() {

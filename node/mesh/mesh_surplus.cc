@@ -40,11 +40,15 @@ void MeshNode::DropSurplus(const Placement& placement) {
   const auto now = std::chrono::steady_clock::now();
   const bool proofs_expired = proofs_.Expire(now);
 
+  // Whether this device lacks room for what it is assigned: then some
+  // surplus goes sooner (replica_rules.h, PlanSurplus).
+  const uint64_t shortfall = Shortfall(placement, home_.device_id(), local_blobs_, RoomLeft());
+
   // Which held blobs are surplus changes only with the placement and what is
   // held; HAVE sets and proofs (which change all the time while blobs move)
   // only decide whether those can go yet.
   const std::string placement_key =
-      std::to_string(local_blobs_.size()) + "/" + placement.key + (room_warned_.empty() ? "" : "/short");
+      std::to_string(local_blobs_.size()) + "/" + placement.key + (shortfall > 0 ? "/short" : "");
   std::string pass_key = placement_key + "/" + std::to_string(have_version_);
   for (const auto& [d, raw] : members_) pass_key += d.Hex().substr(0, 8);
   const bool periodic = now - last_surplus_ >= kSurplusEvery;
@@ -53,8 +57,15 @@ void MeshNode::DropSurplus(const Placement& placement) {
   if (periodic || placement_key != surplus_placement_key_) {
     surplus_placement_key_ = placement_key;
     last_surplus_ = now;
-    surplus_ = SurplusBlobs(home_.ledger().ledger().state(), placement, home_.device_id(), local_blobs_,
-                            [this](const DeviceId& d) { return AvailabilityOf(d); }, !room_warned_.empty());
+    const LedgerState& state = home_.ledger().ledger().state();
+    auto availability = [this](const DeviceId& d) { return AvailabilityOf(d); };
+    surplus_ = SurplusBlobs(state, placement, home_.device_id(), local_blobs_, availability, shortfall > 0);
+    surplus_only_when_short_.clear();
+    if (shortfall > 0) {
+      const auto normal = SurplusBlobs(state, placement, home_.device_id(), local_blobs_, availability, false);
+      for (const auto& [blob, assigned] : surplus_)
+        if (!normal.contains(blob)) surplus_only_when_short_.insert(blob);
+    }
   }
   if (surplus_.empty()) return;
 
@@ -62,26 +73,37 @@ void MeshNode::DropSurplus(const Placement& placement) {
   if (auto pins = store::ListPins(home_.db())) pinned.insert(pins->begin(), pins->end());
   std::map<BlobId, int64_t> access;
   if (auto times = store::BlobAccessTimes(home_.db())) access = std::move(*times);
-  std::vector<BlobId> droppable;
-  for (const auto& [blob, assigned] : surplus_) {
-    if (!local_blobs_.contains(blob) || pinned.contains(blob) || fetches_.contains(blob) || IsBeingRead(blob) ||
-        proofs_.Promised(blob, now))
-      continue;
-    if (auto a = access.find(blob); a != access.end() && Now() - a->second < kCacheKeepUs) continue;
-    const SurplusCheck check = CheckSurplus(
-        blob, assigned, [this](const DeviceId& d) { return members_.contains(d); },
-        [this](const DeviceId& d, const BlobId& b) {
-          auto have = peer_blobs_.find(d);
-          return have != peer_blobs_.end() && have->second.contains(b);
-        },
-        proofs_, now, !room_warned_.empty());
-    for (const DeviceId& d : check.ask) {
-      if (proofs_.in_flight() >= kMaxProofsInFlight) break;
-      members_.at(d)->Send(MessageType::kProve,
-                           EncodeProve(proofs_.Ask(blob, d, SealedChunks(placement.sizes.at(blob)), now)));
-    }
-    if (check.drop) droppable.push_back(blob);
+  const SurplusPass pass = PlanSurplus(SurplusInputs{
+      .surplus = surplus_,
+      .only_when_short = surplus_only_when_short_,
+      .shortfall = shortfall,
+      .sizes = placement.sizes,
+      .keep =
+          [&](const BlobId& blob) {
+            if (!local_blobs_.contains(blob) || pinned.contains(blob) || fetches_.contains(blob) ||
+                IsBeingRead(blob) || proofs_.Promised(blob, now))
+              return true;
+            auto a = access.find(blob);
+            return a != access.end() && Now() - a->second < kCacheKeepUs;
+          },
+      .online = [this](const DeviceId& d) { return members_.contains(d); },
+      .lists =
+          [this](const DeviceId& d, const BlobId& b) {
+            auto have = peer_blobs_.find(d);
+            return have != peer_blobs_.end() && have->second.contains(b);
+          },
+      .proofs = proofs_,
+      .now = now,
+  });
+  for (const auto& [blob, d] : pass.ask) {
+    if (proofs_.in_flight() >= kMaxProofsInFlight) break;
+    members_.at(d)->Send(MessageType::kProve,
+                         EncodeProve(proofs_.Ask(blob, d, SealedChunks(placement.sizes.at(blob)), now)));
   }
+  const std::vector<BlobId>& droppable = pass.drop;
+  if (shortfall > 0 && !droppable.empty())
+    Log("policy: this device lacks " + std::to_string(shortfall) +
+        " bytes for the blobs it is assigned; surplus makes way on one proved holder's word");
 
   size_t dropped = 0;
   for (const BlobId& blob : droppable) {
@@ -97,7 +119,8 @@ void MeshNode::DropSurplus(const Placement& placement) {
     std::string names;
     for (const DeviceId& d : holders) names += (names.empty() ? "" : ", ") + Name(d);
     Log("policy: dropped surplus blob " + blob.ShortHex() + " (" + std::to_string(size) +
-        " bytes); its assigned holder(s) " + names + " proved they hold it");
+        " bytes); its assigned holder(s) " + names + (shortfall > 0 ? " (one at least)" : "") +
+        " proved they hold it");
   }
   if (dropped > 0)
     for (auto& [device, raw] : members_) SendHaveSet(*raw);  // the others stop counting this device

@@ -72,23 +72,63 @@ std::map<BlobId, std::vector<DeviceId>> SurplusBlobs(const LedgerState& state, c
   return surplus;
 }
 
-SurplusCheck CheckSurplus(const BlobId& blob, const std::vector<DeviceId>& assigned,
-                          const std::function<bool(const DeviceId&)>& online,
-                          const std::function<bool(const DeviceId&, const BlobId&)>& lists,
-                          const PossessionProofs& proofs, PossessionProofs::Time now, bool short_of_room) {
-  SurplusCheck check;
-  size_t reachable = 0, confirmed = 0;
-  for (const DeviceId& d : assigned) {
-    if (!online(d) || !lists(d, blob)) continue;  // away, or does not say it holds it
-    ++reachable;
-    const auto status = proofs.StatusOf(blob, d, now);
-    if (status == PossessionProofs::Status::kConfirmed) ++confirmed;
-    else if (status == PossessionProofs::Status::kNone) check.ask.push_back(d);
+uint64_t Shortfall(const Placement& placement, const DeviceId& me, const std::set<BlobId>& held,
+                   uint64_t room_left) {
+  uint64_t need = 0;
+  for (const auto& [blob, assigned] : placement.plan.assigned) {
+    if (held.contains(blob) || std::find(assigned.begin(), assigned.end(), me) == assigned.end()) continue;
+    if (auto size = placement.sizes.find(blob); size != placement.sizes.end()) need += size->second;
   }
-  const bool everyone = !assigned.empty() && reachable == assigned.size();
-  if (!everyone && !short_of_room) check.ask.clear();  // wait for them all before asking
-  check.drop = short_of_room ? confirmed > 0 : everyone && confirmed == assigned.size();
-  return check;
+  return need > room_left ? need - room_left : 0;
+}
+
+SurplusPass PlanSurplus(const SurplusInputs& in) {
+  SurplusPass pass;
+  struct Seen {
+    bool everyone = false;  // every assigned device online and listing it
+    size_t confirmed = 0;
+    std::vector<DeviceId> ask;
+  };
+  std::map<BlobId, Seen> seen;
+  for (const auto& [blob, assigned] : in.surplus) {
+    if (assigned.empty() || in.keep(blob)) continue;
+    Seen& s = seen[blob];
+    size_t reachable = 0;
+    for (const DeviceId& d : assigned) {
+      if (!in.online(d) || !in.lists(d, blob)) continue;  // away, or does not say it holds it
+      ++reachable;
+      const auto status = in.proofs.StatusOf(blob, d, in.now);
+      if (status == PossessionProofs::Status::kConfirmed) ++s.confirmed;
+      else if (status == PossessionProofs::Status::kNone) s.ask.push_back(d);
+    }
+    s.everyone = reachable == assigned.size();
+  }
+  auto size_of = [&](const BlobId& blob) {
+    auto it = in.sizes.find(blob);
+    return it == in.sizes.end() ? uint64_t{0} : it->second;
+  };
+  // Drops on every assigned device's word first: they free room too.
+  uint64_t budget = in.shortfall;
+  std::set<BlobId> dropped;
+  for (const auto& [blob, s] : seen) {
+    if (!s.everyone || s.confirmed != in.surplus.at(blob).size() || in.only_when_short.contains(blob)) continue;
+    pass.drop.push_back(blob);
+    dropped.insert(blob);
+    budget -= std::min(budget, size_of(blob));
+  }
+  // Then, while short, on one device's word until the shortfall is covered.
+  for (const auto& [blob, s] : seen) {
+    if (dropped.contains(blob)) continue;
+    if (budget > 0 && s.confirmed > 0) {
+      pass.drop.push_back(blob);
+      budget -= std::min(budget, std::max<uint64_t>(size_of(blob), 1));
+      continue;
+    }
+    // Proofs are worth asking for only when they can lead to a drop.
+    if (s.everyone || budget > 0)
+      for (const DeviceId& d : s.ask) pass.ask.emplace_back(blob, d);
+  }
+  return pass;
 }
 
 uint16_t ReportedAvailability(std::optional<uint16_t> last_reported, uint16_t measured) {

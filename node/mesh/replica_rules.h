@@ -69,20 +69,40 @@ std::map<BlobId, std::vector<DeviceId>> SurplusBlobs(const LedgerState& state, c
                                                      const std::function<uint16_t(const DeviceId&)>& availability,
                                                      bool short_of_room);
 
-// Whether one surplus blob may be dropped now: every assigned device must be
-// online, list it in its HAVE set and have proved it holds and keeps it.
-// When `me` is short of room for what it is assigned, one such device is
-// enough: two full devices each holding what the other is assigned would
-// otherwise wait for each other for ever. The blob then has fewer copies
-// than asked until the other assigned devices fetch it -- never none.
-struct SurplusCheck {
-  bool drop = false;
-  std::vector<DeviceId> ask;  // devices to send a PROVE to now (no proof pending or counting)
+// Bytes `me` lacks for the blobs the plan assigns it: the sizes of those it
+// does not hold (fetches under way included) beyond `room_left`, what it
+// can still take above its free-space floor counting what those fetches
+// already wrote. 0: everything assigned fits.
+uint64_t Shortfall(const Placement& placement, const DeviceId& me, const std::set<BlobId>& held,
+                   uint64_t room_left);
+
+// One surplus pass: which held surplus blobs to drop now, and which proofs
+// to ask for. A blob goes when every assigned device is online, lists it in
+// its HAVE set and proved it holds and keeps it. When `shortfall` > 0 the
+// device lacks room for its assignments, and blobs go on the word of one
+// such device -- and imports that are surplus only because of the
+// shortfall go at all -- until the bytes dropped cover the shortfall: two
+// full devices each holding what the other is assigned would otherwise
+// wait for each other for ever. Such a blob has fewer copies than asked
+// until the other assigned devices fetch it; never none.
+struct SurplusInputs {
+  // SurplusBlobs(..., shortfall > 0), and those of them that are surplus
+  // only because of the shortfall (imports).
+  const std::map<BlobId, std::vector<DeviceId>>& surplus;
+  const std::set<BlobId>& only_when_short;
+  uint64_t shortfall = 0;
+  const std::map<BlobId, uint64_t>& sizes;
+  std::function<bool(const BlobId&)> keep;  // not now: pinned, cached, fetched, read, promised
+  std::function<bool(const DeviceId&)> online;
+  std::function<bool(const DeviceId&, const BlobId&)> lists;  // its HAVE set names the blob
+  const PossessionProofs& proofs;
+  PossessionProofs::Time now;
 };
-SurplusCheck CheckSurplus(const BlobId& blob, const std::vector<DeviceId>& assigned,
-                          const std::function<bool(const DeviceId&)>& online,
-                          const std::function<bool(const DeviceId&, const BlobId&)>& lists,
-                          const PossessionProofs& proofs, PossessionProofs::Time now, bool short_of_room);
+struct SurplusPass {
+  std::vector<BlobId> drop;
+  std::vector<std::pair<BlobId, DeviceId>> ask;  // PROVE to send (no proof pending or counting)
+};
+SurplusPass PlanSurplus(const SurplusInputs& in);
 
 // The availability a device reports in STATE: what it measured, unless that
 // is within kAvailabilityStep / 2 of what it reported last. A device whose

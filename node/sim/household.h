@@ -8,7 +8,8 @@
 // back, crash and restart from their stores, disks fill up, clocks are off
 // and drift, the admin changes the policy and revokes a device, devices join
 // or leave for good, one device may lie. Then the network heals and every
-// device that is still a member comes back.
+// device that is still a member comes back (a disk that filled up stays
+// full).
 //
 // Checked all along (a failure names the check):
 //   2a. no device drops a copy when no other verified copy of the blob is

@@ -151,6 +151,7 @@ void SimDevice::Crash() {
   wanted_key_.clear();
   surplus_.clear();
   surplus_key_.clear();
+  only_when_short_.clear();
   state_sent_.reset();
   fetches_.clear();
   retry_after_.clear();
@@ -192,8 +193,7 @@ void SimDevice::RecordUptime() {
 
 DeviceState SimDevice::LocalState() const {
   const uint16_t availability = mesh::ReportedAvailability(
-      state_sent_ ? std::optional<uint16_t>(state_sent_->availability) : std::nullopt,
-      store::ComputeAvailability(uptime_, config_.first_online_us, WallNow()));
+      reported_availability_, store::ComputeAvailability(uptime_, config_.first_online_us, WallNow()));
   std::optional<uint64_t> capacity;
   for (const DeviceCapacity& c : ledger_.state().policy.capacities)
     if (c.device == id_) capacity = c.bytes;
@@ -217,6 +217,7 @@ void SimDevice::StateTick(bool force) {
   const DeviceState state = LocalState();
   if (!force && state_sent_ && *state_sent_ == state) return;
   state_sent_ = state;
+  reported_availability_ = state.availability;
   Trace("state: availability " + std::to_string(state.availability) + ", holds " + std::to_string(state.held_bytes) +
         ", room " + (state.room ? std::to_string(*state.room) : "-") + (state.disk_full ? ", disk full" : ""));
   for (const auto& [peer, id] : sessions_) SendTo(peer, StateMessage());
@@ -259,13 +260,12 @@ void SimDevice::DriveFetches() {
       if (!held_.contains(blob) && std::find(assigned.begin(), assigned.end(), id_) != assigned.end())
         wanted_.push_back(blob);
   }
-  short_of_room_ = false;
+  bool told = false;
   for (const BlobId& blob : wanted_) {
     if (held_.contains(blob) || fetches_.contains(blob)) continue;
     const uint64_t size = placement_.sizes.at(blob);
     if (!mesh::Fits(size, mesh::DiskSpace{FreeBytes(), config_.disk_total}, config_.floor)) {
-      if (!short_of_room_) last_state_ = INT64_MIN / 2;  // tell the others at the next tick
-      short_of_room_ = true;
+      if (!std::exchange(told, true)) last_state_ = INT64_MIN / 2;  // tell the others at the next tick
       continue;
     }
     if (fetches_.size() >= kMaxFetches) continue;
@@ -295,39 +295,56 @@ void SimDevice::DropSurplus() {
     auto r = reports_.find(d);
     return r == reports_.end() ? 0 : r->second.availability;
   };
-  // As the node: which held blobs are surplus is looked at again only when
-  // the placement or what is held changes, or every 30 s.
-  const std::string key = placement_.key + "/" + std::to_string(held_.size()) + (short_of_room_ ? "/short" : "");
+  // As the node (mesh_surplus.cc): what it lacks for its assignments, what
+  // is surplus (looked at again when the placement, what is held or the
+  // shortfall changes, or every 30 s), then one pass of the shared rules.
+  const mesh::DiskSpace disk{FreeBytes(), config_.disk_total};
+  const uint64_t floor = config_.floor.On(disk);
+  const uint64_t room_left = (disk.free > floor ? disk.free - floor : 0) + PendingBytes();
+  const uint64_t shortfall = mesh::Shortfall(placement_, id_, held_, room_left);
+  const std::string key = placement_.key + "/" + std::to_string(held_.size()) + (shortfall > 0 ? "/short" : "");
   if (key != surplus_key_ || net_.now() - surplus_at_ >= 30 * kSecondUs) {
     surplus_key_ = key;
     surplus_at_ = net_.now();
-    surplus_ = mesh::SurplusBlobs(ledger_.state(), placement_, id_, held_, availability, short_of_room_);
+    surplus_ = mesh::SurplusBlobs(ledger_.state(), placement_, id_, held_, availability, shortfall > 0);
+    only_when_short_.clear();
+    if (shortfall > 0) {
+      const auto normal = mesh::SurplusBlobs(ledger_.state(), placement_, id_, held_, availability, false);
+      for (const auto& [blob, assigned] : surplus_)
+        if (!normal.contains(blob)) only_when_short_.insert(blob);
+    }
   }
   if (surplus_.empty()) return;
-  const auto surplus = surplus_;
+  const mesh::SurplusPass pass = mesh::PlanSurplus(mesh::SurplusInputs{
+      .surplus = surplus_,
+      .only_when_short = only_when_short_,
+      .shortfall = shortfall,
+      .sizes = placement_.sizes,
+      .keep = [&](const BlobId& blob) {
+        return !held_.contains(blob) || fetches_.contains(blob) || proofs_.Promised(blob, now);
+      },
+      .online = [this](const DeviceId& d) { return index_of_.contains(d); },
+      .lists =
+          [this](const DeviceId& d, const BlobId& b) {
+            auto have = peer_have_.find(d);
+            return have != peer_have_.end() && have->second.contains(b);
+          },
+      .proofs = proofs_,
+      .now = now,
+  });
+  for (const auto& [blob, d] : pass.ask) {
+    if (proofs_.in_flight() >= kMaxProofsInFlight) break;
+    const ProveRequest request = proofs_.Ask(blob, d, mesh::SealedChunks(placement_.sizes.at(blob)), now);
+    SendTo(index_of_.at(d), Message{.kind = MessageKind::kProve, .payload = EncodeProve(request)});
+  }
   size_t dropped = 0;
-  for (const auto& [blob, assigned] : surplus) {
-    if (!held_.contains(blob)) continue;
-    if (fetches_.contains(blob) || proofs_.Promised(blob, now)) continue;
-    const mesh::SurplusCheck check = mesh::CheckSurplus(
-        blob, assigned, [this](const DeviceId& d) { return index_of_.contains(d); },
-        [this](const DeviceId& d, const BlobId& b) {
-          auto have = peer_have_.find(d);
-          return have != peer_have_.end() && have->second.contains(b);
-        },
-        proofs_, now, short_of_room_);
-    for (const DeviceId& d : check.ask) {
-      if (proofs_.in_flight() >= kMaxProofsInFlight) break;
-      const ProveRequest request = proofs_.Ask(blob, d, mesh::SealedChunks(placement_.sizes.at(blob)), now);
-      SendTo(index_of_.at(d), Message{.kind = MessageKind::kProve, .payload = EncodeProve(request)});
-    }
-    if (!check.drop) continue;
-    net_.WillDrop(index_, blob);
+  for (const BlobId& blob : pass.drop) {
+    net_.WillDrop(index_, blob, shortfall > 0);
     ++drops_of_[blob];
     held_.erase(blob);
     proofs_.ForgetBlob(blob);
     ++dropped;
-    Trace("dropped surplus " + blob.ShortHex());
+    Trace("dropped surplus " + blob.ShortHex() + (shortfall > 0 ? " (short of room)" : ""));
   }
   if (dropped > 0) Broadcast(HaveMessage());
 }

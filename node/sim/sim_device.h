@@ -58,8 +58,10 @@ class SimNetwork {
   // ends in SimDevice::OnBlob or OnFetchFailed on `to`. False: no session.
   virtual bool StartFetch(int to, int source, const BlobId& blob) = 0;
   virtual void Trace(int device, const std::string& line) = 0;
-  // `device` deletes its copy of `blob` (the checks look before it goes).
-  virtual void WillDrop(int device, const BlobId& blob) = 0;
+  // `device` deletes its copy of `blob` on the word of the devices its plan
+  // assigns it, all of them or (`short_of_room`) one at least; the checks
+  // look before it goes.
+  virtual void WillDrop(int device, const BlobId& blob, bool short_of_room) = 0;
   // `device` sends something to `to` (a message, blob bytes): checks that
   // `to` is not a device the sender knows to be revoked.
   virtual void WillSendTo(int device, int to) = 0;
@@ -180,6 +182,7 @@ class SimDevice {
   std::map<int64_t, int64_t> uptime_;  // day -> online seconds
   std::map<DeviceId, DeviceState> reports_;
   std::map<DeviceId, int64_t> last_seen_;
+  std::optional<uint16_t> reported_availability_;  // in its last STATE (hysteresis)
 
   // Memory: lost in a crash.
   bool up_ = false;
@@ -199,7 +202,7 @@ class SimDevice {
   std::map<BlobId, std::vector<DeviceId>> surplus_;  // as of surplus_key_
   std::string surplus_key_;
   int64_t surplus_at_ = 0;
-  bool short_of_room_ = false;  // an assigned blob does not fit (its imports make way)
+  std::set<BlobId> only_when_short_;  // imports in surplus_ only because room is short
   int64_t last_uptime_ = 0;
   int64_t last_state_ = INT64_MIN / 2;
   uint64_t epoch_ = 0;  // bumped by each crash: ticks of an earlier life stop

@@ -57,7 +57,8 @@ void FaultPlan::Inject() {
       later(random_.Between(5, 40) * kMinuteUs, [this, i] { world_.FreeDisk(i); });
     }
   } else if (kind < 78) {
-    world_.SetPolicy(static_cast<uint8_t>(random_.Between(1, 3)), random_.Chance(0.3));
+    const auto copies = static_cast<uint8_t>(random_.Between(1, 3));  // one draw per statement
+    world_.SetPolicy(copies, random_.Chance(0.3));
   } else if (kind < 88) {
     if (int i = PickDevice(true); i >= 0) world_.ImportTracks(i, static_cast<int>(random_.Between(1, 6)));
   } else if (kind < 92) {

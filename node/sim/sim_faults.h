@@ -19,6 +19,7 @@ class SimWorld;
 class FaultPlan {
  public:
   FaultPlan(SimWorld& world, SimRandom random);
+  ~FaultPlan() { Stop(); }  // events still queued find the plan gone
   // Injects faults from `from_us` until `until_us` of simulated time.
   void Schedule(int64_t from_us, int64_t until_us);
   // No fault, and no undoing of one, runs after this.

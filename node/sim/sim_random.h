@@ -1,7 +1,8 @@
 // SimRandom: the simulator's only source of chance. SplitMix64, seeded from
-// the run's seed, so one seed replays a run exactly on every machine (the
-// standard library's distributions differ between implementations; these
-// helpers do not).
+// the run's seed, so one seed replays a run exactly (the standard library's
+// distributions differ between implementations; these helpers do not --
+// though placement's logarithms and availability's doubles come from libm,
+// so another C library could, in principle, round a tie differently).
 #pragma once
 
 #include <cstddef>

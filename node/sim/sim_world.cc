@@ -93,8 +93,10 @@ void SimWorld::Setup() {
   for (int i = 1; i < initial; ++i)
     pc.Write(DeviceAdd{devices_[i]->id(), random_.Chance(0.3) ? Role::kStorage : Role::kFull, false,
                        devices_[i]->name()});
-  SetPolicy(static_cast<uint8_t>(random_.Between(options_.scenario == Scenario::kLeave ? 2 : 1, 3)),
-            options_.scenario == Scenario::kChurn && random_.Chance(0.3));
+  // One draw per statement: the order of a call's arguments is unspecified.
+  const auto copies = static_cast<uint8_t>(random_.Between(options_.scenario == Scenario::kLeave ? 2 : 1, 3));
+  const bool capacity = options_.scenario == Scenario::kChurn && random_.Chance(0.3);
+  SetPolicy(copies, capacity);
   // Most of the library is imported on the PC, the rest on another device.
   const size_t on_pc = library.size() * 7 / 10;
   for (size_t t = 0; t < on_pc; ++t) {
@@ -277,11 +279,24 @@ void SimWorld::Fail(const std::string& what) {
   if (report_.failures.size() < 20) report_.failures.push_back(Clock(now()) + " " + what);
 }
 
-void SimWorld::WillDrop(int device, const BlobId& blob) {
+void SimWorld::WillDrop(int device, const BlobId& blob, bool short_of_room) {
   ++report_.drops;
-  for (int j = 0; j < size(); ++j)
-    if (j != device && InHousehold(j) && devices_[j]->Holds(blob)) return;
-  Fail("check 2: " + devices_[device]->name() + " dropped the last copy of " + blob.ShortHex());
+  const SimDevice& d = *devices_[device];
+  bool elsewhere = false;
+  for (int j = 0; j < size() && !elsewhere; ++j)
+    elsewhere = j != device && InHousehold(j) && devices_[j]->Holds(blob);
+  if (!elsewhere) return Fail("check 2: " + d.name() + " dropped the last copy of " + blob.ShortHex());
+  // It drops on the word of the devices its plan assigns the blob: they must
+  // hold it now -- all of them, or one at least when it is short of room.
+  size_t holding = 0, assigned = 0;
+  for (const DeviceId& holder : d.placement().plan.Assigned(blob)) {
+    ++assigned;
+    for (const auto& other : devices_)
+      if (other->id() == holder && other->Holds(blob)) ++holding;
+  }
+  if (short_of_room ? holding == 0 : holding < assigned)
+    Fail("check 2: " + d.name() + " dropped " + blob.ShortHex() + " while only " + std::to_string(holding) + " of the " +
+         std::to_string(assigned) + " device(s) it is assigned to hold it");
 }
 
 void SimWorld::WillSendTo(int device, int to) {
@@ -422,12 +437,11 @@ SimReport SimWorld::Run() {
       faults.Schedule(5 * kMinuteUs, end);
       run_until(end);
       faults.Stop();
+      // Healing mends the network and brings every member back; a disk
+      // that filled up stays full (the household must settle around it).
       HealNetwork();
-      for (int i = 0; i < size(); ++i) {
-        if (!InHousehold(i)) continue;
-        FreeDisk(i);
-        Up(i);
-      }
+      for (int i = 0; i < size(); ++i)
+        if (InHousehold(i)) Up(i);
       run_until(end + kHealUs);
       break;
     }

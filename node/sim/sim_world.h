@@ -28,7 +28,7 @@ class SimWorld final : public SimNetwork {
   void Send(int from, int to, Message m) override;
   bool StartFetch(int to, int source, const BlobId& blob) override;
   void Trace(int device, const std::string& line) override;
-  void WillDrop(int device, const BlobId& blob) override;
+  void WillDrop(int device, const BlobId& blob, bool short_of_room) override;
   void WillSendTo(int device, int to) override;
   void Close(int a, int b) override;
 

@@ -252,7 +252,8 @@ TEST_F(PlacementTest, AMemberLyingAboutItsRoomAndHoldingsMakesNoOneDropACopy) {
   mesh::asio::io_context io;
   mesh::tcp::socket socket(io);
   socket.connect(mesh::tcp::endpoint(mesh::asio::ip::make_address("127.0.0.1"), a->control_port()));
-  auto conn = mesh::Connection::Create(std::move(socket), liar->device_key(), liar->household(),
+  auto conn = mesh::Connection::Create(io, mesh::TcpTransport::Wrap(std::move(socket)), liar->device_key(),
+                                       liar->household(),
                                        [](const DeviceId&) { return true; }, true);
   std::atomic<int> proves{0};
   std::atomic<bool> closed{false};

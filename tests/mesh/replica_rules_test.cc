@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "crypto/blob_cipher.h"
 #include "tests/support/test_household.h"
 
@@ -61,37 +63,108 @@ TEST_F(SurplusTest, AssignedHereIsNeverSurplusAndUnassignedIsKept) {
   EXPECT_TRUE(Surplus({}, true).empty());  // no device has room: keep ours
 }
 
-TEST_F(SurplusTest, ADropNeedsEveryAssignedHolderOnlineListingAndProved) {
-  PossessionProofs proofs([](void* out, size_t size) { std::memset(out, 7, size); });
-  const auto now = PossessionProofs::Time(std::chrono::hours(1));
-  auto online = [](const DeviceId&) { return true; };
-  auto lists = [](const DeviceId&, const BlobId&) { return true; };
-  SurplusCheck check = CheckSurplus(blob_, {nas_}, online, lists, proofs, now, false);
-  EXPECT_FALSE(check.drop);
-  EXPECT_EQ(check.ask, std::vector<DeviceId>{nas_});
-  // Asked, not answered: nothing to ask again, nothing to drop.
-  const ProveRequest request = proofs.Ask(blob_, nas_, 16, now);
-  check = CheckSurplus(blob_, {nas_}, online, lists, proofs, now, false);
-  EXPECT_FALSE(check.drop);
-  EXPECT_TRUE(check.ask.empty());
-  // A right answer that keeps: drop.
-  const Bytes chunk(64, 1);
-  ProofReply reply{blob_, request.chunk, request.nonce, Possession::kHoldsAndKeeps, ProofDigest(request, chunk)};
-  ASSERT_EQ(proofs.OnAnswer(nas_, reply, [&](const BlobId&, uint32_t) { return chunk; }, now),
-            PossessionProofs::Status::kConfirmed);
-  EXPECT_TRUE(CheckSurplus(blob_, {nas_}, online, lists, proofs, now, false).drop);
-  // ... but not while it is away or does not list the blob.
-  EXPECT_FALSE(CheckSurplus(blob_, {nas_}, [](const DeviceId&) { return false; }, lists, proofs, now, false).drop);
-  EXPECT_FALSE(
-      CheckSurplus(blob_, {nas_}, online, [](const DeviceId&, const BlobId&) { return false; }, proofs, now, false).drop);
-  EXPECT_FALSE(CheckSurplus(blob_, {}, online, lists, proofs, now, false).drop);
-  EXPECT_FALSE(CheckSurplus(blob_, {}, online, lists, proofs, now, true).drop);
-  // Short of room, one proved holder is enough even while another is away;
-  // none is never enough.
-  auto only_nas = [this](const DeviceId& d) { return d == nas_; };
-  EXPECT_FALSE(CheckSurplus(blob_, {nas_, laptop_}, only_nas, lists, proofs, now, false).drop);
-  EXPECT_TRUE(CheckSurplus(blob_, {nas_, laptop_}, only_nas, lists, proofs, now, true).drop);
-  EXPECT_FALSE(CheckSurplus(blob_, {laptop_}, only_nas, lists, proofs, now, true).drop);
+class SurplusPassTest : public SurplusTest {
+ protected:
+  SurplusPassTest() : proofs_([](void* out, size_t size) { std::memset(out, 7, size); }) {
+    for (uint8_t n = 20; n < 24; ++n) {
+      BlobId b;
+      b.bytes.fill(n);
+      blobs_.push_back(b);
+      sizes_[b] = 10;
+    }
+  }
+  // `nas_` proved it holds and keeps `blob`.
+  void Confirm(const BlobId& blob) {
+    const ProveRequest r = proofs_.Ask(blob, nas_, 1, now_);
+    const Bytes chunk(64, 1);
+    ProofReply reply{blob, r.chunk, r.nonce, Possession::kHoldsAndKeeps, ProofDigest(r, chunk)};
+    ASSERT_EQ(proofs_.OnAnswer(nas_, reply, [&](const BlobId&, uint32_t) { return chunk; }, now_),
+              PossessionProofs::Status::kConfirmed);
+  }
+  SurplusPass Pass(const std::map<BlobId, std::vector<DeviceId>>& surplus, uint64_t shortfall,
+                   const std::set<BlobId>& only_when_short = {}, bool laptop_online = false) {
+    return PlanSurplus(SurplusInputs{
+        .surplus = surplus,
+        .only_when_short = only_when_short,
+        .shortfall = shortfall,
+        .sizes = sizes_,
+        .keep = [](const BlobId&) { return false; },
+        .online = [&](const DeviceId& d) { return d == nas_ || (laptop_online && d == laptop_); },
+        .lists = [](const DeviceId&, const BlobId&) { return true; },
+        .proofs = proofs_,
+        .now = now_,
+    });
+  }
+
+  PossessionProofs proofs_;
+  std::vector<BlobId> blobs_;
+  std::map<BlobId, uint64_t> sizes_;
+  PossessionProofs::Time now_ = PossessionProofs::Time(std::chrono::hours(1));
+};
+
+TEST_F(SurplusPassTest, ABlobGoesOnlyOnceEveryAssignedHolderProvedIt) {
+  const std::map<BlobId, std::vector<DeviceId>> surplus{{blobs_[0], {nas_}}};
+  SurplusPass pass = Pass(surplus, 0);
+  EXPECT_TRUE(pass.drop.empty());
+  ASSERT_EQ(pass.ask.size(), 1u);
+  EXPECT_EQ(pass.ask[0].second, nas_);
+  Confirm(blobs_[0]);
+  pass = Pass(surplus, 0);
+  EXPECT_EQ(pass.drop, std::vector<BlobId>{blobs_[0]});
+  EXPECT_TRUE(pass.ask.empty());
+}
+
+TEST_F(SurplusPassTest, WhileAnotherAssignedHolderIsAwayNothingGoesAndNothingIsAsked) {
+  Confirm(blobs_[0]);
+  const SurplusPass pass = Pass({{blobs_[0], {nas_, laptop_}}}, 0);
+  EXPECT_TRUE(pass.drop.empty());
+  EXPECT_TRUE(pass.ask.empty());
+}
+
+TEST_F(SurplusPassTest, ShortOfRoomOneProvedHolderIsEnoughUntilTheShortfallIsCovered) {
+  std::map<BlobId, std::vector<DeviceId>> surplus;
+  for (const BlobId& b : blobs_) {
+    surplus[b] = {nas_, laptop_};  // the laptop is away
+    Confirm(b);
+  }
+  // 15 bytes short, blobs of 10: two go, the other two keep their copies here.
+  EXPECT_EQ(Pass(surplus, 15).drop.size(), 2u);
+  EXPECT_TRUE(Pass(surplus, 0).drop.empty());
+  // Nobody proved it: none goes, however short.
+  const std::map<BlobId, std::vector<DeviceId>> unproved{{blobs_[0], {laptop_}}};
+  EXPECT_TRUE(Pass(unproved, 1000).drop.empty());
+}
+
+TEST_F(SurplusPassTest, ImportsSurplusOnlyBecauseOfTheShortfallComeOutOfItsBudget) {
+  std::map<BlobId, std::vector<DeviceId>> surplus;
+  for (const BlobId& b : blobs_) {
+    surplus[b] = {nas_};
+    Confirm(b);
+  }
+  const std::set<BlobId> imports{blobs_[0], blobs_[1], blobs_[2]};
+  // blobs_[3] goes on every holder's word and covers 10 of the 15; one
+  // import more covers the rest.
+  const SurplusPass pass = Pass(surplus, 15, imports);
+  ASSERT_EQ(pass.drop.size(), 2u);
+  EXPECT_EQ(pass.drop[0], blobs_[3]);
+  EXPECT_TRUE(imports.contains(pass.drop[1]));
+  // Not short: imports stay.
+  EXPECT_EQ(Pass(surplus, 0, imports).drop, std::vector<BlobId>{blobs_[3]});
+}
+
+TEST(ShortfallTest, CountsAssignedBlobsNotHeldBeyondTheRoomLeft) {
+  Placement p;
+  const DeviceId me = IdOf(KeyFor(1)), other = IdOf(KeyFor(2));
+  BlobId a, b, c;
+  a.bytes.fill(1);
+  b.bytes.fill(2);
+  c.bytes.fill(3);
+  p.plan.assigned = {{a, {me}}, {b, {me, other}}, {c, {other}}};
+  p.sizes = {{a, 100}, {b, 50}, {c, 1000}};
+  EXPECT_EQ(Shortfall(p, me, {}, 120), 30u);
+  EXPECT_EQ(Shortfall(p, me, {a}, 20), 30u);
+  EXPECT_EQ(Shortfall(p, me, {a, b}, 0), 0u);
+  EXPECT_EQ(Shortfall(p, me, {}, 1000), 0u);
 }
 
 }  // namespace

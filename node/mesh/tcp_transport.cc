@@ -1,0 +1,171 @@
+// TcpTransport, TCP streams, and what transport.h declares for all kinds.
+#include <boost/asio/ip/tcp.hpp>
+
+#include "node/mesh/transport.h"
+
+namespace hearth::mesh {
+namespace {
+
+using tcp = asio::ip::tcp;
+
+TransportFailure FailureOf(const boost::system::error_code& ec, const std::string& where = "") {
+  namespace e = asio::error;
+  TransportError kind = TransportError::kFailed;
+  if (ec == e::eof || ec == e::connection_reset || ec == e::broken_pipe) kind = TransportError::kClosed;
+  else if (ec == e::operation_aborted || ec == e::bad_descriptor) kind = TransportError::kAborted;
+  else if (ec == e::connection_refused) kind = TransportError::kRefused;
+  else if (ec == e::timed_out) kind = TransportError::kTimedOut;
+  else if (ec == e::host_unreachable || ec == e::network_unreachable || ec == e::network_down) kind = TransportError::kUnreachable;
+  else if (ec == e::address_in_use) kind = TransportError::kInUse;
+  return TransportFailure{kind, where.empty() ? ec.message() : where + ": " + ec.message()};
+}
+
+class TcpStream final : public ByteStream {
+ public:
+  explicit TcpStream(tcp::socket socket) : socket_(std::move(socket)) {
+    boost::system::error_code ec;
+    socket_.set_option(tcp::no_delay(true), ec);
+    if (auto ep = socket_.remote_endpoint(ec); !ec) {
+      host_ = ep.address().to_string();
+      port_ = ep.port();
+    }
+  }
+  ~TcpStream() override { Close(); }
+
+  void ReadSome(asio::mutable_buffer buffer, Done done) override {
+    socket_.async_read_some(buffer, [done = std::move(done)](boost::system::error_code ec, size_t n) {
+      if (ec) return done(std::unexpected(FailureOf(ec)));
+      done(n);
+    });
+  }
+  void Write(asio::const_buffer buffer, Done done) override {
+    asio::async_write(socket_, buffer, [done = std::move(done)](boost::system::error_code ec, size_t n) {
+      if (ec) return done(std::unexpected(FailureOf(ec)));
+      done(n);
+    });
+  }
+  void Close() override {
+    boost::system::error_code ec;
+    if (!socket_.is_open()) return;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+  std::string remote_host() const override { return host_; }
+  uint16_t remote_port() const override { return port_; }
+
+ private:
+  tcp::socket socket_;
+  std::string host_;
+  uint16_t port_ = 0;
+};
+
+}  // namespace
+
+std::string_view TransportErrorName(TransportError e) {
+  switch (e) {
+    case TransportError::kClosed: return "closed";
+    case TransportError::kAborted: return "aborted";
+    case TransportError::kRefused: return "refused";
+    case TransportError::kTimedOut: return "timed out";
+    case TransportError::kUnreachable: return "unreachable";
+    case TransportError::kBadAddress: return "bad address";
+    case TransportError::kInUse: return "address in use";
+    case TransportError::kFailed: return "failed";
+  }
+  return "failed";
+}
+
+std::string TransportFailure::Message() const {
+  return detail.empty() ? std::string(TransportErrorName(error)) : detail;
+}
+
+void ReadExactly(ByteStream& stream, asio::mutable_buffer buffer, ByteStream::Done done) {
+  struct Step {
+    static void Next(ByteStream& s, asio::mutable_buffer rest, size_t total, ByteStream::Done done) {
+      if (rest.size() == 0) return done(total);
+      s.ReadSome(rest, [&s, rest, total, done = std::move(done)](std::expected<size_t, TransportFailure> n) mutable {
+        if (!n) return done(std::move(n));
+        Next(s, rest + *n, total, std::move(done));
+      });
+    }
+  };
+  Step::Next(stream, buffer, buffer.size(), std::move(done));
+}
+
+TcpTransport::TcpTransport(asio::io_context& io) : io_(io), acceptor_(io) {}
+
+TcpTransport::~TcpTransport() {
+  *alive_ = false;
+  StopListening();
+}
+
+std::unique_ptr<ByteStream> TcpTransport::Wrap(tcp::socket socket) {
+  return std::make_unique<TcpStream>(std::move(socket));
+}
+
+std::expected<void, TransportFailure> TcpTransport::Listen(const std::string& host, uint16_t port, Accepted accepted) {
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) return std::unexpected(TransportFailure{TransportError::kBadAddress, "not an IP address: " + host});
+  const tcp::endpoint ep(address, port);
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    return std::unexpected(FailureOf(ec, "cannot listen on " + host + ":" + std::to_string(port)));
+  }
+  accepted_ = std::move(accepted);
+  Accept();
+  return {};
+}
+
+void TcpTransport::Accept() {
+  acceptor_.async_accept([this, alive = alive_](boost::system::error_code ec, tcp::socket socket) {
+    if (!*alive || !acceptor_.is_open()) return;
+    if (!ec) accepted_(Wrap(std::move(socket)));
+    Accept();  // a failed accept (say, out of descriptors) does not stop listening
+  });
+}
+
+void TcpTransport::StopListening() {
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+}
+
+uint16_t TcpTransport::listening_port() const {
+  boost::system::error_code ec;
+  auto ep = acceptor_.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void TcpTransport::Dial(const std::string& host, uint16_t port, std::chrono::milliseconds timeout, Dialed done) {
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) {
+    asio::post(io_, [done = std::move(done), host] {
+      done(std::unexpected(TransportFailure{TransportError::kBadAddress, "not an IP address: " + host}));
+    });
+    return;
+  }
+  auto socket = std::make_shared<tcp::socket>(io_);
+  auto timer = std::make_shared<asio::steady_timer>(io_, timeout);
+  auto timed_out = std::make_shared<bool>(false);
+  timer->async_wait([socket, timed_out](boost::system::error_code e) {
+    if (e) return;
+    *timed_out = true;
+    boost::system::error_code ignored;
+    socket->close(ignored);
+  });
+  socket->async_connect(tcp::endpoint(address, port), [socket, timer, timed_out, done = std::move(done)](
+                                                           boost::system::error_code e) {
+    timer->cancel();
+    if (*timed_out) return done(std::unexpected(TransportFailure{TransportError::kTimedOut, "no answer in time"}));
+    if (e) return done(std::unexpected(FailureOf(e)));
+    done(Wrap(std::move(*socket)));
+  });
+}
+
+}  // namespace hearth::mesh

@@ -42,6 +42,12 @@ std::expected<void, std::string> MeshNode::StartSwarm() {
       if (a && *a && !stopping_) OnSwarmEvents();
     });
   };
+  if (options_.blob_transfer) {
+    auto t = options_.blob_transfer(std::move(o), guard_);
+    if (!t) return std::unexpected("blob transfer: " + t.error());
+    swarm_ = std::move(*t);
+    return {};
+  }
   auto s = swarm::Swarm::Start(std::move(o), guard_);
   if (!s) return std::unexpected("--torrent-port: " + s.error());
   swarm_ = std::move(*s);
@@ -254,7 +260,7 @@ void MeshNode::AskHolders(const BlobId& blob, Fetch& fetch) {
 }
 
 void MeshNode::DriveFetches() {
-  last_fetch_drive_ = std::chrono::steady_clock::now();
+  last_fetch_drive_ = SteadyNow();
   // Fetches under way: dropped when no longer wanted (unpinned), else asked
   // of holders that came online since.
   for (auto it = fetches_.begin(); it != fetches_.end();) {
@@ -283,7 +289,7 @@ void MeshNode::DriveFetches() {
     }
     if (!HasOnlineHolder(blob)) continue;
     if (auto r = retry_fetch_after_.find(blob); r != retry_fetch_after_.end()) {
-      if (std::chrono::steady_clock::now() < r->second) continue;
+      if (SteadyNow() < r->second) continue;
       retry_fetch_after_.erase(r);
     }
     if (home_.blobs().Has(blob)) {
@@ -294,7 +300,7 @@ void MeshNode::DriveFetches() {
     const bool replica = why && *why == store::WantedReason::kPolicy;
     if (replica && !RoomFor(blob)) continue;
     Fetch& fetch = fetches_[blob];
-    fetch.started = std::chrono::steady_clock::now();
+    fetch.started = SteadyNow();
     fetch.urgent = !replica;
     AskHolders(blob, fetch);
   }
@@ -334,7 +340,7 @@ void MeshNode::OnSwarmEvents() {
           break;
         }
         fetches_.erase(e.blob);
-        const auto now = std::chrono::steady_clock::now();
+        const auto now = SteadyNow();
         if (e.disk_full || DiskAtFloor()) {
           // Nothing held is touched: the partial copy goes (it cannot be
           // finished now), and the others hear this disk is full.

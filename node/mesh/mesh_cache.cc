@@ -20,7 +20,7 @@ void MeshNode::TrimCache() {
   const uint64_t budget = budget_it->bytes;
   // Only look again when something that decides it changed: what is held,
   // the budget, who is online, or a minute has passed (plays reorder it).
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = SteadyNow();
   auto key = [&] {
     return std::to_string(local_blobs_.size()) + "/" + std::to_string(budget) + "/" + std::to_string(members_.size());
   };

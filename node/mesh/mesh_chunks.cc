@@ -58,7 +58,7 @@ std::optional<Bytes> MeshNode::LocalChunk(const BlobId& blob, uint32_t index) {
 void MeshNode::ReadChunk(const BlobId& blob, uint32_t index, std::chrono::milliseconds wait, ChunkDone done) {
   if (stopping_) return done(std::unexpected(std::string("the node is stopping")));
   if (auto local = LocalChunk(blob, index)) return done(std::move(*local));
-  chunk_waiters_[{blob, index}].push_back({std::move(done), std::chrono::steady_clock::now() + wait});
+  chunk_waiters_[{blob, index}].push_back({std::move(done), SteadyNow() + wait});
   // Fetch the whole blob behind the player (sequentially, from this chunk
   // on); the wanted row makes a restarted node finish it.
   if (!fetches_.contains(blob)) {
@@ -71,7 +71,7 @@ void MeshNode::ReadChunk(const BlobId& blob, uint32_t index, std::chrono::millis
 }
 
 void MeshNode::RequestChunk(const BlobId& blob, uint32_t index) {
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = SteadyNow();
   auto sent = chunk_reads_sent_.find({blob, index});
   if (sent != chunk_reads_sent_.end() && now - sent->second < kReadRetry) return;
   // Any online holder will do; the first in key order keeps one peer busy

@@ -110,7 +110,7 @@ std::expected<void, std::string> MeshNode::Start() {
       beacon_.reset();
     }
   }
-  started_ = std::chrono::steady_clock::now();
+  started_ = SteadyNow();
   last_uptime_ = started_;
   if (auto own = store::LoadOwnReport(home_.db()); own && *own) reported_availability_ = (*own)->availability;
   if (auto reports = store::ListDeviceReports(home_.db()); reports) {
@@ -132,12 +132,12 @@ void MeshNode::Stop() {
   if (beacon_) beacon_->Stop();
   tick_timer_.cancel();
   catalog_timer_.cancel();
-  ChunkTick(std::chrono::steady_clock::now());  // players waiting for chunks hear why not
+  ChunkTick(SteadyNow());  // players waiting for chunks hear why not
   std::vector<std::shared_ptr<Connection>> open;
   for (auto& [raw, s] : sessions_) open.push_back(s.conn);
   for (auto& c : open) c->Close("node stopping");
   (void)store::MarkAllOffline(home_.db());
-  RecordUptime(std::chrono::steady_clock::now());
+  RecordUptime(SteadyNow());
   SaveQueuedTorrents();
   swarm_.reset();
 }
@@ -169,7 +169,7 @@ void MeshNode::Dial(const std::string& key) {
         target.next_attempt = std::chrono::steady_clock::time_point::max();
         return;
       }
-      target.next_attempt = std::chrono::steady_clock::now() + target.backoff;
+      target.next_attempt = SteadyNow() + target.backoff;
       target.backoff = std::min(target.backoff * 2, std::chrono::seconds(kMaxBackoff));
       return;
     }
@@ -183,7 +183,7 @@ void MeshNode::Adopt(std::shared_ptr<Connection> conn, std::optional<std::string
   Session& s = sessions_[raw];
   s.conn = conn;
   s.dial_target = std::move(dial_target);
-  s.last_heard = std::chrono::steady_clock::now();
+  s.last_heard = SteadyNow();
   conn->Start(Connection::Callbacks{
       .on_ready = [this, raw] { OnReady(raw); },
       .on_frame = [this, raw](Frame f) { OnFrame(raw, std::move(f)); },
@@ -291,14 +291,14 @@ void MeshNode::OnClosed(Connection* raw, const std::string& reason) {
   if (s.dial_target && !stopping_) {
     DialTarget& t = dial_targets_[*s.dial_target];
     t.connecting = false;
-    t.next_attempt = std::chrono::steady_clock::now() + t.backoff;
+    t.next_attempt = SteadyNow() + t.backoff;
     t.backoff = std::min(t.backoff * 2, std::chrono::seconds(kMaxBackoff));
   }
 }
 
 void MeshNode::OnFrame(Connection* raw, Frame frame) {
   Session& s = sessions_.at(raw);
-  s.last_heard = std::chrono::steady_clock::now();
+  s.last_heard = SteadyNow();
   const auto type = static_cast<MessageType>(frame.type);
   if (s.candidate) {
     if (type == MessageType::kJoin) return OnJoin(s, frame.payload);
@@ -368,7 +368,7 @@ void MeshNode::OnPeers(Session& s, ByteSpan payload) {
 
 void MeshNode::Tick() {
   if (stopping_) return;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = SteadyNow();
   // Other processes (the CLI) change the home by writing the database: only
   // then is there new local ledger, wanted blobs or pins to look at.
   const int64_t version = home_.db().DataVersion();

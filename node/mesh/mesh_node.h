@@ -47,6 +47,9 @@ struct MeshOptions {
   // must outlive the node.
   Transport* transport = nullptr;
   Clock clock = SystemNowMicros;
+  // Monotonic time for the node's intervals, retries and deadlines (its
+  // timers still wait in real time: they only wake the work loop).
+  SteadyClock steady = SystemSteadyNow;
   // How often the node looks for work (CLI writes, wanted blobs, dials).
   std::chrono::milliseconds tick{100};
   // Replica placement counts a full/storage device while it is online or
@@ -62,6 +65,11 @@ struct MeshOptions {
   FreeSpaceFloor keep_free;
   DiskSpaceFn disk_space = StatDisk;
   bool verify_seeds = true;  // see swarm::SwarmOptions (false only in tests)
+  // How blobs move (node/swarm/blob_transfer.h); empty: libtorrent
+  // (swarm::Swarm::Start).
+  std::function<std::expected<std::unique_ptr<swarm::BlobTransfer>, std::string>(
+      swarm::SwarmOptions, std::shared_ptr<swarm::SwarmGuard>)>
+      blob_transfer;
   // LAN discovery by multicast beacon; only ever used when `listen` is not a
   // loopback address (a loopback listener cannot be reached from the LAN).
   bool lan = true;
@@ -160,6 +168,7 @@ class MeshNode {
   void Log(const std::string& line) const;
   std::string Name(const DeviceId& d) const;
   int64_t Now() const { return options_.clock(); }
+  std::chrono::steady_clock::time_point SteadyNow() const { return options_.steady(); }
 
   // Blobs (mesh_blobs.cc).
   std::expected<void, std::string> StartSwarm();
@@ -262,7 +271,7 @@ class MeshNode {
 
   swarm::SwarmToken swarm_token_{};
   std::shared_ptr<swarm::SwarmGuard> guard_;
-  std::unique_ptr<swarm::Swarm> swarm_;
+  std::unique_ptr<swarm::BlobTransfer> swarm_;
   std::unique_ptr<LanBeacon> beacon_;
   std::set<BlobId> local_blobs_;
   std::map<BlobId, Fetch> fetches_;

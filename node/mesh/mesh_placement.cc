@@ -226,7 +226,7 @@ void MeshNode::OnProve(Session& s, ByteSpan payload) {
       // to believe about placement before it runs out.
       const bool keep = placement_.plan.IsAssigned(request->blob, home_.device_id());
       reply.possession = keep ? Possession::kHoldsAndKeeps : Possession::kHolds;
-      if (keep) proofs_.Promise(request->blob, std::chrono::steady_clock::now());
+      if (keep) proofs_.Promise(request->blob, SteadyNow());
     }
   }
   s.conn->Send(MessageType::kProof, EncodeProof(reply));
@@ -241,7 +241,7 @@ void MeshNode::OnProof(Session& s, ByteSpan payload) {
     if (!bytes || bytes->empty()) return std::nullopt;
     return std::move(*bytes);
   };
-  auto status = proofs_.OnAnswer(peer, *reply, ours, std::chrono::steady_clock::now());
+  auto status = proofs_.OnAnswer(peer, *reply, ours, SteadyNow());
   if (!status) return;  // not awaited: stray, late or replayed
   if (*status == PossessionProofs::Status::kFailed) {
     Log(Name(peer) + " says it holds blob " + reply->blob.ShortHex() + " but " +

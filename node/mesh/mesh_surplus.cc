@@ -37,7 +37,7 @@ constexpr auto kSurplusEvery = std::chrono::seconds(30);  // besides when its in
 
 void MeshNode::DropSurplus(const Placement& placement) {
   if (members_.empty() || placement.copies == 0) return;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = SteadyNow();
   const bool proofs_expired = proofs_.Expire(now);
 
   // Whether this device lacks room for what it is assigned: then some

@@ -27,7 +27,7 @@ void MeshNode::OnHello(Session& s, ByteSpan payload) {
     t.host = s.conn->remote_host();
     t.port = s.control_port;
     t.device = s.conn->peer();
-    t.next_attempt = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    t.next_attempt = SteadyNow() + std::chrono::seconds(1);
   }
   const auto& ledger = home_.ledger().ledger();
   std::vector<Bytes> missing;

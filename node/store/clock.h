@@ -1,4 +1,6 @@
-// The wall clock, injectable so tests can fix time.
+// Clocks, injectable so tests (and the simulator) can fix time: the wall
+// clock for what is recorded and compared across devices, and a monotonic
+// one for intervals, timeouts and retries within one run.
 #pragma once
 
 #include <chrono>
@@ -15,5 +17,10 @@ inline int64_t SystemNowMicros() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+// Monotonic time, for intervals within one process.
+using SteadyClock = std::function<std::chrono::steady_clock::time_point()>;
+
+inline std::chrono::steady_clock::time_point SystemSteadyNow() { return std::chrono::steady_clock::now(); }
 
 }  // namespace hearth

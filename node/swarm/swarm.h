@@ -28,6 +28,7 @@
 #include <libtorrent/session.hpp>
 #include <libtorrent/torrent_handle.hpp>
 
+#include "node/swarm/blob_transfer.h"
 #include "node/swarm/fsync_worker.h"
 #include "node/swarm/swarm_guard.h"
 #include "protocol/ids.h"
@@ -46,71 +47,47 @@ struct SwarmOptions {
   bool verify_seeds = true;
 };
 
-struct SwarmEvent {
-  enum class Kind {
-    kFetched,     // the blob is whole, verified and in the blob store
-    kFailed,      // the fetch cannot go on (disk error); detail says why
-    kHashFailed,  // a received piece failed its hash (it will be fetched again)
-    kPeerBanned,  // a peer was banned for sending bad data
-    kPieceDone,   // piece `piece` of a fetch arrived and passed its hash
-    kSeedReady,   // a seed added by Seed() takes connections now
-  };
-  Kind kind;
-  BlobId blob;
-  std::string detail;
-  uint64_t downloaded = 0;  // kFetched: payload bytes received by this run
-  int piece = -1;           // kPieceDone
-  bool disk_full = false;   // kFailed: because the disk (or quota) is full
-};
-
-struct TransferStatus {
-  uint64_t total = 0;
-  uint64_t done = 0;       // verified bytes
-  int peers = 0;
-  bool seeding = false;
-};
-
-class Swarm {
+class Swarm final : public BlobTransfer {
  public:
   static std::expected<std::unique_ptr<Swarm>, std::string> Start(SwarmOptions options,
                                                                   std::shared_ptr<SwarmGuard> guard);
-  ~Swarm();
+  ~Swarm() override;
 
-  uint16_t port() const;
+  uint16_t port() const override;
 
   // Adds a held blob as a seed (no-op if already added). libtorrent turns
   // away peers until the seed's files are checked, which under a busy disk
   // takes a moment: kSeedReady says when (SeedReady() asks).
-  std::expected<void, std::string> Seed(const BlobId& blob, ByteSpan torrent);
-  bool SeedReady(const BlobId& blob) const;
+  std::expected<void, std::string> Seed(const BlobId& blob, ByteSpan torrent) override;
+  bool SeedReady(const BlobId& blob) const override;
   // Starts fetching a blob (no-op if already added). The torrent's info-hash
   // must be `blob`.
-  std::expected<void, std::string> Fetch(const BlobId& blob, ByteSpan torrent);
-  bool Has(const BlobId& blob) const { return torrents_.contains(blob); }
-  void ConnectPeer(const BlobId& blob, const std::string& host, uint16_t port);
+  std::expected<void, std::string> Fetch(const BlobId& blob, ByteSpan torrent) override;
+  bool Has(const BlobId& blob) const override { return torrents_.contains(blob); }
+  void ConnectPeer(const BlobId& blob, const std::string& host, uint16_t port) override;
   // Offers piece `index` of a fetch, received some other way (a direct
   // read); libtorrent checks it against the piece hash before keeping it.
-  void AddPiece(const BlobId& blob, uint32_t index, ByteSpan data);
-  bool HavePiece(const BlobId& blob, uint32_t index) const;
+  void AddPiece(const BlobId& blob, uint32_t index, ByteSpan data) override;
+  bool HavePiece(const BlobId& blob, uint32_t index) const override;
   // A player needs pieces `first`.. `first + count - 1` of a fetch soon:
   // libtorrent asks for them before the rest (a seek re-prioritises).
-  void Prioritize(const BlobId& blob, uint32_t first, uint32_t count);
+  void Prioritize(const BlobId& blob, uint32_t first, uint32_t count) override;
   // Removes a torrent from the session (its files stay).
-  void Remove(const BlobId& blob);
+  void Remove(const BlobId& blob) override;
   // Removes a fetch and deletes its partial file (a fetch that cannot go
   // on: the disk is full). A blob that is whole already is only removed.
-  void DiscardFetch(const BlobId& blob);
-  std::optional<TransferStatus> Status(const BlobId& blob) const;
+  void DiscardFetch(const BlobId& blob) override;
+  std::optional<TransferStatus> Status(const BlobId& blob) const override;
   // Seeds with no peer for `idle_us`; the caller may Remove them.
-  std::vector<BlobId> IdleSeeds(int64_t now_us, int64_t idle_us);
+  std::vector<BlobId> IdleSeeds(int64_t now_us, int64_t idle_us) override;
 
   // Handles libtorrent's alerts and returns what happened.
-  std::vector<SwarmEvent> Poll();
+  std::vector<SwarmEvent> Poll() override;
   // Looks at every fetch for a check or a finish whose alert was lost (a
   // safety net; call every few seconds). What it finds shows up in Poll().
-  void Sweep();
+  void Sweep() override;
 
-  std::string PartialPath(const BlobId& blob) const;
+  std::string PartialPath(const BlobId& blob) const override;
 
  private:
   struct Torrent {

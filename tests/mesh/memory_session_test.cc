@@ -1,17 +1,20 @@
 // Two real nodes in one process whose mesh sessions run over an in-memory
-// transport (node/mesh/memory_transport.h) instead of TCP: the ledger syncs
-// over it and the replication it drives moves blobs (libtorrent still on
-// loopback). Shows MeshNode depends on the transport seam only.
+// transport (node/mesh/memory_transport.h) instead of TCP -- with libtorrent
+// on loopback, then with an in-memory blob transfer too, so that not one
+// socket is opened: the ledger syncs and replication moves blobs. Shows
+// MeshNode depends on the transport and blob-transfer seams only.
 #include <gtest/gtest.h>
 
 #include "node/mesh/memory_transport.h"
 #include "node/mesh/mesh_node.h"
+#include "node/swarm/memory_blob_transfer.h"
 #include "tests/mesh/mesh_fixture.h"
 
 namespace hearth::testing {
 namespace {
 
-class MemorySessionTest : public MeshFixture {};
+// false: libtorrent moves the blobs; true: MemoryBlobNetwork does.
+class MemorySessionTest : public MeshFixture, public ::testing::WithParamInterface<bool> {};
 
 BlobId BlobOf(const std::string& hex) {
   BlobId b;
@@ -20,7 +23,7 @@ BlobId BlobOf(const std::string& hex) {
   return b;
 }
 
-TEST_F(MemorySessionTest, TwoNodesSyncAndReplicateOverAnInMemoryTransport) {
+TEST_P(MemorySessionTest, TwoNodesSyncAndReplicateOverAnInMemoryTransport) {
   InitAndImport("a", 2);
   {
     auto a = Serve("a");
@@ -40,6 +43,8 @@ TEST_F(MemorySessionTest, TwoNodesSyncAndReplicateOverAnInMemoryTransport) {
 
   mesh::asio::io_context io;
   mesh::MemoryNetwork net(io);
+  swarm::MemoryBlobNetwork blob_net;
+  const bool memory_blobs = GetParam();
   // Loopback hosts: the swarm dials the session's remote host.
   auto transport_a = net.MakeTransport("127.0.0.1");
   auto transport_b = net.MakeTransport("127.0.0.1");
@@ -51,6 +56,7 @@ TEST_F(MemorySessionTest, TwoNodesSyncAndReplicateOverAnInMemoryTransport) {
     o.transport = t;
     o.lan = false;
     o.verify_seeds = false;
+    if (memory_blobs) o.blob_transfer = blob_net.FactoryFor("127.0.0.1");
     return o;
   };
   mesh::MeshOptions oa = options(transport_a.get(), "127.0.0.1:7601");
@@ -75,10 +81,16 @@ TEST_F(MemorySessionTest, TwoNodesSyncAndReplicateOverAnInMemoryTransport) {
   bool connected = false;
   for (const auto& line : log_b) connected = connected || line.find("connected to") != std::string::npos;
   EXPECT_TRUE(connected);
+  if (memory_blobs) {
+    EXPECT_GT(blob_net.bytes_copied(), 0u);
+  }
   a.Stop();
   b.Stop();
   io.run_for(std::chrono::milliseconds(200));
 }
+
+std::string BlobsName(const ::testing::TestParamInfo<bool>& p) { return p.param ? "InMemory" : "Libtorrent"; }
+INSTANTIATE_TEST_SUITE_P(Blobs, MemorySessionTest, ::testing::Values(false, true), BlobsName);
 
 }  // namespace
 }  // namespace hearth::testing

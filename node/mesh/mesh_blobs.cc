@@ -13,6 +13,10 @@ namespace {
 
 constexpr auto kBlobRescanEvery = std::chrono::seconds(60);  // besides after local ledger changes
 constexpr auto kPolicyEvery = std::chrono::seconds(2);
+// Placement may start once sessions stopped coming up for this long and
+// every member connected said its STATE (see MeshOptions::policy_grace):
+// sessions a node dials at start come up within milliseconds of each other.
+constexpr auto kSessionsSettle = std::chrono::milliseconds(500);
 constexpr auto kFetchDriveEvery = std::chrono::seconds(1);
 constexpr auto kIdleCheckEvery = std::chrono::seconds(10);
 constexpr auto kSwarmSweepEvery = std::chrono::seconds(2);
@@ -65,7 +69,9 @@ void MeshNode::BlobTick(std::chrono::steady_clock::time_point now, bool external
   const bool heard_all = std::all_of(members_.begin(), members_.end(),
                                      [this](const auto& m) { return sessions_.at(m.second).said_state; });
   const auto since_start = now - started_;
-  const bool ready = since_start > options_.policy_grace && (heard_all || since_start > 4 * options_.policy_grace);
+  const bool sessions_settled = !members_.empty() && heard_all && now - last_member_at_ >= kSessionsSettle;
+  const bool ready = sessions_settled || (heard_all && since_start > options_.policy_grace) ||
+                     since_start > 4 * options_.policy_grace;
   if (now - last_policy_ > kPolicyEvery && ready) {
     last_policy_ = now;
     ApplyPolicy();

@@ -227,6 +227,7 @@ void MeshNode::RegisterMember(Session& s) {
   }
   members_[peer] = raw;
   s.member = true;
+  last_member_at_ = SteadyNow();
   if (s.dial_target) {
     DialTarget& t = dial_targets_[*s.dial_target];
     t.device = peer;

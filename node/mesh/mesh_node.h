@@ -55,10 +55,11 @@ struct MeshOptions {
   // Replica placement counts a full/storage device while it is online or
   // was seen within this long; after that its replicas are made elsewhere.
   std::chrono::seconds away_after{600};
-  // Placement waits this long after start, and until every connected
-  // member said its STATE (at most 4 times as long), so that a device
-  // starting or joining does not decide what it should hold from a partial
-  // view and fetch what it would drop seconds later.
+  // Placement starts once every connected member said its STATE and no
+  // session came up for half a second, or this long after start (when no
+  // member is reachable), and at the latest 4 times this long after start --
+  // so that a device starting or joining does not decide what it should
+  // hold from a partial view and fetch what it would drop seconds later.
   std::chrono::milliseconds policy_grace{3000};
   int download_limit = 0;  // bytes per second for fetches; 0 = no limit
   // Replication never fills the disk past this floor (serve --keep-free).
@@ -312,6 +313,7 @@ class MeshNode {
   std::chrono::steady_clock::time_point last_idle_check_{};
   std::chrono::steady_clock::time_point last_swarm_sweep_{};
   std::chrono::steady_clock::time_point started_{};
+  std::chrono::steady_clock::time_point last_member_at_{};  // a member session last came up
   std::function<void(const BlobId&, int)> piece_observer_;
   std::map<ChunkKey, std::vector<ChunkWaiter>> chunk_waiters_;
   std::map<ChunkKey, std::chrono::steady_clock::time_point> chunk_reads_sent_;

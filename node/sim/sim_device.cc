@@ -16,6 +16,7 @@ constexpr int64_t kRetryUs = 5 * kSecondUs;
 constexpr int64_t kDiskFullRetryUs = 20 * kSecondUs;
 constexpr int64_t kBadSourceUs = 600 * kSecondUs;
 constexpr int64_t kGraceUs = 3 * kSecondUs;
+constexpr int64_t kSessionsSettleUs = kSecondUs / 2;
 
 }  // namespace
 
@@ -164,12 +165,14 @@ void SimDevice::Tick() {
   if (net_.now() - last_uptime_ >= kUptimeEveryUs) RecordUptime();
   for (const auto& [peer, id] : sessions_) last_seen_[id] = WallNow();
   StateTick(false);
-  // As the node (MeshOptions::policy_grace): placement waits 3 s after
-  // boot and for the STATE of every session, at most 12 s.
+  // As the node (MeshOptions::policy_grace): placement waits for the STATE
+  // of every session, once none came up for half a second (or 3 s after
+  // boot with no session), at most 12 s.
   const int64_t since_boot = net_.now() - booted_at_;
   const bool heard_all = std::all_of(sessions_.begin(), sessions_.end(),
                                      [this](const auto& s) { return state_heard_.contains(s.first); });
-  const bool ready = since_boot > kGraceUs && (heard_all || since_boot > 4 * kGraceUs);
+  const bool settled = !sessions_.empty() && heard_all && net_.now() - last_session_at_ >= kSessionsSettleUs;
+  const bool ready = settled || (heard_all && since_boot > kGraceUs) || since_boot > 4 * kGraceUs;
   const auto me = ledger_.state().members.find(id_);
   if (ready && me != ledger_.state().members.end() && !me->second.revoked) {
     CurrentPlacement();
@@ -356,6 +359,7 @@ bool SimDevice::Admits(int, const DeviceId& id) const { return up_ && IsUnrevoke
 void SimDevice::OnSessionUp(int peer, const DeviceId& id) {
   sessions_[peer] = id;
   index_of_[id] = peer;
+  last_session_at_ = net_.now();
   last_seen_[id] = WallNow();
   SendTo(peer, Message{.kind = MessageKind::kHello, .heads = ledger_.Heads()});
   SendTo(peer, HaveMessage());

@@ -189,6 +189,7 @@ class SimDevice {
   std::map<int, DeviceId> sessions_;  // by peer index
   std::set<int> state_heard_;         // sessions that sent a STATE
   int64_t booted_at_ = 0;
+  int64_t last_session_at_ = 0;
   std::map<DeviceId, int> index_of_;
   std::map<DeviceId, std::set<BlobId>> peer_have_;
   mesh::PossessionProofs proofs_;

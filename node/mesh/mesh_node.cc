@@ -19,7 +19,6 @@ namespace {
 constexpr size_t kMaxSessions = 64;
 constexpr auto kJoinTimeout = std::chrono::seconds(10);
 constexpr auto kDialTimeout = std::chrono::seconds(5);
-constexpr auto kMaxBackoff = std::chrono::seconds(30);
 constexpr auto kPingEvery = std::chrono::seconds(10);
 constexpr auto kSeenEvery = std::chrono::seconds(60);
 constexpr int64_t kInviteMemoryUs = 30LL * 86400 * 1'000'000;
@@ -81,16 +80,12 @@ std::expected<void, std::string> MeshNode::Start() {
   for (const std::string& p : options_.peers) {
     auto target = ParseEndpoint(p, false);
     if (!target) return std::unexpected("--peer " + p + ": " + target.error());
-    dial_targets_[p] = DialTarget{target->address().to_string(), target->port()};
+    dial_book_.Add(p, target->address().to_string(), target->port());
   }
   if (auto known = store::ListPeers(home_.db()); known) {
     for (const auto& peer : *known) {
       if (peer.control_port == 0 || !IsUnrevokedMember(peer.device)) continue;
-      std::string key = FormatEndpoint(peer.host, peer.control_port);
-      auto& t = dial_targets_[key];
-      t.host = peer.host;
-      t.port = peer.control_port;
-      t.device = peer.device;
+      dial_book_.Learn(FormatEndpoint(peer.host, peer.control_port), peer.host, peer.control_port, peer.device, {});
     }
   }
   if (auto rows = store::LoadEntriesSince(home_.db(), 0); rows && !rows->empty())
@@ -99,11 +94,8 @@ std::expected<void, std::string> MeshNode::Start() {
     beacon_ = std::make_unique<LanBeacon>(
         io_, home_.household(), control_port(), options_.lan_options, [this](const std::string& host, uint16_t port) {
           std::string key = FormatEndpoint(host, port);
-          if (dial_targets_.contains(key) || stopping_) return;
+          if (stopping_ || !dial_book_.Add(key, host, port)) return;
           Log("found a household device at " + key + " on the LAN");
-          auto& t = dial_targets_[key];
-          t.host = host;
-          t.port = port;
         });
     if (auto b = beacon_->Start(); !b) {
       Log(b.error());
@@ -158,21 +150,11 @@ void MeshNode::Accepted(std::unique_ptr<ByteStream> stream) {
 }
 
 void MeshNode::Dial(const std::string& key) {
-  DialTarget& t = dial_targets_[key];
-  t.connecting = true;
+  dial_book_.Dialing(key);
+  const DialBook::Target& t = dial_book_.at(key);
   transport_->Dial(t.host, t.port, kDialTimeout, [this, alive = alive_, key](auto stream) {
     if (!*alive || stopping_) return;
-    DialTarget& target = dial_targets_[key];
-    if (!stream) {
-      target.connecting = false;
-      if (stream.error().error == TransportError::kBadAddress) {
-        target.next_attempt = std::chrono::steady_clock::time_point::max();
-        return;
-      }
-      target.next_attempt = SteadyNow() + target.backoff;
-      target.backoff = std::min(target.backoff * 2, std::chrono::seconds(kMaxBackoff));
-      return;
-    }
+    if (!stream) return dial_book_.Failed(key, SteadyNow(), stream.error().error == TransportError::kBadAddress);
     MemberCheck check = [this](const DeviceId& d) { return IsUnrevokedMember(d); };
     Adopt(Connection::Create(io_, std::move(*stream), home_.device_key(), home_.household(), check, true), key);
   });
@@ -220,7 +202,7 @@ void MeshNode::RegisterMember(Session& s) {
       members_.erase(it);
       sessions_.at(other).member = false;
     }
-    if (s.dial_target) dial_targets_[*s.dial_target].device = peer;
+    if (s.dial_target) dial_book_.Identify(*s.dial_target, peer);
     sessions_.at(drop).duplicate = true;
     drop->Close("duplicate session");
     if (drop == raw) return;
@@ -228,12 +210,7 @@ void MeshNode::RegisterMember(Session& s) {
   members_[peer] = raw;
   s.member = true;
   last_member_at_ = SteadyNow();
-  if (s.dial_target) {
-    DialTarget& t = dial_targets_[*s.dial_target];
-    t.device = peer;
-    t.backoff = std::chrono::seconds(1);
-    t.connecting = false;
-  }
+  if (s.dial_target) dial_book_.Connected(*s.dial_target, peer);
   SendHello(*raw);
   raw->Send(MessageType::kSwarmToken, EncodeSwarmToken(swarm_token_));
   SendHaveSet(*raw);
@@ -289,12 +266,7 @@ void MeshNode::OnClosed(Connection* raw, const std::string& reason) {
   } else if (!stopping_ && !s.duplicate) {
     Log("session with " + raw->remote_host() + " ended before it was admitted: " + reason);
   }
-  if (s.dial_target && !stopping_) {
-    DialTarget& t = dial_targets_[*s.dial_target];
-    t.connecting = false;
-    t.next_attempt = SteadyNow() + t.backoff;
-    t.backoff = std::min(t.backoff * 2, std::chrono::seconds(kMaxBackoff));
-  }
+  if (s.dial_target && !stopping_) dial_book_.Failed(*s.dial_target, SteadyNow());
 }
 
 void MeshNode::OnFrame(Connection* raw, Frame frame) {
@@ -357,13 +329,8 @@ void MeshNode::OnPeers(Session& s, ByteSpan payload) {
   for (const PeerAddress& p : *peers) {
     if (p.device == home_.device_id() || !IsUnrevokedMember(p.device) || members_.contains(p.device)) continue;
     std::string key = p.address.ToString();
-    auto [it, fresh] = dial_targets_.try_emplace(key);
-    if (!fresh) continue;
-    auto ep = ParseEndpoint(key, false);
-    if (!ep) continue;
-    it->second.host = ep->address().to_string();
-    it->second.port = ep->port();
-    it->second.device = p.device;
+    if (dial_book_.Contains(key)) continue;
+    if (auto ep = ParseEndpoint(key, false)) dial_book_.Add(key, ep->address().to_string(), ep->port(), p.device);
   }
 }
 
@@ -379,9 +346,8 @@ void MeshNode::Tick() {
     PollLocalLedger();
     PollListenerEvents();
   }
-  for (auto& [key, t] : dial_targets_) {
-    if (t.connecting || now < t.next_attempt) continue;
-    if (t.device && (members_.contains(*t.device) || !IsUnrevokedMember(*t.device))) continue;
+  auto connected_or_gone = [this](const DeviceId& d) { return members_.contains(d) || !IsUnrevokedMember(d); };
+  for (const std::string& key : dial_book_.Due(now, connected_or_gone)) {
     if (sessions_.size() >= kMaxSessions) break;
     Dial(key);
   }

@@ -25,6 +25,7 @@
 #include <boost/asio.hpp>
 
 #include "node/mesh/connection.h"
+#include "node/mesh/dial_book.h"
 #include "node/mesh/lan_beacon.h"
 #include "node/mesh/local_room.h"
 #include "node/mesh/possession_proofs.h"
@@ -123,16 +124,8 @@ class MeshNode {
     bool duplicate = false;   // closed as a second session with one device
     uint16_t control_port = 0;
     uint16_t torrent_port = 0;
-    std::optional<std::string> dial_target;  // the --peer/known address it was dialed at
+    std::optional<std::string> dial_target;  // the DialBook key it was dialed at
     std::chrono::steady_clock::time_point last_heard{};
-  };
-  struct DialTarget {
-    std::string host;
-    uint16_t port = 0;
-    std::chrono::steady_clock::time_point next_attempt{};
-    std::chrono::seconds backoff{1};
-    bool connecting = false;
-    std::optional<DeviceId> device;  // once known
   };
   struct Fetch {
     std::set<DeviceId> asked;      // torrent requested from
@@ -268,7 +261,7 @@ class MeshNode {
 
   std::map<Connection*, Session> sessions_;
   std::map<DeviceId, Connection*> members_;  // one session per member device
-  std::map<std::string, DialTarget> dial_targets_;
+  DialBook dial_book_;  // where to dial, and when again
 
   swarm::SwarmToken swarm_token_{};
   std::shared_ptr<swarm::SwarmGuard> guard_;

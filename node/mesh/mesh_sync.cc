@@ -22,12 +22,8 @@ void MeshNode::OnHello(Session& s, ByteSpan payload) {
   s.torrent_port = hello->torrent_port;
   SavePeerState(s, true);
   if (s.control_port != 0 && !s.dial_target) {
-    std::string key = FormatEndpoint(s.conn->remote_host(), s.control_port);
-    auto& t = dial_targets_[key];
-    t.host = s.conn->remote_host();
-    t.port = s.control_port;
-    t.device = s.conn->peer();
-    t.next_attempt = SteadyNow() + std::chrono::seconds(1);
+    dial_book_.Learn(FormatEndpoint(s.conn->remote_host(), s.control_port), s.conn->remote_host(), s.control_port,
+                     s.conn->peer(), SteadyNow() + std::chrono::seconds(1));
   }
   const auto& ledger = home_.ledger().ledger();
   std::vector<Bytes> missing;

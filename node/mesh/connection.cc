@@ -114,11 +114,14 @@ void Connection::WriteNext() {
     return;
   }
   writing_ = true;
-  stream_->Write(asio::buffer(write_queue_.front()), [self = shared_from_this()](std::expected<size_t, TransportFailure> r) {
+  // The bytes belong to the write's handler: Close() may clear the queue
+  // while a stream still reads them.
+  auto bytes = std::make_shared<Bytes>(std::move(write_queue_.front()));
+  write_queue_.pop_front();
+  stream_->Write(asio::buffer(*bytes), [self = shared_from_this(), bytes](std::expected<size_t, TransportFailure> r) {
     if (self->closed_) return;
     if (!r) return self->Close("write failed: " + r.error().Message());
-    self->pending_bytes_ -= self->write_queue_.front().size();
-    self->write_queue_.pop_front();
+    self->pending_bytes_ -= bytes->size();
     self->WriteNext();
   });
 }

@@ -96,9 +96,7 @@ class MemoryTransport final : public Transport {
   }
 
   std::expected<void, TransportFailure> Listen(const std::string& host, uint16_t port, Accepted accepted) override {
-    if (port == 0)
-      while (net_.listeners_.contains({host, net_.next_port_})) ++net_.next_port_;
-    const uint16_t p = port == 0 ? net_.next_port_++ : port;
+    const uint16_t p = port != 0 ? port : net_.FreePort(host);
     if (net_.listeners_.contains({host, p}))
       return std::unexpected(TransportFailure{TransportError::kInUse, host + ":" + std::to_string(p) + " is taken"});
     StopListening();
@@ -108,6 +106,8 @@ class MemoryTransport final : public Transport {
     return {};
   }
   void StopListening() override {
+    ++generation_;  // streams dialed before this are not handed over
+    accepted_ = nullptr;
     if (listening_.second == 0) return;
     net_.listeners_.erase(listening_);
     listening_ = {};
@@ -123,11 +123,13 @@ class MemoryTransport final : public Transport {
       });
       return;
     }
-    const uint16_t my_port = net_.next_port_++;
+    const uint16_t my_port = net_.FreePort(host_);
     auto [mine, theirs] = MemoryNetwork::Pipe(net_.io_, host_, my_port, host, port);
     MemoryTransport* listener = it->second;
-    asio::post(net_.io_, [alive = listener->alive_, listener, theirs = std::shared_ptr<ByteStream>(std::move(theirs))] {
-      if (*alive && listener->accepted_) listener->accepted_(std::unique_ptr<ByteStream>(new ForwardingStream(theirs)));
+    asio::post(net_.io_, [alive = listener->alive_, listener, generation = listener->generation_,
+                          theirs = std::shared_ptr<ByteStream>(std::move(theirs))] {
+      if (*alive && listener->generation_ == generation && listener->accepted_)
+        listener->accepted_(std::unique_ptr<ByteStream>(new ForwardingStream(theirs)));
     });
     asio::post(net_.io_, [done = std::move(done), mine = std::shared_ptr<ByteStream>(std::move(mine))]() mutable {
       done(std::unique_ptr<ByteStream>(new ForwardingStream(std::move(mine))));
@@ -154,8 +156,19 @@ class MemoryTransport final : public Transport {
   std::string host_;
   std::pair<std::string, uint16_t> listening_{"", 0};
   Accepted accepted_;
+  uint64_t generation_ = 0;  // bumped by StopListening
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
+
+uint16_t MemoryNetwork::FreePort(const std::string& host) {
+  // Ports 40000-65535 in turn, never 0 and never one listened on.
+  for (int tries = 0; tries < 65536; ++tries) {
+    const uint16_t p = next_port_;
+    next_port_ = next_port_ == 65535 ? 40000 : static_cast<uint16_t>(next_port_ + 1);
+    if (!listeners_.contains({host, p})) return p;
+  }
+  return 0;
+}
 
 std::unique_ptr<Transport> MemoryNetwork::MakeTransport(std::string host) {
   return std::make_unique<MemoryTransport>(*this, std::move(host));

@@ -5,7 +5,10 @@
 // Streams deliver in order, never lose or duplicate a byte, and end when
 // either side closes. Dialing an address nobody listens on fails with
 // kRefused. Everything runs on the io_context's one thread; handlers are
-// posted, never called inside the call that started them.
+// posted, never called inside the call that started them. A pending read
+// holds its handler (and what that captures) until either end closes the
+// stream: close streams (Connection::Close does) before dropping the
+// network, or what they capture leaks.
 #pragma once
 
 #include <map>
@@ -35,6 +38,7 @@ class MemoryNetwork {
 
  private:
   friend class MemoryTransport;
+  uint16_t FreePort(const std::string& host);
   asio::io_context& io_;
   std::map<std::pair<std::string, uint16_t>, MemoryTransport*> listeners_;
   uint16_t next_port_ = 40000;

@@ -69,6 +69,9 @@ void MeshNode::BlobTick(std::chrono::steady_clock::time_point now, bool external
   const bool heard_all = std::all_of(members_.begin(), members_.end(),
                                      [this](const auto& m) { return sessions_.at(m.second).said_state; });
   const auto since_start = now - started_;
+  // (Also waiting for dials and handshakes under way was tried: a node
+  // keeps redialing addresses that lead to a member it already has, so it
+  // fell back to the grace nearly always -- replication 8 s instead of 4.)
   const bool sessions_settled = !members_.empty() && heard_all && now - last_member_at_ >= kSessionsSettle;
   const bool ready = sessions_settled || (heard_all && since_start > options_.policy_grace) ||
                      since_start > 4 * options_.policy_grace;

@@ -157,6 +157,7 @@ void MeshNode::SendState(Connection& c) {
 void MeshNode::OnState(Session& s, ByteSpan payload) {
   const DeviceId peer = s.conn->peer();
   auto state = DecodeDeviceState(payload);
+  s.said_state = true;  // even a STATE it cannot read: placement does not wait for a better one
   if (!state) {
     // Bounded: placement keeps what it knew (or counts the device as never
     // online, so it ranks last); the session goes on.
@@ -164,7 +165,6 @@ void MeshNode::OnState(Session& s, ByteSpan payload) {
     return;
   }
   reports_[peer] = *state;
-  s.said_state = true;
   store::DeviceReport r{state->availability, state->held_bytes, state->room, state->disk_full, Now()};
   if (auto saved = store::SaveDeviceReport(home_.db(), peer, r); !saved)
     Log("cannot record the state of " + Name(peer) + ": " + saved.error().message);

@@ -80,9 +80,15 @@ std::string TransportFailure::Message() const {
 }
 
 void ReadExactly(ByteStream& stream, asio::mutable_buffer buffer, ByteStream::Done done) {
+  if (buffer.size() == 0) {
+    // Nothing to read; still never inside the call (transport.h). An empty
+    // read completes at once on every stream.
+    stream.ReadSome(buffer, std::move(done));
+    return;
+  }
   struct Step {
     static void Next(ByteStream& s, asio::mutable_buffer rest, size_t total, ByteStream::Done done) {
-      if (rest.size() == 0) return done(total);
+      if (rest.size() == 0) return done(total);  // inside a handler: already posted
       s.ReadSome(rest, [&s, rest, total, done = std::move(done)](std::expected<size_t, TransportFailure> n) mutable {
         if (!n) return done(std::move(n));
         Next(s, rest + *n, total, std::move(done));
@@ -126,6 +132,7 @@ void TcpTransport::Accept() {
   acceptor_.async_accept([this, alive = alive_](boost::system::error_code ec, tcp::socket socket) {
     if (!*alive || !acceptor_.is_open()) return;
     if (!ec) accepted_(Wrap(std::move(socket)));
+    if (!*alive || !acceptor_.is_open()) return;  // the callback may have stopped or destroyed us
     Accept();  // a failed accept (say, out of descriptors) does not stop listening
   });
 }

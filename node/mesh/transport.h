@@ -66,7 +66,8 @@ class ByteStream {
   virtual uint16_t remote_port() const = 0;
 };
 
-// Reads exactly `buffer.size()` bytes (a handshake message).
+// Reads exactly `buffer.size()` bytes (a handshake message). `stream` must
+// outlive `done` (its owner keeps itself alive in `done`, as Connection does).
 void ReadExactly(ByteStream& stream, asio::mutable_buffer buffer, ByteStream::Done done);
 
 class Transport {
@@ -75,7 +76,8 @@ class Transport {
   using Dialed = std::function<void(std::expected<std::unique_ptr<ByteStream>, TransportFailure>)>;
   virtual ~Transport() = default;
   // Listens on `host`:`port` (port 0: any free one) and hands every incoming
-  // stream to `accepted` until StopListening. One listener per transport.
+  // stream to `accepted` until StopListening. One listener per transport:
+  // call it once (again only after StopListening).
   virtual std::expected<void, TransportFailure> Listen(const std::string& host, uint16_t port,
                                                        Accepted accepted) = 0;
   virtual void StopListening() = 0;

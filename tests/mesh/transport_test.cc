@@ -108,8 +108,12 @@ TEST(TcpTransportTest, ListensDialsAndReportsARefusal) {
   std::array<char, 4> buf{};
   std::optional<Result> read;
   ReadExactly(*accepted, asio::buffer(buf), [&](Result r) { read = r; });
-  (**dialed)->Write(asio::buffer(std::string("ab")), [](Result) {});
-  (**dialed)->Write(asio::buffer(std::string("cd")), [](Result) {});
+  // One write at a time, each buffer alive until its write is done.
+  const std::string ab = "ab", cd = "cd";
+  ByteStream& out = ***dialed;
+  out.Write(asio::buffer(ab), [&](Result r) {
+    if (r) out.Write(asio::buffer(cd), [](Result) {});
+  });
   ASSERT_TRUE(RunUntil(io, [&] { return read.has_value(); }));
   ASSERT_TRUE(read->has_value());
   EXPECT_EQ(std::string(buf.data(), 4), "abcd");

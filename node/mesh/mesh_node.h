@@ -275,8 +275,7 @@ class MeshNode {
   // DropSurplus: the held blobs the placement does not assign here, with
   // their assigned devices -- recomputed only when the placement, the ledger
   // or what is held changes (or every 30 s); each pass then looks at these.
-  std::map<BlobId, std::vector<DeviceId>> surplus_;
-  std::set<BlobId> surplus_only_when_short_;  // imports in surplus_ only because room is short
+  Surplus surplus_;
   std::string surplus_placement_key_;
   std::string surplus_pass_key_;  // adds who is online and the HAVE sets
   std::chrono::steady_clock::time_point last_surplus_{};

@@ -57,17 +57,10 @@ void MeshNode::DropSurplus(const Placement& placement) {
   if (periodic || placement_key != surplus_placement_key_) {
     surplus_placement_key_ = placement_key;
     last_surplus_ = now;
-    const LedgerState& state = home_.ledger().ledger().state();
-    auto availability = [this](const DeviceId& d) { return AvailabilityOf(d); };
-    surplus_ = SurplusBlobs(state, placement, home_.device_id(), local_blobs_, availability, shortfall > 0);
-    surplus_only_when_short_.clear();
-    if (shortfall > 0) {
-      const auto normal = SurplusBlobs(state, placement, home_.device_id(), local_blobs_, availability, false);
-      for (const auto& [blob, assigned] : surplus_)
-        if (!normal.contains(blob)) surplus_only_when_short_.insert(blob);
-    }
+    surplus_ = SurplusBlobs(home_.ledger().ledger().state(), placement, home_.device_id(), local_blobs_,
+                            [this](const DeviceId& d) { return AvailabilityOf(d); }, shortfall > 0);
   }
-  if (surplus_.empty()) return;
+  if (surplus_.blobs.empty()) return;
 
   std::set<BlobId> pinned;
   if (auto pins = store::ListPins(home_.db())) pinned.insert(pins->begin(), pins->end());
@@ -75,7 +68,6 @@ void MeshNode::DropSurplus(const Placement& placement) {
   if (auto times = store::BlobAccessTimes(home_.db())) access = std::move(*times);
   const SurplusPass pass = PlanSurplus(SurplusInputs{
       .surplus = surplus_,
-      .only_when_short = surplus_only_when_short_,
       .shortfall = shortfall,
       .sizes = placement.sizes,
       .keep =
@@ -107,13 +99,14 @@ void MeshNode::DropSurplus(const Placement& placement) {
 
   size_t dropped = 0;
   for (const BlobId& blob : droppable) {
-    const std::vector<DeviceId> holders = surplus_.at(blob);
+    const std::vector<DeviceId> holders = surplus_.blobs.at(blob);
     const uint64_t size = home_.blobs().SizeOf(blob).value_or(0);
     if (auto r = DropLocalBlob(blob); !r) {
       Log("cannot drop surplus blob " + blob.ShortHex() + ": " + r.error());
       continue;
     }
-    surplus_.erase(blob);
+    surplus_.blobs.erase(blob);
+    surplus_.only_when_short.erase(blob);
     proofs_.ForgetBlob(blob);
     ++dropped;
     std::string names;

@@ -49,11 +49,10 @@ Placement BuildPlacement(const LedgerState& state, std::vector<PlacementDevice> 
   return p;
 }
 
-std::map<BlobId, std::vector<DeviceId>> SurplusBlobs(const LedgerState& state, const Placement& placement,
-                                                     const DeviceId& me, const std::set<BlobId>& held,
-                                                     const std::function<uint16_t(const DeviceId&)>& availability,
-                                                     bool short_of_room) {
-  std::map<BlobId, std::vector<DeviceId>> surplus;
+Surplus SurplusBlobs(const LedgerState& state, const Placement& placement, const DeviceId& me,
+                     const std::set<BlobId>& held, const std::function<uint16_t(const DeviceId&)>& availability,
+                     bool short_of_room) {
+  Surplus surplus;
   std::set<BlobId> imported;
   for (const auto& [entry, claim] : state.claims)
     if (claim.author == me) imported.insert(claim.claim().blob);
@@ -63,11 +62,13 @@ std::map<BlobId, std::vector<DeviceId>> SurplusBlobs(const LedgerState& state, c
     const auto& assigned = placement.plan.Assigned(blob);
     if (assigned.empty()) continue;  // no device has room for it: keep ours
     if (std::find(assigned.begin(), assigned.end(), me) != assigned.end()) continue;
-    if (!short_of_room && imported.contains(blob) && std::any_of(assigned.begin(), assigned.end(), [&](const DeviceId& d) {
+    if (imported.contains(blob) && std::any_of(assigned.begin(), assigned.end(), [&](const DeviceId& d) {
           return availability(d) / kAvailabilityStep <= my_level;
-        }))
-      continue;  // ours, and not outranked by more available holders
-    surplus.emplace(blob, assigned);
+        })) {
+      if (!short_of_room) continue;  // ours, and not outranked by more available holders
+      surplus.only_when_short.insert(blob);
+    }
+    surplus.blobs.emplace(blob, assigned);
   }
   return surplus;
 }
@@ -90,7 +91,7 @@ SurplusPass PlanSurplus(const SurplusInputs& in) {
     std::vector<DeviceId> ask;
   };
   std::map<BlobId, Seen> seen;
-  for (const auto& [blob, assigned] : in.surplus) {
+  for (const auto& [blob, assigned] : in.surplus.blobs) {
     if (assigned.empty() || in.keep(blob)) continue;
     Seen& s = seen[blob];
     size_t reachable = 0;
@@ -111,7 +112,8 @@ SurplusPass PlanSurplus(const SurplusInputs& in) {
   uint64_t budget = in.shortfall;
   std::set<BlobId> dropped;
   for (const auto& [blob, s] : seen) {
-    if (!s.everyone || s.confirmed != in.surplus.at(blob).size() || in.only_when_short.contains(blob)) continue;
+    if (!s.everyone || s.confirmed != in.surplus.blobs.at(blob).size() || in.surplus.only_when_short.contains(blob))
+      continue;
     pass.drop.push_back(blob);
     dropped.insert(blob);
     budget -= std::min(budget, size_of(blob));

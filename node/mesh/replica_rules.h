@@ -64,10 +64,13 @@ Placement BuildPlacement(const LedgerState& state, std::vector<PlacementDevice> 
 // than `me` -- a laptop fetching a track does not make the PC let go -- or
 // `me` lacks room for what the plan assigns it (`short_of_room`): then its
 // imports make way, or it would keep copies on the wrong device for ever.
-std::map<BlobId, std::vector<DeviceId>> SurplusBlobs(const LedgerState& state, const Placement& placement,
-                                                     const DeviceId& me, const std::set<BlobId>& held,
-                                                     const std::function<uint16_t(const DeviceId&)>& availability,
-                                                     bool short_of_room);
+struct Surplus {
+  std::map<BlobId, std::vector<DeviceId>> blobs;  // with their assigned devices
+  std::set<BlobId> only_when_short;               // imports in `blobs` only because of `short_of_room`
+};
+Surplus SurplusBlobs(const LedgerState& state, const Placement& placement, const DeviceId& me,
+                     const std::set<BlobId>& held, const std::function<uint16_t(const DeviceId&)>& availability,
+                     bool short_of_room);
 
 // Bytes `me` lacks for the blobs the plan assigns it: the sizes of those it
 // does not hold (fetches under way included) beyond `room_left`, what it
@@ -86,10 +89,7 @@ uint64_t Shortfall(const Placement& placement, const DeviceId& me, const std::se
 // wait for each other for ever. Such a blob has fewer copies than asked
 // until the other assigned devices fetch it; never none.
 struct SurplusInputs {
-  // SurplusBlobs(..., shortfall > 0), and those of them that are surplus
-  // only because of the shortfall (imports).
-  const std::map<BlobId, std::vector<DeviceId>>& surplus;
-  const std::set<BlobId>& only_when_short;
+  const Surplus& surplus;  // SurplusBlobs(..., shortfall > 0)
   uint64_t shortfall = 0;
   const std::map<BlobId, uint64_t>& sizes;
   std::function<bool(const BlobId&)> keep;  // not now: pinned, cached, fetched, read, promised

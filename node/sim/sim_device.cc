@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "crypto/blob_cipher.h"
-#include "crypto/hash.h"
+#include "node/sim/stand_in_bytes.h"
 #include "node/store/placement_tables.h"
 #include "protocol/placement_messages.h"
 
@@ -38,13 +38,6 @@ int64_t SimDevice::WallNow() const {
 
 mesh::PossessionProofs::Time SimDevice::Steady() const {
   return mesh::PossessionProofs::Time(std::chrono::microseconds(net_.now()));
-}
-
-Bytes SimDevice::ChunkOf(const BlobId& blob, uint32_t chunk) {
-  Bytes input(blob.bytes.begin(), blob.bytes.end());
-  for (int shift = 24; shift >= 0; shift -= 8) input.push_back(static_cast<uint8_t>(chunk >> shift));
-  const crypto::Digest d = crypto::Blake2b256(input);
-  return Bytes(d.begin(), d.end());
 }
 
 bool SimDevice::IsUnrevokedMember(const DeviceId& d) const {
@@ -150,9 +143,8 @@ void SimDevice::Crash() {
   placement_ = {};
   wanted_.clear();
   wanted_key_.clear();
-  surplus_.clear();
+  surplus_ = {};
   surplus_key_.clear();
-  only_when_short_.clear();
   state_sent_.reset();
   fetches_.clear();
   retry_after_.clear();
@@ -247,8 +239,8 @@ const mesh::Placement& SimDevice::CurrentPlacement() {
   if (key != placement_.key) {
     placement_ = mesh::BuildPlacement(ledger_.state(), std::move(eligible), std::move(key));
     auto mine = placement_.plan.assigned_bytes.find(id_);
-    Trace("placement: " + placement_.key + "; " +
-          std::to_string(mine == placement_.plan.assigned_bytes.end() ? 0 : mine->second) + " bytes here");
+    Trace("placement: " + std::to_string(mine == placement_.plan.assigned_bytes.end() ? 0 : mine->second) +
+          " bytes here");
   }
   return placement_;
 }
@@ -310,17 +302,10 @@ void SimDevice::DropSurplus() {
     surplus_key_ = key;
     surplus_at_ = net_.now();
     surplus_ = mesh::SurplusBlobs(ledger_.state(), placement_, id_, held_, availability, shortfall > 0);
-    only_when_short_.clear();
-    if (shortfall > 0) {
-      const auto normal = mesh::SurplusBlobs(ledger_.state(), placement_, id_, held_, availability, false);
-      for (const auto& [blob, assigned] : surplus_)
-        if (!normal.contains(blob)) only_when_short_.insert(blob);
-    }
   }
-  if (surplus_.empty()) return;
+  if (surplus_.blobs.empty()) return;
   const mesh::SurplusPass pass = mesh::PlanSurplus(mesh::SurplusInputs{
       .surplus = surplus_,
-      .only_when_short = only_when_short_,
       .shortfall = shortfall,
       .sizes = placement_.sizes,
       .keep = [&](const BlobId& blob) {
@@ -450,7 +435,7 @@ void SimDevice::OnProve(int peer, ByteSpan payload) {
   if (!request) return net_.Close(index_, peer);
   ProofReply reply{request->blob, request->chunk, request->nonce, Possession::kLacks, {}};
   if (held_.contains(request->blob)) {
-    reply.digest = ProofDigest(*request, ChunkOf(request->blob, request->chunk));
+    reply.digest = ProofDigest(*request, StandInChunk(request->blob, request->chunk));
     const bool keep = placement_.plan.IsAssigned(request->blob, id_);
     reply.possession = keep ? Possession::kHoldsAndKeeps : Possession::kHolds;
     if (keep) proofs_.Promise(request->blob, Steady());
@@ -468,7 +453,7 @@ void SimDevice::OnProof(int peer, ByteSpan payload) {
   if (!reply) return net_.Close(index_, peer);
   auto ours = [this](const BlobId& blob, uint32_t chunk) -> std::optional<Bytes> {
     if (!held_.contains(blob)) return std::nullopt;
-    return ChunkOf(blob, chunk);
+    return StandInChunk(blob, chunk);
   };
   auto status = proofs_.OnAnswer(sessions_.at(peer), *reply, ours, Steady());
   if (status && *status == mesh::PossessionProofs::Status::kFailed)

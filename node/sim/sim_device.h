@@ -5,8 +5,7 @@
 // (node/mesh/replica_rules.h), possession proofs (node/mesh/possession_proofs.h),
 // room and the free-space floor (node/mesh/local_room.h), and the STATE,
 // PROVE and PROOF encodings. Sessions, the network and blob transfers are
-// the simulator's (SimNetwork); blob bytes are stand-ins whose chunks are
-// derived from the blob id, so a damaged or forged copy has other bytes.
+// the simulator's (SimNetwork); blob bytes are stand-ins (stand_in_bytes.h).
 //
 // A crash loses what a node keeps in memory (sessions, HAVE sets, proofs,
 // fetches under way, promises) and keeps what its store keeps.
@@ -141,9 +140,6 @@ class SimDevice {
   // How often it dropped each blob (a blob going back and forth is churn).
   const std::map<BlobId, int>& drops_of() const { return drops_of_; }
 
-  // The stand-in bytes of a chunk of `blob` (what a good copy holds).
-  static Bytes ChunkOf(const BlobId& blob, uint32_t chunk);
-
  private:
   int64_t WallNow() const;  // this device's clock
   mesh::PossessionProofs::Time Steady() const;
@@ -200,10 +196,9 @@ class SimDevice {
   std::map<std::pair<BlobId, DeviceId>, int64_t> bad_source_until_;
   std::vector<BlobId> wanted_;  // assigned here, not held (as of wanted_key_)
   std::string wanted_key_;
-  std::map<BlobId, std::vector<DeviceId>> surplus_;  // as of surplus_key_
+  mesh::Surplus surplus_;  // as of surplus_key_
   std::string surplus_key_;
   int64_t surplus_at_ = 0;
-  std::set<BlobId> only_when_short_;  // imports in surplus_ only because room is short
   int64_t last_uptime_ = 0;
   int64_t last_state_ = INT64_MIN / 2;
   uint64_t epoch_ = 0;  // bumped by each crash: ticks of an earlier life stop

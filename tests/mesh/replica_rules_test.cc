@@ -36,7 +36,7 @@ class SurplusTest : public ::testing::Test {
     state_.claims.emplace(EntryId{}, claim);
     placement_.sizes[blob_] = crypto::SealedLength(1 << 20);
   }
-  std::map<BlobId, std::vector<DeviceId>> Surplus(std::vector<DeviceId> assigned, bool short_of_room) {
+  mesh::Surplus SurplusOf(std::vector<DeviceId> assigned, bool short_of_room) {
     placement_.plan.assigned[blob_] = std::move(assigned);
     auto availability = [this](const DeviceId& d) -> uint16_t { return d == laptop_ ? 300 : (d == nas_ ? 990 : 980); };
     return SurplusBlobs(state_, placement_, pc_, {blob_}, availability, short_of_room);
@@ -49,18 +49,19 @@ class SurplusTest : public ::testing::Test {
 };
 
 TEST_F(SurplusTest, AnImportIsKeptWhenALessAvailableDeviceIsAssignedIt) {
-  EXPECT_TRUE(Surplus({laptop_}, false).empty());
+  EXPECT_TRUE(SurplusOf({laptop_}, false).blobs.empty());
 }
 
 TEST_F(SurplusTest, AnImportMakesWayWhenItsOwnerLacksRoomForWhatItIsAssigned) {
-  auto surplus = Surplus({laptop_}, true);
-  ASSERT_EQ(surplus.size(), 1u);
-  EXPECT_EQ(surplus.begin()->second, std::vector<DeviceId>{laptop_});
+  auto surplus = SurplusOf({laptop_}, true);
+  ASSERT_EQ(surplus.blobs.size(), 1u);
+  EXPECT_EQ(surplus.blobs.begin()->second, std::vector<DeviceId>{laptop_});
+  EXPECT_EQ(surplus.only_when_short, std::set<BlobId>{blob_});  // comes out of the shortfall's budget
 }
 
 TEST_F(SurplusTest, AssignedHereIsNeverSurplusAndUnassignedIsKept) {
-  EXPECT_TRUE(Surplus({pc_, laptop_}, true).empty());
-  EXPECT_TRUE(Surplus({}, true).empty());  // no device has room: keep ours
+  EXPECT_TRUE(SurplusOf({pc_, laptop_}, true).blobs.empty());
+  EXPECT_TRUE(SurplusOf({}, true).blobs.empty());  // no device has room: keep ours
 }
 
 class SurplusPassTest : public SurplusTest {
@@ -81,11 +82,11 @@ class SurplusPassTest : public SurplusTest {
     ASSERT_EQ(proofs_.OnAnswer(nas_, reply, [&](const BlobId&, uint32_t) { return chunk; }, now_),
               PossessionProofs::Status::kConfirmed);
   }
-  SurplusPass Pass(const std::map<BlobId, std::vector<DeviceId>>& surplus, uint64_t shortfall,
+  SurplusPass Pass(const std::map<BlobId, std::vector<DeviceId>>& blobs, uint64_t shortfall,
                    const std::set<BlobId>& only_when_short = {}, bool laptop_online = false) {
+    const mesh::Surplus surplus{blobs, only_when_short};
     return PlanSurplus(SurplusInputs{
         .surplus = surplus,
-        .only_when_short = only_when_short,
         .shortfall = shortfall,
         .sizes = sizes_,
         .keep = [](const BlobId&) { return false; },

@@ -104,7 +104,7 @@ class HttpService {
   asio::awaitable<void> HandleSubsonic(Exchange& ex, Target target);
   asio::awaitable<void> HandleWeb(Exchange& ex, const Target& target);
 
-  friend struct SubsonicCalls;
+  friend struct SubsonicRequest;
 
   asio::io_context& io_;
   asio::thread_pool& workers_;

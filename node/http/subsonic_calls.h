@@ -1,6 +1,7 @@
-// The OpenSubsonic calls that answer with JSON (subsonic_calls.cc), for
+// The OpenSubsonic calls that answer with JSON, for
 // HttpService::SubsonicResponse, which does auth, envelopes and the binary
-// answers (stream, download, getCoverArt).
+// answers (stream, download, getCoverArt). The calls themselves are grouped
+// by idea behind subsonic_request.h.
 #pragma once
 
 #include <cstdint>

@@ -290,7 +290,7 @@ void SimDevice::DropSurplus() {
     auto r = reports_.find(d);
     return r == reports_.end() ? 0 : r->second.availability;
   };
-  // As the node (mesh_surplus.cc): what it lacks for its assignments, what
+  // As the node (surplus_keeper.cc): what it lacks for its assignments, what
   // is surplus (looked at again when the placement, what is held or the
   // shortfall changes, or every 30 s), then one pass of the shared rules.
   const mesh::DiskSpace disk{FreeBytes(), config_.disk_total};

@@ -1,0 +1,78 @@
+#include "node/mesh/have_index.h"
+
+#include "node/store/mesh_tables.h"
+
+namespace hearth::mesh {
+namespace {
+constexpr auto kRescanEvery = std::chrono::seconds(60);  // besides after local ledger changes
+}  // namespace
+
+bool HaveIndex::Lists(const DeviceId& d, const BlobId& b) const {
+  auto have = peer_blobs_.find(d);
+  return have != peer_blobs_.end() && have->second.contains(b);
+}
+
+bool HaveIndex::HasOnlineHolder(const BlobId& b) const {
+  for (const auto& [device, raw] : peers_.members())
+    if (Lists(device, b)) return true;
+  return false;
+}
+
+void HaveIndex::Tick(std::chrono::steady_clock::time_point now) {
+  if (!dirty_ && now - last_scan_ <= kRescanEvery) return;
+  last_scan_ = now;
+  dirty_ = false;
+  Refresh();
+}
+
+void HaveIndex::Refresh() {
+  auto listed = ctx_.home.blobs().List();
+  if (!listed) return ctx_.Log("cannot list blobs: " + listed.error().message);
+  std::set<BlobId> now(listed->begin(), listed->end());
+  std::vector<BlobId> added;
+  bool removed = false;
+  for (const BlobId& b : now)
+    if (!local_.contains(b)) added.push_back(b);
+  for (const BlobId& b : local_)
+    if (!now.contains(b)) removed = true;
+  local_ = std::move(now);
+  if (removed) SendSetToAll();
+  else Announce(added);
+}
+
+void HaveIndex::Announce(const std::vector<BlobId>& added) const {
+  for (const Bytes& payload : EncodeHaveAdditions(added))
+    for (auto& [device, raw] : peers_.members()) raw->Send(MessageType::kHave, payload);
+}
+
+void HaveIndex::SendSet(Connection& c) const {
+  std::vector<BlobId> all(local_.begin(), local_.end());
+  for (const Bytes& payload : EncodeHaveSet(all)) c.Send(MessageType::kHave, payload);
+}
+
+void HaveIndex::SendSetToAll() const {
+  for (auto& [device, raw] : peers_.members()) SendSet(*raw);
+}
+
+std::expected<void, std::string> HaveIndex::Drop(const BlobId& blob) {
+  if (transfer_) transfer_->Remove(blob);
+  if (auto r = ctx_.home.blobs().Remove(blob); !r) return std::unexpected(r.error().message);
+  local_.erase(blob);
+  return {};
+}
+
+void HaveIndex::OnHave(const DeviceId& from, const Have& have) {
+  auto& set = peer_blobs_[from];
+  std::set<BlobId> before;
+  if (have.replace) before = std::exchange(set, {});
+  for (const BlobId& b : have.blobs) {
+    // Newly announced (say fetched again after a failed proof): ask anew.
+    if (set.insert(b).second && !before.contains(b) && hooks_.newly_listed) hooks_.newly_listed(b, from);
+  }
+  ++version_;
+  if (auto r = store::SavePeerBlobs(ctx_.home.db(), from, have.blobs, have.replace); !r)
+    ctx_.Log("cannot record what " + ctx_.Name(from) + " holds: " + r.error().message);
+  if (hooks_.have_received) hooks_.have_received();
+}
+
+}  // namespace hearth::mesh

@@ -1,0 +1,294 @@
+#include "node/mesh/peer_sessions.h"
+
+#include "node/mesh/endpoint.h"
+#include "node/store/mesh_tables.h"
+#include "protocol/pairing.h"
+
+namespace hearth::mesh {
+namespace {
+
+constexpr size_t kMaxSessions = 64;
+constexpr auto kJoinTimeout = std::chrono::seconds(10);
+constexpr auto kDialTimeout = std::chrono::seconds(5);
+constexpr auto kPingEvery = std::chrono::seconds(10);
+constexpr auto kSeenEvery = std::chrono::seconds(60);
+constexpr int64_t kInviteMemoryUs = 30LL * 86400 * 1'000'000;
+
+}  // namespace
+
+PeerSessions::PeerSessions(MeshContext& ctx, Transport& transport, MeshModel& model, Hooks hooks)
+    : ctx_(ctx), transport_(transport), model_(model), hooks_(std::move(hooks)) {}
+
+std::expected<std::string, std::string> PeerSessions::Start() {
+  auto ep = ParseEndpoint(ctx_.options.listen, /*allow_zero_port=*/true);
+  if (!ep) return std::unexpected("--listen: " + ep.error());
+  auto listening =
+      transport_.Listen(ep->address().to_string(), ep->port(), [this, alive = ctx_.alive](auto stream) {
+        if (*alive && !ctx_.stopping) Accepted(std::move(stream));
+      });
+  if (!listening)
+    return std::unexpected("cannot listen on " + ctx_.options.listen + ": " + listening.error().Message());
+  (void)store::MarkAllOffline(ctx_.home.db());
+  for (const std::string& p : ctx_.options.peers) {
+    auto target = ParseEndpoint(p, false);
+    if (!target) return std::unexpected("--peer " + p + ": " + target.error());
+    dial_book_.Add(p, target->address().to_string(), target->port());
+  }
+  if (auto known = store::ListPeers(ctx_.home.db()); known) {
+    for (const auto& peer : *known) {
+      if (peer.control_port == 0 || !ctx_.IsUnrevokedMember(peer.device)) continue;
+      dial_book_.Learn(FormatEndpoint(peer.host, peer.control_port), peer.host, peer.control_port, peer.device, {});
+    }
+  }
+  return FormatEndpoint(ep->address().to_string(), port());
+}
+
+void PeerSessions::Stop() {
+  transport_.StopListening();
+  std::vector<std::shared_ptr<Connection>> open;
+  for (auto& [raw, s] : sessions_) open.push_back(s.conn);
+  for (auto& c : open) c->Close("node stopping");
+  (void)store::MarkAllOffline(ctx_.home.db());
+}
+
+bool PeerSessions::AddDialTarget(const std::string& key, const std::string& host, uint16_t port) {
+  return dial_book_.Add(key, host, port);
+}
+
+Connection* PeerSessions::SessionOf(const DeviceId& d) const {
+  auto it = members_.find(d);
+  return it == members_.end() ? nullptr : it->second;
+}
+
+PeerSessions::Session* PeerSessions::MemberSession(const DeviceId& d) {
+  auto it = members_.find(d);
+  return it == members_.end() ? nullptr : &sessions_.at(it->second);
+}
+
+uint16_t PeerSessions::TorrentPortOf(const DeviceId& d) const {
+  auto it = members_.find(d);
+  return it == members_.end() ? 0 : sessions_.at(it->second).torrent_port;
+}
+
+void PeerSessions::Fail(const DeviceId& d, uint16_t code, const std::string& message) {
+  if (Connection* c = SessionOf(d)) c->SendErrorAndClose(code, message);
+}
+
+void PeerSessions::Accepted(std::unique_ptr<ByteStream> stream) {
+  if (sessions_.size() >= kMaxSessions) return;  // the stream closes as it goes
+  MemberCheck check = [this](const DeviceId& d) {
+    const auto& members = ctx_.home.ledger().ledger().state().members;
+    if (auto it = members.find(d); it != members.end()) return !it->second.revoked;
+    // Not a member: it may only be a device coming to pair. Invites
+    // used or expired in the last 30 days still admit it, so that it
+    // hears why its code is refused; it gets nothing else.
+    auto open = store::HasInviteExpiringAfter(ctx_.home.db(), ctx_.Now() - kInviteMemoryUs);
+    return open.has_value() && *open;
+  };
+  Adopt(Connection::Create(ctx_.io, std::move(stream), ctx_.home.device_key(), ctx_.home.household(), check, false),
+        std::nullopt);
+}
+
+void PeerSessions::Dial(const std::string& key) {
+  dial_book_.Dialing(key);
+  const DialBook::Target& t = dial_book_.at(key);
+  transport_.Dial(t.host, t.port, kDialTimeout, [this, alive = ctx_.alive, key](auto stream) {
+    if (!*alive || ctx_.stopping) return;
+    if (!stream)
+      return dial_book_.Failed(key, ctx_.SteadyNow(), stream.error().error == TransportError::kBadAddress);
+    MemberCheck check = [this](const DeviceId& d) { return ctx_.IsUnrevokedMember(d); };
+    Adopt(Connection::Create(ctx_.io, std::move(*stream), ctx_.home.device_key(), ctx_.home.household(), check, true),
+          key);
+  });
+}
+
+void PeerSessions::Adopt(std::shared_ptr<Connection> conn, std::optional<std::string> dial_target) {
+  Connection* raw = conn.get();
+  Session& s = sessions_[raw];
+  s.conn = conn;
+  s.dial_target = std::move(dial_target);
+  s.last_heard = ctx_.SteadyNow();
+  conn->Start(Connection::Callbacks{
+      .on_ready = [this, raw] { OnReady(raw); },
+      .on_frame = [this, raw](Frame f) { OnFrame(raw, std::move(f)); },
+      .on_closed = [this, raw](const std::string& reason) { OnClosed(raw, reason); },
+  });
+}
+
+void PeerSessions::OnReady(Connection* raw) {
+  Session& s = sessions_.at(raw);
+  if (!ctx_.IsUnrevokedMember(raw->peer())) {
+    s.candidate = true;
+    auto timer = std::make_shared<asio::steady_timer>(ctx_.io, kJoinTimeout);
+    timer->async_wait([this, alive = ctx_.alive, raw, timer](boost::system::error_code ec) {
+      if (ec || !*alive) return;
+      auto it = sessions_.find(raw);
+      if (it != sessions_.end() && it->second.candidate) it->second.conn->Close("no join request in time");
+    });
+    return;
+  }
+  RegisterMember(s);
+}
+
+void PeerSessions::Admit(Connection& candidate) {
+  auto it = sessions_.find(&candidate);
+  if (it == sessions_.end() || !it->second.candidate) return;
+  it->second.candidate = false;
+  RegisterMember(it->second);
+}
+
+void PeerSessions::RegisterMember(Session& s) {
+  Connection* raw = s.conn.get();
+  const DeviceId peer = raw->peer();
+  if (auto it = members_.find(peer); it != members_.end() && it->second != raw) {
+    // Two sessions with one device (both dialed): keep the one dialed by the
+    // device with the smaller id, so both ends keep the same one.
+    Connection* other = it->second;
+    auto dialer = [&](Connection* c) { return c->initiator() ? ctx_.me() : c->peer(); };
+    Connection* keep = dialer(raw) < dialer(other) ? raw : other;
+    Connection* drop = keep == raw ? other : raw;
+    if (drop == other) {
+      members_.erase(it);
+      sessions_.at(other).member = false;
+    }
+    if (s.dial_target) dial_book_.Identify(*s.dial_target, peer);
+    sessions_.at(drop).duplicate = true;
+    drop->Close("duplicate session");
+    if (drop == raw) return;
+  }
+  members_[peer] = raw;
+  s.member = true;
+  last_member_at_ = ctx_.SteadyNow();
+  if (s.dial_target) dial_book_.Connected(*s.dial_target, peer);
+  SavePeerState(s, true);
+  if (hooks_.member_up) hooks_.member_up(peer);
+  ctx_.Log("connected to " + ctx_.Name(peer) + " at " + raw->remote_host());
+}
+
+void PeerSessions::SavePeerState(const Session& s, bool online) {
+  store::PeerRecord rec;
+  rec.device = s.conn->peer();
+  rec.host = s.conn->remote_host();
+  rec.control_port = s.control_port;
+  rec.torrent_port = s.torrent_port;
+  rec.last_seen_us = ctx_.Now();
+  rec.online = online;
+  if (rec.control_port == 0) {
+    // Keep the port learned earlier (an accepted session has not said yet).
+    if (auto known = store::ListPeers(ctx_.home.db()); known) {
+      for (const auto& p : *known)
+        if (p.device == rec.device) rec.control_port = p.control_port;
+    }
+  }
+  (void)store::SavePeer(ctx_.home.db(), rec);
+}
+
+void PeerSessions::OnClosed(Connection* raw, const std::string& reason) {
+  auto it = sessions_.find(raw);
+  if (it == sessions_.end()) return;
+  Session s = std::move(it->second);
+  sessions_.erase(it);
+  if (s.member) {
+    const DeviceId peer = raw->peer();
+    if (auto m = members_.find(peer); m != members_.end() && m->second == raw) {
+      members_.erase(m);
+      if (hooks_.member_down) hooks_.member_down(peer);
+      if (!ctx_.stopping) {
+        SavePeerState(s, false);
+        ctx_.Log("disconnected from " + ctx_.Name(peer) + ": " + reason);
+      }
+    }
+  } else if (!ctx_.stopping && !s.duplicate) {
+    ctx_.Log("session with " + raw->remote_host() + " ended before it was admitted: " + reason);
+  }
+  if (s.dial_target && !ctx_.stopping) dial_book_.Failed(*s.dial_target, ctx_.SteadyNow());
+}
+
+void PeerSessions::OnFrame(Connection* raw, Frame frame) {
+  Session& s = sessions_.at(raw);
+  s.last_heard = ctx_.SteadyNow();
+  // Held for the call: a handler may end the session.
+  const std::shared_ptr<Connection> conn = s.conn;
+  const auto type = static_cast<MessageType>(frame.type);
+  if (s.candidate) {
+    if (type == MessageType::kJoin && hooks_.join) return hooks_.join(*conn, frame.payload);
+    return conn->SendErrorAndClose(kErrNotAllowed, "this device is not a household member");
+  }
+  if (!s.member) return;
+  const DeviceId peer = conn->peer();
+  auto dispatched = DispatchMemberMessage(model_, peer, frame.type, frame.payload);
+  if (!dispatched) return conn->SendErrorAndClose(kErrMalformed, dispatched.error().detail);
+  if (*dispatched != Dispatched::kNotForModel) return;
+  switch (type) {
+    case MessageType::kPing: return conn->Send(MessageType::kPong, frame.payload);
+    case MessageType::kError: {
+      auto e = DecodeError(frame.payload);
+      return conn->Close(e ? "peer reported an error: " + e->second : "peer sent a malformed error");
+    }
+    default:
+      return;  // PONG; JOIN and WELCOME from a member mean nothing
+  }
+}
+
+void PeerSessions::OnHello(const DeviceId& from, const Hello& hello) {
+  Session* s = MemberSession(from);
+  if (!s) return;
+  s->control_port = hello.control_port;
+  s->torrent_port = hello.torrent_port;
+  SavePeerState(*s, true);
+  const std::string& host = s->conn->remote_host();
+  if (s->control_port != 0 && !s->dial_target)
+    dial_book_.Learn(FormatEndpoint(host, s->control_port), host, s->control_port, from,
+                     ctx_.SteadyNow() + std::chrono::seconds(1));
+  BroadcastPeers();
+}
+
+void PeerSessions::BroadcastPeers() {
+  std::vector<PeerAddress> list;
+  for (auto& [device, raw] : members_) {
+    const Session& s = sessions_.at(raw);
+    if (s.control_port == 0) continue;
+    auto addr = ParseInviteAddress(FormatEndpoint(raw->remote_host(), s.control_port));
+    if (addr) list.push_back(PeerAddress{device, *addr});
+  }
+  if (list.empty()) return;
+  Bytes payload = EncodePeers(list);
+  for (auto& [device, raw] : members_) raw->Send(MessageType::kPeers, payload);
+}
+
+void PeerSessions::OnPeers(const DeviceId&, const std::vector<PeerAddress>& peers) {
+  for (const PeerAddress& p : peers) {
+    if (p.device == ctx_.me() || !ctx_.IsUnrevokedMember(p.device) || members_.contains(p.device)) continue;
+    std::string key = p.address.ToString();
+    if (dial_book_.Contains(key)) continue;
+    if (auto ep = ParseEndpoint(key, false)) dial_book_.Add(key, ep->address().to_string(), ep->port(), p.device);
+  }
+}
+
+void PeerSessions::Tick(std::chrono::steady_clock::time_point now) {
+  auto connected_or_gone = [this](const DeviceId& d) { return members_.contains(d) || !ctx_.IsUnrevokedMember(d); };
+  for (const std::string& key : dial_book_.Due(now, connected_or_gone)) {
+    if (sessions_.size() >= kMaxSessions) break;
+    Dial(key);
+  }
+  if (now - last_ping_ > kPingEvery) {
+    last_ping_ = now;
+    std::vector<Connection*> silent;
+    for (auto& [raw, s] : sessions_) {
+      if (now - s.last_heard > 4 * kPingEvery) silent.push_back(raw);
+      else if (s.member) raw->Send(MessageType::kPing, Bytes(8, 0));
+    }
+    for (Connection* raw : silent) raw->Close("peer silent for 40 s");
+  }
+  if (now - last_seen_saved_ > kSeenEvery) {
+    // Members online now were seen now: after a crash, placement still
+    // counts them while they reconnect (MeshOptions::away_after).
+    last_seen_saved_ = now;
+    (void)ctx_.home.db().Transaction([&]() -> std::expected<void, store::StoreError> {  // one commit
+      for (auto& [device, raw] : members_) SavePeerState(sessions_.at(raw), true);
+      return {};
+    });
+  }
+}
+
+}  // namespace hearth::mesh

@@ -1,0 +1,109 @@
+// PeerSessions: the node's sessions with the household's other devices --
+// listening, dialing (DialBook) and redialing, admitting members (one
+// session per device), pinging and ending silent ones, and remembering
+// where each device listens (the peers table, PEERS). A member's frames go
+// to the MeshModel (protocol/mesh_model.h); a device that is not a member
+// may only send JOIN, which goes to the `join` hook.
+//
+// Single-threaded, on the node's io_context. Borrows the context, the
+// transport and the model, which outlive it. Hooks are called on that
+// thread and may send, but must not destroy the PeerSessions.
+#pragma once
+
+#include <chrono>
+#include <expected>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "node/mesh/connection.h"
+#include "node/mesh/dial_book.h"
+#include "node/mesh/mesh_context.h"
+#include "node/mesh/transport.h"
+#include "protocol/mesh_model.h"
+
+namespace hearth::mesh {
+
+class PeerSessions {
+ public:
+  struct Hooks {
+    std::function<void(const DeviceId&)> member_up;    // admitted; its session is open
+    std::function<void(const DeviceId&)> member_down;  // its session ended
+    // A candidate's JOIN frame. Admit() it, or SendErrorAndClose.
+    std::function<void(Connection&, ByteSpan)> join;
+  };
+
+  PeerSessions(MeshContext& ctx, Transport& transport, MeshModel& model, Hooks hooks);
+  PeerSessions(const PeerSessions&) = delete;
+  PeerSessions& operator=(const PeerSessions&) = delete;
+
+  // Listens at options.listen and learns where to dial (--peer, the devices
+  // in the peers table). Returns the endpoint it listens on.
+  std::expected<std::string, std::string> Start();
+  // Stops listening and closes every session; members go down.
+  void Stop();
+  // Dials what is due, pings members, ends silent sessions, and records
+  // last-seen times of those online.
+  void Tick(std::chrono::steady_clock::time_point now);
+
+  // Another address to dial (the LAN beacon); false when known already.
+  bool AddDialTarget(const std::string& key, const std::string& host, uint16_t port);
+  // A candidate that paired (a member now).
+  void Admit(Connection& candidate);
+
+  // The session half of HELLO and PEERS: where the member listens, and the
+  // household's other devices to dial.
+  void OnHello(const DeviceId& from, const Hello& hello);
+  void OnPeers(const DeviceId& from, const std::vector<PeerAddress>& peers);
+
+  // Members with an open session, by device.
+  const std::map<DeviceId, Connection*>& members() const { return members_; }
+  bool IsOnline(const DeviceId& d) const { return members_.contains(d); }
+  // The member's session, or nullptr when it has none.
+  Connection* SessionOf(const DeviceId& d) const;
+  // Where the member's swarm listens (its HELLO); 0 before it said.
+  uint16_t TorrentPortOf(const DeviceId& d) const;
+  // Sends an ERROR frame to the member and ends its session.
+  void Fail(const DeviceId& d, uint16_t code, const std::string& message);
+  // When a member session last came up.
+  std::chrono::steady_clock::time_point last_member_at() const { return last_member_at_; }
+  uint16_t port() const { return transport_.listening_port(); }
+
+ private:
+  struct Session {
+    std::shared_ptr<Connection> conn;
+    bool candidate = false;  // authenticated key, not a member: must JOIN
+    bool member = false;     // registered in members_
+    bool duplicate = false;  // closed as a second session with one device
+    uint16_t control_port = 0;
+    uint16_t torrent_port = 0;
+    std::optional<std::string> dial_target;  // the DialBook key it was dialed at
+    std::chrono::steady_clock::time_point last_heard{};
+  };
+
+  void Accepted(std::unique_ptr<ByteStream> stream);
+  void Dial(const std::string& key);
+  void Adopt(std::shared_ptr<Connection> conn, std::optional<std::string> dial_target);
+  void OnReady(Connection* conn);
+  void OnFrame(Connection* conn, Frame frame);
+  void OnClosed(Connection* conn, const std::string& reason);
+  void RegisterMember(Session& s);
+  void BroadcastPeers();
+  void SavePeerState(const Session& s, bool online);
+  Session* MemberSession(const DeviceId& d);
+
+  MeshContext& ctx_;
+  Transport& transport_;
+  MeshModel& model_;
+  Hooks hooks_;
+  std::map<Connection*, Session> sessions_;
+  std::map<DeviceId, Connection*> members_;  // one session per member device
+  DialBook dial_book_;                       // where to dial, and when again
+  std::chrono::steady_clock::time_point last_member_at_{};
+  std::chrono::steady_clock::time_point last_ping_{};
+  std::chrono::steady_clock::time_point last_seen_saved_{};
+};
+
+}  // namespace hearth::mesh

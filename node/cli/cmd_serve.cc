@@ -69,7 +69,7 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
   mo.download_limit = o.download_limit_kb * 1000;
   mo.lan = !o.no_lan;
   mesh::MeshNode node(io, *home, mo);
-  if (auto started = node.Start(); !started) return std::unexpected(CliError{started.error()});
+  if (auto started = node.Start(); !started) return std::unexpected(CliError{started.error().message});
 
   // Players' HTTP side: its own thread (and a worker pool for transcoding),
   // reading chunks it does not hold through the mesh.
@@ -90,7 +90,10 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
     const auto wait = so.chunk_wait;
     so.remote_chunks = [&io, &node, wait](const BlobId& blob, uint32_t index, media::ChunkCallback done) {
       mesh::asio::post(io, [&node, blob, index, wait, done = std::move(done)]() mutable {
-        node.ReadChunk(blob, index, wait, std::move(done));
+        node.ReadChunk(blob, index, wait, [done = std::move(done)](std::expected<Bytes, mesh::MeshError> chunk) {
+          if (!chunk) return done(std::unexpected(std::move(chunk.error().message)));
+          done(std::move(*chunk));
+        });
       });
     };
     so.wake_fetch = [&io, &node](const BlobId& blob) { mesh::asio::post(io, [&node, blob] { node.Want(blob); }); };

@@ -54,7 +54,7 @@ std::optional<Bytes> ChunkReads::LocalChunk(const BlobId& blob, uint32_t index) 
 }
 
 void ChunkReads::Read(const BlobId& blob, uint32_t index, std::chrono::milliseconds wait, ChunkDone done) {
-  if (ctx_.stopping) return done(std::unexpected(std::string("the node is stopping")));
+  if (ctx_.stopping) return done(std::unexpected(MeshError{MeshErrc::kStopping, "the node is stopping"}));
   if (auto local = LocalChunk(blob, index)) return done(std::move(*local));
   waiters_[{blob, index}].push_back({std::move(done), ctx_.SteadyNow() + wait});
   fetcher_.Stream(blob, index);
@@ -119,9 +119,10 @@ void ChunkReads::Tick(std::chrono::steady_clock::time_point now) {
       ++it;
     }
     for (auto& w : expired)
-      w.done(std::unexpected(ctx_.stopping ? std::string("the node is stopping")
-                                           : "no reachable device sent chunk " + std::to_string(key.second) +
-                                                 " of blob " + key.first.ShortHex() + " in time"));
+      w.done(std::unexpected(ctx_.stopping ? MeshError{MeshErrc::kStopping, "the node is stopping"}
+                                           : MeshError{MeshErrc::kChunkTimedOut,
+                                                       "no reachable device sent chunk " + std::to_string(key.second) +
+                                                           " of blob " + key.first.ShortHex() + " in time"}));
   }
   for (const auto& [blob, index] : retry) Request(blob, index);
   std::erase_if(reads_sent_, [&](const auto& kv) { return now - kv.second > std::chrono::seconds(30); });

@@ -22,13 +22,15 @@
 #include "node/mesh/fetcher.h"
 #include "node/mesh/have_index.h"
 #include "node/mesh/mesh_context.h"
+#include "node/mesh/mesh_error.h"
 #include "node/mesh/peer_sessions.h"
 
 namespace hearth::mesh {
 
 class ChunkReads {
  public:
-  using ChunkDone = std::function<void(std::expected<Bytes, std::string>)>;
+  // The sealed chunk, or kStopping / kChunkTimedOut.
+  using ChunkDone = std::function<void(std::expected<Bytes, MeshError>)>;
 
   ChunkReads(MeshContext& ctx, PeerSessions& peers, HaveIndex& have, Fetcher& fetcher)
       : ctx_(ctx), peers_(peers), have_(have), fetcher_(fetcher) {}

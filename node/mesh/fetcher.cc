@@ -30,7 +30,7 @@ Fetcher::Fetcher(MeshContext& ctx, PeerSessions& peers, HaveIndex& have, Hooks h
 
 Fetcher::~Fetcher() = default;
 
-std::expected<void, std::string> Fetcher::Start(std::shared_ptr<swarm::SwarmGuard> guard) {
+std::expected<void, MeshError> Fetcher::Start(std::shared_ptr<swarm::SwarmGuard> guard) {
   swarm::SwarmOptions o;
   o.listen = ctx_.options.torrent_listen;
   o.partial_dir = ctx_.home.dir() + "/partial";
@@ -46,11 +46,11 @@ std::expected<void, std::string> Fetcher::Start(std::shared_ptr<swarm::SwarmGuar
   };
   if (ctx_.options.blob_transfer) {
     auto t = ctx_.options.blob_transfer(std::move(o), std::move(guard));
-    if (!t) return std::unexpected("blob transfer: " + t.error());
+    if (!t) return std::unexpected(MeshError{MeshErrc::kTransferStart, "blob transfer: " + t.error()});
     transfer_ = std::move(*t);
   } else {
     auto s = swarm::Swarm::Start(std::move(o), std::move(guard));
-    if (!s) return std::unexpected("--torrent-port: " + s.error());
+    if (!s) return std::unexpected(MeshError{MeshErrc::kTransferStart, "--torrent-port: " + s.error()});
     transfer_ = std::move(*s);
   }
   have_.set_transfer(transfer_.get());

@@ -23,6 +23,7 @@
 
 #include "node/mesh/have_index.h"
 #include "node/mesh/mesh_context.h"
+#include "node/mesh/mesh_error.h"
 #include "node/mesh/peer_sessions.h"
 #include "node/swarm/blob_transfer.h"
 
@@ -44,7 +45,7 @@ class Fetcher {
   ~Fetcher();
 
   // Starts the transfer: libtorrent, or options.blob_transfer.
-  std::expected<void, std::string> Start(std::shared_ptr<swarm::SwarmGuard> guard);
+  std::expected<void, MeshError> Start(std::shared_ptr<swarm::SwarmGuard> guard);
   // Saves what is pending and stops the transfer.
   void Stop();
   swarm::BlobTransfer* transfer() const { return transfer_.get(); }

@@ -50,7 +50,7 @@ MeshNode::~MeshNode() {
   Stop();
 }
 
-std::expected<void, std::string> MeshNode::Start() {
+std::expected<void, MeshError> MeshNode::Start() {
   auto listening = peers_.Start();
   if (!listening) return std::unexpected(listening.error());
   listeners_.Start();

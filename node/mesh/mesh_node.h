@@ -39,6 +39,7 @@
 #include "node/mesh/ledger_sync.h"
 #include "node/mesh/listener_sync.h"
 #include "node/mesh/mesh_context.h"
+#include "node/mesh/mesh_error.h"
 #include "node/mesh/mesh_options.h"
 #include "node/mesh/peer_sessions.h"
 #include "node/mesh/phone_cache.h"
@@ -56,7 +57,7 @@ class MeshNode : private MeshModel {
   MeshNode& operator=(const MeshNode&) = delete;
 
   // Binds the listeners and starts the work loop.
-  std::expected<void, std::string> Start();
+  std::expected<void, MeshError> Start();
   // Closes every session and stops the loop; the io_context then runs dry.
   void Stop();
 
@@ -67,8 +68,8 @@ class MeshNode : private MeshModel {
   // a fetch's verified pieces, or straight from a device that holds it
   // (which also starts fetching the whole blob in order, this chunk first,
   // so the player finds the next chunks here). `done` is called once, on the
-  // node's thread; with an error when no device could send it within
-  // `wait`.
+  // node's thread; with kChunkTimedOut when no device could send it within
+  // `wait`, kStopping when the node stops first.
   using ChunkDone = ChunkReads::ChunkDone;
   void ReadChunk(const BlobId& blob, uint32_t index, std::chrono::milliseconds wait, ChunkDone done) {
     reads_.Read(blob, index, wait, std::move(done));

@@ -19,19 +19,20 @@ constexpr int64_t kInviteMemoryUs = 30LL * 86400 * 1'000'000;
 PeerSessions::PeerSessions(MeshContext& ctx, Transport& transport, MeshModel& model, Hooks hooks)
     : ctx_(ctx), transport_(transport), model_(model), hooks_(std::move(hooks)) {}
 
-std::expected<std::string, std::string> PeerSessions::Start() {
+std::expected<std::string, MeshError> PeerSessions::Start() {
   auto ep = ParseEndpoint(ctx_.options.listen, /*allow_zero_port=*/true);
-  if (!ep) return std::unexpected("--listen: " + ep.error());
+  if (!ep) return std::unexpected(MeshError{MeshErrc::kBadListen, "--listen: " + ep.error()});
   auto listening =
       transport_.Listen(ep->address().to_string(), ep->port(), [this, alive = ctx_.alive](auto stream) {
         if (*alive && !ctx_.stopping) Accepted(std::move(stream));
       });
   if (!listening)
-    return std::unexpected("cannot listen on " + ctx_.options.listen + ": " + listening.error().Message());
+    return std::unexpected(MeshError{MeshErrc::kCannotListen,
+                                     "cannot listen on " + ctx_.options.listen + ": " + listening.error().Message()});
   (void)store::MarkAllOffline(ctx_.home.db());
   for (const std::string& p : ctx_.options.peers) {
     auto target = ParseEndpoint(p, false);
-    if (!target) return std::unexpected("--peer " + p + ": " + target.error());
+    if (!target) return std::unexpected(MeshError{MeshErrc::kBadPeer, "--peer " + p + ": " + target.error()});
     dial_book_.Add(p, target->address().to_string(), target->port());
   }
   if (auto known = store::ListPeers(ctx_.home.db()); known) {

@@ -21,6 +21,7 @@
 #include "node/mesh/connection.h"
 #include "node/mesh/dial_book.h"
 #include "node/mesh/mesh_context.h"
+#include "node/mesh/mesh_error.h"
 #include "node/mesh/transport.h"
 #include "protocol/mesh_model.h"
 
@@ -41,7 +42,7 @@ class PeerSessions {
 
   // Listens at options.listen and learns where to dial (--peer, the devices
   // in the peers table). Returns the endpoint it listens on.
-  std::expected<std::string, std::string> Start();
+  std::expected<std::string, MeshError> Start();
   // Stops listening and closes every session; members go down.
   void Stop();
   // Dials what is due, pings members, ends silent sessions, and records

@@ -89,6 +89,61 @@ TEST_P(MemorySessionTest, TwoNodesSyncAndReplicateOverAnInMemoryTransport) {
   io.run_for(std::chrono::milliseconds(200));
 }
 
+// A player's chunk: from the store when held; when no device sends it, a
+// timeout it can tell from a stop by its code.
+class MemoryChunkTest : public MeshFixture {};
+
+TEST_F(MemoryChunkTest, AChunkComesFromTheStoreOrFailsWithACodeSayingWhy) {
+  InitAndImport("a", 1);
+  std::vector<BlobId> blobs;
+  for (const auto& t : Json("a", "ls")) blobs.push_back(BlobOf(t["blob"]));
+  ASSERT_EQ(blobs.size(), 1u);
+  auto home = store::Home::Open(Home("a"));
+  ASSERT_TRUE(home);
+  mesh::asio::io_context io;
+  mesh::MemoryNetwork net(io);
+  swarm::MemoryBlobNetwork blob_net;
+  auto transport = net.MakeTransport("127.0.0.1");
+  mesh::MeshOptions o;
+  o.listen = "127.0.0.1:7601";
+  o.torrent_listen = "127.0.0.1:0";
+  o.transport = transport.get();
+  o.lan = false;
+  o.blob_transfer = blob_net.FactoryFor("127.0.0.1");
+  mesh::MeshNode node(io, *home, o);
+  ASSERT_TRUE(node.Start());
+
+  std::vector<std::expected<Bytes, mesh::MeshError>> answers;
+  auto record = [&](std::expected<Bytes, mesh::MeshError> r) { answers.push_back(std::move(r)); };
+  node.ReadChunk(blobs[0], 0, std::chrono::milliseconds(100), record);
+  ASSERT_EQ(answers.size(), 1u) << "a held chunk is answered at once";
+  ASSERT_TRUE(answers[0]);
+  auto stored = home->blobs().Read(blobs[0], 0, answers[0]->size());
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(*answers[0], *stored);
+
+  BlobId nowhere;
+  nowhere.bytes.fill(0x5a);
+  node.ReadChunk(nowhere, 3, std::chrono::milliseconds(100), record);
+  node.ReadChunk(nowhere, 4, std::chrono::hours(1), record);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (answers.size() < 2 && std::chrono::steady_clock::now() < deadline) io.run_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(answers.size(), 2u);
+  ASSERT_FALSE(answers[1]);
+  EXPECT_EQ(answers[1].error().code, mesh::MeshErrc::kChunkTimedOut);
+  EXPECT_NE(answers[1].error().message.find("chunk 3"), std::string::npos) << answers[1].error().message;
+
+  node.Stop();
+  ASSERT_EQ(answers.size(), 3u) << "a waiting player hears of the stop";
+  ASSERT_FALSE(answers[2]);
+  EXPECT_EQ(answers[2].error().code, mesh::MeshErrc::kStopping);
+  node.ReadChunk(blobs[0], 0, std::chrono::seconds(1), record);
+  ASSERT_EQ(answers.size(), 4u);
+  ASSERT_FALSE(answers[3]);
+  EXPECT_EQ(answers[3].error().code, mesh::MeshErrc::kStopping);
+  io.run_for(std::chrono::milliseconds(100));
+}
+
 std::string BlobsName(const ::testing::TestParamInfo<bool>& p) { return p.param ? "InMemory" : "Libtorrent"; }
 INSTANTIATE_TEST_SUITE_P(Blobs, MemorySessionTest, ::testing::Values(false, true), BlobsName);
 

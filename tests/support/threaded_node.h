@@ -17,7 +17,7 @@ class ThreadedNode {
   ThreadedNode(const std::string& home_dir, mesh::MeshOptions options) : home_(OpenOrDie(home_dir)) {
     node_ = std::make_unique<mesh::MeshNode>(io_, home_, std::move(options));
     if (auto r = node_->Start(); !r) {
-      std::fprintf(stderr, "cannot start a node on %s: %s\n", home_dir.c_str(), r.error().c_str());
+      std::fprintf(stderr, "cannot start a node on %s: %s\n", home_dir.c_str(), r.error().message.c_str());
       std::abort();
     }
     thread_ = std::thread([this] { io_.run(); });

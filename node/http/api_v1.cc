@@ -1,9 +1,11 @@
 // HttpService: the JSON API under /api/v1 (documented in docs/api.md).
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <set>
 
 #include "node/http/service.h"
+#include "node/store/import_roots.h"
 #include "node/store/mesh_tables.h"
 #include "protocol/entry_body.h"
 
@@ -13,11 +15,22 @@ namespace {
 using nlohmann::json;
 
 Response Json(const Request& req, bhttp::status status, const json& body) {
-  return TextResponse(req, status, body.dump() + "\n", "application/json");
+  // Text that is not UTF-8 (a query of "%ff") is answered with U+FFFD, not
+  // with an exception.
+  return TextResponse(req, status, body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
+                      "application/json");
 }
 
 Response Error(const Request& req, bhttp::status status, const std::string& message) {
   return Json(req, status, json{{"error", message}});
+}
+
+// 429 with Retry-After (whole seconds, from the message's "in N s").
+Response Throttled(const Request& req, const std::string& message) {
+  Response res = Error(req, bhttp::status::too_many_requests, message);
+  const size_t in = message.rfind(" in ");
+  if (in != std::string::npos) res.set(bhttp::field::retry_after, message.substr(in + 4, message.size() - in - 6));
+  return res;
 }
 
 double SecondsParam(const Params& p, std::string_view key) {
@@ -61,7 +74,8 @@ json AlbumSummary(const AlbumInfo& a) {
 
 }  // namespace
 
-Response HttpService::ApiResponse(const Request& req, const Target& target, PlayAction& play) {
+Response HttpService::ApiResponse(const Request& req, const Target& target, PlayAction& play,
+                                  const std::string& client) {
   const auto parts = Parts(target.path);
   const auto method = req.method();
   Params params = target.params;
@@ -79,7 +93,8 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
       user = Get(form, "user").value_or("");
       password = Get(form, "password").value_or("");
     }
-    auto u = users_->CheckPassword(user, password);
+    auto u = CheckLogin(client, user, [&] { return users_->CheckPassword(user, password); });
+    if (!u && u.error() == AuthFailure::kThrottled) return Throttled(req, ThrottledMessage(client, user));
     if (!u) {
       return Error(req, bhttp::status::unauthorized, "wrong user name or password");
     }
@@ -93,7 +108,12 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
     return res;
   }
 
-  auto user = ApiUser(req, params);
+  auto user = ApiUser(req, params, client);
+  if (!user && user.error() == AuthFailure::kThrottled) {
+    std::string_view auth(req[bhttp::field::authorization].data(), req[bhttp::field::authorization].size());
+    auto basic = BasicCredentials(auth);
+    return Throttled(req, ThrottledMessage(client, basic ? basic->first : std::string()));
+  }
   if (!user) {
     Response res = Error(req, bhttp::status::unauthorized,
                          "log in first: POST /api/v1/login, then send the token as \"Authorization: Bearer TOKEN\"");
@@ -117,12 +137,12 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
     const int offset = IntParam(params, "offset", 0, 0, INT32_MAX);
     const int limit = IntParam(params, "limit", 100, 1, 1000);
     json tracks = json::array();
-    for (size_t i = static_cast<size_t>(offset); i < index_.songs().size() && tracks.size() < static_cast<size_t>(limit); ++i)
+    for (size_t i = static_cast<size_t>(offset); i < index_->songs().size() && tracks.size() < static_cast<size_t>(limit); ++i)
       tracks.push_back(SongJson(i));
-    return Json(req, bhttp::status::ok, json{{"total", index_.songs().size()}, {"tracks", tracks}});
+    return Json(req, bhttp::status::ok, json{{"total", index_->songs().size()}, {"tracks", tracks}});
   }
   if (parts.size() >= 2 && parts[0] == "tracks") {
-    auto i = index_.SongIndex(parts[1]);
+    auto i = index_->SongIndex(parts[1]);
     if (!i) {
       return not_found("no track with id " + parts[1]);
     }
@@ -130,7 +150,7 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
       return Json(req, bhttp::status::ok, SongJson(*i));
     }
     if (get && parts.size() == 3 && parts[2] == "stream") {
-      play.song = *i;
+      play.song = index_->songs()[*i];
       play.opus = Get(params, "format").value_or("original") == "opus";
       play.bitrate_kbps = IntParam(params, "bitrate", 128, 64, 192);
       play.start_seconds = SecondsParam(params, "start");
@@ -139,11 +159,11 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
   }
   if (get && parts.size() == 1 && parts[0] == "albums") {
     json albums = json::array();
-    for (const AlbumInfo& a : index_.albums()) albums.push_back(AlbumSummary(a));
+    for (const AlbumInfo& a : index_->albums()) albums.push_back(AlbumSummary(a));
     return Json(req, bhttp::status::ok, json{{"albums", albums}});
   }
   if (get && parts.size() == 2 && parts[0] == "albums") {
-    const AlbumInfo* a = index_.Album(parts[1]);
+    const AlbumInfo* a = index_->Album(parts[1]);
     if (!a) {
       return not_found("no album with id " + parts[1]);
     }
@@ -154,17 +174,17 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
   }
   if (get && parts.size() == 1 && parts[0] == "artists") {
     json artists = json::array();
-    for (const ArtistInfo& a : index_.artists())
+    for (const ArtistInfo& a : index_->artists())
       artists.push_back({{"id", a.id}, {"name", a.name}, {"albumCount", a.albums.size()}, {"songCount", a.song_count}});
     return Json(req, bhttp::status::ok, json{{"artists", artists}});
   }
   if (get && parts.size() == 2 && parts[0] == "artists") {
-    const ArtistInfo* a = index_.Artist(parts[1]);
+    const ArtistInfo* a = index_->Artist(parts[1]);
     if (!a) {
       return not_found("no artist with id " + parts[1]);
     }
     json albums = json::array();
-    for (size_t i : a->albums) albums.push_back(AlbumSummary(index_.albums()[i]));
+    for (size_t i : a->albums) albums.push_back(AlbumSummary(index_->albums()[i]));
     return Json(req, bhttp::status::ok, json{{"id", a->id}, {"name", a->name}, {"albums", albums}});
   }
   if (get && parts.size() == 1 && parts[0] == "search") {
@@ -177,10 +197,10 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
     }
     std::set<std::string> seen_albums, seen_artists;
     for (const auto& r : *found) {
-      auto i = index_.SongIndex(LibraryIndex::SongId(r));
+      auto i = index_->SongIndex(LibraryIndex::SongId(r));
       if (!i) continue;
       tracks.push_back(SongJson(*i));
-      const AlbumInfo& a = index_.AlbumOf(*i);
+      const AlbumInfo& a = index_->AlbumOf(*i);
       if (seen_albums.insert(a.id).second) albums.push_back(AlbumSummary(a));
       if (seen_artists.insert(a.artist_id).second) artists.push_back({{"id", a.artist_id}, {"name", a.artist}});
     }
@@ -224,13 +244,13 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
       json tracks = json::array();
       if (auto pins = store::ListPins(home_->db())) {
         std::set<BlobId> pinned(pins->begin(), pins->end());
-        for (size_t i = 0; i < index_.songs().size(); ++i)
-          if (pinned.contains(index_.songs()[i].blob)) tracks.push_back(SongJson(i));
+        for (size_t i = 0; i < index_->songs().size(); ++i)
+          if (pinned.contains(index_->songs()[i].blob)) tracks.push_back(SongJson(i));
       }
       return Json(req, bhttp::status::ok, json{{"tracks", tracks}});
     }
     if (parts.size() == 2 && (method == bhttp::verb::put || method == bhttp::verb::delete_)) {
-      const library::TrackRecord* r = index_.Song(parts[1]);
+      const library::TrackRecord* r = index_->Song(parts[1]);
       if (!r) {
         return not_found("no track with id " + parts[1]);
       }
@@ -245,18 +265,43 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
     }
   }
   if (parts.size() >= 1 && parts[0] == "imports") {
-    if (get && parts.size() == 1) return Json(req, bhttp::status::ok, json{{"imports", imports_->List()}});
+    // Where a job reads is the admins' business: other listeners see its progress only.
+    auto shown = [&](json job) {
+      if (!user->admin) job.erase("path");
+      return job;
+    };
+    if (get && parts.size() == 1) {
+      json jobs = json::array();
+      for (const auto& job : imports_->List()) jobs.push_back(shown(job));
+      return Json(req, bhttp::status::ok, json{{"imports", jobs}});
+    }
     if (get && parts.size() == 2) {
       int id = 0;
       std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), id);
       auto job = imports_->Find(id);
-      return job ? Json(req, bhttp::status::ok, *job) : not_found("no import " + parts[1]);
+      return job ? Json(req, bhttp::status::ok, shown(*job)) : not_found("no import " + parts[1]);
     }
     if (method == bhttp::verb::post && parts.size() == 1) {
       if (!user->admin) return Error(req, bhttp::status::forbidden, "only an admin listener may start imports");
       auto body = json::parse(req.body(), nullptr, false);
       const std::string path = body.is_object() ? body.value("path", "") : "";
-      auto started = imports_->Start(path);
+      if (path.empty() || path.front() != '/') return Error(req, bhttp::status::bad_request, "give an absolute path to import");
+      // Only inside the folders this device imports from (`hearth import`
+      // adds one), symlinks resolved: never any file the node can read.
+      auto resolved = store::ImportRootOf(path);
+      if (!resolved) return Error(req, bhttp::status::bad_request, "no such file or folder: " + path);
+      std::error_code ec;
+      const std::string inside = std::filesystem::canonical(path, ec).string();
+      auto roots = store::ListImportRoots(home_->db());
+      if (!roots) return Error(req, bhttp::status::internal_server_error, roots.error().message);
+      if (ec || std::none_of(roots->begin(), roots->end(), [&](const std::string& r) { return store::PathInside(r, inside); })) {
+        std::string list;
+        for (const auto& r : *roots) list += (list.empty() ? "" : ", ") + r;
+        return Error(req, bhttp::status::forbidden,
+                     "imports over the API only read inside the folders this device imports from (" +
+                         (list.empty() ? std::string("none yet") : list) + "); `hearth import FOLDER` on the device adds one");
+      }
+      auto started = imports_->Start(inside);
       if (!started) return Error(req, bhttp::status::bad_request, started.error());
       return Json(req, bhttp::status::accepted, *started);
     }
@@ -278,7 +323,7 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
 
 asio::awaitable<void> HttpService::HandleApi(Exchange& ex, const Target& target) {
   PlayAction play;
-  Response res = ApiResponse(ex.request(), target, play);
+  Response res = ApiResponse(ex.request(), target, play, ex.remote().address().to_string());
   co_await Answer(ex, std::move(res), play);
 }
 

@@ -100,6 +100,12 @@ std::optional<int64_t> IntOf(const std::optional<std::string>& v) {
   return out;
 }
 
+std::optional<int64_t> IntIn(const std::optional<std::string>& v, int64_t lo, int64_t hi) {
+  auto n = IntOf(v);
+  if (!n || *n < lo || *n > hi) return std::nullopt;
+  return n;
+}
+
 int64_t IntParam(const Params& params, std::string_view key, int64_t fallback, int64_t lo, int64_t hi) {
   return std::clamp(IntOf(Get(params, key)).value_or(fallback), lo, hi);
 }

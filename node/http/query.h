@@ -37,6 +37,10 @@ std::optional<std::string> Get(const Params& params, std::string_view key);
 std::vector<std::string> GetAll(const Params& params, std::string_view key);
 // `v` as a whole number; nullopt when absent or not one.
 std::optional<int64_t> IntOf(const std::optional<std::string>& v);
+// `v` as a whole number in [lo, hi]; nullopt when absent, not one, or out of
+// that range. Every number a client sends that the node computes with is
+// read through this (or IntParam), so none can overflow what it feeds.
+std::optional<int64_t> IntIn(const std::optional<std::string>& v, int64_t lo, int64_t hi);
 // Integer parameter `key` clamped to [lo, hi]; `fallback` when absent or not
 // a whole number.
 int64_t IntParam(const Params& params, std::string_view key, int64_t fallback, int64_t lo, int64_t hi);

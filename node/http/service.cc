@@ -21,20 +21,6 @@ std::optional<std::string> CookieValue(std::string_view header, std::string_view
   return std::nullopt;
 }
 
-std::optional<std::pair<std::string, std::string>> BasicCredentials(std::string_view header) {
-  if (!header.starts_with("Basic ")) return std::nullopt;
-  std::string_view b64 = header.substr(6);
-  std::string raw(b64.size(), '\0');
-  size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), b64.data(), b64.size(), nullptr,
-                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
-    return std::nullopt;
-  raw.resize(len);
-  size_t colon = raw.find(':');
-  if (colon == std::string::npos) return std::nullopt;
-  return std::pair{raw.substr(0, colon), raw.substr(colon + 1)};
-}
-
 // A decoded path that could climb out of where it points.
 bool Climbs(const std::string& path) {
   if (path.find('\\') != std::string::npos) return true;
@@ -50,6 +36,20 @@ bool Climbs(const std::string& path) {
 }
 
 }  // namespace
+
+std::optional<std::pair<std::string, std::string>> BasicCredentials(std::string_view header) {
+  if (!header.starts_with("Basic ")) return std::nullopt;
+  std::string_view b64 = header.substr(6);
+  std::string raw(b64.size(), '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), b64.data(), b64.size(), nullptr,
+                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
+    return std::nullopt;
+  raw.resize(len);
+  size_t colon = raw.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  return std::pair{raw.substr(0, colon), raw.substr(colon + 1)};
+}
 
 HttpService::HttpService(asio::io_context& io, asio::thread_pool& workers, ServiceOptions options)
     : io_(io), workers_(workers), options_(std::move(options)) {}
@@ -85,7 +85,12 @@ void HttpService::Refresh() {
     if (auto synced = catalog_->Sync(home_->ledger().ledger().state(), home_->content_secret());
         !synced && options_.log)
       options_.log("http: cannot sync the catalog: " + synced.error().message);
-    if (auto loaded = index_.Load(*catalog_); !loaded && options_.log) options_.log("http: " + loaded.error());
+    auto fresh = std::make_shared<LibraryIndex>();
+    if (auto loaded = fresh->Load(*catalog_); !loaded) {
+      if (options_.log) options_.log("http: " + loaded.error() + " (still serving the library as it was)");
+    } else {
+      index_ = std::move(fresh);
+    }
   }
   if (auto holders = store::AllPeerBlobs(home_->db())) holders_ = std::move(*holders);
 }
@@ -102,6 +107,9 @@ asio::awaitable<void> HttpService::Handle(Exchange& ex) {
     co_return;
   }
   Refresh();
+  // Held until the answer is sent: a stream in progress keeps reading the
+  // library it started with while a new ledger entry replaces index_.
+  const std::shared_ptr<const LibraryIndex> library = index_;
   if (target->path == "/rest" || target->path.starts_with("/rest/")) {
     co_await HandleSubsonic(ex, std::move(*target));
   } else if (target->path.starts_with("/api/v1/") || target->path == "/api/v1") {
@@ -113,16 +121,28 @@ asio::awaitable<void> HttpService::Handle(Exchange& ex) {
   }
 }
 
-std::optional<User> HttpService::ApiUser(const Request& req, const Params& params) {
+std::expected<User, AuthFailure> HttpService::CheckLogin(
+    const std::string& client, const std::string& name,
+    const std::function<std::expected<User, AuthFailure>()>& check) {
+  if (throttle_.WaitUs(client, name) > 0) return std::unexpected(AuthFailure::kThrottled);
+  auto u = check();
+  if (u) throttle_.Succeeded(client, name);
+  else if (u.error() == AuthFailure::kWrongCredentials) throttle_.Failed(client, name);
+  return u;
+}
+
+std::string HttpService::ThrottledMessage(const std::string& client, const std::string& name) {
+  const int64_t seconds = (throttle_.WaitUs(client, name) + 999'999) / 1'000'000;
+  return "too many wrong passwords from this address or for this user: try again in " + std::to_string(seconds) +
+         " s";
+}
+
+std::expected<User, AuthFailure> HttpService::ApiUser(const Request& req, const Params& params,
+                                                      const std::string& client) {
   std::string_view auth(req[bhttp::field::authorization].data(), req[bhttp::field::authorization].size());
-  if (auth.starts_with("Bearer ")) {
-    auto u = users_->CheckApiKey(std::string(auth.substr(7)));
-    return u ? std::optional<User>(*u) : std::nullopt;
-  }
-  if (auto basic = BasicCredentials(auth)) {
-    auto u = users_->CheckPassword(basic->first, basic->second);
-    return u ? std::optional<User>(*u) : std::nullopt;
-  }
+  if (auth.starts_with("Bearer ")) return users_->CheckApiKey(std::string(auth.substr(7)));
+  if (auto basic = BasicCredentials(auth))
+    return CheckLogin(client, basic->first, [&] { return users_->CheckPassword(basic->first, basic->second); });
   std::string_view cookies(req[bhttp::field::cookie].data(), req[bhttp::field::cookie].size());
   if (auto key = CookieValue(cookies, "hearth_key")) {
     auto u = users_->CheckApiKey(*key);
@@ -132,7 +152,7 @@ std::optional<User> HttpService::ApiUser(const Request& req, const Params& param
     auto u = users_->CheckApiKey(*key);
     if (u) return *u;
   }
-  return std::nullopt;
+  return std::unexpected(AuthFailure::kWrongCredentials);
 }
 
 bool HttpService::HeldHere(const BlobId& blob) { return home_->blobs().Has(blob); }
@@ -168,8 +188,8 @@ media::ChunkReader HttpService::AnyThreadChunks() {
 }
 
 nlohmann::json HttpService::SongJson(size_t i) {
-  const library::TrackRecord& r = index_.songs()[i];
-  const AlbumInfo& album = index_.AlbumOf(i);
+  const library::TrackRecord& r = index_->songs()[i];
+  const AlbumInfo& album = index_->AlbumOf(i);
   nlohmann::json j = {
       {"id", LibraryIndex::SongId(r)},
       {"title", r.title},

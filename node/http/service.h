@@ -24,6 +24,7 @@
 
 #include "node/http/import_jobs.h"
 #include "node/http/library_index.h"
+#include "node/http/login_throttle.h"
 #include "node/http/query.h"
 #include "node/http/server.h"
 #include "node/http/users.h"
@@ -50,6 +51,9 @@ struct ServiceOptions {
 // The MIME type of an original in `format` (mp3, m4a, flac, ogg, opus, wav).
 std::string AudioMime(const std::string& format);
 
+// The user and password of an "Authorization: Basic" header.
+std::optional<std::pair<std::string, std::string>> BasicCredentials(std::string_view header);
+
 class HttpService {
  public:
   HttpService(asio::io_context& io, asio::thread_pool& workers, ServiceOptions options);
@@ -66,7 +70,15 @@ class HttpService {
  private:
   // Shared (service.cc).
   void Refresh();
-  std::optional<User> ApiUser(const Request& req, const Params& params);
+  // Who a JSON API request comes from (bearer key, Basic password, cookie,
+  // ?key=); `client` is its address, for the login throttle.
+  std::expected<User, AuthFailure> ApiUser(const Request& req, const Params& params, const std::string& client);
+  // `check` (a password or token check for `name`), unless `client` or
+  // `name` must wait after too many wrong ones (kThrottled).
+  std::expected<User, AuthFailure> CheckLogin(const std::string& client, const std::string& name,
+                                              const std::function<std::expected<User, AuthFailure>()>& check);
+  // "try again in N s" for a throttled login.
+  std::string ThrottledMessage(const std::string& client, const std::string& name);
   nlohmann::json SongJson(size_t song);
   bool HeldHere(const BlobId& blob);
   std::vector<std::string> HolderNames(const BlobId& blob);
@@ -75,15 +87,17 @@ class HttpService {
 
   // Streaming (streaming.cc).
   asio::awaitable<media::SealedChunk> ReadSealed(const BlobId& blob, uint32_t index);
-  asio::awaitable<void> StreamOriginal(Exchange& ex, const library::TrackRecord& r);
-  asio::awaitable<void> StreamOpus(Exchange& ex, const library::TrackRecord& r, int bitrate_kbps,
+  // `r` is a copy: the index may be replaced while the stream runs.
+  asio::awaitable<void> StreamOriginal(Exchange& ex, library::TrackRecord r);
+  asio::awaitable<void> StreamOpus(Exchange& ex, library::TrackRecord r, int bitrate_kbps,
                                    double start_seconds);
   // The decrypted image and its MIME type, if this device has that cover.
   std::optional<std::pair<Bytes, std::string>> CoverImage(const std::string& cover_id);
   static Response ImageResponse(const Request& req, std::pair<Bytes, std::string> image);
   // What a request asks to be played (answered by streaming, not a Response).
   struct PlayAction {
-    std::optional<size_t> song;
+    // The song to stream: a copy, valid whatever the index becomes meanwhile.
+    std::optional<library::TrackRecord> song;
     bool opus = false;
     int bitrate_kbps = 128;
     double start_seconds = 0;
@@ -94,8 +108,8 @@ class HttpService {
   // The cover `digest` from the embedded picture of a track that has it
   // (from wherever its blob is); checked against the digest and kept.
   asio::awaitable<std::optional<std::pair<Bytes, std::string>>> CoverFromTrack(const crypto::Digest& digest);
-  Response ApiResponse(const Request& req, const Target& target, PlayAction& play);
-  Response SubsonicResponse(const Request& req, Target& target, PlayAction& play);
+  Response ApiResponse(const Request& req, const Target& target, PlayAction& play, const std::string& client);
+  Response SubsonicResponse(const Request& req, Target& target, PlayAction& play, const std::string& client);
   // Sends `res`, or the stream `play` asks for.
   asio::awaitable<void> Answer(Exchange& ex, Response res, const PlayAction& play);
 
@@ -112,8 +126,12 @@ class HttpService {
   std::unique_ptr<store::Home> home_;
   std::unique_ptr<library::Catalog> catalog_;
   std::unique_ptr<Users> users_;
+  LoginThrottle throttle_{[this] { return options_.clock(); }};
   std::unique_ptr<ImportJobs> imports_;
-  LibraryIndex index_;
+  // The library as players see it: replaced whole (never changed in place)
+  // when the catalog changes. Each request holds the one it started with
+  // (Handle), so what it borrows from it lives as long as the request.
+  std::shared_ptr<const LibraryIndex> index_ = std::make_shared<const LibraryIndex>();
   int64_t data_version_ = -1;
   size_t ledger_size_ = static_cast<size_t>(-1);
   std::map<BlobId, std::vector<DeviceId>> holders_;  // from peer_blobs, refreshed with the index

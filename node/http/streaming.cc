@@ -119,11 +119,11 @@ asio::awaitable<void> HttpService::Answer(Exchange& ex, Response res, const Play
     co_return;
   }
   if (!play.song) co_await ex.Send(std::move(res));
-  else if (play.opus) co_await StreamOpus(ex, index_.songs()[*play.song], play.bitrate_kbps, play.start_seconds);
-  else co_await StreamOriginal(ex, index_.songs()[*play.song]);
+  else if (play.opus) co_await StreamOpus(ex, *play.song, play.bitrate_kbps, play.start_seconds);
+  else co_await StreamOriginal(ex, *play.song);
 }
 
-asio::awaitable<void> HttpService::StreamOriginal(Exchange& ex, const library::TrackRecord& r) {
+asio::awaitable<void> HttpService::StreamOriginal(Exchange& ex, library::TrackRecord r) {
   const Request& req = ex.request();
   (void)store::TouchBlob(home_->db(), r.blob, options_.clock());
   const uint64_t size = r.plaintext_length;
@@ -190,7 +190,7 @@ asio::awaitable<void> HttpService::StreamOriginal(Exchange& ex, const library::T
   co_await ex.End();
 }
 
-asio::awaitable<void> HttpService::StreamOpus(Exchange& ex, const library::TrackRecord& r, int bitrate_kbps,
+asio::awaitable<void> HttpService::StreamOpus(Exchange& ex, library::TrackRecord r, int bitrate_kbps,
                                               double start_seconds) {
   const Request& req = ex.request();
   (void)store::TouchBlob(home_->db(), r.blob, options_.clock());
@@ -248,10 +248,11 @@ asio::awaitable<void> HttpService::StreamOpus(Exchange& ex, const library::Track
 
 asio::awaitable<std::optional<std::pair<Bytes, std::string>>> HttpService::CoverFromTrack(
     const crypto::Digest& digest) {
-  const library::TrackRecord* track = nullptr;
-  for (const auto& r : index_.songs())
+  // A copy: the index may be replaced while the cover is read.
+  std::optional<library::TrackRecord> track;
+  for (const auto& r : index_->songs())
     if (r.cover && *r.cover == digest) {
-      track = &r;
+      track = r;
       break;
     }
   auto key = track ? BlobKeyOf(*track) : std::nullopt;

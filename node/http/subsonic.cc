@@ -20,7 +20,8 @@ namespace hearth::http {
 
 using nlohmann::json;
 
-Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayAction& play) {
+Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayAction& play,
+                                       const std::string& client) {
   Params& p = target.params;
   if (req.method() == bhttp::verb::post) {
     std::string_view type(req[bhttp::field::content_type].data(), req[bhttp::field::content_type].size());
@@ -38,6 +39,9 @@ Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayA
     return TextResponse(req, bhttp::status::ok, std::move(rendered.body), rendered.content_type);
   };
 
+  // The spec lets anyone ask which extensions this server has.
+  if (op == "getOpenSubsonicExtensions") return reply(subsonic::Ok(OpenSubsonicExtensions()));
+
   // Who is asking.
   std::expected<User, AuthFailure> user = std::unexpected(AuthFailure::kWrongCredentials);
   auto name = Get(p, "u");
@@ -54,11 +58,13 @@ Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayA
       return reply(subsonic::Failed(subsonic::kMissingParameter, "required parameter is missing: u (or apiKey)"));
     }
     auto token = Get(p, "t"), salt = Get(p, "s"), password = Get(p, "p");
-    if (token && salt) user = users_->CheckToken(*name, *token, *salt);
-    else if (password) user = users_->CheckPassword(*name, *password);
+    if (token && salt) user = CheckLogin(client, *name, [&] { return users_->CheckToken(*name, *token, *salt); });
+    else if (password) user = CheckLogin(client, *name, [&] { return users_->CheckPassword(*name, *password); });
     else {
       return reply(subsonic::Failed(subsonic::kMissingParameter, "required parameter is missing: p, or t and s"));
     }
+    if (!user && user.error() == AuthFailure::kThrottled)
+      return reply(subsonic::Failed(subsonic::kGeneric, ThrottledMessage(client, *name)));
     if (!user) {
       return reply(subsonic::Failed(subsonic::kWrongCredentials, "wrong username or password"));
     }
@@ -67,7 +73,7 @@ Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayA
   // Binary answers.
   if (op == "stream" || op == "download") {
     auto id = Get(p, "id");
-    const library::TrackRecord* r = id ? index_.Song(*id) : nullptr;
+    const library::TrackRecord* r = id ? index_->Song(*id) : nullptr;
     if (!r) {
       return reply(id ? subsonic::Failed(subsonic::kNotFound, "song not found: " + *id)
                         : subsonic::Failed(subsonic::kMissingParameter, "required parameter is missing: id"));
@@ -87,7 +93,7 @@ Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayA
       play.bitrate_kbps = kbps;
       play.start_seconds = offset;
     }
-    play.song = index_.SongIndex(*id);
+    if (auto i = index_->SongIndex(*id)) play.song = index_->songs()[*i];
     return Response{};
   }
   if (op == "getCoverArt") {
@@ -96,8 +102,8 @@ Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayA
       return reply(subsonic::Failed(subsonic::kMissingParameter, "required parameter is missing: id"));
     }
     std::string cover = *id;
-    if (const AlbumInfo* a = index_.Album(*id); a && a->cover) cover = LibraryIndex::CoverId(*a->cover);
-    if (const library::TrackRecord* r = index_.Song(*id); r && r->cover) cover = LibraryIndex::CoverId(*r->cover);
+    if (const AlbumInfo* a = index_->Album(*id); a && a->cover) cover = LibraryIndex::CoverId(*a->cover);
+    if (const library::TrackRecord* r = index_->Song(*id); r && r->cover) cover = LibraryIndex::CoverId(*r->cover);
     auto image = CoverImage(cover);
     if (!image) {
       auto digest = cover.starts_with("co-") ? library::ParseHexDigest(cover.substr(3)) : std::nullopt;
@@ -116,7 +122,7 @@ Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayA
 
 asio::awaitable<void> HttpService::HandleSubsonic(Exchange& ex, Target target) {
   PlayAction play;
-  Response res = SubsonicResponse(ex.request(), target, play);
+  Response res = SubsonicResponse(ex.request(), target, play, ex.remote().address().to_string());
   co_await Answer(ex, std::move(res), play);
 }
 

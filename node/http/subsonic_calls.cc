@@ -13,7 +13,7 @@
 namespace hearth::http {
 
 SubsonicRequest::SubsonicRequest(HttpService& service, const User& u, const Params& params)
-    : SubsonicViews(service.index_), svc(service), user(u), p(params) {}
+    : SubsonicViews(*service.index_), svc(service), user(u), p(params) {}
 
 store::Database& SubsonicRequest::db() { return svc.home_->db(); }
 library::Catalog& SubsonicRequest::catalog() { return *svc.catalog_; }
@@ -37,6 +37,14 @@ SubsonicFailure MissingParameter(const std::string& name) {
   return {subsonic::kMissingParameter, "required parameter is missing: " + name};
 }
 
+nlohmann::json OpenSubsonicExtensions() {
+  using nlohmann::json;
+  return json{{"openSubsonicExtensions",
+               json::array({{{"name", "apiKeyAuthentication"}, {"versions", {1}}},
+                            {{"name", "formPost"}, {"versions", {1}}},
+                            {{"name", "transcodeOffset"}, {"versions", {1}}}})}};
+}
+
 namespace {
 
 using nlohmann::json;
@@ -57,12 +65,6 @@ struct BrowseCalls : SubsonicRequest {
 
   Result Ping() { return json::object(); }
   Result License() { return json{{"license", {{"valid", true}}}}; }
-  Result Extensions() {
-    return json{{"openSubsonicExtensions",
-                 json::array({{{"name", "apiKeyAuthentication"}, {"versions", {1}}},
-                              {{"name", "formPost"}, {"versions", {1}}},
-                              {{"name", "transcodeOffset"}, {"versions", {1}}}})}};
-  }
   Result TokenInfo() { return json{{"tokenInfo", {{"username", user.name}}}}; }
   Result MusicFolders() {
     return json{{"musicFolders", {{"musicFolder", json::array({{{"id", 1}, {"name", "Music"}}})}}}};
@@ -275,7 +277,6 @@ SubsonicCallTable MakeTable() {
   SubsonicCallTable t = {
       {"ping", GroupCall(&B::Ping)},
       {"getLicense", GroupCall(&B::License)},
-      {"getOpenSubsonicExtensions", GroupCall(&B::Extensions)},
       {"tokenInfo", GroupCall(&B::TokenInfo)},
       {"getMusicFolders", GroupCall(&B::MusicFolders)},
       {"getUser", GroupCall(&B::GetUser)},

@@ -25,6 +25,10 @@ struct SubsonicFailure {
   std::string message;
 };
 
+// The OpenSubsonic extensions this server has (getOpenSubsonicExtensions's
+// payload); the spec lets anyone ask, without credentials.
+nlohmann::json OpenSubsonicExtensions();
+
 // Answers call `op` for `user`; nullopt when this server has no such call.
 // Runs on the HTTP thread; `svc` must outlive the call.
 std::optional<std::expected<nlohmann::json, SubsonicFailure>> RunSubsonicCall(HttpService& svc, const User& user,

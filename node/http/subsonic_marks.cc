@@ -66,8 +66,16 @@ struct MarkCalls : SubsonicRequest {
       ListenerEvent e;
       e.kind = ListenerKind::kPlay;
       e.track = r->track;
-      if (k < times.size())
-        if (auto ms = IntOf(times[k]); ms && *ms > 0) e.at_us = *ms * 1000;
+      if (k < times.size()) {
+        // Milliseconds since 1970, up to the year 9999: any later is no time
+        // a play happened (and would overflow in microseconds).
+        constexpr int64_t kLastMs = 253'402'300'799'999;
+        auto ms = IntIn(times[k], 1, kLastMs);
+        if (!ms)
+          return std::unexpected(Failure{ss::kGeneric, "time must be milliseconds since 1970 (1 to " +
+                                                           std::to_string(kLastMs) + "): " + times[k]});
+        e.at_us = *ms * 1000;
+      }
       if (auto done = Record(std::move(e)); !done) return std::unexpected(done.error());
     }
     return json::object();

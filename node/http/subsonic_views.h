@@ -21,7 +21,8 @@ std::string SubsonicTime(int64_t us);
 struct SubsonicViews {
   using json = nlohmann::json;
 
-  explicit SubsonicViews(LibraryIndex& index) : index_(index) {}
+  // `index` must outlive the views (the request holds it).
+  explicit SubsonicViews(const LibraryIndex& index) : index_(index) {}
 
   // Adds "starred" when the listener starred item `kind`:`id`.
   void Starred(json& j, const std::string& kind, const std::string& id);
@@ -31,9 +32,9 @@ struct SubsonicViews {
   json Artist(const ArtistInfo& a);           // an artist (ID3)
   json Indexed(bool id3);                     // artists grouped by first letter
 
-  LibraryIndex& index() { return index_; }
+  const LibraryIndex& index() const { return index_; }
 
-  LibraryIndex& index_;
+  const LibraryIndex& index_;
   std::map<std::string, int64_t> stars;  // "kind:item" -> starred_us
   std::map<TrackId, store::PlayStats> plays;
 };

@@ -30,6 +30,7 @@ struct User {
 enum class AuthFailure {
   kWrongCredentials,  // unknown user or wrong password/token/key
   kStoreError,
+  kThrottled,         // too many wrong passwords lately: not checked (login_throttle.h)
 };
 
 class Users {

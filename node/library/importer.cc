@@ -1,3 +1,4 @@
+#include "node/store/import_roots.h"
 #include "node/library/importer.h"
 
 #include <fcntl.h>
@@ -300,6 +301,12 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
 
   std::vector<std::string> roots;
   for (const auto& p : options.paths) roots.push_back(std::filesystem::absolute(p).lexically_normal().string());
+  // The folders this device imports from: where the JSON API may start
+  // imports later (node/store/import_roots.h).
+  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+  for (const auto& r : roots)
+    if (auto folder = store::ImportRootOf(r)) (void)store::AddImportRoot(home_.db(), *folder, now_us);
   WalkResult walk = WalkMusic(roots);
 
   ImportSummary summary;

@@ -1,6 +1,8 @@
-// Writes seed inputs for the fuzz targets into DIR/ledger_entry and
-// DIR/ledger_verify. Run once; the output is committed as the corpus.
+// Writes seed inputs for the fuzz targets into DIR/ledger_entry,
+// DIR/ledger_verify, DIR/mesh and DIR/http. Run once; the output is committed
+// as the corpus.
 //   make_fuzz_seeds tests/fuzz/corpus
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -77,6 +79,27 @@ int main(int argc, char** argv) {
   fuzz::AppendRecord(mesh, writer.Encode(2, EncodeEntryBatches(some).at(0)));
   fuzz::AppendRecord(mesh, writer.Encode(15, EncodeError(1, "no")));
   Write(root / "mesh" / "handshake-and-frames", mesh);
+  // HTTP: target, form body, Range header, body size (8 bytes), free text.
+  std::filesystem::create_directories(root / "http");
+  auto text = [](std::string_view s) { return ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size()); };
+  const uint8_t size_1m[8] = {0, 0, 0, 0, 0, 0x10, 0, 0};
+  const std::vector<std::array<std::string_view, 3>> http = {
+      {"/rest/scrobble.view?u=alice&p=enc:733363726574&id=ab&time=1764500000000&f=json", "submission=true",
+       "bytes=0-99"},
+      {"/api/v1/search?q=%ff%fe+caf%C3%A9&limit=99999999999999999999", "user=a&password=b+c%20d", "bytes=-500"},
+      {"/rest/updatePlaylist?playlistId=pl-1&songIndexToRemove=-1&songIdToAdd=x&songIdToAdd=y", "",
+       "bytes=100-,200-300"},
+      {"/a/%2e%2e/b?x=1&&=&y", "a=%zz", "bytes=99999999999999999999-1"},
+  };
+  for (size_t i = 0; i < http.size(); ++i) {
+    Bytes in;
+    fuzz::AppendRecord(in, text(http[i][0]));
+    fuzz::AppendRecord(in, text(http[i][1]));
+    fuzz::AppendRecord(in, text(http[i][2]));
+    fuzz::AppendRecord(in, ByteSpan(size_1m, 8));
+    fuzz::AppendRecord(in, text("<x a=\"1\">caf\xc3\xa9 & \xff</x>"));
+    Write(root / "http" / ("request-" + std::to_string(i)), in);
+  }
   std::printf("wrote %zu entries\n", ra.log.size());
   return 0;
 }

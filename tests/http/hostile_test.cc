@@ -2,11 +2,14 @@
 // serving. (Ranges and unknown ids are in http_test.cc.)
 #include <fstream>
 
+#include "node/library/importer.h"
 #include "node/library/track_record.h"
 #include "tests/http/http_fixture.h"
 
 namespace hearth::http::test {
 namespace {
+
+int ErrorCodeOf(const Reply& r) { return r.Json()["subsonic-response"]["error"].value("code", -1); }
 
 BlobId BlobOf(const nlohmann::json& track) {
   BlobId b;
@@ -23,6 +26,44 @@ TEST_F(HttpFixture, PathTraversalIsRefusedEverywhere) {
     EXPECT_EQ(r.body.find("root:"), std::string::npos);
   }
   EXPECT_EQ(Get("/%zz").status, 400);
+}
+
+TEST_F(HttpFixture, TextThatIsNotUtf8IsAnsweredNotAnError) {
+  Reply r = Api("search?q=%ff");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.Json()["tracks"].is_array());
+  Reply bad = Api("tracks/%ff%fe");
+  EXPECT_EQ(bad.status, 404) << bad.body;
+  EXPECT_TRUE(bad.Json().contains("error"));
+}
+
+// A guesser: after a few wrong passwords, passwords from its address (or for
+// that user) are not checked for a while -- 429 with Retry-After on the JSON
+// API, a clear Subsonic error -- and then the right one works again.
+TEST_F(HttpFixture, WrongPasswordsAreThrottledThenTheRightOneWorksAgain) {
+  auto login = [&](const std::string& password) {
+    return Fetch(port_, "/api/v1/login", {{"Content-Type", "application/json"}}, bhttp::verb::post,
+                 nlohmann::json{{"user", kAlice}, {"password", password}}.dump());
+  };
+  for (int i = 0; i < LoginThrottle::kFreeFailures; ++i) EXPECT_EQ(login("guess" + std::to_string(i)).status, 401);
+  EXPECT_EQ(login("guess-last").status, 401);
+  Reply throttled = login(kAlicePassword);
+  EXPECT_EQ(throttled.status, 429) << throttled.body;
+  EXPECT_EQ(throttled.headers["retry-after"], "1");
+  EXPECT_NE(throttled.body.find("try again in 1 s"), std::string::npos) << throttled.body;
+  Reply rest = Rest("ping");
+  EXPECT_EQ(ErrorCodeOf(rest), 0);
+  EXPECT_NE(rest.body.find("too many wrong passwords"), std::string::npos) << rest.body;
+  // An API key is no password: it still works meanwhile.
+  EXPECT_EQ(Api("me").status, 200);
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (status != 200 && std::chrono::steady_clock::now() < deadline) {
+    status = login(kAlicePassword).status;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling, with a deadline
+  }
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(login("wrong-again").status, 401) << "the right password cleared the count";
 }
 
 TEST_F(HttpFixture, AHugeHeaderGets431) {
@@ -143,6 +184,55 @@ TEST_F(HttpFixture, AClientThatStopsReadingDoesNotStallTheOthers) {
   EXPECT_EQ(other.status, 200);
   EXPECT_EQ(other.body.substr(0, 4), "OggS");
   EXPECT_EQ(Api("tracks/" + wav + "/stream").body.size(), TrackOfFormat("wav")["size"].get<size_t>());
+}
+
+// A stream in progress while a new ledger entry replaces the library index
+// (here: an import on the same home, then any request): it goes on reading
+// the track it started with, to the last byte (it once read a freed record).
+TEST_F(HttpFixture, AStreamOutlivesTheLibraryIndexItStartedWith) {
+  // A track far larger than the socket buffers, so that the stream is
+  // certainly still sending when the index is replaced.
+  auto import = [&](const std::string& name, double seconds) {
+    const std::string path = dir_ / ("more/" + name + ".wav");
+    hearth::testing::ToneOptions o;
+    o.seconds = seconds;
+    o.title = name;
+    if (!hearth::testing::MakeTone(path, o)) return std::string();
+    auto home = store::Home::Open(dir_ / "home");
+    if (!home) return std::string();
+    library::Catalog catalog(home->db());
+    library::Importer importer(*home, catalog);
+    auto summary = importer.Run({.paths = {path}});
+    return summary && summary->imported == 1 ? path : std::string();
+  };
+  const std::string long_path = import("Long Tone", 90);
+  ASSERT_FALSE(long_path.empty());
+  std::string long_id;
+  for (const auto& t : Tracks())
+    if (t["title"] == "Long Tone") long_id = t["id"];
+  ASSERT_FALSE(long_id.empty());
+  std::ifstream in(long_path, std::ios::binary);
+  const std::string original((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(original.size(), 15'000'000u);
+
+  RawClient stream(port_, 4096);
+  ASSERT_TRUE(stream.connected());
+  ASSERT_TRUE(stream.Send("GET /api/v1/tracks/" + long_id + "/stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                          "Authorization: Bearer " + alice_key_ + "\r\n\r\n"));
+  std::string received = stream.Receive();
+  ASSERT_NE(received.find("200 OK"), std::string::npos) << received.substr(0, 200);
+
+  // The ledger changes, and a request makes the service load a new index.
+  ASSERT_FALSE(import("Short Tone", 1).empty());
+  bool seen = false;
+  for (const auto& t : Tracks()) seen = seen || t["title"] == "Short Tone";
+  ASSERT_TRUE(seen) << "the new track is listed: the index was replaced";
+
+  for (std::string part = stream.Receive(); !part.empty(); part = stream.Receive()) received += part;
+  const size_t body = received.find("\r\n\r\n");
+  ASSERT_NE(body, std::string::npos);
+  EXPECT_EQ(received.size() - body - 4, original.size());
+  EXPECT_TRUE(received.compare(body + 4, std::string::npos, original) == 0) << "streamed bytes differ from the file";
 }
 
 TEST_F(HttpFixture, ADamagedBlobIsCutOffNotServedAsMusic) {

@@ -1,5 +1,6 @@
 // The JSON API, streaming and the web player's files, against a real
 // HttpService on loopback.
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -141,7 +142,9 @@ TEST_F(HttpFixture, DevicesAndLedger) {
 }
 
 TEST_F(HttpFixture, ImportJobsRunFromTheApiAndReportProgress) {
-  const std::string more = dir_ / "more";
+  // Inside the folder the library was imported from (the only place the
+  // API may import from).
+  const std::string more = dir_ / "music/more";
   ASSERT_TRUE(hearth::testing::MakeTone(more + "/new.flac", {.frequency = 880, .title = "Brand new"}));
   ASSERT_TRUE(hearth::testing::MakeTone(more + "/other.mp3", {.frequency = 990, .title = "Also new"}));
   // Only admins; an absolute path that exists.
@@ -153,6 +156,17 @@ TEST_F(HttpFixture, ImportJobsRunFromTheApiAndReportProgress) {
   };
   EXPECT_EQ(post(R"({"path":"relative/path"})").status, 400);
   EXPECT_EQ(post(R"({"path":"/no/such/place"})").Json()["error"], "no such file or folder: /no/such/place");
+  // Nothing outside the folders this device imports from, not even through
+  // a symlink inside one, nor a folder whose name only starts like one.
+  Reply shadow = post(R"({"path":"/etc/passwd"})");
+  EXPECT_EQ(shadow.status, 403);
+  EXPECT_NE(shadow.Json()["error"].get<std::string>().find(std::string(dir_ / "music")), std::string::npos)
+      << shadow.body;
+  std::filesystem::create_symlink("/etc", dir_ / "music/etc-link");
+  EXPECT_EQ(post(R"({"path":")" + std::string(dir_ / "music/etc-link/passwd") + R"("})").status, 403);
+  ASSERT_TRUE(hearth::testing::MakeTone(std::string(dir_ / "music2/x.mp3"), {.title = "Elsewhere"}));
+  EXPECT_EQ(post(R"({"path":")" + std::string(dir_ / "music2") + R"("})").status, 403);
+  EXPECT_TRUE(Api("imports").Json()["imports"].empty()) << "none of those started a job";
   Reply started = post(R"({"path":")" + more + R"("})");
   ASSERT_EQ(started.status, 202) << started.body;
   const int id = started.Json()["id"];
@@ -166,6 +180,13 @@ TEST_F(HttpFixture, ImportJobsRunFromTheApiAndReportProgress) {
   EXPECT_EQ(job["imported"], 2);
   EXPECT_EQ(job["filesDone"], 2);
   EXPECT_EQ(Api("imports").Json()["imports"].size(), 1u);
+  EXPECT_EQ(Api("imports").Json()["imports"][0]["path"], more);
+  // A listener who is no admin sees the job's progress, not where it reads.
+  nlohmann::json seen_by_bob =
+      Fetch(port_, "/api/v1/imports", {{"Authorization", "Basic Ym9iOmJvYnB3"}}).Json()["imports"];
+  ASSERT_EQ(seen_by_bob.size(), 1u);
+  EXPECT_FALSE(seen_by_bob[0].contains("path"));
+  EXPECT_EQ(seen_by_bob[0]["imported"], 2);
   EXPECT_EQ(Api("imports/99").status, 404);
   // The new tracks are in the library at once.
   EXPECT_EQ(Tracks().size(), Formats().size() + 2);

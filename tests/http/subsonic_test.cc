@@ -43,6 +43,11 @@ TEST_F(HttpFixture, SubsonicAuthInEveryForm) {
   EXPECT_NE(xml.headers["content-type"].find("xml"), std::string::npos);
   auto ext = Body(Rest("getOpenSubsonicExtensions"))["openSubsonicExtensions"];
   EXPECT_EQ(ext[0]["name"], "apiKeyAuthentication");
+  // The spec asks no credentials for this one call (its "security" is []).
+  json open = Body(Get("/rest/getOpenSubsonicExtensions?f=json"));
+  EXPECT_EQ(open["status"], "ok");
+  EXPECT_EQ(open["openSubsonicExtensions"], ext);
+  EXPECT_EQ(ErrorCode(Get("/rest/getLicense?f=json")), 10) << "every other call still asks who is asking";
 }
 
 TEST_F(HttpFixture, SubsonicBrowsing) {
@@ -132,6 +137,16 @@ TEST_F(HttpFixture, SubsonicPlaylistsStarsAndScrobbles) {
   EXPECT_EQ(Body(Rest("scrobble", "id=" + b))["status"], "ok");
   EXPECT_EQ(Body(Rest("scrobble", "id=" + c + "&submission=false"))["status"], "ok");  // now playing: no count
   EXPECT_EQ(Body(Rest("getSong", "id=" + b))["song"]["playCount"], 2);
+  // A time that would overflow in microseconds, or is no time at all, is
+  // refused with a reason and records no play; a real one is kept.
+  for (const char* bad : {"9223372036854776", "99999999999999999999", "-5", "0", "soon"}) {
+    Reply r = Rest("scrobble", "id=" + b + "&time=" + bad);
+    EXPECT_EQ(ErrorCode(r), 0) << bad;
+    EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("milliseconds since 1970"), std::string::npos);
+  }
+  EXPECT_EQ(Body(Rest("getSong", "id=" + b))["song"]["playCount"], 2);
+  EXPECT_EQ(Body(Rest("scrobble", "id=" + b + "&time=1764500000000"))["status"], "ok");
+  EXPECT_EQ(Body(Rest("getSong", "id=" + b))["song"]["playCount"], 3);
   EXPECT_FALSE(Body(Rest("getSong", "id=" + c))["song"].contains("playCount"));
   EXPECT_EQ(Body(Rest("getAlbumList2", "type=frequent"))["albumList2"]["album"].size(), 1u);
 }

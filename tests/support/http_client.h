@@ -67,8 +67,11 @@ inline Reply Fetch(uint16_t port, const std::string& target, std::map<std::strin
 // A raw connection for requests that are not well-formed HTTP.
 class RawClient {
  public:
-  explicit RawClient(uint16_t port) {
+  // `receive_buffer` > 0: a receive buffer that small (set before connecting,
+  // so the server sees a small window and cannot run ahead of the reader).
+  explicit RawClient(uint16_t port, int receive_buffer = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (receive_buffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);

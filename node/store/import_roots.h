@@ -1,0 +1,26 @@
+// The folders this device imports music from (schema 0006_import_roots.sql):
+// recorded by every import, consulted before the JSON API starts one.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/store/database.h"
+
+namespace hearth::store {
+
+// The folder an import of `path` reads from, absolute and with symlinks
+// resolved: `path` itself when it is a folder, else its folder. nullopt when
+// `path` does not exist.
+std::optional<std::string> ImportRootOf(const std::string& path);
+// Whether `path` (resolved, as ImportRootOf gives) is `root` or inside it,
+// by whole path components ("/music2" is not inside "/music").
+bool PathInside(const std::string& root, const std::string& path);
+
+std::expected<void, StoreError> AddImportRoot(Database& db, const std::string& root, int64_t now_us);
+std::expected<std::vector<std::string>, StoreError> ListImportRoots(Database& db);
+
+}  // namespace hearth::store

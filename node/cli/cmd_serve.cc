@@ -23,6 +23,8 @@ struct ServeOptions {
   int away_after_s = 600;
   int download_limit_kb = 0;
   std::string keep_free = "5%";
+  int scrub_pass_s = 86400;
+  int scrub_cpu_percent = 10;
   bool no_lan = false;
   std::string http = "127.0.0.1:7600";
   bool no_http = false;
@@ -60,6 +62,8 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
   mesh::asio::io_context io;
   mesh::MeshOptions mo;
   mo.keep_free = floor;
+  mo.scrub.full_pass = std::chrono::seconds(o.scrub_pass_s);
+  mo.scrub.cpu_share = o.scrub_cpu_percent / 100.0;
   mo.listen = o.listen;
   mo.torrent_listen = mesh::FormatEndpoint(listen->address().to_string(), static_cast<uint16_t>(o.torrent_port));
   mo.peers = o.peers;
@@ -169,6 +173,13 @@ void RegisterServe(CLI::App& app, Context& ctx, Action* action) {
   cmd->add_option("--keep-free", o->keep_free,
                   "Free space replication never uses on this disk: a share (5%) or a size (20G)")
       ->capture_default_str();
+  cmd->add_option("--scrub-pass", o->scrub_pass_s,
+                  "Verify every blob held here once in this many seconds, in the background")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 365 * 86400));
+  cmd->add_option("--scrub-cpu", o->scrub_cpu_percent, "At most this share of one core for that verification, in %")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
   cmd->callback([&ctx, o, action] { *action = [&ctx, o] { return RunServe(ctx, *o); }; });
 }
 

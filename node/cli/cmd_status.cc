@@ -65,6 +65,8 @@ nlohmann::json HealthJson(store::Home& home, const Health& h) {
           {"only_away_tracks", BlobListJson(home, h.only_away)},
           {"no_copy", h.no_copy.size()},
           {"no_copy_tracks", BlobListJson(home, h.no_copy)},
+          {"damaged", h.damaged.size()},
+          {"damaged_tracks", BlobListJson(home, h.damaged)},
           {"lacks_room", lacks},
           {"devices", devices}};
 }
@@ -81,7 +83,8 @@ void PrintHealth(std::ostream& out, store::Home& home, const Health& h) {
     for (const DeviceId& d : b.holders) names += (names.empty() ? "" : ", ") + DeviceName(state, d);
     return names;
   };
-  const bool healthy = h.under_replicated.empty() && h.only_away.empty() && h.no_copy.empty() && h.short_of_room == 0;
+  const bool healthy = h.under_replicated.empty() && h.only_away.empty() && h.no_copy.empty() &&
+                       h.short_of_room == 0 && h.damaged.empty();
   out << fmt::format("health     {} track(s), copies={}: {}\n", h.blobs, h.copies,
                      healthy ? "every track has its copies" : "see below");
   if (h.replica_devices < h.copies)
@@ -101,6 +104,7 @@ void PrintHealth(std::ostream& out, store::Home& home, const Health& h) {
                                        std::min(h.copies, h.replica_devices) == 1 ? "y" : "ies"));
   list(h.only_away, "held only by devices that are away");
   list(h.no_copy, "that no device is known to hold");
+  list(h.damaged, "whose copy here failed verification (set aside; fetching a good copy from another holder)");
   for (const DeviceHealth& d : h.devices) {
     std::string line = fmt::format("  {:<12} {:<8} {:<8} holds {}", d.name, RoleName(d.role),
                                    d.this_device ? (d.online ? "serving" : "stopped") : (d.online ? "online" : "away"),

@@ -34,6 +34,14 @@ std::expected<Health, std::string> ComputeHealth(store::Home& home, bool node_ru
 
   std::map<BlobId, std::vector<DeviceId>> holders = std::move(*peer_blobs);
   for (const BlobId& b : *local) holders[b].push_back(home.device_id());
+  if (auto quarantined = home.blobs().ListQuarantined(); quarantined) {
+    for (const BlobId& b : *quarantined) {
+      if (home.blobs().Has(b)) continue;  // whole again; the node deletes the old copy
+      BlobHealth d{b, home.blobs().SizeOf(b).value_or(0), {}, 0};
+      if (auto it = sizes.find(b); it != sizes.end()) d.bytes = it->second;
+      h.damaged.push_back(std::move(d));
+    }
+  }
   std::map<DeviceId, uint64_t> capacity;
   for (const DeviceCapacity& c : state.policy.capacities) capacity[c.device] = c.bytes;
 

@@ -50,6 +50,9 @@ struct Health {
   std::vector<BlobHealth> under_replicated;  // fewer replicas than min(copies, replica devices)
   std::vector<BlobHealth> only_away;         // held, but by no device online now
   std::vector<BlobHealth> no_copy;           // no device is known to hold it
+  // Copies here that failed verification: set aside, being fetched again
+  // (node/mesh/blob_repair.h); a blob leaves this list once whole here.
+  std::vector<BlobHealth> damaged;
   size_t short_of_room = 0;  // blobs placement cannot give `copies` devices with room
   uint64_t short_bytes = 0;
 };

@@ -326,7 +326,7 @@ void Fetcher::Fetched(const std::vector<BlobId>& fetched) {
       // surplus to the policy (see SurplusKeeper).
       auto why = store::WantedReasonOf(db, blob);
       if (!why) return std::unexpected(why.error());
-      if (*why && **why != store::WantedReason::kPolicy)
+      if (*why && **why != store::WantedReason::kPolicy && **why != store::WantedReason::kRepair)
         if (auto r = store::TouchBlob(db, blob, ctx_.Now()); !r) return r;
       if (auto r = store::RemoveWanted(db, blob); !r) return r;
     }

@@ -50,6 +50,8 @@ class HaveIndex {
 
   // `blob` arrived here (fetched): held now. Announce() it, with others.
   void Hold(const BlobId& blob) { local_.insert(blob); }
+  // `blob` is no longer held here (set aside by BlobRepair). Call SendSetToAll.
+  void Forget(const BlobId& blob) { local_.erase(blob); }
   // Tells every member these blobs are held here now.
   void Announce(const std::vector<BlobId>& added) const;
   // Deletes a held blob (phone cache, surplus): out of the swarm and the

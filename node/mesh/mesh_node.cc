@@ -34,7 +34,11 @@ MeshNode::MeshNode(asio::io_context& io, store::Home& home, MeshOptions options)
                          reads_.OnPiece(b, piece);
                          if (piece_observer_) piece_observer_(b, piece);
                        },
-                   .arrived = [this](const BlobId& b) { reads_.OnBlob(b); },
+                   .arrived =
+                       [this](const BlobId& b) {
+                         reads_.OnBlob(b);
+                         repair_.Arrived(b);
+                       },
                }),
       reads_(ctx_, peers_, have_, fetcher_),
       placement_(ctx_, peers_, have_, fetcher_,
@@ -43,7 +47,8 @@ MeshNode::MeshNode(asio::io_context& io, store::Home& home, MeshOptions options)
                      .drop_surplus = [this](const Placement& p) { surplus_.Pass(p); },
                  }),
       surplus_(ctx_, peers_, have_, fetcher_, reads_, placement_),
-      cache_(ctx_, peers_, have_, reads_) {}
+      cache_(ctx_, peers_, have_, reads_),
+      repair_(ctx_, have_, fetcher_) {}
 
 MeshNode::~MeshNode() {
   *ctx_.alive = false;
@@ -74,6 +79,7 @@ std::expected<void, MeshError> MeshNode::Start() {
   }
   have_.Refresh();
   placement_.Start();
+  repair_.Start();
   Tick();
   ctx_.Log("listening on " + *listening + " (mesh) and port " + std::to_string(torrent_port()) + " (swarm) as " +
            ctx_.Name(ctx_.me()));
@@ -89,6 +95,7 @@ void MeshNode::Stop() {
   reads_.Tick(ctx_.SteadyNow());  // players waiting for chunks hear why not
   peers_.Stop();
   placement_.Stop();
+  repair_.Stop();
   fetcher_.Stop();
 }
 

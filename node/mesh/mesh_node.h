@@ -15,6 +15,7 @@
 //   ReplicaPlacement  STATE, placement, replicas wanted    replica_placement.h
 //   SurplusKeeper     surplus drops on proof (PROVE)       surplus_keeper.h
 //   PhoneCache        a phone's budget                     phone_cache.h
+//   BlobRepair        damaged copies set aside, re-fetched blob_repair.h
 // A member's messages reach them through the MeshModel interface
 // (protocol/mesh_model.h), which the node implements by handing each to its
 // part.
@@ -31,6 +32,7 @@
 #include <memory>
 #include <string>
 
+#include "node/mesh/blob_repair.h"
 #include "node/mesh/chunk_reads.h"
 #include "node/mesh/fetcher.h"
 #include "node/mesh/have_index.h"
@@ -78,6 +80,9 @@ class MeshNode : private MeshModel {
   void SetPieceObserver(std::function<void(const BlobId&, int piece)> observer) {
     piece_observer_ = std::move(observer);
   }
+
+  // A read of `blob` failed authentication: verify it now (and repair it).
+  void CheckBlob(const BlobId& blob) { repair_.CheckNow(blob); }
 
   uint16_t control_port() const { return peers_.port(); }
   uint16_t torrent_port() const { return fetcher_.transfer() ? fetcher_.transfer()->port() : 0; }
@@ -131,6 +136,7 @@ class MeshNode : private MeshModel {
   ReplicaPlacement placement_;
   SurplusKeeper surplus_;
   PhoneCache cache_;
+  BlobRepair repair_;
   std::unique_ptr<LanBeacon> beacon_;
   std::function<void(const BlobId&, int)> piece_observer_;
   int64_t data_version_ = -1;  // PRAGMA data_version at the last tick

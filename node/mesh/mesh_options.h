@@ -10,6 +10,7 @@
 
 #include "node/mesh/lan_beacon.h"
 #include "node/mesh/local_room.h"
+#include "node/mesh/scrubber.h"
 #include "node/mesh/transport.h"
 #include "node/store/clock.h"
 #include "node/swarm/blob_transfer.h"
@@ -45,6 +46,8 @@ struct MeshOptions {
   // Replication never fills the disk past this floor (serve --keep-free).
   FreeSpaceFloor keep_free;
   DiskSpaceFn disk_space = StatDisk;
+  // Background verification of held blobs (scrubber.h, blob_repair.h).
+  ScrubOptions scrub;
   bool verify_seeds = true;  // see swarm::SwarmOptions (false only in tests)
   // How blobs move (node/swarm/blob_transfer.h); empty: libtorrent
   // (swarm::Swarm::Start).

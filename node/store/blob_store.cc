@@ -140,6 +140,32 @@ std::expected<void, StoreError> BlobStore::Remove(const BlobId& id) {
   return {};
 }
 
+std::expected<void, StoreError> BlobStore::Quarantine(const BlobId& id) {
+  const std::string dir = root_ + "/quarantine";
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return std::unexpected(IoError("cannot create", dir));
+  const std::string from = PathOf(id), to = dir + "/" + id.Hex();
+  if (::rename(from.c_str(), to.c_str()) != 0) return std::unexpected(IoError("cannot quarantine", from));
+  return {};
+}
+
+std::expected<std::vector<BlobId>, StoreError> BlobStore::ListQuarantined() const {
+  std::vector<BlobId> out;
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(root_ + "/quarantine", ec))
+    if (auto id = ParseHex(f.path().filename().string())) out.push_back(*id);
+  return out;
+}
+
+bool BlobStore::Quarantined(const BlobId& id) const {
+  return ::access((root_ + "/quarantine/" + id.Hex()).c_str(), F_OK) == 0;
+}
+
+std::expected<void, StoreError> BlobStore::RemoveQuarantined(const BlobId& id) {
+  const std::string p = root_ + "/quarantine/" + id.Hex();
+  if (::unlink(p.c_str()) != 0 && errno != ENOENT) return std::unexpected(IoError("cannot remove", p));
+  return {};
+}
+
 bool BlobStore::Has(const BlobId& id) const { return ::access(PathOf(id).c_str(), F_OK) == 0; }
 
 std::expected<uint64_t, StoreError> BlobStore::SizeOf(const BlobId& id) const {

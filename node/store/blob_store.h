@@ -63,6 +63,15 @@ class BlobStore {
   // Deletes a blob (an absent one is not an error).
   std::expected<void, StoreError> Remove(const BlobId& id);
 
+  // A blob that failed verification is moved aside, to `root`/quarantine
+  // (kept, for a person to look at, until it is whole here again): it is no
+  // longer held, served or counted. Quarantining an absent blob is an error.
+  std::expected<void, StoreError> Quarantine(const BlobId& id);
+  std::expected<std::vector<BlobId>, StoreError> ListQuarantined() const;
+  bool Quarantined(const BlobId& id) const;
+  // Deletes the quarantined copy (an absent one is not an error).
+  std::expected<void, StoreError> RemoveQuarantined(const BlobId& id);
+
  private:
   BlobStore(std::string root, std::string subdir) : root_(std::move(root)), subdir_(std::move(subdir)) {}
   std::string Dir(const BlobId& id) const;

@@ -198,6 +198,7 @@ std::string_view WantedReasonText(WantedReason reason) {
     case WantedReason::kPin: return "pin";
     case WantedReason::kPolicy: return "policy";
     case WantedReason::kStream: return "stream";
+    case WantedReason::kRepair: return "repair";
   }
   return "fetch";
 }
@@ -233,7 +234,8 @@ std::expected<std::optional<WantedReason>, StoreError> WantedReasonOf(Database& 
   if (!row) return std::unexpected(row.error());
   if (!*row) return std::optional<WantedReason>();
   const std::string text = st->Text(0).value_or("");
-  for (WantedReason r : {WantedReason::kFetch, WantedReason::kPin, WantedReason::kPolicy, WantedReason::kStream})
+  for (WantedReason r : {WantedReason::kFetch, WantedReason::kPin, WantedReason::kPolicy, WantedReason::kStream,
+                         WantedReason::kRepair})
     if (WantedReasonText(r) == text) return std::optional<WantedReason>(r);
   return std::optional<WantedReason>();
 }

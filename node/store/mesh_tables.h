@@ -68,6 +68,7 @@ enum class WantedReason {
   kPin,     // 'pin': pinned here
   kPolicy,  // 'policy': placement assigns a replica here
   kStream,  // 'stream': a player is reading it
+  kRepair,  // 'repair': the copy here failed verification (node/mesh/blob_repair.h)
 };
 std::string_view WantedReasonText(WantedReason reason);
 

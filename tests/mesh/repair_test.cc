@@ -1,0 +1,78 @@
+// A damaged copy is found by the background verification, set aside, and
+// made whole again from another holder; with no other holder it stays set
+// aside and `hearth status` says so. Real nodes, real files.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/mesh/mesh_fixture.h"
+
+namespace hearth::testing {
+namespace {
+
+class RepairTest : public MeshFixture {
+ protected:
+  std::string BlobPath(const std::string& home, const std::string& hex) {
+    return Home(home) + "/blobs/" + hex.substr(0, 2) + "/" + hex;
+  }
+  static std::string Read(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  // Flips one byte in the middle of a file, in place.
+  static void Flip(const std::string& path) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(0, std::ios::end);
+    const auto middle = f.tellg() / 2;
+    f.seekg(middle);
+    char c = 0;
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ 0x5a);
+    f.seekp(middle);
+    f.write(&c, 1);
+  }
+};
+
+TEST_F(RepairTest, AFlippedByteIsFoundSetAsideAndFetchedWholeFromAnotherHolder) {
+  InitAndImport("a", 1, 8, ".wav");
+  const std::string hex = Json("a", "ls")[0]["blob"];
+  ASSERT_EQ(Hearth("a", "policy set copies=2").exit_code, 0);
+  auto a = Serve("a");
+  ASSERT_EQ(Join("b", Invite("a")).exit_code, 0);
+  auto b = Serve("b", {"--scrub-pass", "2", "--scrub-cpu", "100"});
+  const std::string good = Read(BlobPath("a", hex));
+  ASSERT_FALSE(good.empty());
+  ASSERT_TRUE(Eventually([&] { return Read(BlobPath("b", hex)) == good; }, std::chrono::seconds(60))) << b->Log();
+
+  Flip(BlobPath("b", hex));
+  ASSERT_NE(Read(BlobPath("b", hex)), good);
+  ASSERT_TRUE(b->WaitForLog("failed verification", std::chrono::seconds(30))) << b->Log();
+  ASSERT_TRUE(b->WaitForLog("is whole here again", std::chrono::seconds(30))) << b->Log();
+  EXPECT_EQ(Read(BlobPath("b", hex)), good);
+  EXPECT_FALSE(std::filesystem::exists(Home("b") + "/quarantine/" + hex)) << "the damaged copy is deleted once whole";
+  EXPECT_EQ(Json("b", "status")["health"]["damaged"], 0);
+  EXPECT_EQ(Read(BlobPath("a", hex)), good) << "the good copy was never touched";
+}
+
+TEST_F(RepairTest, WithNoOtherHolderTheDamagedCopyIsKeptAsideAndCounted) {
+  InitAndImport("a", 1, 8, ".wav");
+  const std::string hex = Json("a", "ls")[0]["blob"];
+  const std::string path = BlobPath("a", hex);
+  Flip(path);
+  const std::string damaged = Read(path);
+  auto a = Serve("a", {"--scrub-pass", "2", "--scrub-cpu", "100"});
+  ASSERT_TRUE(a->WaitForLog("failed verification", std::chrono::seconds(30))) << a->Log();
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_EQ(Read(Home("a") + "/quarantine/" + hex), damaged) << "set aside, byte for byte, for a person to look at";
+  const auto health = Json("a", "status")["health"];
+  EXPECT_EQ(health["damaged"], 1);
+  ASSERT_EQ(health["damaged_tracks"].size(), 1u);
+  CommandResult text = Hearth("a", "status");
+  EXPECT_NE(text.out.find("failed verification"), std::string::npos) << text.out;
+  // The node goes on: a second verification round finds nothing more to do.
+  EXPECT_EQ(Json("a", "status")["health"]["damaged"], 1);
+}
+
+}  // namespace
+}  // namespace hearth::testing

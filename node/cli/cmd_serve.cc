@@ -92,14 +92,23 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
     so.clock = ctx.clock;
     so.log = LogLine;
     const auto wait = so.chunk_wait;
-    so.remote_chunks = [&io, &node, wait](const BlobId& blob, uint32_t index, media::ChunkCallback done) {
-      mesh::asio::post(io, [&node, blob, index, wait, done = std::move(done)]() mutable {
-        node.ReadChunk(blob, index, wait, [done = std::move(done)](std::expected<Bytes, mesh::MeshError> chunk) {
-          if (!chunk) return done(std::unexpected(std::move(chunk.error().message)));
-          done(std::move(*chunk));
+    // Chunks through the node, on its thread; `elsewhere`: never this
+    // device's own copy (it failed authentication).
+    auto mesh_chunks = [&io, &node, wait](bool elsewhere) -> media::ChunkReader {
+      return [&io, &node, wait, elsewhere](const BlobId& blob, uint32_t index, media::ChunkCallback done) {
+        mesh::asio::post(io, [&node, blob, index, wait, elsewhere, done = std::move(done)]() mutable {
+          auto answer = [done = std::move(done)](std::expected<Bytes, mesh::MeshError> chunk) {
+            if (!chunk) return done(std::unexpected(std::move(chunk.error().message)));
+            done(std::move(*chunk));
+          };
+          if (elsewhere) node.ReadChunkElsewhere(blob, index, wait, std::move(answer));
+          else node.ReadChunk(blob, index, wait, std::move(answer));
         });
-      });
+      };
     };
+    so.remote_chunks = mesh_chunks(false);
+    so.chunks_elsewhere = mesh_chunks(true);
+    so.damaged_blob = [&io, &node](const BlobId& blob) { mesh::asio::post(io, [&node, blob] { node.CheckBlob(blob); }); };
     so.wake_fetch = [&io, &node](const BlobId& blob) { mesh::asio::post(io, [&node, blob] { node.Want(blob); }); };
     service = std::make_unique<http::HttpService>(http_io, workers, std::move(so));
     if (auto opened = service->Open(); !opened) return std::unexpected(CliError{"HTTP: " + opened.error()});

@@ -38,6 +38,12 @@ struct ServiceOptions {
   std::string home_dir;
   // Reads chunks this device does not hold (the mesh); null: local only.
   media::ChunkReader remote_chunks;
+  // Reads a chunk from another device even when this one holds the blob:
+  // the copy here failed authentication. Null: no way around it.
+  media::ChunkReader chunks_elsewhere;
+  // A chunk of this device's copy of a blob failed authentication: the node
+  // verifies the blob at once and repairs it (node/mesh/blob_repair.h).
+  std::function<void(const BlobId&)> damaged_blob;
   // How long a player waits for a chunk no device can send, before a clear
   // error (the track's holders are all away).
   std::chrono::milliseconds chunk_wait{8000};
@@ -84,6 +90,8 @@ class HttpService {
   std::vector<std::string> HolderNames(const BlobId& blob);
   std::optional<crypto::Secret<32>> BlobKeyOf(const library::TrackRecord& r) const;
   media::ChunkReader AnyThreadChunks();
+  // Chunk `index` of `blob` from another device (options_.chunks_elsewhere).
+  asio::awaitable<media::SealedChunk> ReadSealedElsewhere(const BlobId& blob, uint32_t index);
 
   // Streaming (streaming.cc).
   asio::awaitable<media::SealedChunk> ReadSealed(const BlobId& blob, uint32_t index);

@@ -104,6 +104,12 @@ asio::awaitable<media::SealedChunk> HttpService::ReadSealed(const BlobId& blob, 
   co_return co_await std::move(read);
 }
 
+asio::awaitable<media::SealedChunk> HttpService::ReadSealedElsewhere(const BlobId& blob, uint32_t index) {
+  if (!options_.chunks_elsewhere) co_return std::unexpected(std::string("no other device can be asked"));
+  auto read = ReadChunkAsync(options_.chunks_elsewhere, blob, index);
+  co_return co_await std::move(read);
+}
+
 asio::awaitable<void> HttpService::Answer(Exchange& ex, Response res, const PlayAction& play) {
   if (play.cover) {
     auto image = co_await CoverFromTrack(*play.cover);
@@ -174,6 +180,18 @@ asio::awaitable<void> HttpService::StreamOriginal(Exchange& ex, library::TrackRe
     if (!ex.alive()) co_return;
     std::expected<size_t, crypto::BlobError> n =
         sealed ? cipher.OpenChunk(chunk, *sealed, plain) : std::unexpected(crypto::BlobError::kBadLength);
+    if (!n && sealed && HeldHere(r.blob)) {
+      // The copy here is damaged: the node sets it aside and repairs it;
+      // this chunk comes from another holder meanwhile.
+      if (options_.log)
+        options_.log("http: chunk " + std::to_string(chunk) + " of blob " + r.blob.ShortHex() +
+                     " here failed authentication (" + std::string(crypto::Describe(n.error())) +
+                     "); reading it from another device");
+      if (options_.damaged_blob) options_.damaged_blob(r.blob);
+      sealed = co_await ReadSealedElsewhere(r.blob, static_cast<uint32_t>(chunk));
+      if (!ex.alive()) co_return;
+      n = sealed ? cipher.OpenChunk(chunk, *sealed, plain) : std::unexpected(crypto::BlobError::kBadLength);
+    }
     if (!n) {
       if (options_.log)
         options_.log("http: stream of " + r.track.ShortHex() + " cut at chunk " + std::to_string(chunk) + ": " +

@@ -53,11 +53,13 @@ std::optional<Bytes> ChunkReads::LocalChunk(const BlobId& blob, uint32_t index) 
   return std::nullopt;
 }
 
-void ChunkReads::Read(const BlobId& blob, uint32_t index, std::chrono::milliseconds wait, ChunkDone done) {
+void ChunkReads::Read(const BlobId& blob, uint32_t index, std::chrono::milliseconds wait, ChunkDone done,
+                      bool elsewhere) {
   if (ctx_.stopping) return done(std::unexpected(MeshError{MeshErrc::kStopping, "the node is stopping"}));
-  if (auto local = LocalChunk(blob, index)) return done(std::move(*local));
+  if (!elsewhere)
+    if (auto local = LocalChunk(blob, index)) return done(std::move(*local));
   waiters_[{blob, index}].push_back({std::move(done), ctx_.SteadyNow() + wait});
-  fetcher_.Stream(blob, index);
+  if (!elsewhere) fetcher_.Stream(blob, index);
   Request(blob, index);
 }
 

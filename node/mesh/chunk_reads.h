@@ -35,8 +35,10 @@ class ChunkReads {
   ChunkReads(MeshContext& ctx, PeerSessions& peers, HaveIndex& have, Fetcher& fetcher)
       : ctx_(ctx), peers_(peers), have_(have), fetcher_(fetcher) {}
 
-  // See MeshNode::ReadChunk.
-  void Read(const BlobId& blob, uint32_t index, std::chrono::milliseconds wait, ChunkDone done);
+  // See MeshNode::ReadChunk. `elsewhere`: never from this device's blob
+  // store (its copy failed authentication).
+  void Read(const BlobId& blob, uint32_t index, std::chrono::milliseconds wait, ChunkDone done,
+            bool elsewhere = false);
   // Whether a player waits for a chunk of `blob`.
   bool IsBeingRead(const BlobId& blob) const;
   // Answers waiters whose time is up (all of them once the node stops) and

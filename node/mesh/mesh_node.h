@@ -76,6 +76,11 @@ class MeshNode : private MeshModel {
   void ReadChunk(const BlobId& blob, uint32_t index, std::chrono::milliseconds wait, ChunkDone done) {
     reads_.Read(blob, index, wait, std::move(done));
   }
+  // The same from another device only: this device's copy of `blob` failed
+  // authentication.
+  void ReadChunkElsewhere(const BlobId& blob, uint32_t index, std::chrono::milliseconds wait, ChunkDone done) {
+    reads_.Read(blob, index, wait, std::move(done), /*elsewhere=*/true);
+  }
   // Hears of every verified piece of every fetch (on the node's thread).
   void SetPieceObserver(std::function<void(const BlobId&, int piece)> observer) {
     piece_observer_ = std::move(observer);

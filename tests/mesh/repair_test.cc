@@ -74,5 +74,38 @@ TEST_F(RepairTest, WithNoOtherHolderTheDamagedCopyIsKeptAsideAndCounted) {
   EXPECT_EQ(Json("a", "status")["health"]["damaged"], 1);
 }
 
+// A player reads a track whose copy here is damaged: the damaged chunk comes
+// from the other holder, the whole file arrives intact, and the read sets
+// off the repair at once (no waiting for the day-long verification round).
+TEST_F(RepairTest, AStreamReadsADamagedChunkFromAnotherHolderAndSetsOffTheRepair) {
+  InitAndImport("a", 1, 20, ".wav");  // ~3.5 MB, 54 chunks
+  const std::string hex = Json("a", "ls")[0]["blob"];
+  const std::string track = TrackIds("a")[0];
+  ASSERT_EQ(Hearth("a", "policy set copies=2").exit_code, 0);
+  auto a = Serve("a");
+  ASSERT_EQ(Join("b", Invite("a")).exit_code, 0);
+  const std::string pw = dir_ / "pw";
+  std::ofstream(pw) << "pw\n";
+  const std::string key = Json("b", "user add carol --password-file " + Quote(pw)).value("api_key", std::string());
+  ASSERT_FALSE(key.empty());
+  auto b = Serve("b");  // the default pace: a day per round
+  const std::string good = Read(BlobPath("a", hex));
+  ASSERT_TRUE(Eventually([&] { return Read(BlobPath("b", hex)) == good; }, std::chrono::seconds(60))) << b->Log();
+
+  // Chunk 10 of B's copy (65,536 sealed bytes each).
+  {
+    std::fstream f(BlobPath("b", hex), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(10 * 65536 + 100);
+    f.write("\x42\x42", 2);
+  }
+  const std::string original = Read(Json("a", "show " + track)["source_path"]);
+  Reply whole = Fetch(b->http_port(), "/api/v1/tracks/" + track + "/stream", {{"Authorization", "Bearer " + key}});
+  EXPECT_EQ(whole.status, 200);
+  EXPECT_TRUE(whole.body == original) << "streamed " << whole.body.size() << " bytes; " << b->Log();
+  EXPECT_TRUE(b->WaitForLog("failed authentication", std::chrono::seconds(5))) << b->Log();
+  EXPECT_TRUE(b->WaitForLog("is whole here again", std::chrono::seconds(30))) << b->Log();
+  EXPECT_EQ(Read(BlobPath("b", hex)), good);
+}
+
 }  // namespace
 }  // namespace hearth::testing

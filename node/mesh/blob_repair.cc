@@ -7,6 +7,7 @@ namespace hearth::mesh {
 BlobRepair::~BlobRepair() { Stop(); }
 
 void BlobRepair::Start() {
+  if (!ctx_.options.scrub.enabled) return;
   scrubber_ = std::make_unique<Scrubber>(
       ctx_.home.blobs(), ctx_.options.scrub,
       [this, alive = std::weak_ptr<bool>(ctx_.alive)](const BlobId& blob, const std::string& why) {

@@ -98,6 +98,7 @@ void Scrubber::Run() {
     size_t next = 0;
     for (;;) {
       BlobId blob;
+      bool scheduled = false;
       {
         std::lock_guard lock(mu_);
         if (stop_) return;
@@ -105,19 +106,33 @@ void Scrubber::Run() {
           blob = urgent_.front();
           urgent_.pop_front();
         } else if (next < round.size()) {
-          blob = round[next++];
+          blob = round[next];
+          scheduled = true;
         } else {
           break;  // the round is done: list again
         }
       }
+      if (scheduled) {
+        // Its turn comes at the pace that verifies everything once per pass
+        // (so a node that starts does not begin by reading its whole disk);
+        // a blob asked for meanwhile goes first.
+        const uint64_t size = blobs_.SizeOf(blob).value_or(0);
+        const auto due = Clock::now() + std::chrono::nanoseconds(
+                                            static_cast<int64_t>(static_cast<double>(size) / bytes_per_s * 1e9));
+        Pause(due - Clock::now());
+        {
+          std::lock_guard lock(mu_);
+          if (stop_) return;
+          if (!urgent_.empty() || Clock::now() < due) continue;  // asked for another first; this one's turn stays
+        }
+        ++next;
+      }
       const auto t0 = Clock::now();
       uint64_t bytes = 0;
       Check(blob, bytes);
+      // At most `share` of a core.
       const auto busy = Clock::now() - t0;
-      // At most `share` of a core, and no faster than the pass needs.
-      const auto cpu_wait = std::chrono::duration_cast<std::chrono::nanoseconds>(busy * ((1.0 - share) / share));
-      const auto pace = std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(bytes) / bytes_per_s * 1e9));
-      Pause(std::max(cpu_wait, pace - std::chrono::duration_cast<std::chrono::nanoseconds>(busy)));
+      Pause(std::chrono::duration_cast<std::chrono::nanoseconds>(busy * ((1.0 - share) / share)));
     }
     // Nothing held yet: look again in a while (blobs that arrive meanwhile
     // are in the next round).

@@ -27,6 +27,7 @@
 namespace hearth::mesh {
 
 struct ScrubOptions {
+  bool enabled = true;                    // false: never (tests that model a node that does not check)
   std::chrono::seconds full_pass{86400};  // every held blob verified once in this long
   double cpu_share = 0.10;                // at most this share of one core (1.0: full speed)
 };

@@ -282,6 +282,7 @@ mesh::MeshOptions LiarOptions(const std::string& peer) {
   o.torrent_listen = "127.0.0.1:0";
   o.peers = {peer};
   o.verify_seeds = false;
+  o.scrub.enabled = false;  // nor does it look at its copies in the background
   return o;
 }
 

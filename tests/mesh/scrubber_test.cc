@@ -64,7 +64,7 @@ TEST(Scrubber, ABlobAskedForIsCheckedAtOnceEvenOnADayLongPace) {
   std::promise<BlobId> reported;
   auto future = reported.get_future();
   std::atomic<int> reports{0};
-  Scrubber scrubber(*blobs, ScrubOptions{std::chrono::seconds(86400), 0.10},
+  Scrubber scrubber(*blobs, ScrubOptions{true, std::chrono::seconds(86400), 0.10},
                     [&](const BlobId& blob, const std::string& why) {
                       EXPECT_FALSE(why.empty());
                       if (reports++ == 0) reported.set_value(blob);

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -60,6 +61,9 @@ class HttpFixture : public ::testing::Test {
     ServiceOptions so;
     so.home_dir = dir_ / "home";
     so.chunk_wait = std::chrono::milliseconds(1500);
+    // The service's clock runs with the wall clock, plus what a test adds
+    // (AdvanceClock) to pass a wait without waiting.
+    so.clock = [this] { return SystemNowMicros() + clock_offset_us_.load(); };
     service_ = std::make_unique<HttpService>(io_, workers_, std::move(so));
     auto opened = service_->Open();
     ASSERT_TRUE(opened) << opened.error();
@@ -133,6 +137,8 @@ class HttpFixture : public ::testing::Test {
   std::thread thread_;
   uint16_t port_ = 0;
   std::string alice_key_;
+  std::atomic<int64_t> clock_offset_us_{0};
+  void AdvanceClock(std::chrono::microseconds d) { clock_offset_us_ += d.count(); }
   std::map<std::string, std::string> paths_;  // title -> original file
 };
 

@@ -33,17 +33,6 @@ Response Throttled(const Request& req, const std::string& message) {
   return res;
 }
 
-double SecondsParam(const Params& p, std::string_view key) {
-  auto v = Get(p, key);
-  if (!v) return 0;
-  try {
-    double d = std::stod(*v);
-    return d > 0 && d < 1e7 ? d : 0;
-  } catch (...) {
-    return 0;
-  }
-}
-
 // "/api/v1/albums/al-1234" -> {"albums", "al-1234"}
 std::vector<std::string> Parts(const std::string& path) {
   std::vector<std::string> out;

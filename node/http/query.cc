@@ -106,6 +106,15 @@ std::optional<int64_t> IntIn(const std::optional<std::string>& v, int64_t lo, in
   return n;
 }
 
+double SecondsParam(const Params& params, std::string_view key) {
+  auto v = Get(params, key);
+  if (!v) return 0;
+  double d = 0;
+  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), d);
+  if (ec != std::errc() || end != v->data() + v->size()) return 0;
+  return d > 0 && d < 1e7 ? d : 0;  // also false for NaN; inf is out of range
+}
+
 int64_t IntParam(const Params& params, std::string_view key, int64_t fallback, int64_t lo, int64_t hi) {
   return std::clamp(IntOf(Get(params, key)).value_or(fallback), lo, hi);
 }

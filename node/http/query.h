@@ -41,6 +41,9 @@ std::optional<int64_t> IntOf(const std::optional<std::string>& v);
 // that range. Every number a client sends that the node computes with is
 // read through this (or IntParam), so none can overflow what it feeds.
 std::optional<int64_t> IntIn(const std::optional<std::string>& v, int64_t lo, int64_t hi);
+// Parameter `key` as seconds in (0, 1e7); 0 when absent, not a number, not
+// finite, or out of that range (a start offset into a track).
+double SecondsParam(const Params& params, std::string_view key);
 // Integer parameter `key` clamped to [lo, hi]; `fallback` when absent or not
 // a whole number.
 int64_t IntParam(const Params& params, std::string_view key, int64_t fallback, int64_t lo, int64_t hi);

@@ -81,15 +81,16 @@ void HttpService::Refresh() {
     options_.log("http: cannot read the ledger: " + r.error().message);
   const size_t ledger_size = home_->ledger().ledger().size();
   if (ledger_size != ledger_size_) {
-    ledger_size_ = ledger_size;
     if (auto synced = catalog_->Sync(home_->ledger().ledger().state(), home_->content_secret());
         !synced && options_.log)
       options_.log("http: cannot sync the catalog: " + synced.error().message);
     auto fresh = std::make_shared<LibraryIndex>();
     if (auto loaded = fresh->Load(*catalog_); !loaded) {
       if (options_.log) options_.log("http: " + loaded.error() + " (still serving the library as it was)");
+      data_version_ = -1;  // try again at the next request
     } else {
       index_ = std::move(fresh);
+      ledger_size_ = ledger_size;
     }
   }
   if (auto holders = store::AllPeerBlobs(home_->db())) holders_ = std::move(*holders);

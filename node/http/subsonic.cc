@@ -84,16 +84,11 @@ Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayA
                            (want == "opus" || (max_rate > 0 && max_rate < r->bitrate / 1000));
     if (transcode) {
       const int kbps = static_cast<int>(std::clamp<int64_t>(max_rate > 0 ? max_rate : 128, 64, 192));
-      double offset = 0;
-      if (auto t = Get(p, "timeOffset")) try {
-          offset = std::max(0.0, std::stod(*t));
-        } catch (...) {
-        }
       play.opus = true;
       play.bitrate_kbps = kbps;
-      play.start_seconds = offset;
+      play.start_seconds = SecondsParam(p, "timeOffset");
     }
-    if (auto i = index_->SongIndex(*id)) play.song = index_->songs()[*i];
+    play.song = *r;
     return Response{};
   }
   if (op == "getCoverArt") {

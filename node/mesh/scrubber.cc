@@ -64,6 +64,8 @@ void Scrubber::Stop() {
 void Scrubber::CheckNow(const BlobId& blob) {
   {
     std::lock_guard lock(mu_);
+    // Asked again before its check (one stream, many chunks): once is enough.
+    if (std::find(urgent_.begin(), urgent_.end(), blob) != urgent_.end()) return;
     urgent_.push_back(blob);
   }
   cv_.notify_all();

@@ -165,6 +165,13 @@ TEST_F(HttpFixture, SubsonicStreamDownloadAndCover) {
   EXPECT_EQ(opus.status, 200);
   EXPECT_EQ(opus.headers["content-type"], "audio/ogg; codecs=opus");
   EXPECT_EQ(opus.body.substr(0, 4), "OggS");
+  // A start that is no number of seconds (infinite, huge, not a number)
+  // starts at 0 instead of reaching the transcoder (it once overflowed there).
+  for (const char* offset : {"inf", "1e300", "nan", "-5", "x"}) {
+    Reply from_start = Rest("stream", "id=" + id + "&format=opus&timeOffset=" + offset);
+    EXPECT_EQ(from_start.status, 200) << offset;
+    EXPECT_EQ(from_start.body.substr(0, 4), "OggS") << offset;
+  }
   // maxBitRate under the original's rate transcodes; format=raw never does.
   Reply raw = Rest("stream", "id=" + id + "&format=raw&maxBitRate=64");
   EXPECT_EQ(raw.body, OriginalBytes(songs[0]["title"]));

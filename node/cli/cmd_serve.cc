@@ -28,6 +28,8 @@ struct ServeOptions {
   bool no_lan = false;
   std::string http = "127.0.0.1:7600";
   bool no_http = false;
+  int http_connections = 512;
+  int http_per_address = 32;
 };
 
 void LogLine(const std::string& line) {
@@ -113,7 +115,9 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
     service = std::make_unique<http::HttpService>(http_io, workers, std::move(so));
     if (auto opened = service->Open(); !opened) return std::unexpected(CliError{"HTTP: " + opened.error()});
     server = std::make_unique<http::Server>(
-        http_io, http::ServerOptions{}, [&service](http::Exchange& ex) { return service->Handle(ex); });
+        http_io, http::ServerOptions{.max_connections = static_cast<size_t>(o.http_connections),
+                                      .per_address = static_cast<size_t>(o.http_per_address)},
+        [&service](http::Exchange& ex) { return service->Handle(ex); });
     if (auto listening = server->Listen(o.http); !listening)
       return std::unexpected(CliError{"--http: " + listening.error()});
     auto ep = mesh::ParseEndpoint(o.http, true);
@@ -176,6 +180,14 @@ void RegisterServe(CLI::App& app, Context& ctx, Action* action) {
                   "HOST:PORT for the web player, JSON API and OpenSubsonic (port 0: any free port)")
       ->capture_default_str();
   cmd->add_flag("--no-http", o->no_http, "Serve no HTTP (no players on this device)");
+  cmd->add_option("--http-connections", o->http_connections,
+                  "HTTP connections open at once; idle ones make room for new clients")
+      ->capture_default_str()
+      ->check(CLI::Range(8, 100'000));
+  cmd->add_option("--http-per-address", o->http_per_address,
+                  "HTTP connections from one address (raise it behind a reverse proxy)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100'000));
   cmd->add_option("--download-limit", o->download_limit_kb, "Fetch at most this many KB/s (0: no limit)")
       ->capture_default_str()
       ->check(CLI::Range(0, 10'000'000));

@@ -312,7 +312,7 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
 
 asio::awaitable<void> HttpService::HandleApi(Exchange& ex, const Target& target) {
   PlayAction play;
-  Response res = ApiResponse(ex.request(), target, play, ex.remote().address().to_string());
+  Response res = ApiResponse(ex.request(), target, play, LoginThrottle::ClientKey(ex.remote().address()));
   co_await Answer(ex, std::move(res), play);
 }
 

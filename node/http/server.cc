@@ -1,5 +1,7 @@
 #include "node/http/server.h"
 
+#include <array>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -11,6 +13,21 @@ namespace hearth::http {
 namespace {
 
 auto Redirect(boost::system::error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
+
+auto Now() { return std::chrono::steady_clock::now(); }
+
+// One address per client: an IPv4 client reached over an IPv6 socket is
+// still its IPv4 address.
+asio::ip::address ClientAddress(const tcp::endpoint& remote) {
+  const asio::ip::address a = remote.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  return a;
+}
+
+bool OutOfDescriptors(const boost::system::error_code& ec) {
+  return ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system ||
+         ec == boost::system::errc::not_enough_memory || ec == boost::system::errc::no_buffer_space;
+}
 
 }  // namespace
 
@@ -103,7 +120,11 @@ void Exchange::Abort() {
 }
 
 Server::Server(asio::io_context& io, ServerOptions options, Handler handler)
-    : io_(io), options_(options), handler_(std::move(handler)), acceptor_(io) {}
+    : io_(io),
+      options_(options),
+      handler_(std::move(handler)),
+      acceptor_(io),
+      table_(ConnectionTable::Limits{options.max_connections, options.per_address}) {}
 
 Server::~Server() {
   *alive_ = false;
@@ -132,18 +153,55 @@ uint16_t Server::port() const {
 void Server::Stop() {
   boost::system::error_code ec;
   acceptor_.close(ec);
-  for (beast::tcp_stream* s : streams_) s->socket().close(ec);
+  for (auto& [id, s] : streams_) s->socket().close(ec);
+}
+
+void Server::Evict(ConnectionTable::Id id) {
+  auto it = streams_.find(id);
+  if (it != streams_.end()) {
+    boost::system::error_code ec;
+    it->second->socket().close(ec);  // its pending read ends; Serve returns
+    ++evicted_;
+  }
+  Forget(id);
+}
+
+void Server::Forget(ConnectionTable::Id id) {
+  streams_.erase(id);
+  table_.Remove(id);
 }
 
 asio::awaitable<void> Server::AcceptLoop() {
   auto alive = alive_;
+  asio::steady_timer pause(io_);
   while (*alive && acceptor_.is_open()) {
     boost::system::error_code ec;
     tcp::socket socket = co_await acceptor_.async_accept(Redirect(ec));
     if (!*alive || !acceptor_.is_open()) co_return;
-    if (ec) continue;  // e.g. too many open files: keep serving the others
-    if (streams_.size() >= options_.max_connections) {
-      // Over the limit: a short answer, then close.
+    if (ec) {
+      // Out of file descriptors: the pending connection stays in the
+      // listen queue and accept would fail again at once. Let an idle
+      // connection go and take a breath instead of spinning.
+      if (OutOfDescriptors(ec)) {
+        if (auto victim = table_.AnyVictim(Now())) Evict(*victim);
+        pause.expires_after(std::chrono::milliseconds(20));
+        co_await pause.async_wait(Redirect(ec));
+      }
+      continue;
+    }
+    const tcp::endpoint remote = socket.remote_endpoint(ec);
+    if (ec) continue;  // gone already
+    ConnectionTable::Admission admission = table_.Admit(ClientAddress(remote), Now());
+    if (!admission.id) {
+      ++refused_;
+      if (admission.refusal == ConnectionTable::Refusal::kTooFast) {
+        // A client reconnecting as fast as it is let go: a reset, at the
+        // least cost to the node (no answer, no TIME_WAIT kept here).
+        socket.set_option(asio::socket_base::linger(true, 0), ec);
+        socket.close(ec);
+        continue;
+      }
+      // Every slot it could have is answering a request: a short answer.
       static constexpr std::string_view kBusy =
           "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 29\r\n"
           "Connection: close\r\nRetry-After: 1\r\n\r\ntoo many connections; retry\r\n";
@@ -152,25 +210,42 @@ asio::awaitable<void> Server::AcceptLoop() {
       socket.close(ec);
       continue;
     }
-    asio::co_spawn(io_, Serve(std::move(socket)), asio::detached);
+    if (admission.evicted) Evict(*admission.evicted);
+    const ConnectionTable::Id id = *admission.id;
+    asio::co_spawn(io_, Serve(std::move(socket), id), asio::detached);
   }
 }
 
-asio::awaitable<void> Server::Serve(tcp::socket socket) {
+asio::awaitable<void> Server::Serve(tcp::socket socket, ConnectionTable::Id id) {
   auto alive = alive_;
+  if (!*alive || !table_.Contains(id)) co_return;  // let go before it began: the socket closes here
   boost::system::error_code ec;
   const tcp::endpoint remote = socket.remote_endpoint(ec);
   socket.set_option(tcp::no_delay(true), ec);
   beast::tcp_stream stream(std::move(socket));
-  streams_.insert(&stream);
+  streams_.emplace(id, &stream);
   beast::flat_buffer buffer;
   while (*alive) {
+    // Waiting: for the first byte of the next request (unless the client
+    // sent it already, pipelined).
+    table_.Set(id, ConnectionTable::State::kWaiting, Now());
+    if (buffer.size() == 0) {
+      stream.expires_after(options_.idle_timeout);
+      const size_t n = co_await stream.async_read_some(buffer.prepare(4096), Redirect(ec));
+      if (!*alive) co_return;
+      if (ec || !table_.Contains(id)) break;  // gone, timed out, or let go
+      buffer.commit(n);
+    }
+    // Reading: the whole request within request_timeout, however slowly
+    // it trickles in.
+    table_.Set(id, ConnectionTable::State::kReading, Now());
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(options_.header_limit);
     parser.body_limit(options_.body_limit);
     stream.expires_after(options_.request_timeout);
     co_await bhttp::async_read(stream, buffer, parser, Redirect(ec));
     if (!*alive) co_return;
+    if (!table_.Contains(id)) break;  // let go to make room
     if (ec) {
       bhttp::status status = bhttp::status::unknown;
       if (ec == bhttp::error::header_limit) status = bhttp::status::request_header_fields_too_large;
@@ -184,9 +259,19 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
         Response res = TextResponse(dummy, status, std::string(bhttp::obsolete_reason(status)) + ": " + ec.message() + "\n");
         stream.expires_after(options_.write_timeout);
         co_await bhttp::async_write(stream, res, Redirect(ec));
+        // Lingering close: the client may still be sending what was
+        // refused, and closing with it unread would reset the connection
+        // and lose the answer. Read and drop it for a little while.
+        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream.expires_after(std::chrono::seconds(2));
+        std::array<char, 16384> sink;
+        for (size_t dropped = 0; !ec && dropped < (8u << 20) && *alive && table_.Contains(id);)
+          dropped += co_await stream.async_read_some(asio::buffer(sink), Redirect(ec));
+        if (!*alive) co_return;
       }
       break;
     }
+    table_.Set(id, ConnectionTable::State::kBusy, Now());
     Request request = parser.release();
     Exchange exchange(stream, request, options_, remote);
     std::string failure;
@@ -204,7 +289,7 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
     if (!exchange.keep_alive()) break;
   }
   if (*alive) {
-    streams_.erase(&stream);
+    Forget(id);
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 }

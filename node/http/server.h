@@ -3,12 +3,19 @@
 // answers through an Exchange -- a whole response, or a streamed body sent
 // piece by piece as it becomes available (ranges, transcodes).
 //
-// Limits protect the node: a request must arrive whole within
-// request_timeout (a client that never finishes is dropped), headers are
-// capped (431), bodies too (413), each write must finish within
-// write_timeout (a client that stops reading is dropped without stalling
-// anyone else), and at most max_connections are served at once (more get
-// 503 and are closed).
+// Limits protect the node and share it fairly:
+//  - a connection may wait idle_timeout for the first byte of a request;
+//    from then on, the request must arrive whole within request_timeout --
+//    a total, so a client that trickles a byte at a time (slowloris) cannot
+//    stretch it;
+//  - headers are capped (431), bodies too (413);
+//  - each write must finish within write_timeout (a client that stops
+//    reading is dropped without stalling anyone else);
+//  - at most max_connections are open, at most per_address from one
+//    address, which may open per_address a second. When a new client needs
+//    a slot, an idle connection (then a half-sent request) makes room -- see
+//    ConnectionTable for whom; only if every slot is answering a request, or
+//    the client reconnects too fast, is the new one refused (503).
 //
 // Threads: everything runs on the io_context given (one thread). The
 // Handler may hop to other executors and back.
@@ -20,7 +27,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <set>
+#include <unordered_map>
 #include <string>
 
 #include <utility>  // before Boost.Asio: its awaitable.hpp needs std::exchange
@@ -29,6 +36,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "node/http/connection_table.h"
 #include "protocol/ids.h"
 
 namespace hearth::http {
@@ -42,7 +50,9 @@ using Response = bhttp::response<bhttp::string_body>;
 
 struct ServerOptions {
   size_t max_connections = 512;
-  std::chrono::seconds request_timeout{15};
+  size_t per_address = 32;
+  std::chrono::seconds idle_timeout{30};
+  std::chrono::seconds request_timeout{10};
   std::chrono::seconds write_timeout{60};
   uint32_t header_limit = 16 * 1024;
   uint64_t body_limit = 1 << 20;
@@ -98,18 +108,28 @@ class Server {
   std::expected<void, std::string> Listen(const std::string& endpoint);
   uint16_t port() const;
   size_t active_connections() const { return streams_.size(); }
+  size_t connections(ConnectionTable::State state) const { return table_.CountIn(state); }
+  // Connections let go to make room for others, and new ones refused
+  // (503), since the start.
+  uint64_t evicted() const { return evicted_; }
+  uint64_t refused() const { return refused_; }
   // Stops accepting and closes every connection.
   void Stop();
 
  private:
   asio::awaitable<void> AcceptLoop();
-  asio::awaitable<void> Serve(tcp::socket socket);
+  asio::awaitable<void> Serve(tcp::socket socket, ConnectionTable::Id id);
+  void Evict(ConnectionTable::Id id);
+  void Forget(ConnectionTable::Id id);
 
   asio::io_context& io_;
   ServerOptions options_;
   Handler handler_;
   tcp::acceptor acceptor_;
-  std::set<beast::tcp_stream*> streams_;
+  ConnectionTable table_;
+  std::unordered_map<ConnectionTable::Id, beast::tcp_stream*> streams_;
+  uint64_t evicted_ = 0;
+  uint64_t refused_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

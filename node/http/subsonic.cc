@@ -117,7 +117,7 @@ Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayA
 
 asio::awaitable<void> HttpService::HandleSubsonic(Exchange& ex, Target target) {
   PlayAction play;
-  Response res = SubsonicResponse(ex.request(), target, play, ex.remote().address().to_string());
+  Response res = SubsonicResponse(ex.request(), target, play, LoginThrottle::ClientKey(ex.remote().address()));
   co_await Answer(ex, std::move(res), play);
 }
 

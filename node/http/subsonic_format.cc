@@ -1,11 +1,17 @@
 #include "node/http/subsonic_format.h"
 
+#include "protocol/byte_io.h"
+
 namespace hearth::http::subsonic {
 namespace {
 
 using nlohmann::json;
 
-void Escape(std::string& out, std::string_view s) {
+// Text made safe for XML 1.0: markup characters escaped, control
+// characters as spaces, bytes that are not UTF-8 as \xNN (a document that
+// declares UTF-8 must be UTF-8, or clients refuse all of it).
+void Escape(std::string& out, std::string_view raw) {
+  const std::string s = ToUtf8Lossy(raw);
   for (char c : s) {
     switch (c) {
       case '&': out += "&amp;"; break;

@@ -5,6 +5,7 @@
 #include "node/library/importer.h"
 #include "node/library/track_record.h"
 #include "tests/http/http_fixture.h"
+#include "tests/support/node_process.h"
 
 namespace hearth::http::test {
 namespace {
@@ -101,6 +102,23 @@ TEST_F(SlowClients, ARequestThatNeverFinishesIsDroppedAndOthersAreServed) {
   EXPECT_LT(waited, std::chrono::seconds(10));  // closed by the 1 s limit, not the client's 30 s
 }
 
+// A client that sends a byte of its header every 200 ms (each well within
+// any per-read timeout) is still closed once the request's 1 s is up.
+TEST_F(SlowClients, ATrickledRequestCannotStretchItsTime) {
+  RawClient slow(port_);
+  const std::string request = "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(100, 'a');
+  const auto start = std::chrono::steady_clock::now();
+  size_t sent = 0;
+  while (sent < request.size() && slow.Send(request.substr(sent, 1)) && !slow.PeerClosed()) {
+    ++sent;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the trickle itself, not a wait for the server
+  }
+  EXPECT_TRUE(slow.PeerClosed() || sent < request.size());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5))
+      << "the 1 s limit was stretched to " << sent << " bytes";
+  EXPECT_EQ(Get("/").status, 200);
+}
+
 TEST_F(HttpFixture, ABodyOverTheLimitGets413) {
   Reply big = Fetch(port_, "/api/v1/login", {{"Content-Type", "application/json"}}, bhttp::verb::post,
                     std::string(2 << 20, 'x'));
@@ -114,28 +132,95 @@ class FewConnections : public HttpFixture {
     server_options_.max_connections = 3;
     HttpFixture::SetUp();
   }
+  using State = ConnectionTable::State;
+  bool EventuallyIn(State state, size_t n) {
+    return hearth::testing::Eventually([&] { return Connections(state) == n; }, std::chrono::seconds(10));
+  }
 };
 
-TEST_F(FewConnections, ConnectionsOverTheLimitGet503AndTheRestAreServed) {
+// Every slot held by a connection that sends nothing: a client with a
+// request is served all the same, and the idle connection open longest
+// made room for it.
+TEST_F(FewConnections, IdleConnectionsMakeRoomForAClientWithARequest) {
   std::vector<std::unique_ptr<RawClient>> idle;
-  for (int i = 0; i < 3; ++i) {
-    idle.push_back(std::make_unique<RawClient>(port_));
-    idle.back()->Send("GET / HTTP/1.1\r\nHost: x\r\n");  // unfinished: holds its slot
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  Reply refused = Get("/");
-  EXPECT_EQ(refused.status, 503);
-  idle.clear();  // the slots free up
-  EXPECT_TRUE([&] {
-    for (int i = 0; i < 50; ++i) {
-      if (Get("/").status == 200) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }());
+  for (int i = 0; i < 3; ++i) idle.push_back(std::make_unique<RawClient>(port_));
+  ASSERT_TRUE(EventuallyIn(State::kWaiting, 3));
+  EXPECT_EQ(Get("/").status, 200);
+  EXPECT_TRUE(hearth::testing::Eventually([&] { return idle[0]->PeerClosed(); }, std::chrono::seconds(10)));
+  EXPECT_FALSE(idle[1]->PeerClosed());
+  EXPECT_FALSE(idle[2]->PeerClosed());
 }
 
-TEST_F(HttpFixture, TwoHundredConcurrentConnectionsAreAllServed) {
+// Every slot held by a request that never finishes (slowloris): the same.
+TEST_F(FewConnections, HalfSentRequestsMakeRoomWhenNothingIsIdle) {
+  std::vector<std::unique_ptr<RawClient>> slow;
+  for (int i = 0; i < 3; ++i) {
+    slow.push_back(std::make_unique<RawClient>(port_));
+    slow.back()->Send("GET / HTTP/1.1\r\nHost: x\r\n");  // no blank line, ever
+  }
+  ASSERT_TRUE(EventuallyIn(State::kReading, 3));
+  EXPECT_EQ(Get("/").status, 200);
+  EXPECT_TRUE(hearth::testing::Eventually([&] { return slow[0]->PeerClosed(); }, std::chrono::seconds(10)));
+  EXPECT_FALSE(slow[2]->PeerClosed());
+}
+
+// Every slot answering a request (streams to clients that do not read):
+// none is cut off; the newcomer hears 503 and is served once one ends.
+TEST_F(FewConnections, WhenEverySlotIsAnsweringTheNewcomerGets503ThenIsServed) {
+  const std::string wav = TrackOfFormat("wav")["id"];
+  std::string pipelined;  // far more than the socket buffers hold
+  for (int i = 0; i < 30; ++i)
+    pipelined += "GET /api/v1/tracks/" + wav + "/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                 alice_key_ + "\r\n\r\n";
+  std::vector<std::unique_ptr<RawClient>> busy;
+  for (int i = 0; i < 3; ++i) {
+    busy.push_back(std::make_unique<RawClient>(port_, 4096));
+    busy.back()->Send(pipelined);
+  }
+  ASSERT_TRUE(EventuallyIn(State::kBusy, 3));
+  Reply refused = Get("/");
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_FALSE(busy[0]->PeerClosed());
+  busy.clear();  // they go away; their slots free up
+  EXPECT_TRUE(hearth::testing::Eventually([&] { return Get("/").status == 200; }, std::chrono::seconds(10)));
+}
+
+class PerAddressLimit : public HttpFixture {
+ protected:
+  void SetUp() override {
+    server_options_.per_address = 2;
+    HttpFixture::SetUp();
+  }
+};
+
+// One address at its limit makes room from its own idle connections, and
+// never from another address's.
+TEST_F(PerAddressLimit, AnAddressAtItsLimitPushesOutOnlyItsOwn) {
+  RawClient other(port_);  // 127.0.0.1, open longest
+  RawClient first(port_, 0, "127.0.0.2");
+  RawClient second(port_, 0, "127.0.0.2");
+  ASSERT_TRUE(hearth::testing::Eventually(
+      [&] { return Connections(ConnectionTable::State::kWaiting) == 3; }, std::chrono::seconds(10)));
+  RawClient third(port_, 0, "127.0.0.2");
+  ASSERT_TRUE(third.Send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  EXPECT_EQ(third.ReadAll().rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_TRUE(hearth::testing::Eventually([&] { return first.PeerClosed(); }, std::chrono::seconds(10)));
+  EXPECT_FALSE(second.PeerClosed());
+  EXPECT_FALSE(other.PeerClosed());
+  EXPECT_EQ(OnServer([&] { return server_->evicted(); }), 1u);
+}
+
+// Two hundred clients at once from one address: what a reverse proxy in
+// front of the node looks like (--http-per-address raised for it).
+class BehindAProxy : public HttpFixture {
+ protected:
+  void SetUp() override {
+    server_options_.per_address = 256;
+    HttpFixture::SetUp();
+  }
+};
+
+TEST_F(BehindAProxy, TwoHundredConcurrentConnectionsAreAllServed) {
   const std::string id = Tracks()[0]["id"];
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
@@ -177,7 +262,8 @@ TEST_F(HttpFixture, AClientThatStopsReadingDoesNotStallTheOthers) {
   stalled.back()->Send("GET /api/v1/tracks/" + wav + "/stream?format=opus&bitrate=192 HTTP/1.1\r\nHost: x\r\n"
                        "Authorization: Bearer " + alice_key_ + "\r\n\r\n");
   // They never read; everyone else is served meanwhile, streams included.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(hearth::testing::Eventually(
+      [&] { return Connections(ConnectionTable::State::kBusy) == 2; }, std::chrono::seconds(10)));
   EXPECT_EQ(Api("albums").status, 200);
   const std::string mp3 = TrackOfFormat("mp3")["id"];
   Reply other = Api("tracks/" + mp3 + "/stream?format=opus");

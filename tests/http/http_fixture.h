@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -139,6 +140,16 @@ class HttpFixture : public ::testing::Test {
   std::string alice_key_;
   std::atomic<int64_t> clock_offset_us_{0};
   void AdvanceClock(std::chrono::microseconds d) { clock_offset_us_ += d.count(); }
+  // Runs `f` on the server's thread and returns what it returns.
+  template <typename F>
+  auto OnServer(F f) {
+    std::promise<decltype(f())> done;
+    asio::post(io_, [&] { done.set_value(f()); });
+    return done.get_future().get();
+  }
+  size_t Connections(ConnectionTable::State state) {
+    return OnServer([&] { return server_->connections(state); });
+  }
   std::map<std::string, std::string> paths_;  // title -> original file
 };
 

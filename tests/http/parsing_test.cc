@@ -5,6 +5,7 @@
 #include "node/http/query.h"
 #include "node/http/range.h"
 #include "node/http/subsonic_format.h"
+#include "protocol/byte_io.h"
 
 namespace hearth::http {
 namespace {
@@ -93,6 +94,15 @@ TEST(SubsonicFormat, XmlMapsScalarsToAttributesArraysToElementsAndValueToText) {
   EXPECT_NE(failed.body.find("status=\"failed\""), std::string::npos);
   EXPECT_NE(failed.body.find("<error code=\"40\" message=\"wrong &quot;x&quot;\"/>"), std::string::npos)
       << failed.body;
+}
+
+// A tag that is not UTF-8 (an old ID3 tag in Latin-1) still gives a
+// well-formed UTF-8 document: the bad byte is written as \xNN.
+TEST(SubsonicFormat, XmlIsAlwaysUtf8) {
+  nlohmann::json payload = {{"song", {{"title", std::string("Caf\xe9 \x01 ok \xc3\xa9")}}}};
+  auto r = subsonic::Render(subsonic::Ok(payload), "xml");
+  EXPECT_TRUE(IsValidUtf8(r.body)) << r.body;
+  EXPECT_NE(r.body.find("title=\"Caf\\xe9   ok \xc3\xa9\""), std::string::npos) << r.body;
 }
 
 }  // namespace

@@ -69,9 +69,16 @@ class RawClient {
  public:
   // `receive_buffer` > 0: a receive buffer that small (set before connecting,
   // so the server sees a small window and cannot run ahead of the reader).
-  explicit RawClient(uint16_t port, int receive_buffer = 0) {
+  // `source`: the loopback address to connect from (127.0.0.1 if empty).
+  explicit RawClient(uint16_t port, int receive_buffer = 0, const std::string& source = {}) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (receive_buffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    if (!source.empty()) {
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      ::inet_pton(AF_INET, source.c_str(), &from.sin_addr);
+      ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from);
+    }
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
@@ -90,6 +97,11 @@ class RawClient {
     char buf[65536];
     ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
     return n <= 0 ? std::string() : std::string(buf, static_cast<size_t>(n));
+  }
+  // Whether the server has closed the connection (no wait).
+  bool PeerClosed() {
+    char c;
+    return ::recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
   }
   // Everything until the server closes (or the timeout).
   std::string ReadAll() {

@@ -116,4 +116,28 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+std::string ToUtf8Lossy(std::string_view bytes) {
+  if (IsValidUtf8(bytes)) return std::string(bytes);
+  std::string out;
+  size_t i = 0;
+  while (i < bytes.size()) {
+    // Take the longest valid UTF-8 sequence (1..4 bytes) starting here.
+    size_t len = 0;
+    for (size_t n = 1; n <= 4 && i + n <= bytes.size(); ++n)
+      if (IsValidUtf8(bytes.substr(i, n))) len = n;
+    if (len) {
+      out.append(bytes.substr(i, len));
+      i += len;
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      const auto b = static_cast<unsigned char>(bytes[i]);
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 15];
+      ++i;
+    }
+  }
+  return out;
+}
+
 }  // namespace hearth

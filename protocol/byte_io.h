@@ -77,6 +77,9 @@ std::expected<T, std::string> FinishDecode(ByteReader& r, T value, const char* w
 
 // True when `s` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
 bool IsValidUtf8(std::string_view s);
+// Makes arbitrary bytes (a file name, a Latin-1 tag) into valid UTF-8,
+// writing each byte that is not part of a valid sequence as \xNN.
+std::string ToUtf8Lossy(std::string_view bytes);
 
 // `s` with A-Z lowered; other bytes (UTF-8 included) unchanged.
 std::string AsciiLower(std::string s);

@@ -42,28 +42,6 @@ FileId SealedFileOf(const FileId& file, const TagList& tags) {
   return sealed ? FileId{*sealed} : file;
 }
 
-std::string ToUtf8Lossy(std::string_view bytes) {
-  if (IsValidUtf8(bytes)) return std::string(bytes);
-  std::string out;
-  size_t i = 0;
-  while (i < bytes.size()) {
-    // Take the longest valid UTF-8 sequence (1..4 bytes) starting here.
-    size_t len = 0;
-    for (size_t n = 1; n <= 4 && i + n <= bytes.size(); ++n)
-      if (IsValidUtf8(bytes.substr(i, n))) len = n;
-    if (len) {
-      out.append(bytes.substr(i, len));
-      i += len;
-    } else {
-      char buf[5];
-      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(bytes[i]));
-      out += buf;
-      ++i;
-    }
-  }
-  return out;
-}
-
 std::string AlbumKey(const std::string& album, const std::string& album_artist,
                      const std::string& source_path) {
   std::string owner = album_artist;

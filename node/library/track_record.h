@@ -15,6 +15,7 @@
 #include "crypto/hash.h"
 #include "node/library/audio_probe.h"
 #include "node/library/tag_reader.h"
+#include "protocol/byte_io.h"
 #include "protocol/claim_details.h"
 #include "protocol/ledger_state.h"
 
@@ -64,8 +65,6 @@ FileId SealedFileOf(const FileId& file, const TagList& tags);
 // 64 hex digits as a digest (nullopt for anything else).
 std::optional<crypto::Digest> ParseHexDigest(const std::string& hex);
 
-// Makes arbitrary bytes (a file name that is not UTF-8) into valid UTF-8,
-// writing each invalid byte as \xNN.
-std::string ToUtf8Lossy(std::string_view bytes);
+
 
 }  // namespace hearth::library

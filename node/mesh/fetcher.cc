@@ -307,7 +307,11 @@ void Fetcher::OnTransferEvents() {
         if (hooks_.piece_done) hooks_.piece_done(e.blob, e.piece);
         break;
       case swarm::SwarmEvent::Kind::kPeerBanned:
-        ctx_.Log("blob " + e.blob.ShortHex() + ": " + e.detail + " for sending corrupt data");
+        // The ban is the device's, for this blob, from any port; other
+        // devices at the same address are not touched (swarm_guard.h).
+        ctx_.Log("blob " + e.blob.ShortHex() + ": " +
+                 (e.peer ? "device " + ctx_.Name(*e.peer) + " at " + e.detail : "the peer at " + e.detail) +
+                 " sent corrupt data and is banned from this blob; the rest comes from other holders");
         break;
     }
   }

@@ -25,7 +25,7 @@ struct SwarmEvent {
     kFetched,     // the blob is whole, verified and in the blob store
     kFailed,      // the fetch cannot go on (disk error); detail says why
     kHashFailed,  // a received piece failed its hash (it will be fetched again)
-    kPeerBanned,  // a peer was banned for sending bad data
+    kPeerBanned,  // a peer was banned for sending bad data; detail: its endpoint
     kPieceDone,   // piece `piece` of a fetch arrived and passed its hash
     kSeedReady,   // a seed added by Seed() takes connections now
   };
@@ -35,6 +35,7 @@ struct SwarmEvent {
   uint64_t downloaded = 0;  // kFetched: payload bytes received by this run
   int piece = -1;           // kPieceDone
   bool disk_full = false;   // kFailed: because the disk (or quota) is full
+  std::optional<DeviceId> peer;  // kPeerBanned: the device it proved to be, if it did
 };
 
 struct TransferStatus {

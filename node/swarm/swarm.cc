@@ -88,7 +88,7 @@ std::expected<std::unique_ptr<Swarm>, std::string> Swarm::Start(SwarmOptions opt
   std::error_code ec;
   std::filesystem::create_directories(options.partial_dir, ec);
   if (ec) return std::unexpected("cannot create " + options.partial_dir + ": " + ec.message());
-  std::unique_ptr<Swarm> swarm(new Swarm(std::move(options)));
+  std::unique_ptr<Swarm> swarm(new Swarm(std::move(options), guard));
   lt::settings_pack settings = Settings(swarm->options_.listen);
   if (swarm->options_.download_limit > 0)
     settings.set_int(lt::settings_pack::download_rate_limit, swarm->options_.download_limit);
@@ -327,8 +327,12 @@ std::vector<SwarmEvent> Swarm::Poll() {
         events.push_back({SwarmEvent::Kind::kHashFailed, *blob,
                           "piece " + std::to_string(static_cast<int>(hf->piece_index)) + " failed its hash check"});
     } else if (auto* pb = lt::alert_cast<lt::peer_ban_alert>(a)) {
-      if (auto blob = BlobOf(pb->handle))
-        events.push_back({SwarmEvent::Kind::kPeerBanned, *blob, "banned " + pb->endpoint.address().to_string()});
+      if (auto blob = BlobOf(pb->handle)) {
+        const std::string at = pb->endpoint.address().to_string() + ":" + std::to_string(pb->endpoint.port());
+        SwarmEvent e{SwarmEvent::Kind::kPeerBanned, *blob, at};
+        e.peer = guard_->DeviceAt(pb->endpoint);
+        events.push_back(std::move(e));
+      }
     } else if (auto* te = lt::alert_cast<lt::torrent_error_alert>(a)) {
       if (auto blob = BlobOf(te->handle)) {
         SwarmEvent e{SwarmEvent::Kind::kFailed, *blob, te->message()};

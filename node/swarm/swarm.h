@@ -100,7 +100,8 @@ class Swarm final : public BlobTransfer {
     bool moving = false;   // finished: being moved into the blob store
     std::vector<std::pair<uint32_t, Bytes>> pending;
   };
-  Swarm(SwarmOptions options) : options_(std::move(options)) {}
+  Swarm(SwarmOptions options, std::shared_ptr<SwarmGuard> guard)
+      : options_(std::move(options)), guard_(std::move(guard)) {}
   std::expected<void, std::string> Add(const BlobId& blob, ByteSpan torrent, bool fetch);
   std::optional<BlobId> BlobOf(const lt::torrent_handle& h) const;
   // The blob store's directory for `blob`, and its file there.
@@ -111,6 +112,7 @@ class Swarm final : public BlobTransfer {
   void OnMoved(const BlobId& blob);
 
   SwarmOptions options_;
+  std::shared_ptr<SwarmGuard> guard_;
   std::unique_ptr<lt::session> session_;
   std::map<BlobId, Torrent> torrents_;
   std::map<lt::torrent_handle, BlobId> by_handle_;

@@ -1,9 +1,12 @@
 #include "node/swarm/swarm_guard.h"
 
 #include <cstring>
+#include <set>
 
 #include <libtorrent/bdecode.hpp>
 #include <libtorrent/entry.hpp>
+#include <libtorrent/error_code.hpp>
+#include <libtorrent/operations.hpp>
 #include <libtorrent/peer_connection_handle.hpp>
 #include <libtorrent/peer_request.hpp>
 
@@ -15,11 +18,18 @@ namespace {
 constexpr char kDeviceKey[] = "hearth_device";
 constexpr char kProofKey[] = "hearth_proof";
 
+constexpr size_t kMaxSeenEndpoints = 4096;
+
+// The devices banned from one torrent (used on the network thread only).
+using BannedDevices = std::set<DeviceId>;
+
 // One BitTorrent connection: remembers what the peer claimed, and drops its
 // requests unless the guard permits it at the time of each request.
 class GuardedPeer : public lt::peer_plugin {
  public:
-  explicit GuardedPeer(std::shared_ptr<SwarmGuard> guard) : guard_(std::move(guard)) {}
+  GuardedPeer(std::shared_ptr<SwarmGuard> guard, lt::peer_connection_handle connection,
+              std::shared_ptr<BannedDevices> banned)
+      : guard_(std::move(guard)), connection_(std::move(connection)), banned_(std::move(banned)) {}
 
   lt::string_view type() const override { return "hearth_guard"; }
 
@@ -38,8 +48,22 @@ class GuardedPeer : public lt::peer_plugin {
       std::memcpy(claimed_.bytes.data(), device.data(), 32);
       std::memcpy(proof_.data(), proof.data(), 32);
       claimed_any_ = true;
+      if (guard_->Permits(claimed_, proof_)) {
+        proven_ = true;
+        guard_->Introduce(connection_.remote(), claimed_);
+        if (banned_->contains(claimed_)) {
+          // It sent this torrent bad data before, from whichever port.
+          connection_.disconnect(lt::errors::peer_banned, lt::operation_t::bittorrent);
+          return true;
+        }
+      }
     }
     return true;  // stay attached: requests are checked one by one
+  }
+
+  void on_disconnect(lt::error_code const& ec) override {
+    if (proven_ && (ec == lt::errors::peer_banned || ec == lt::errors::too_many_corrupt_pieces))
+      banned_->insert(claimed_);
   }
 
   bool on_request(lt::peer_request const&) override {
@@ -50,7 +74,10 @@ class GuardedPeer : public lt::peer_plugin {
 
  private:
   std::shared_ptr<SwarmGuard> guard_;
+  lt::peer_connection_handle connection_;
+  std::shared_ptr<BannedDevices> banned_;
   bool claimed_any_ = false;
+  bool proven_ = false;  // the claim matched a member's token at the handshake
   DeviceId claimed_;
   SwarmToken proof_{};
 };
@@ -58,12 +85,13 @@ class GuardedPeer : public lt::peer_plugin {
 class GuardedTorrent : public lt::torrent_plugin {
  public:
   explicit GuardedTorrent(std::shared_ptr<SwarmGuard> guard) : guard_(std::move(guard)) {}
-  std::shared_ptr<lt::peer_plugin> new_connection(lt::peer_connection_handle const&) override {
-    return std::make_shared<GuardedPeer>(guard_);
+  std::shared_ptr<lt::peer_plugin> new_connection(lt::peer_connection_handle const& connection) override {
+    return std::make_shared<GuardedPeer>(guard_, connection, banned_);
   }
 
  private:
   std::shared_ptr<SwarmGuard> guard_;
+  std::shared_ptr<BannedDevices> banned_ = std::make_shared<BannedDevices>();
 };
 
 }  // namespace
@@ -93,6 +121,19 @@ bool SwarmGuard::Permits(const DeviceId& device, const SwarmToken& proof) const 
   std::lock_guard lock(mu_);
   auto it = allowed_.find(device);
   return it != allowed_.end() && it->second == proof;
+}
+
+std::optional<DeviceId> SwarmGuard::DeviceAt(const lt::tcp::endpoint& endpoint) const {
+  std::lock_guard lock(mu_);
+  auto it = seen_.find(endpoint);
+  if (it == seen_.end()) return std::nullopt;
+  return it->second;
+}
+
+void SwarmGuard::Introduce(const lt::tcp::endpoint& endpoint, const DeviceId& device) {
+  std::lock_guard lock(mu_);
+  if (seen_.size() >= kMaxSeenEndpoints && !seen_.contains(endpoint)) seen_.erase(seen_.begin());
+  seen_[endpoint] = device;
 }
 
 std::shared_ptr<lt::torrent_plugin> SwarmGuard::new_torrent(lt::torrent_handle const&, lt::client_data_t) {

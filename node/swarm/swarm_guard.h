@@ -18,6 +18,13 @@
 // BitTorrent connection, so an on-path LAN observer could replay it until the
 // node restarts; the blobs themselves stay encrypted either way.
 //
+// Bans name devices, not addresses: several devices may share an address.
+// When libtorrent bans a peer of a torrent for sending data that failed its
+// hash, the guard remembers which device that peer proved to be, and turns
+// away that device's later connections for the same torrent from any port
+// (other devices at its address are not touched). DeviceAt tells which
+// device a banned endpoint was.
+//
 // Thread-safe: Allow/Forbid are called from the mesh thread, the checks run
 // on libtorrent's network thread.
 #pragma once
@@ -27,8 +34,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include <libtorrent/extensions.hpp>
+#include <libtorrent/socket.hpp>
 
 #include "protocol/ids.h"
 
@@ -47,6 +56,10 @@ class SwarmGuard : public lt::plugin, public std::enable_shared_from_this<SwarmG
 
   // Requests dropped because the peer was not (or no longer) allowed.
   uint64_t refused_requests() const { return refused_.load(); }
+  // The device that last proved itself from `endpoint`, if any did.
+  std::optional<DeviceId> DeviceAt(const lt::tcp::endpoint& endpoint) const;
+  // Records that the peer at `endpoint` proved to be `device` (network thread).
+  void Introduce(const lt::tcp::endpoint& endpoint, const DeviceId& device);
 
   // The proof a device with `token` sends (exposed for tests).
   static SwarmToken ProofOf(const DeviceId& device, const SwarmToken& token);
@@ -64,6 +77,7 @@ class SwarmGuard : public lt::plugin, public std::enable_shared_from_this<SwarmG
   SwarmToken my_proof_;
   mutable std::mutex mu_;
   std::map<DeviceId, SwarmToken> allowed_;  // device -> expected proof
+  std::map<lt::tcp::endpoint, DeviceId> seen_;  // who proved itself where (bounded)
   std::atomic<uint64_t> refused_{0};
 };
 

@@ -133,13 +133,24 @@ void TcpTransport::Accept() {
     if (!*alive || !acceptor_.is_open()) return;
     if (!ec) accepted_(Wrap(std::move(socket)));
     if (!*alive || !acceptor_.is_open()) return;  // the callback may have stopped or destroyed us
-    Accept();  // a failed accept (say, out of descriptors) does not stop listening
+    if (ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system ||
+        ec == boost::system::errc::no_buffer_space || ec == boost::system::errc::not_enough_memory) {
+      // Out of descriptors or memory: the connection stays queued and an
+      // accept now would fail at once, again and again. Try again shortly.
+      retry_.expires_after(std::chrono::milliseconds(100));
+      retry_.async_wait([this, alive](boost::system::error_code) {
+        if (*alive && acceptor_.is_open()) Accept();
+      });
+      return;
+    }
+    Accept();  // a failed accept does not stop listening
   });
 }
 
 void TcpTransport::StopListening() {
   boost::system::error_code ec;
   acceptor_.close(ec);
+  retry_.cancel();
 }
 
 uint16_t TcpTransport::listening_port() const {

@@ -104,6 +104,7 @@ class TcpTransport final : public Transport {
 
   asio::io_context& io_;
   asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer retry_{io_};  // accept again after running out of descriptors
   Accepted accepted_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -8,8 +8,7 @@ std::optional<std::string> ImportRootOf(const std::string& path) {
   std::error_code ec;
   const std::filesystem::path resolved = std::filesystem::canonical(path, ec);
   if (ec) return std::nullopt;
-  if (std::filesystem::is_directory(resolved, ec)) return resolved.string();
-  return resolved.parent_path().string();
+  return resolved.string();
 }
 
 bool PathInside(const std::string& root, const std::string& path) {

@@ -12,9 +12,9 @@
 
 namespace hearth::store {
 
-// The folder an import of `path` reads from, absolute and with symlinks
-// resolved: `path` itself when it is a folder, else its folder. nullopt when
-// `path` does not exist.
+// What an import of `path` reads from, absolute and with symlinks resolved:
+// the folder, or the one file (importing one file allows that file, not the
+// rest of its folder). nullopt when `path` does not exist.
 std::optional<std::string> ImportRootOf(const std::string& path);
 // Whether `path` (resolved, as ImportRootOf gives) is `root` or inside it,
 // by whole path components ("/music2" is not inside "/music").

@@ -19,7 +19,8 @@ TEST(ImportRoots, AFolderIsItsOwnRootAFileItsFolderAndSymlinksAreResolved) {
   std::ofstream(music / "album/t.mp3") << "x";
   std::filesystem::create_symlink(music, std::filesystem::path(dir.path()) / "link");
   EXPECT_EQ(ImportRootOf(music.string()), music.string());
-  EXPECT_EQ(ImportRootOf((music / "album/t.mp3").string()), (music / "album").string());
+  // One file imported allows that file, not its whole folder.
+  EXPECT_EQ(ImportRootOf((music / "album/t.mp3").string()), (music / "album/t.mp3").string());
   EXPECT_EQ(ImportRootOf(dir / "link"), music.string());
   EXPECT_EQ(ImportRootOf(dir / "nothing"), std::nullopt);
 }

@@ -5,7 +5,8 @@
 //   - decoding what PercentEncode made gives the text back;
 //   - a served range lies within the body;
 //   - IntIn keeps to its bounds;
-//   - a decoded path or parameter holds no NUL.
+//   - a decoded path or parameter holds no NUL;
+//   - the XML rendering is valid UTF-8.
 // Input: records as in fuzz_input.h -- target, form body, Range header, a
 // body size (8 bytes), free text.
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include "node/http/query.h"
 #include "node/http/range.h"
 #include "node/http/subsonic_format.h"
+#include "protocol/byte_io.h"
 #include "tests/fuzz/fuzz_input.h"
 
 namespace {
@@ -81,8 +83,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     payload["text"] = raw;
     nlohmann::json response = subsonic::Ok(payload);
     (void)subsonic::Render(response, "json");
-    (void)subsonic::Render(response, "xml");
-    (void)subsonic::Render(subsonic::Failed(subsonic::kNotFound, raw), "xml");
+    // A document that declares UTF-8 is UTF-8, whatever the values were.
+    if (!IsValidUtf8(subsonic::Render(response, "xml").body)) std::abort();
+    if (!IsValidUtf8(subsonic::Render(subsonic::Failed(subsonic::kNotFound, raw), "xml").body)) std::abort();
   } catch (...) {
     std::abort();
   }

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "crypto/blob_cipher.h"
 #include "tools/bench/bench_timer.h"
@@ -17,7 +18,7 @@ int main() {
   auto key = crypto::Secret<32>::Random();
 
   // Baseline: raw AEAD over 65,520-byte chunks, no associated data.
-  double raw = bench::BestOf(7, [&] {
+  auto raw = [&] {
     uint8_t nonce[12] = {};
     for (uint64_t i = 0, at = 0; at < kSize; ++i, at += crypto::kPlainChunkSize) {
       size_t n = std::min<size_t>(crypto::kPlainChunkSize, kSize - at);
@@ -27,11 +28,11 @@ int main() {
                                                 plain.data() + at, n, nullptr, 0, nullptr, nonce,
                                                 key.data());
     }
-  });
+  };
 
   // Hearth: the streaming encryptor, fed in 1 MiB reads as the importer does,
   // each sealed chunk handed to a sink that stores it.
-  double ours = bench::BestOf(7, [&] {
+  auto ours = [&] {
     size_t at_out = 0;
     crypto::BlobEncryptor enc(key, kSize, [&](ByteSpan c) {
       std::memcpy(out.data() + at_out, c.data(), c.size());
@@ -40,24 +41,35 @@ int main() {
     });
     for (size_t at = 0; at < kSize; at += 1 << 20) enc.Write(ByteSpan(plain.data() + at, 1 << 20));
     enc.Finish();
-  });
+  };
 
   // And random-access sealing straight into place (no streaming copy).
-  double direct = bench::BestOf(7, [&] {
+  auto direct = [&] {
     crypto::BlobCipher cipher(key, kSize);
     for (uint64_t i = 0; i < cipher.chunk_count(); ++i) {
       uint64_t n = crypto::PlainChunkLength(kSize, i);
       cipher.SealChunk(i, ByteSpan(plain.data() + i * crypto::kPlainChunkSize, n),
                        MutableByteSpan(out.data() + i * crypto::kSealedChunkSize, n + 16));
     }
-  });
+  };
 
+  // Interleaved, so that noise from other tenants hits all three alike;
+  // every run is printed.
   auto mbs = [&](double s) { return kSize / s / 1e6; };
-  std::printf("blob encryption (64 MiB, best of 7)\n");
-  std::printf("  baseline  raw ChaCha20-Poly1305-IETF:  %8.1f MB/s\n", mbs(raw));
-  std::printf("  hearth    BlobEncryptor (streaming):   %8.1f MB/s   ratio %.2f  (target >= 0.70)\n",
-              mbs(ours), raw / ours);
-  std::printf("  hearth    BlobCipher::SealChunk:       %8.1f MB/s   ratio %.2f\n", mbs(direct),
-              raw / direct);
+  std::vector<double> raw_mbs, ours_mbs, direct_mbs, ratios, direct_ratios;
+  for (int run = 0; run < 7; ++run) {
+    const double r = bench::Seconds(raw), o = bench::Seconds(ours), d = bench::Seconds(direct);
+    raw_mbs.push_back(mbs(r));
+    ours_mbs.push_back(mbs(o));
+    direct_mbs.push_back(mbs(d));
+    ratios.push_back(r / o);
+    direct_ratios.push_back(r / d);
+  }
+  std::printf("blob encryption (64 MiB, 7 interleaved runs, MB/s)\n");
+  std::printf("  baseline  raw ChaCha20-Poly1305-IETF:  %s\n", bench::List(raw_mbs, "%.0f").c_str());
+  std::printf("  hearth    BlobEncryptor (streaming):   %s\n", bench::List(ours_mbs, "%.0f").c_str());
+  std::printf("            ratio per run:               %s  (target >= 0.70)\n", bench::List(ratios).c_str());
+  std::printf("  hearth    BlobCipher::SealChunk:       %s\n", bench::List(direct_mbs, "%.0f").c_str());
+  std::printf("            ratio per run:               %s\n", bench::List(direct_ratios).c_str());
   return 0;
 }

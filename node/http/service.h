@@ -89,6 +89,9 @@ class HttpService {
   bool HeldHere(const BlobId& blob);
   std::vector<std::string> HolderNames(const BlobId& blob);
   std::optional<crypto::Secret<32>> BlobKeyOf(const library::TrackRecord& r) const;
+  // Lets a transcode or cover read a chunk that fails authentication here
+  // from another device, and sets off the repair (options_.chunks_elsewhere).
+  void WithFallback(media::PlainBlob& plain);
   media::ChunkReader AnyThreadChunks();
   // Chunk `index` of `blob` from another device (options_.chunks_elsewhere).
   asio::awaitable<media::SealedChunk> ReadSealedElsewhere(const BlobId& blob, uint32_t index);

@@ -110,6 +110,15 @@ asio::awaitable<media::SealedChunk> HttpService::ReadSealedElsewhere(const BlobI
   co_return co_await std::move(read);
 }
 
+void HttpService::WithFallback(media::PlainBlob& plain) {
+  if (!options_.chunks_elsewhere) return;
+  plain.SetFallback(options_.chunks_elsewhere, [log = options_.log, damaged = options_.damaged_blob,
+                                                blob = plain.blob()] {
+    if (log) log("http: a chunk of blob " + blob.ShortHex() + " failed authentication; reading it from another device");
+    if (damaged) damaged(blob);
+  });
+}
+
 asio::awaitable<void> HttpService::Answer(Exchange& ex, Response res, const PlayAction& play) {
   if (play.cover) {
     auto image = co_await CoverFromTrack(*play.cover);
@@ -218,6 +227,7 @@ asio::awaitable<void> HttpService::StreamOpus(Exchange& ex, library::TrackRecord
     co_return;
   }
   auto plain = std::make_shared<media::PlainBlob>(AnyThreadChunks(), r.blob, *key, r.plaintext_length);
+  WithFallback(*plain);
   auto job = std::make_shared<TranscodeJob>();
   const auto wait = options_.chunk_wait;
   job->source = media::ByteSource{
@@ -276,6 +286,7 @@ asio::awaitable<std::optional<std::pair<Bytes, std::string>>> HttpService::Cover
   auto key = track ? BlobKeyOf(*track) : std::nullopt;
   if (!key) co_return std::nullopt;
   auto plain = std::make_shared<media::PlainBlob>(AnyThreadChunks(), track->blob, *key, track->plaintext_length);
+  WithFallback(*plain);
   auto result = std::make_shared<std::expected<Bytes, std::string>>(std::unexpected(std::string()));
   const auto wait = options_.chunk_wait;
   auto extract = [plain, result, wait] {

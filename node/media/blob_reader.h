@@ -34,6 +34,11 @@ class PlainBlob {
   uint64_t chunk_count() const { return cipher_.chunk_count(); }
   const ChunkReader& reader() const { return reader_; }
 
+  // Where to turn when a chunk from the reader does not open: `elsewhere`
+  // reads it from another device, and `damaged` is told (once) so that the
+  // copy here is checked and repaired. Set before the first ReadAt.
+  void SetFallback(ChunkReader elsewhere, std::function<void()> damaged);
+
   // Decrypts a sealed chunk; an error names the chunk when it does not open
   // (a damaged or forged copy).
   std::expected<Bytes, std::string> Open(uint64_t index, const Bytes& sealed) const;
@@ -45,7 +50,14 @@ class PlainBlob {
                                             std::chrono::milliseconds wait = std::chrono::seconds(20));
 
  private:
+  // One chunk from `reader`, waiting at most `wait`.
+  static SealedChunk Fetch(const ChunkReader& reader, const BlobId& blob, uint64_t index,
+                           std::chrono::milliseconds wait);
+
   ChunkReader reader_;
+  ChunkReader elsewhere_;
+  std::function<void()> damaged_;
+  bool told_damaged_ = false;
   BlobId blob_;
   crypto::BlobCipher cipher_;
   int64_t cached_index_ = -1;

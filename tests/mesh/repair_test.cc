@@ -107,5 +107,41 @@ TEST_F(RepairTest, AStreamReadsADamagedChunkFromAnotherHolderAndSetsOffTheRepair
   EXPECT_EQ(Read(BlobPath("b", hex)), good);
 }
 
+// The same for a transcode: an Opus stream of a track whose copy here has a
+// damaged chunk is whole (as long as the healthy holder's own transcode),
+// and the copy is repaired.
+TEST_F(RepairTest, AnOpusStreamReadsADamagedChunkFromAnotherHolder) {
+  InitAndImport("a", 1, 20, ".wav");
+  const std::string hex = Json("a", "ls")[0]["blob"];
+  const std::string track = TrackIds("a")[0];
+  ASSERT_EQ(Hearth("a", "policy set copies=2").exit_code, 0);
+  const std::string pw = dir_ / "pw";
+  std::ofstream(pw) << "pw\n";
+  const std::string key_a = Json("a", "user add dave --password-file " + Quote(pw)).value("api_key", std::string());
+  auto a = Serve("a");
+  ASSERT_EQ(Join("b", Invite("a")).exit_code, 0);
+  const std::string key_b = Json("b", "user add carol --password-file " + Quote(pw)).value("api_key", std::string());
+  ASSERT_FALSE(key_a.empty() || key_b.empty());
+  auto b = Serve("b");
+  const std::string good = Read(BlobPath("a", hex));
+  ASSERT_TRUE(Eventually([&] { return Read(BlobPath("b", hex)) == good; }, std::chrono::seconds(60))) << b->Log();
+  {
+    std::fstream f(BlobPath("b", hex), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(10 * 65536 + 100);
+    f.write("\x42\x42", 2);
+  }
+  const std::string opus = "/api/v1/tracks/" + track + "/stream?format=opus&bitrate=64";
+  Reply damaged = Fetch(b->http_port(), opus, {{"Authorization", "Bearer " + key_b}});
+  Reply healthy = Fetch(a->http_port(), opus, {{"Authorization", "Bearer " + key_a}});
+  EXPECT_EQ(damaged.status, 200);
+  EXPECT_EQ(damaged.body.substr(0, 4), "OggS");
+  EXPECT_GT(healthy.body.size(), 10'000u);
+  EXPECT_EQ(damaged.body.size(), healthy.body.size()) << b->Log();
+  EXPECT_TRUE(b->WaitForLog("failed authentication; reading it from another device", std::chrono::seconds(5)))
+      << b->Log();
+  EXPECT_TRUE(b->WaitForLog("is whole here again", std::chrono::seconds(30))) << b->Log();
+  EXPECT_EQ(Read(BlobPath("b", hex)), good);
+}
+
 }  // namespace
 }  // namespace hearth::testing

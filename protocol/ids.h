@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "crypto/base32.h"
 #include "crypto/bytes.h"
@@ -29,6 +31,22 @@ struct Id32 {
     return true;
   }
   std::string Hex() const { return ToHex(bytes); }
+  // The id whose Hex() is `hex` (64 lowercase hex digits), else nullopt.
+  static std::optional<Id32> FromHex(std::string_view hex) {
+    if (hex.size() != 64) return std::nullopt;
+    auto nib = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      return -1;
+    };
+    Id32 id;
+    for (size_t i = 0; i < 32; ++i) {
+      const int hi = nib(hex[2 * i]), lo = nib(hex[2 * i + 1]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      id.bytes[i] = static_cast<uint8_t>(hi << 4 | lo);
+    }
+    return id;
+  }
   std::string ShortHex() const { return Hex().substr(0, 12); }
   ByteSpan span() const { return bytes; }
   auto operator<=>(const Id32&) const = default;

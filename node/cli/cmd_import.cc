@@ -26,6 +26,7 @@ struct ImportArgs {
   std::vector<std::string> paths;
   bool json = false;
   unsigned jobs = 0;
+  bool in_place = false;
 };
 
 std::string Megabytes(uint64_t b) { return fmt::format("{:.1f} MB", static_cast<double>(b) / 1e6); }
@@ -70,6 +71,7 @@ CliResult RunImport(const Context& ctx, const ImportArgs& args) {
   library::ImportOptions options;
   options.paths = args.paths;
   options.workers = args.jobs;
+  options.in_place = args.in_place;
   options.cancel = &g_interrupted;
   options.on_file = [&](const library::ImportProgress& p, const library::FileReport& r) {
     if (r.outcome == library::Outcome::kFailed && !args.json) {
@@ -131,6 +133,9 @@ void RegisterImport(CLI::App& app, Context& ctx, Action* action) {
   cmd->add_option("paths", args->paths, "Files or folders to import")->required();
   cmd->add_option("-j,--jobs", args->jobs, "Files processed at once (default: one per core)");
   cmd->add_flag("--json", args->json, "Print the summary as JSON");
+  cmd->add_flag("--in-place", args->in_place,
+                "Keep the originals where they are: no sealed copy in the home, the blobs are made from the files "
+                "whenever they are read");
   cmd->callback([&ctx, args, action] { *action = [&ctx, args] { return RunImport(ctx, *args); }; });
 }
 

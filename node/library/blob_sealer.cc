@@ -31,4 +31,30 @@ std::expected<swarm::BlobTorrent, std::string> SealIntoStore(store::BlobStore& b
   return std::move(*built);
 }
 
+std::expected<swarm::BlobTorrent, std::string> SealInPlace(store::BlobStore& blobs, const crypto::Secret<32>& key,
+                                                           ByteSpan plaintext, const OriginalFile& original) {
+  store::InPlaceRecord record;
+  record.path = original.path;
+  record.length = plaintext.size();
+  record.mtime_ns = original.mtime_ns;
+  record.inode = original.inode;
+  record.key = key.Clone();
+  swarm::BlobTorrentBuilder torrent;
+  crypto::BlobEncryptor encryptor(key, plaintext.size(), [&](ByteSpan chunk) {
+    torrent.AddPiece(chunk);
+    record.digests.push_back(store::DigestOfChunk(chunk));
+    return true;
+  });
+  constexpr size_t kStep = 1 << 20;
+  for (size_t at = 0; at < plaintext.size(); at += kStep)
+    if (!encryptor.Write(plaintext.subspan(at, std::min(kStep, plaintext.size() - at)))) break;
+  if (!encryptor.Finish()) return std::unexpected("encryption failed");
+  auto built = torrent.Finish();
+  if (!built) return std::unexpected(built.error());
+  // A sealed copy already here stays the copy (an earlier --copy import).
+  if (!blobs.Has(built->id))
+    if (auto added = blobs.AddInPlace(built->id, record); !added) return std::unexpected(added.error().message);
+  return std::move(*built);
+}
+
 }  // namespace hearth::library

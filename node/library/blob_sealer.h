@@ -18,4 +18,17 @@ std::expected<swarm::BlobTorrent, std::string> SealIntoStore(store::BlobStore& b
                                                              const crypto::Secret<32>& key,
                                                              ByteSpan plaintext);
 
+// The file an in-place blob is made from, as the walk found it.
+struct OriginalFile {
+  std::string path;  // absolute
+  int64_t mtime_ns = 0;
+  uint64_t inode = 0;
+};
+
+// The same, keeping the original in place: the blob is sealed only to hash
+// its pieces (and a digest of each chunk, to know the file again), nothing
+// of it is written, and the store records where it comes from.
+std::expected<swarm::BlobTorrent, std::string> SealInPlace(store::BlobStore& blobs, const crypto::Secret<32>& key,
+                                                           ByteSpan plaintext, const OriginalFile& original);
+
 }  // namespace hearth::library

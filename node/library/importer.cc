@@ -103,6 +103,16 @@ std::optional<std::string> StoreCover(store::BlobStore& covers, const crypto::Co
   return std::nullopt;
 }
 
+// Where an original imported in place is, and which file it was.
+OriginalFile InPlaceFile(const FoundFile& f) {
+  std::error_code ec;
+  OriginalFile o;
+  o.path = std::filesystem::absolute(f.path, ec).lexically_normal().string();
+  o.mtime_ns = f.mtime_ns;
+  o.inode = f.inode;
+  return o;
+}
+
 // The worker's part: everything but writing the ledger and database.
 Result Process(const FoundFile& file, const ImportOptions& options, store::Home& home, Known& known) {
   Result r;
@@ -153,7 +163,9 @@ Result Process(const FoundFile& file, const ImportOptions& options, store::Home&
       return r;
     }
   }
-  auto blob = SealIntoStore(home.blobs(), secret.BlobKey(r.file_id.bytes), *data);
+  auto blob = options.in_place
+                  ? SealInPlace(home.blobs(), secret.BlobKey(r.file_id.bytes), *data, InPlaceFile(file))
+                  : SealIntoStore(home.blobs(), secret.BlobKey(r.file_id.bytes), *data);
   if (!blob) return fail("cannot store: " + blob.error());
   r.outcome = Outcome::kImported;
   r.blob = blob->id;

@@ -60,6 +60,9 @@ struct ImportOptions {
   std::vector<std::string> paths;
   unsigned workers = 0;  // 0: one per core
   uint64_t max_file_bytes = uint64_t{1} << 30;
+  // Keep the originals where they are: no sealed copy is written, only a
+  // record of the file it is made from (store/in_place.h).
+  bool in_place = false;
   const std::atomic<bool>* cancel = nullptr;
   // Called on the importing thread after every file.
   std::function<void(const ImportProgress&, const FileReport&)> on_file;

@@ -37,6 +37,14 @@ std::expected<void, MeshError> Fetcher::Start(std::shared_ptr<swarm::SwarmGuard>
   o.blob_dir = ctx_.home.dir() + "/blobs";
   o.download_limit = ctx_.options.download_limit;
   o.verify_seeds = ctx_.options.verify_seeds;
+  // Blobs kept in place are sealed from their originals as peers read them.
+  o.in_place = [blobs = &ctx_.home.blobs()](const BlobId& blob) { return blobs->IsInPlace(blob); };
+  o.in_place_read = [blobs = &ctx_.home.blobs()](const BlobId& blob, uint64_t offset,
+                                                 uint64_t length) -> std::expected<Bytes, std::string> {
+    auto bytes = blobs->Read(blob, offset, length);
+    if (!bytes) return std::unexpected(bytes.error().message);
+    return std::move(*bytes);
+  };
   o.notify = [this, alive = std::weak_ptr<bool>(ctx_.alive)] {
     // The transfer's thread: hop onto ours.
     asio::post(ctx_.io, [this, alive] {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "crypto/blob_cipher.h"
 #include "crypto/sodium.h"
 
 namespace hearth::store {
@@ -28,21 +29,7 @@ bool FsyncDir(const std::string& dir) {
   return ok;
 }
 
-std::optional<BlobId> ParseHex(const std::string& name) {
-  if (name.size() != 64) return std::nullopt;
-  BlobId id;
-  for (size_t i = 0; i < 32; ++i) {
-    auto nib = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      return -1;
-    };
-    int hi = nib(name[2 * i]), lo = nib(name[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    id.bytes[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  return id;
-}
+std::optional<BlobId> ParseHex(const std::string& name) { return BlobId::FromHex(name); }
 
 }  // namespace
 
@@ -134,9 +121,60 @@ std::string BlobStore::Dir(const BlobId& id) const {
 
 std::string BlobStore::PathOf(const BlobId& id) const { return Dir(id) + "/" + id.Hex(); }
 
+std::string BlobStore::InPlacePath(const BlobId& id) const {
+  const std::string hex = id.Hex();
+  return root_ + "/inplace/" + hex.substr(0, 2) + "/" + hex;
+}
+
+std::expected<void, StoreError> BlobStore::AddInPlace(const BlobId& id, const InPlaceRecord& record) {
+  const std::string path = InPlacePath(id);
+  const std::string dir = path.substr(0, path.rfind('/'));
+  for (const std::string& d : {root_ + "/inplace", dir})
+    if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) return std::unexpected(IoError("cannot create", d));
+  const Bytes bytes = EncodeInPlace(record);
+  uint8_t rnd[8];
+  crypto::RandomBytes(rnd, sizeof rnd);
+  const std::string temp = root_ + "/tmp/blob-" + ToHex(rnd);
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return std::unexpected(IoError("cannot create", temp));
+  bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  ok = ok && ::rename(temp.c_str(), path.c_str()) == 0;
+  if (!ok) {
+    StoreError e = IoError("cannot write", path);
+    ::unlink(temp.c_str());
+    return std::unexpected(e);
+  }
+  if (!FsyncDir(dir)) return std::unexpected(IoError("cannot fsync", dir));
+  return {};
+}
+
+std::expected<InPlaceRecord, StoreError> BlobStore::InPlaceOf(const BlobId& id) const {
+  const std::string path = InPlacePath(id);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(IoError("cannot open", path));
+  Bytes bytes;
+  uint8_t buf[16384];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      StoreError e = IoError("cannot read", path);
+      ::close(fd);
+      return std::unexpected(e);
+    }
+    bytes.insert(bytes.end(), buf, buf + n);
+  }
+  ::close(fd);
+  return DecodeInPlace(bytes);
+}
+
+bool BlobStore::IsInPlace(const BlobId& id) const {
+  return ::access(PathOf(id).c_str(), F_OK) != 0 && ::access(InPlacePath(id).c_str(), F_OK) == 0;
+}
+
 std::expected<void, StoreError> BlobStore::Remove(const BlobId& id) {
-  std::string p = PathOf(id);
-  if (::unlink(p.c_str()) != 0 && errno != ENOENT) return std::unexpected(IoError("cannot remove", p));
+  for (const std::string& p : {PathOf(id), InPlacePath(id)})  // never the original itself
+    if (::unlink(p.c_str()) != 0 && errno != ENOENT) return std::unexpected(IoError("cannot remove", p));
   return {};
 }
 
@@ -144,6 +182,13 @@ std::expected<void, StoreError> BlobStore::Quarantine(const BlobId& id) {
   const std::string dir = root_ + "/quarantine";
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return std::unexpected(IoError("cannot create", dir));
   const std::string from = PathOf(id), to = dir + "/" + id.Hex();
+  if (IsInPlace(id)) {
+    // The original changed or went: there is no copy of ours to set aside,
+    // and the file is the user's. The record goes; the blob is fetched again.
+    const std::string record = InPlacePath(id);
+    if (::unlink(record.c_str()) != 0) return std::unexpected(IoError("cannot remove", record));
+    return {};
+  }
   if (::rename(from.c_str(), to.c_str()) != 0) return std::unexpected(IoError("cannot quarantine", from));
   return {};
 }
@@ -166,12 +211,18 @@ std::expected<void, StoreError> BlobStore::RemoveQuarantined(const BlobId& id) {
   return {};
 }
 
-bool BlobStore::Has(const BlobId& id) const { return ::access(PathOf(id).c_str(), F_OK) == 0; }
+bool BlobStore::Has(const BlobId& id) const {
+  return ::access(PathOf(id).c_str(), F_OK) == 0 || ::access(InPlacePath(id).c_str(), F_OK) == 0;
+}
 
 std::expected<uint64_t, StoreError> BlobStore::SizeOf(const BlobId& id) const {
   struct stat st{};
   std::string path = PathOf(id);
-  if (::stat(path.c_str(), &st) != 0) return std::unexpected(IoError("cannot stat", path));
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT)
+      if (auto record = InPlaceOf(id)) return crypto::SealedLength(record->length);
+    return std::unexpected(IoError("cannot stat", path));
+  }
   return static_cast<uint64_t>(st.st_size);
 }
 
@@ -179,6 +230,12 @@ std::expected<Bytes, StoreError> BlobStore::Read(const BlobId& id, uint64_t offs
                                                  uint64_t length) const {
   std::string path = PathOf(id);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    auto record = InPlaceOf(id);
+    if (record) return ReadInPlace(*record, offset, length);
+    if (record.error().code != StoreErrc::kNotFound) return std::unexpected(record.error());
+    errno = ENOENT;
+  }
   if (fd < 0) return std::unexpected(IoError("cannot open", path));
   Bytes out(length);
   size_t got = 0;
@@ -208,6 +265,14 @@ std::expected<std::vector<BlobId>, StoreError> BlobStore::List() const {
     }
   }
   if (ec) return std::unexpected(StoreError{StoreErrc::kIo, "cannot list blobs: " + ec.message()});
+  std::error_code absent;
+  for (const auto& fan : std::filesystem::directory_iterator(root_ + "/inplace", absent)) {
+    if (!fan.is_directory()) continue;
+    for (const auto& f : std::filesystem::directory_iterator(fan.path(), absent)) {
+      auto id = ParseHex(f.path().filename().string());
+      if (id && ::access(PathOf(*id).c_str(), F_OK) != 0) ids.push_back(*id);  // not twice
+    }
+  }
   return ids;
 }
 

@@ -8,6 +8,12 @@
 // in tmp/ is used instead and Open() sweeps leftovers away.) Blobs never
 // change once committed.
 //
+// A blob may also be kept in place (in_place.h): only a record of the
+// original it is sealed from, under `root`/inplace/ab/<hex>. Has, SizeOf,
+// Read and List see both kinds alike; Remove and Quarantine of a blob kept
+// in place drop the record and never touch the original (it is the user's
+// file).
+//
 // Thread-compatible: distinct BlobWriters may run concurrently.
 #pragma once
 
@@ -16,6 +22,7 @@
 #include <string>
 
 #include "crypto/bytes.h"
+#include "node/store/in_place.h"
 #include "node/store/store_error.h"
 #include "protocol/ids.h"
 
@@ -52,6 +59,11 @@ class BlobStore {
                                                    const std::string& subdir = "blobs");
 
   std::expected<BlobWriter, StoreError> Create();
+  // Records a blob kept in place (atomically; replaces an earlier record).
+  std::expected<void, StoreError> AddInPlace(const BlobId& id, const InPlaceRecord& record);
+  // The record of a blob kept in place; kNotFound if it is not one.
+  std::expected<InPlaceRecord, StoreError> InPlaceOf(const BlobId& id) const;
+  bool IsInPlace(const BlobId& id) const;
   bool Has(const BlobId& id) const;
   std::string PathOf(const BlobId& id) const;
   // Reads `length` bytes at `offset` (fewer at the end of the blob).
@@ -75,6 +87,7 @@ class BlobStore {
  private:
   BlobStore(std::string root, std::string subdir) : root_(std::move(root)), subdir_(std::move(subdir)) {}
   std::string Dir(const BlobId& id) const;
+  std::string InPlacePath(const BlobId& id) const;
   std::string root_;
   std::string subdir_;
 };

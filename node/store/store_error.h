@@ -13,6 +13,7 @@ enum class StoreErrc {
   kNewerSchema,  // the database was written by a newer hearth
   kInvalid,      // data on disk fails its checks (damaged key, tampered entry)
   kRejected,     // the ledger refused an entry
+  kChanged,      // an original kept in place is no longer the file that was imported
 };
 
 struct StoreError {

@@ -97,7 +97,9 @@ std::expected<std::unique_ptr<Swarm>, std::string> Swarm::Start(SwarmOptions opt
   // into a mapped hole of a file on a full disk raises SIGBUS and kills the
   // node (again on every restart, as it re-checks the partial file); a
   // failed pwrite is an error the fetch reports (ENOSPC) instead.
-  params.disk_io_constructor = lt::posix_disk_io_constructor;
+  params.disk_io_constructor = swarm->options_.in_place_read
+                                    ? InPlaceDiskIoConstructor(swarm->options_.in_place_read)
+                                    : lt::disk_io_constructor_type(lt::posix_disk_io_constructor);
   params.extensions.clear();  // no ut_metadata, no ut_pex
   params.extensions.push_back(guard);
   try {
@@ -141,7 +143,8 @@ std::expected<void, std::string> Swarm::Add(const BlobId& blob, ByteSpan torrent
       lt::span<const char>(reinterpret_cast<const char*>(torrent.data()), static_cast<long>(torrent.size())), ec,
       lt::from_span);
   if (ec) return std::unexpected("bad torrent for blob " + blob.ShortHex() + ": " + ec.message());
-  p.save_path = fetch ? options_.partial_dir : StoredDir(blob);
+  const bool in_place = !fetch && options_.in_place && options_.in_place(blob);
+  p.save_path = fetch ? options_.partial_dir : in_place ? InPlaceSavePath(blob) : StoredDir(blob);
   p.renamed_files[lt::file_index_t{0}] = blob.Hex();
   p.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused);
   // libtorrent makes outgoing connections on its once-a-second tick, except

@@ -30,6 +30,7 @@
 
 #include "node/swarm/blob_transfer.h"
 #include "node/swarm/fsync_worker.h"
+#include "node/swarm/in_place_disk_io.h"
 #include "node/swarm/swarm_guard.h"
 #include "protocol/ids.h"
 
@@ -45,6 +46,10 @@ struct SwarmOptions {
   // so a damaged local copy is never served. Off only to build a lying
   // peer in tests (pieces are then sent as they are on disk).
   bool verify_seeds = true;
+  // Blobs kept in place (store/in_place.h): which are, and how to read
+  // their sealed bytes (thread-safe; see in_place_disk_io.h). Unset: none.
+  std::function<bool(const BlobId&)> in_place;
+  InPlaceReader in_place_read;
 };
 
 class Swarm final : public BlobTransfer {

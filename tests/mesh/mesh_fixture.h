@@ -34,7 +34,8 @@ class MeshFixture : public ::testing::Test {
     return n;
   }
   // Makes `count` short tones in DIR/lib and imports them on `home`.
-  void InitAndImport(const std::string& home, int count, double seconds = 2, const std::string& ext = ".mp3") {
+  void InitAndImport(const std::string& home, int count, double seconds = 2, const std::string& ext = ".mp3",
+                     const std::string& import_flags = "") {
     ASSERT_EQ(Hearth(home, "init --name Home --device-name " + home).exit_code, 0);
     std::filesystem::create_directories(dir_ / "lib");
     for (int i = 0; i < count; ++i) {
@@ -44,7 +45,7 @@ class MeshFixture : public ::testing::Test {
       o.title = "Song " + std::to_string(i);
       ASSERT_TRUE(MakeTone(dir_ / ("lib/song" + std::to_string(i) + ext), o));
     }
-    auto r = Hearth(home, "import " + Quote(dir_ / "lib"));
+    auto r = Hearth(home, "import " + import_flags + " " + Quote(dir_ / "lib"));
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   std::string Invite(const std::string& home, const std::string& args = "") {

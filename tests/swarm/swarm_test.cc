@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -24,7 +25,7 @@ struct Node {
   std::unique_ptr<Swarm> swarm;
 };
 
-Node StartNode(const std::string& home) {
+Node StartNode(const std::string& home, InPlaceReader in_place = nullptr) {
   Node n;
   crypto::RandomBytes(n.id.bytes.data(), n.id.bytes.size());
   crypto::RandomBytes(n.token.data(), n.token.size());
@@ -34,6 +35,10 @@ Node StartNode(const std::string& home) {
   o.partial_dir = home + "/partial";
   o.blob_dir = home + "/blobs";
   o.notify = [] {};
+  if (in_place) {
+    o.in_place = [](const BlobId&) { return true; };
+    o.in_place_read = std::move(in_place);
+  }
   auto s = Swarm::Start(std::move(o), n.guard);
   EXPECT_TRUE(s.has_value()) << (s ? "" : s.error());
   if (s) n.swarm = std::move(*s);
@@ -96,6 +101,56 @@ TEST(Swarm, ASeedSaysWhenItTakesPeersAndAFetchStartedPausedCompletes) {
   const std::string got = ReadAll(dir / "fetcher" + "/blobs/" + hex.substr(0, 2) + "/" + hex);
   EXPECT_EQ(got, std::string(blob_bytes.begin(), blob_bytes.end()));
   EXPECT_TRUE(fetcher.swarm->SeedReady(made->id)) << "once fetched, it seeds";
+}
+
+// A seed kept in place has no file: its pieces are read through the reader
+// (here, from memory) -- and a fetch from it completes bit-exact.
+TEST(Swarm, AnInPlaceSeedIsReadThroughItsReader) {
+  testing::TempDir dir;
+  Bytes blob_bytes(5 * kPieceSize + 77);
+  crypto::RandomBytes(blob_bytes.data(), blob_bytes.size());
+  std::atomic<int> reads{0};
+  Node holder = StartNode(dir / "holder", [&](const BlobId&, uint64_t offset, uint64_t length) {
+    ++reads;
+    const uint64_t end = std::min<uint64_t>(offset + length, blob_bytes.size());
+    return std::expected<Bytes, std::string>(Bytes(blob_bytes.begin() + static_cast<ptrdiff_t>(offset),
+                                                   blob_bytes.begin() + static_cast<ptrdiff_t>(end)));
+  });
+  Node fetcher = StartNode(dir / "fetcher");
+  ASSERT_TRUE(holder.swarm && fetcher.swarm);
+  holder.guard->Allow(fetcher.id, fetcher.token);
+  fetcher.guard->Allow(holder.id, holder.token);
+  BlobTorrentBuilder builder;
+  for (size_t off = 0; off < blob_bytes.size(); off += kPieceSize)
+    builder.AddPiece(ByteSpan(blob_bytes).subspan(off, std::min<size_t>(kPieceSize, blob_bytes.size() - off)));
+  auto made = builder.Finish();
+  ASSERT_TRUE(made.has_value());
+  ASSERT_TRUE(holder.swarm->Seed(made->id, made->torrent).has_value());
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!holder.swarm->SeedReady(made->id) && std::chrono::steady_clock::now() < until) {
+    for (const SwarmEvent& e : holder.swarm->Poll()) ASSERT_NE(e.kind, SwarmEvent::Kind::kFailed) << e.detail;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(holder.swarm->SeedReady(made->id));
+  ASSERT_TRUE(fetcher.swarm->Fetch(made->id, made->torrent).has_value());
+  fetcher.swarm->ConnectPeer(made->id, "127.0.0.1", holder.swarm->port());
+  bool fetched = false;
+  while (!fetched && std::chrono::steady_clock::now() < until) {
+    for (const SwarmEvent& e : holder.swarm->Poll()) EXPECT_NE(e.kind, SwarmEvent::Kind::kFailed) << e.detail;
+    for (const SwarmEvent& e : fetcher.swarm->Poll()) {
+      ASSERT_NE(e.kind, SwarmEvent::Kind::kFailed) << e.detail;
+      EXPECT_NE(e.kind, SwarmEvent::Kind::kHashFailed) << e.detail;
+      if (e.kind == SwarmEvent::Kind::kFetched && e.blob == made->id) fetched = true;
+    }
+    fetcher.swarm->Sweep();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(fetched);
+  const std::string hex = made->id.Hex();
+  EXPECT_EQ(ReadAll(dir / "fetcher" + "/blobs/" + hex.substr(0, 2) + "/" + hex),
+            std::string(blob_bytes.begin(), blob_bytes.end()));
+  EXPECT_GE(reads.load(), 6) << "every piece came through the reader";
+  EXPECT_FALSE(std::filesystem::exists(dir / "holder" + "/blobs/" + hex.substr(0, 2) + "/" + hex));
 }
 
 }  // namespace

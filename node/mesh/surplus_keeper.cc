@@ -41,6 +41,16 @@ void SurplusKeeper::Pass(const Placement& placement) {
     last_surplus_ = now;
     surplus_ = SurplusBlobs(ctx_.home.ledger().ledger().state(), placement, ctx_.me(), held,
                             [this](const DeviceId& d) { return placement_.AvailabilityOf(d); }, shortfall > 0);
+    // An original kept in place is the user's file and costs the home
+    // nothing: it is never surplus.
+    const size_t kept = std::erase_if(surplus_.blobs, [this](const auto& kv) { return ctx_.home.blobs().IsInPlace(kv.first); });
+    std::erase_if(surplus_.only_when_short, [this](const BlobId& b) { return ctx_.home.blobs().IsInPlace(b); });
+    if (kept != kept_in_place_) {
+      kept_in_place_ = kept;
+      if (kept > 0)
+        ctx_.Log("policy: keeps " + std::to_string(kept) +
+                 " original(s) kept in place that the placement would let go (they are the user's files)");
+    }
   }
   if (surplus_.blobs.empty()) return;
 

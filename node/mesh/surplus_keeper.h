@@ -70,6 +70,7 @@ class SurplusKeeper {
   std::string placement_key_;
   std::string pass_key_;  // adds who is online and the HAVE sets
   std::chrono::steady_clock::time_point last_surplus_{};
+  size_t kept_in_place_ = 0;  // originals kept in place that would be surplus (logged when it changes)
 };
 
 }  // namespace hearth::mesh

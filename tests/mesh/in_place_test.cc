@@ -90,5 +90,29 @@ TEST_F(InPlaceTest, AnOriginalThatChangedIsNeverServedAsTheOldBlob) {
   EXPECT_EQ(b->Log().find("failed its hash check"), std::string::npos) << b->Log();
 }
 
+// A storage box online all week outranks the importing device, so the
+// sealed copies an import made would move to it (mesh_test.cc). Originals
+// kept in place cost the home nothing and are the user's files: the box
+// takes its copy, and the importing device keeps holding the originals.
+TEST_F(InPlaceTest, OriginalsKeptInPlaceAreNeverSurplus) {
+  InitAndImport("a", 3, 2, ".mp3", "--in-place");
+  auto a = Serve("a");
+  ASSERT_EQ(Join("s", Invite("a", "--role storage")).exit_code, 0);
+  SeedAlwaysOn("s");
+  const auto tracks = TrackIds("a");
+  auto s = Serve("s");
+  ASSERT_TRUE(Eventually([&] {
+    for (const auto& t : tracks)
+      if (HolderNames("a", t) != std::set<std::string>{"a", "s"}) return false;
+    return true;
+  }, std::chrono::seconds(40))) << a->Log() << s->Log();
+  // The placement would let A's copies go; A says it keeps them.
+  ASSERT_TRUE(a->WaitForLog("policy: keeps 3 original(s) kept in place", std::chrono::seconds(30))) << a->Log();
+  EXPECT_EQ(a->Log().find("dropped surplus"), std::string::npos) << a->Log();
+  for (const auto& t : tracks) EXPECT_TRUE(HolderNames("a", t).contains("a")) << t;
+  const std::string source = Json("a", "show " + tracks[0])["source_path"];
+  EXPECT_TRUE(std::filesystem::exists(source));
+}
+
 }  // namespace
 }  // namespace hearth::testing

@@ -20,5 +20,6 @@ void RegisterPairing(CLI::App& app, Context& ctx, Action* action);
 void RegisterDevices(CLI::App& app, Context& ctx, Action* action);
 void RegisterFetch(CLI::App& app, Context& ctx, Action* action);
 void RegisterUser(CLI::App& app, Context& ctx, Action* action);
+void RegisterFolders(CLI::App& app, Context& ctx, Action* action);
 
 }  // namespace hearth::cli

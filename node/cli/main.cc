@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   RegisterDevices(app, ctx, &action);
   RegisterFetch(app, ctx, &action);
   RegisterUser(app, ctx, &action);
+  RegisterFolders(app, ctx, &action);
 
   try {
     app.parse(argc, argv);

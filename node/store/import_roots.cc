@@ -32,4 +32,23 @@ std::expected<std::vector<std::string>, StoreError> ListImportRoots(Database& db
   return out;
 }
 
+std::expected<std::vector<ImportRoot>, StoreError> ListImportRootRows(Database& db) {
+  auto st = db.Prepare("SELECT path, added_us FROM import_roots ORDER BY path");
+  if (!st) return std::unexpected(st.error());
+  std::vector<ImportRoot> out;
+  auto done = st->ForEach([&](const Statement& row) {
+    if (auto t = row.Text(0)) out.push_back({*t, row.Int(1)});
+  });
+  if (!done) return std::unexpected(done.error());
+  return out;
+}
+
+std::expected<bool, StoreError> RemoveImportRoot(Database& db, const std::string& root) {
+  auto st = db.Prepare("DELETE FROM import_roots WHERE path = ?");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, root);
+  if (auto r = st->Run(); !r) return std::unexpected(r.error());
+  return sqlite3_changes(db.raw()) > 0;
+}
+
 }  // namespace hearth::store

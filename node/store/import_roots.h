@@ -23,4 +23,13 @@ bool PathInside(const std::string& root, const std::string& path);
 std::expected<void, StoreError> AddImportRoot(Database& db, const std::string& root, int64_t now_us);
 std::expected<std::vector<std::string>, StoreError> ListImportRoots(Database& db);
 
+struct ImportRoot {
+  std::string path;
+  int64_t added_us = 0;
+};
+std::expected<std::vector<ImportRoot>, StoreError> ListImportRootRows(Database& db);
+// Forgets a root (the API may no longer import from it); false if it was
+// not one. Nothing imported from it is touched.
+std::expected<bool, StoreError> RemoveImportRoot(Database& db, const std::string& root);
+
 }  // namespace hearth::store

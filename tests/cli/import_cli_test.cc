@@ -72,6 +72,46 @@ TEST_F(ImportCli, ImportListSearchShowExportForget) {
   EXPECT_EQ(Hearth("ledger verify").exit_code, 0);
 }
 
+// An import in place writes no sealed copy, yet exports bit-exact; its
+// folder is listed (and its state told), and can be removed.
+TEST_F(ImportCli, InPlaceImportKeepsNoCopyAndItsFolderIsListed) {
+  ASSERT_TRUE(hearth::testing::MakeTone(dir / "lib/a.flac", {.seconds = 3, .title = "A"}));
+  ASSERT_TRUE(hearth::testing::MakeTone(dir / "lib/b.mp3", {.seconds = 3, .title = "B"}));
+  ASSERT_EQ(Hearth("init --name Home --device-name pc").exit_code, 0);
+  auto imp = Hearth("import --in-place --json " + Quote(dir / "lib"));
+  ASSERT_EQ(imp.exit_code, 0) << imp.err;
+  EXPECT_EQ(nlohmann::json::parse(imp.out)["imported"], 2);
+  size_t sealed = 0;
+  for (const auto& f : fs::recursive_directory_iterator(dir / "home/blobs")) sealed += f.is_regular_file();
+  EXPECT_EQ(sealed, 0u);
+  ASSERT_EQ(Hearth("export --all " + Quote(dir / "out")).exit_code, 0);
+  for (const char* name : {"a.flac", "b.mp3"}) {
+    std::ifstream x(dir / ("lib/" + std::string(name)), std::ios::binary), y(dir / ("out/" + std::string(name)), std::ios::binary);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(x), {}), std::string(std::istreambuf_iterator<char>(y), {}))
+        << name;
+  }
+
+  const std::string lib = fs::canonical(dir / "lib").string();
+  auto folders = nlohmann::json::parse(Hearth("folders --json").out);
+  ASSERT_EQ(folders.size(), 1u);
+  EXPECT_EQ(folders[0]["path"], lib);
+  EXPECT_EQ(folders[0]["kind"], "folder");
+  EXPECT_EQ(folders[0]["state"], "available");
+  // The folder goes away (an unmounted disk): it is said to be unavailable.
+  fs::rename(dir / "lib", dir / "lib-moved");
+  folders = nlohmann::json::parse(Hearth("folders --json").out);
+  EXPECT_EQ(folders[0]["state"], "unavailable: No such file or directory");
+  fs::rename(dir / "lib-moved", dir / "lib");
+
+  auto removed = Hearth("folders remove " + Quote(dir / "lib"));
+  EXPECT_EQ(removed.exit_code, 0) << removed.err;
+  EXPECT_TRUE(nlohmann::json::parse(Hearth("folders --json").out).empty());
+  auto again = Hearth("folders remove " + Quote(dir / "lib"));
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("is not a folder this device imports from"), std::string::npos) << again.err;
+  EXPECT_EQ(nlohmann::json::parse(Hearth("ls --json").out).size(), 2u) << "the library keeps what was imported";
+}
+
 TEST_F(ImportCli, SomeFilesFailingExitsThreeAndSaysWhich) {
   ASSERT_EQ(Hearth("init --name Home --device-name pc").exit_code, 0);
   ASSERT_TRUE(hearth::testing::MakeTone(dir / "lib/good.mp3"));

@@ -27,13 +27,29 @@ void Escape(std::string& out, std::string_view raw) {
   }
 }
 
+// An XML name from a key: the names this layer writes are ASCII words and
+// stay as they are; anything else (a key a client made up and an echo
+// carried over) becomes a well-formed name -- other bytes as '_', and a
+// leading '_' where the name would start with a digit, '-' or '.'.
+std::string XmlName(std::string_view key) {
+  std::string out;
+  for (char c : key) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '-' || c == '.';
+    out += ok ? c : '_';
+  }
+  if (out.empty() || (out[0] >= '0' && out[0] <= '9') || out[0] == '-' || out[0] == '.') out.insert(0, 1, '_');
+  return out;
+}
+
 std::string Scalar(const json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
   return v.dump();
 }
 
-void Element(std::string& out, const std::string& name, const json& obj) {
+void Element(std::string& out, const std::string& key, const json& obj) {
+  const std::string name = XmlName(key);
   out += '<';
   out += name;
   const json* text = nullptr;
@@ -44,7 +60,7 @@ void Element(std::string& out, const std::string& name, const json& obj) {
     }
     if (it->is_object() || it->is_array() || it->is_null()) continue;
     out += ' ';
-    out += it.key();
+    out += XmlName(it.key());
     out += "=\"";
     Escape(out, Scalar(*it));
     out += '"';
@@ -58,9 +74,10 @@ void Element(std::string& out, const std::string& name, const json& obj) {
         if (item.is_object()) {
           Element(children, it.key(), item);
         } else {
-          children += '<' + it.key() + '>';
+          const std::string item_name = XmlName(it.key());
+          children += '<' + item_name + '>';
           Escape(children, Scalar(item));
-          children += "</" + it.key() + '>';
+          children += "</" + item_name + '>';
         }
       }
     }

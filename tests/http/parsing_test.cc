@@ -103,6 +103,11 @@ TEST(SubsonicFormat, XmlIsAlwaysUtf8) {
   auto r = subsonic::Render(subsonic::Ok(payload), "xml");
   EXPECT_TRUE(IsValidUtf8(r.body)) << r.body;
   EXPECT_NE(r.body.find("title=\"Caf\\xe9   ok \xc3\xa9\""), std::string::npos) << r.body;
+  // Names too, should a key ever come from a client (the fuzzer's echo).
+  nlohmann::json odd = {{"echo", {{std::string("song\xac\x90Index"), "1"}, {"9lives", "2"}}}};
+  auto named = subsonic::Render(subsonic::Ok(odd), "xml");
+  EXPECT_TRUE(IsValidUtf8(named.body)) << named.body;
+  EXPECT_NE(named.body.find("<echo _9lives=\"2\" song__Index=\"1\"/>"), std::string::npos) << named.body;
 }
 
 }  // namespace

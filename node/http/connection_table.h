@@ -5,7 +5,8 @@
 //   waiting -- open, with no byte of a next request yet (a fresh connection,
 //              or a keep-alive one between requests);
 //   reading -- a request has begun to arrive but is not whole;
-//   busy    -- a request is being answered (a stream, a transcode).
+//   busy    -- a request is being answered (a stream, a transcode), or the
+//              next one arrived with it (pipelined).
 //
 // Admission of a new connection from address A (Admit):
 //  1. A already holds `per_address` connections: one of A's own waiting or

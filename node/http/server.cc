@@ -228,17 +228,21 @@ asio::awaitable<void> Server::Serve(tcp::socket socket, ConnectionTable::Id id) 
   while (*alive) {
     // Waiting: for the first byte of the next request (unless the client
     // sent it already, pipelined).
-    table_.Set(id, ConnectionTable::State::kWaiting, Now());
     if (buffer.size() == 0) {
+      table_.Set(id, ConnectionTable::State::kWaiting, Now());
       stream.expires_after(options_.idle_timeout);
       const size_t n = co_await stream.async_read_some(buffer.prepare(4096), Redirect(ec));
       if (!*alive) co_return;
       if (ec || !table_.Contains(id)) break;  // gone, timed out, or let go
       buffer.commit(n);
+      // Reading: the whole request within request_timeout, however slowly
+      // it trickles in.
+      table_.Set(id, ConnectionTable::State::kReading, Now());
+    } else {
+      // The client sent its next request with the last (pipelined): it is
+      // being answered, not idling. The same total time limit applies.
+      table_.Set(id, ConnectionTable::State::kBusy, Now());
     }
-    // Reading: the whole request within request_timeout, however slowly
-    // it trickles in.
-    table_.Set(id, ConnectionTable::State::kReading, Now());
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(options_.header_limit);
     parser.body_limit(options_.body_limit);

@@ -109,11 +109,13 @@ TEST_F(SlowClients, ATrickledRequestCannotStretchItsTime) {
   const std::string request = "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(100, 'a');
   const auto start = std::chrono::steady_clock::now();
   size_t sent = 0;
-  while (sent < request.size() && slow.Send(request.substr(sent, 1)) && !slow.PeerClosed()) {
+  // A byte, then up to 200 ms waiting for the server to hang up, and again.
+  bool closed = false;
+  while (!closed && sent < request.size() && slow.Send(request.substr(sent, 1))) {
     ++sent;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the trickle itself, not a wait for the server
+    closed = slow.WaitClosed(std::chrono::milliseconds(200));
   }
-  EXPECT_TRUE(slow.PeerClosed() || sent < request.size());
+  EXPECT_TRUE(closed || sent < request.size());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5))
       << "the 1 s limit was stretched to " << sent << " bytes";
   EXPECT_EQ(Get("/").status, 200);

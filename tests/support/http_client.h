@@ -5,9 +5,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <map>
 #include <string>
 
@@ -102,6 +104,13 @@ class RawClient {
   bool PeerClosed() {
     char c;
     return ::recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+  }
+  // Waits up to `at_most` for the server to close the connection (or send
+  // something); true if it closed.
+  bool WaitClosed(std::chrono::milliseconds at_most) {
+    pollfd p{fd_, POLLIN | POLLRDHUP, 0};
+    if (::poll(&p, 1, static_cast<int>(at_most.count())) <= 0) return false;
+    return PeerClosed() || (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
   }
   // Everything until the server closes (or the timeout).
   std::string ReadAll() {

@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -18,7 +20,27 @@
 namespace hearth::swarm {
 namespace {
 
+// Set by the swarm's notify callback (any thread): Poll() has something.
+struct Wakeup {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool ready = false;
+  void Notify() {
+    std::lock_guard lock(mu);
+    ready = true;
+    cv.notify_all();
+  }
+  // Waits until notified or `at_most` passes (a sweep is still due then:
+  // Sweep() finds what libtorrent reports without an alert).
+  void Wait(std::chrono::milliseconds at_most) {
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, at_most, [&] { return ready; });
+    ready = false;
+  }
+};
+
 struct Node {
+  std::shared_ptr<Wakeup> wakeup = std::make_shared<Wakeup>();
   DeviceId id;
   SwarmToken token;
   std::shared_ptr<SwarmGuard> guard;
@@ -34,7 +56,7 @@ Node StartNode(const std::string& home, InPlaceReader in_place = nullptr) {
   o.listen = "127.0.0.1:0";
   o.partial_dir = home + "/partial";
   o.blob_dir = home + "/blobs";
-  o.notify = [] {};
+  o.notify = [w = n.wakeup] { w->Notify(); };
   if (in_place) {
     o.in_place = [](const BlobId&) { return true; };
     o.in_place_read = std::move(in_place);
@@ -78,7 +100,7 @@ TEST(Swarm, ASeedSaysWhenItTakesPeersAndAFetchStartedPausedCompletes) {
   while (!ready_event && std::chrono::steady_clock::now() < until) {
     for (const SwarmEvent& e : holder.swarm->Poll())
       if (e.kind == SwarmEvent::Kind::kSeedReady && e.blob == made->id) ready_event = true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    holder.wakeup->Wait(std::chrono::milliseconds(20));
   }
   ASSERT_TRUE(ready_event) << "a seed reports when its check is done";
   EXPECT_TRUE(holder.swarm->SeedReady(made->id));
@@ -95,7 +117,7 @@ TEST(Swarm, ASeedSaysWhenItTakesPeersAndAFetchStartedPausedCompletes) {
       if (e.kind == SwarmEvent::Kind::kFetched && e.blob == made->id) fetched = true;
     }
     fetcher.swarm->Sweep();
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    fetcher.wakeup->Wait(std::chrono::milliseconds(20));
   }
   ASSERT_TRUE(fetched) << "the paused fetch was resumed and completed";
   const std::string got = ReadAll(dir / "fetcher" + "/blobs/" + hex.substr(0, 2) + "/" + hex);
@@ -129,7 +151,7 @@ TEST(Swarm, AnInPlaceSeedIsReadThroughItsReader) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (!holder.swarm->SeedReady(made->id) && std::chrono::steady_clock::now() < until) {
     for (const SwarmEvent& e : holder.swarm->Poll()) ASSERT_NE(e.kind, SwarmEvent::Kind::kFailed) << e.detail;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    holder.wakeup->Wait(std::chrono::milliseconds(20));
   }
   ASSERT_TRUE(holder.swarm->SeedReady(made->id));
   ASSERT_TRUE(fetcher.swarm->Fetch(made->id, made->torrent).has_value());
@@ -143,7 +165,7 @@ TEST(Swarm, AnInPlaceSeedIsReadThroughItsReader) {
       if (e.kind == SwarmEvent::Kind::kFetched && e.blob == made->id) fetched = true;
     }
     fetcher.swarm->Sweep();
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    fetcher.wakeup->Wait(std::chrono::milliseconds(20));
   }
   ASSERT_TRUE(fetched);
   const std::string hex = made->id.Hex();

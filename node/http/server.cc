@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "node/mesh/endpoint.h"
+#include "node/mesh/transport.h"
 
 namespace hearth::http {
 namespace {
@@ -24,10 +25,6 @@ asio::ip::address ClientAddress(const tcp::endpoint& remote) {
   return a;
 }
 
-bool OutOfDescriptors(const boost::system::error_code& ec) {
-  return ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system ||
-         ec == boost::system::errc::not_enough_memory || ec == boost::system::errc::no_buffer_space;
-}
 
 }  // namespace
 
@@ -182,7 +179,7 @@ asio::awaitable<void> Server::AcceptLoop() {
       // Out of file descriptors: the pending connection stays in the
       // listen queue and accept would fail again at once. Let an idle
       // connection go and take a breath instead of spinning.
-      if (OutOfDescriptors(ec)) {
+      if (mesh::OutOfDescriptors(ec)) {
         if (auto victim = table_.AnyVictim(Now())) Evict(*victim);
         pause.expires_after(std::chrono::milliseconds(20));
         co_await pause.async_wait(Redirect(ec));

@@ -98,6 +98,11 @@ void ReadExactly(ByteStream& stream, asio::mutable_buffer buffer, ByteStream::Do
   Step::Next(stream, buffer, buffer.size(), std::move(done));
 }
 
+bool OutOfDescriptors(const boost::system::error_code& ec) {
+  return ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system ||
+         ec == boost::system::errc::not_enough_memory || ec == boost::system::errc::no_buffer_space;
+}
+
 TcpTransport::TcpTransport(asio::io_context& io) : io_(io), acceptor_(io) {}
 
 TcpTransport::~TcpTransport() {
@@ -133,8 +138,7 @@ void TcpTransport::Accept() {
     if (!*alive || !acceptor_.is_open()) return;
     if (!ec) accepted_(Wrap(std::move(socket)));
     if (!*alive || !acceptor_.is_open()) return;  // the callback may have stopped or destroyed us
-    if (ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system ||
-        ec == boost::system::errc::no_buffer_space || ec == boost::system::errc::not_enough_memory) {
+    if (OutOfDescriptors(ec)) {
       // Out of descriptors or memory: the connection stays queued and an
       // accept now would fail at once, again and again. Try again shortly.
       retry_.expires_after(std::chrono::milliseconds(100));

@@ -87,6 +87,11 @@ class Transport {
 };
 
 // TCP on the io_context (no Nagle: frames are small and latency matters).
+// Whether a failed accept means the process ran out of file descriptors
+// (or socket memory): the pending connection stays queued, and accepting
+// again at once would fail again -- the caller should pause or make room.
+bool OutOfDescriptors(const boost::system::error_code& ec);
+
 class TcpTransport final : public Transport {
  public:
   explicit TcpTransport(asio::io_context& io);

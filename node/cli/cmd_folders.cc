@@ -1,6 +1,9 @@
 // hearth folders [--json] | folders remove PATH: the folders (and single
-// files) this device imports from. Every `hearth import` adds what it read;
-// the JSON API may start imports only inside them (store/import_roots.h).
+// files) this device imports from, how they are kept (in place or sealed
+// copies) and whether the running node watches them. Every `hearth import`
+// adds what it read; the JSON API may start imports only inside them
+// (store/import_roots.h); `serve` watches those kept in place
+// (library/folder_watch.h).
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +14,8 @@
 #include <fmt/format.h>
 
 #include "node/cli/commands.h"
+#include "node/cli/describe.h"
+#include "node/cli/serve_info.h"
 #include "node/store/import_roots.h"
 
 namespace hearth::cli {
@@ -36,16 +41,32 @@ FolderState FolderStateOf(const std::string& path) {
   return {dir ? "folder" : "file", "available"};
 }
 
+// Whether the running node follows the folder, as it last wrote.
+std::string WatchOf(const store::ImportRoot& r, bool node_running) {
+  if (!r.in_place) return "not watched (sealed copies)";
+  if (!node_running) return "not watched now (no node running)";
+  if (r.state.empty()) return "not yet looked at";
+  return r.state_detail.empty() ? r.state : r.state + ": " + r.state_detail;
+}
+
 CliResult RunListFolders(const Context& ctx, bool json) {
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
   auto roots = store::ListImportRootRows(home->db());
   if (!roots) return std::unexpected(CliError{roots.error().message});
+  const bool running = RunningNode(home->dir()).has_value();
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : *roots) {
       const FolderState s = FolderStateOf(r.path);
-      out.push_back({{"path", r.path}, {"kind", s.kind}, {"state", s.state}, {"added_us", r.added_us}});
+      nlohmann::json j = {{"path", r.path},
+                          {"kind", s.kind},
+                          {"state", s.state},
+                          {"kept", r.in_place ? "in place" : "copies"},
+                          {"watch", WatchOf(r, running)},
+                          {"added_us", r.added_us}};
+      if (r.checked_us > 0) j["checked"] = FormatTime(r.checked_us);
+      out.push_back(std::move(j));
     }
     ctx.PrintJson(out);
     return {};
@@ -53,7 +74,8 @@ CliResult RunListFolders(const Context& ctx, bool json) {
   if (roots->empty()) *ctx.out << "no folders yet: `hearth import FOLDER` adds one\n";
   for (const auto& r : *roots) {
     const FolderState s = FolderStateOf(r.path);
-    *ctx.out << fmt::format("{}  ({}{})\n", r.path, s.kind.empty() ? "" : s.kind + ", ", s.state);
+    *ctx.out << fmt::format("{}  ({}{}, {}; {})\n", r.path, s.kind.empty() ? "" : s.kind + ", ", s.state,
+                            r.in_place ? "kept in place" : "sealed copies", WatchOf(r, running));
   }
   return {};
 }
@@ -84,7 +106,8 @@ void RegisterFolders(CLI::App& app, Context& ctx, Action* action) {
   folders->add_flag("--json", *list_json, "Print JSON");
 
   auto rm_args = std::make_shared<FolderArgs>();
-  CLI::App* rm = AddCommand(*folders, "remove", "Stop importing from a folder (the API may no longer import there)");
+  CLI::App* rm = AddCommand(*folders, "remove",
+                            "Stop importing from and watching a folder (the API may no longer import there)");
   rm->add_option("path", rm_args->path, "The folder (or file) as `hearth folders` lists it")->required();
   rm->add_flag("--json", rm_args->json, "Print JSON");
   rm->callback([&ctx, rm_args, action] { *action = [&ctx, rm_args] { return RunRemoveFolder(ctx, *rm_args); }; });

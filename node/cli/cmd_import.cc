@@ -26,7 +26,8 @@ struct ImportArgs {
   std::vector<std::string> paths;
   bool json = false;
   unsigned jobs = 0;
-  bool in_place = false;
+  bool copy = false;
+  bool in_place = false;  // the default; the flag is still accepted
 };
 
 std::string Megabytes(uint64_t b) { return fmt::format("{:.1f} MB", static_cast<double>(b) / 1e6); }
@@ -71,7 +72,7 @@ CliResult RunImport(const Context& ctx, const ImportArgs& args) {
   library::ImportOptions options;
   options.paths = args.paths;
   options.workers = args.jobs;
-  options.in_place = args.in_place;
+  options.in_place = !args.copy;
   options.cancel = &g_interrupted;
   options.on_file = [&](const library::ImportProgress& p, const library::FileReport& r) {
     if (r.outcome == library::Outcome::kFailed && !args.json) {
@@ -133,10 +134,14 @@ void RegisterImport(CLI::App& app, Context& ctx, Action* action) {
   cmd->add_option("paths", args->paths, "Files or folders to import")->required();
   cmd->add_option("-j,--jobs", args->jobs, "Files processed at once (default: one per core)");
   cmd->add_flag("--json", args->json, "Print the summary as JSON");
-  cmd->add_flag("--in-place", args->in_place,
-                "Keep the originals where they are: no sealed copy in the home, the blobs are made from the files "
-                "whenever they are read");
-  cmd->callback([&ctx, args, action] { *action = [&ctx, args] { return RunImport(ctx, *args); }; });
+  cmd->add_flag("--copy", args->copy,
+                "Keep a sealed copy of every file in the home (for files about to leave, like a USB stick); by "
+                "default the originals stay where they are and the blobs are made from them whenever read");
+  cmd->add_flag("--in-place", args->in_place, "Keep the originals where they are (the default)");
+  cmd->callback([&ctx, args, action] {
+    if (args->copy && args->in_place) throw CLI::ValidationError("--copy and --in-place ask for opposite things");
+    *action = [&ctx, args] { return RunImport(ctx, *args); };
+  });
 }
 
 }  // namespace hearth::cli

@@ -5,9 +5,12 @@
 
 #include "node/cli/commands.h"
 #include "node/cli/describe.h"
+#include "node/cli/health.h"
+#include "node/cli/serve_info.h"
 #include "node/cli/library_access.h"
 #include "node/cli/track_json.h"
 #include "node/library/library_ops.h"
+#include "node/store/missing_originals.h"
 
 namespace hearth::cli {
 namespace {
@@ -121,9 +124,45 @@ CliResult RunExport(const Context& ctx, const std::vector<std::string>& keys, bo
   return {};
 }
 
-CliResult RunForget(const Context& ctx, const std::vector<std::string>& keys, bool json) {
+// forget --missing: the originals gone from this device's folders that no
+// device holds a copy of (`hearth status` lists them).
+CliResult RunForgetMissing(const Context& ctx, Library& lib, bool json) {
+  auto health = ComputeHealth(lib.home, RunningNode(lib.home.dir()).has_value());
+  if (!health) return std::unexpected(CliError{"cannot work out which tracks have a copy: " + health.error()});
+  nlohmann::json done = nlohmann::json::array();
+  size_t settled = 0, kept = 0;
+  for (const MissingOriginalHealth& m : health->missing) {
+    if (!m.blob.holders.empty()) {
+      ++kept;  // another device still has it: nothing to settle
+      continue;
+    }
+    std::string title = "blob " + m.blob.blob.ShortHex();
+    if (auto t = lib.catalog.AnyClaimOfBlob(m.blob.blob); t && *t) title = "\"" + (*t)->title + "\"";
+    auto r = library::ForgetBlob(lib.home, lib.catalog, m.blob.blob);
+    if (!r) return std::unexpected(CliError{r.error()});
+    (void)store::RemoveMissingOriginal(lib.home.db(), m.file);
+    ++settled;
+    if (json) {
+      done.push_back({{"path", ToUtf8Lossy(m.path)}, {"blob", m.blob.blob.Hex()}, {"released", r->released}});
+    } else {
+      *ctx.out << fmt::format("forgot {} (was {}): {} claim{} released\n", title, ToUtf8Lossy(m.path), r->released,
+                              r->released == 1 ? "" : "s");
+    }
+  }
+  if (json) {
+    ctx.PrintJson({{"forgotten", done}, {"still_held_elsewhere", kept}});
+  } else if (settled == 0) {
+    *ctx.out << "no track is missing with no copy left" << (kept ? fmt::format(" ({} gone from here are held elsewhere)", kept) : "") << '\n';
+  }
+  return {};
+}
+
+CliResult RunForget(const Context& ctx, const std::vector<std::string>& keys, bool missing, bool json) {
   auto lib = OpenLibrary(ctx);
   if (!lib) return std::unexpected(lib.error());
+  if (missing && !keys.empty()) return std::unexpected(CliError{"--missing takes no track ids", 2});
+  if (missing) return RunForgetMissing(ctx, **lib, json);
+  if (keys.empty()) return std::unexpected(CliError{"name the tracks to forget, or --missing", 2});
   nlohmann::json done = nlohmann::json::array();
   for (const auto& k : keys) {
     auto t = ResolveTrack((*lib)->catalog, k);
@@ -193,10 +232,16 @@ void RegisterLibrary(CLI::App& app, Context& ctx, Action* action) {
   {
     auto keys = std::make_shared<std::vector<std::string>>();
     auto json = std::make_shared<bool>(false);
+    auto missing = std::make_shared<bool>(false);
     CLI::App* cmd = AddCommand(app, "forget", "Release tracks; their blobs go when no claim needs them");
-    cmd->add_option("tracks", *keys, "Track ids")->required();
+    cmd->add_option("tracks", *keys, "Track ids");
+    cmd->add_flag("--missing", *missing,
+                  "Release the tracks whose originals are gone from this device's folders and that no device "
+                  "holds a copy of (`hearth status` lists them)");
     cmd->add_flag("--json", *json, "Print as JSON");
-    cmd->callback([&ctx, keys, json, action] { *action = [&ctx, keys, json] { return RunForget(ctx, *keys, *json); }; });
+    cmd->callback([&ctx, keys, missing, json, action] {
+      *action = [&ctx, keys, missing, json] { return RunForget(ctx, *keys, *missing, *json); };
+    });
   }
 }
 

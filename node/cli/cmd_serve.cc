@@ -10,6 +10,7 @@
 #include "node/cli/describe.h"
 #include "node/cli/serve_info.h"
 #include "node/http/service.h"
+#include "node/library/folder_watch.h"
 #include "node/mesh/endpoint.h"
 #include "node/mesh/mesh_node.h"
 
@@ -30,6 +31,9 @@ struct ServeOptions {
   bool no_http = false;
   int http_connections = 512;
   int http_per_address = 32;
+  bool no_watch = false;
+  int keep_released_s = 600;
+  int rescan_s = 600;
 };
 
 void LogLine(const std::string& line) {
@@ -74,6 +78,7 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
   mo.away_after = std::chrono::seconds(o.away_after_s);
   mo.download_limit = o.download_limit_kb * 1000;
   mo.lan = !o.no_lan;
+  mo.released_grace = std::chrono::seconds(o.keep_released_s);
   mesh::MeshNode node(io, *home, mo);
   if (auto started = node.Start(); !started) return std::unexpected(CliError{started.error().message});
 
@@ -135,6 +140,18 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
     workers.join();
   };
 
+  // Folders kept in place, followed while the node runs (its own thread and
+  // connection; what it changes reaches the mesh through the database).
+  std::unique_ptr<library::FolderWatch> watch;
+  if (!o.no_watch && home->content_secret()) {
+    watch = std::make_unique<library::FolderWatch>(library::FolderWatchOptions{
+        .home_dir = home->dir(), .rescan = std::chrono::seconds(o.rescan_s), .log = LogLine});
+    if (auto started = watch->Start(); !started) {
+      LogLine("folders: not watched (" + started.error() + ")");
+      watch.reset();
+    }
+  }
+
   ServeInfo info;
   info.pid = ::getpid();
   info.control = mesh::FormatEndpoint(listen->address().to_string(), node.control_port());
@@ -154,6 +171,7 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
     io.stop();
   });
   io.run();
+  watch.reset();
   stop_http();
   RemoveServeInfo(home->dir());
   LogLine("stopped");
@@ -201,6 +219,18 @@ void RegisterServe(CLI::App& app, Context& ctx, Action* action) {
   cmd->add_option("--scrub-cpu", o->scrub_cpu_percent, "At most this share of one core for that verification, in %")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
+  cmd->add_flag("--no-watch", o->no_watch,
+                "Do not follow the folders kept in place (new, changed, moved and deleted files are then seen at "
+                "the next import)");
+  cmd->add_option("--keep-released", o->keep_released_s,
+                  "Seconds a blob no claim names any more (forgotten, or replaced by a re-tagged file's new version) "
+                  "is kept before it is deleted")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 30 * 86400));
+  cmd->add_option("--rescan", o->rescan_s,
+                  "Look at every folder kept in place whole this often, in seconds (besides watching it)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 7 * 86400));
   cmd->callback([&ctx, o, action] { *action = [&ctx, o] { return RunServe(ctx, *o); }; });
 }
 

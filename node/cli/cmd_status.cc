@@ -1,4 +1,5 @@
 // hearth status: what this home holds.
+#include <algorithm>
 #include <ostream>
 #include <set>
 
@@ -39,6 +40,31 @@ nlohmann::json BlobListJson(store::Home& home, const std::vector<BlobHealth>& li
   return out;
 }
 
+nlohmann::json MissingJson(store::Home& home, const Health& h) {
+  const LedgerState& state = home.ledger().ledger().state();
+  library::Catalog catalog(home.db());
+  nlohmann::json out = nlohmann::json::array();
+  for (const MissingOriginalHealth& m : h.missing) {
+    nlohmann::json holders = nlohmann::json::array();
+    for (const DeviceId& d : m.blob.holders) holders.push_back(DeviceName(state, d));
+    nlohmann::json j = {{"path", ToUtf8Lossy(m.path)}, {"reason", m.reason}, {"since", FormatTime(m.since_us)},
+                        {"claim", m.claim.Hex()},       {"blob", m.blob.blob.Hex()}, {"holders", holders},
+                        {"copy_left", !m.blob.holders.empty()}};
+    if (auto t = catalog.AnyClaimOfBlob(m.blob.blob); t && *t) {
+      j["track"] = (*t)->track.Hex();
+      j["title"] = (*t)->title;
+      j["artist"] = (*t)->artist;
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+size_t NoCopyLeft(const Health& h) {
+  return static_cast<size_t>(std::count_if(h.missing.begin(), h.missing.end(),
+                                           [](const MissingOriginalHealth& m) { return m.blob.holders.empty(); }));
+}
+
 nlohmann::json HealthJson(store::Home& home, const Health& h) {
   nlohmann::json devices = nlohmann::json::array();
   for (const DeviceHealth& d : h.devices) {
@@ -67,6 +93,8 @@ nlohmann::json HealthJson(store::Home& home, const Health& h) {
           {"no_copy_tracks", BlobListJson(home, h.no_copy)},
           {"damaged", h.damaged.size()},
           {"damaged_tracks", BlobListJson(home, h.damaged)},
+          {"missing_originals", MissingJson(home, h)},
+          {"missing_no_copy_left", NoCopyLeft(h)},
           {"lacks_room", lacks},
           {"devices", devices}};
 }
@@ -84,7 +112,7 @@ void PrintHealth(std::ostream& out, store::Home& home, const Health& h) {
     return names;
   };
   const bool healthy = h.under_replicated.empty() && h.only_away.empty() && h.no_copy.empty() &&
-                       h.short_of_room == 0 && h.damaged.empty();
+                       h.short_of_room == 0 && h.damaged.empty() && NoCopyLeft(h) == 0;
   out << fmt::format("health     {} track(s), copies={}: {}\n", h.blobs, h.copies,
                      healthy ? "every track has its copies" : "see below");
   if (h.replica_devices < h.copies)
@@ -105,6 +133,22 @@ void PrintHealth(std::ostream& out, store::Home& home, const Health& h) {
   list(h.only_away, "held only by devices that are away");
   list(h.no_copy, "that no device is known to hold");
   list(h.damaged, "whose copy here failed verification (set aside; fetching a good copy from another holder)");
+  if (!h.missing.empty()) {
+    const size_t lost = NoCopyLeft(h);
+    out << fmt::format("           {} original(s) gone from this device's folders; {} with no copy left{}\n",
+                       h.missing.size(), lost,
+                       lost ? " (the file coming back restores it; `hearth forget --missing` lets it go)" : "");
+    size_t shown = 0;
+    for (const MissingOriginalHealth& m : h.missing) {
+      if (shown++ == kListedTracks) {
+        out << fmt::format("             ... and {} more\n", h.missing.size() - kListedTracks);
+        break;
+      }
+      out << fmt::format("             {} was {}: {} since {}{}\n", track_name(m.blob), ToUtf8Lossy(m.path), m.reason,
+                         FormatTime(m.since_us),
+                         m.blob.holders.empty() ? ", NO COPY LEFT" : " (still on " + holder_names(m.blob) + ")");
+    }
+  }
   for (const DeviceHealth& d : h.devices) {
     std::string line = fmt::format("  {:<12} {:<8} {:<8} holds {}", d.name, RoleName(d.role),
                                    d.this_device ? (d.online ? "serving" : "stopped") : (d.online ? "online" : "away"),

@@ -6,6 +6,7 @@
 
 #include "crypto/blob_cipher.h"
 #include "node/store/mesh_tables.h"
+#include "node/store/missing_originals.h"
 #include "node/store/placement_tables.h"
 #include "protocol/placement.h"
 
@@ -102,6 +103,16 @@ std::expected<Health, std::string> ComputeHealth(store::Home& home, bool node_ru
     if (b.holders.empty()) h.no_copy.push_back(b);
     else if (!any_online) h.only_away.push_back(b);
     if (b.replicas < target) h.under_replicated.push_back(std::move(b));
+  }
+  auto missing = store::ListMissingOriginals(home.db());
+  if (!missing) return std::unexpected(missing.error().message);
+  for (const store::MissingOriginal& m : *missing) {
+    if (!state.claims.contains(m.claim)) continue;  // released since: settled
+    BlobHealth b{m.blob, 0, {}, 0};
+    if (auto it = sizes.find(m.blob); it != sizes.end()) b.bytes = it->second;
+    if (auto it = holders.find(m.blob); it != holders.end()) b.holders = it->second;
+    for (const DeviceId& d : b.holders) b.replicas += replica_devices.contains(d);
+    h.missing.push_back({m.file, m.path, m.reason, m.since_us, m.claim, std::move(b)});
   }
   // A full disk takes nothing more than it holds. What placement cannot fit
   // is what the household lacks room for.

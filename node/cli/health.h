@@ -42,6 +42,17 @@ struct BlobHealth {
   size_t replicas = 0;            // of them, full and storage devices
 };
 
+// An original kept in place on this device that is gone (deleted, changed)
+// while its claim stands (store/missing_originals.h).
+struct MissingOriginalHealth {
+  FileId file;
+  std::string path;     // where it was (bytes as the filesystem named it)
+  std::string reason;
+  int64_t since_us = 0;
+  EntryId claim;
+  BlobHealth blob;      // holders: who still has a copy
+};
+
 struct Health {
   size_t copies = 1;          // the policy's
   size_t replica_devices = 0; // unrevoked full and storage devices
@@ -53,6 +64,9 @@ struct Health {
   // Copies here that failed verification: set aside, being fetched again
   // (node/mesh/blob_repair.h); a blob leaves this list once whole here.
   std::vector<BlobHealth> damaged;
+  // Originals gone from this device's folders; those whose blob no device
+  // holds are tracks with no copy left (`hearth forget --missing`).
+  std::vector<MissingOriginalHealth> missing;
   size_t short_of_room = 0;  // blobs placement cannot give `copies` devices with room
   uint64_t short_bytes = 0;
 };

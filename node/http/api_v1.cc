@@ -290,7 +290,8 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
                      "imports over the API only read inside the folders this device imports from (" +
                          (list.empty() ? std::string("none yet") : list) + "); `hearth import FOLDER` on the device adds one");
       }
-      auto started = imports_->Start(inside);
+      const bool copy = body.is_object() && body.value("copy", false);
+      auto started = imports_->Start(inside, copy);
       if (!started) return Error(req, bhttp::status::bad_request, started.error());
       return Json(req, bhttp::status::accepted, *started);
     }

@@ -22,7 +22,7 @@ nlohmann::json ImportJobs::ToJson(const Job& j) {
   return out;
 }
 
-std::expected<nlohmann::json, std::string> ImportJobs::Start(const std::string& path) {
+std::expected<nlohmann::json, std::string> ImportJobs::Start(const std::string& path, bool copy) {
   std::error_code ec;
   if (path.empty() || path.front() != '/') return std::unexpected("give an absolute path to import");
   if (!std::filesystem::exists(path, ec)) return std::unexpected("no such file or folder: " + path);
@@ -32,7 +32,7 @@ std::expected<nlohmann::json, std::string> ImportJobs::Start(const std::string& 
   const int id = next_id_++;
   jobs_[id] = Job{.id = id, .path = path};
   running_ = true;
-  thread_ = std::thread([this, id, path] { Run(id, path); });
+  thread_ = std::thread([this, id, path, copy] { Run(id, path, copy); });
   return ToJson(jobs_[id]);
 }
 
@@ -50,7 +50,7 @@ std::optional<nlohmann::json> ImportJobs::Find(int id) const {
   return ToJson(it->second);
 }
 
-void ImportJobs::Run(int id, std::string path) {
+void ImportJobs::Run(int id, std::string path, bool copy) {
   auto finish = [&](const std::string& state, const std::string& error) {
     std::lock_guard lock(mu_);
     jobs_[id].state = state;
@@ -63,6 +63,7 @@ void ImportJobs::Run(int id, std::string path) {
   library::Importer importer(*home, catalog);
   library::ImportOptions o;
   o.paths = {path};
+  o.in_place = !copy;
   o.cancel = &cancel_;
   o.on_file = [&](const library::ImportProgress& p, const library::FileReport& f) {
     std::lock_guard lock(mu_);

@@ -24,9 +24,10 @@ class ImportJobs {
   explicit ImportJobs(std::string home_dir) : home_dir_(std::move(home_dir)) {}
   ~ImportJobs();
 
-  // Starts importing `path` (absolute; a folder or a file). Fails when the
-  // path is not there or another import is running.
-  std::expected<nlohmann::json, std::string> Start(const std::string& path);
+  // Starts importing `path` (absolute; a folder or a file), in place or,
+  // with `copy`, keeping sealed copies (importer.h). Fails when the path is
+  // not there or another import is running.
+  std::expected<nlohmann::json, std::string> Start(const std::string& path, bool copy = false);
   nlohmann::json List() const;
   std::optional<nlohmann::json> Find(int id) const;
 
@@ -40,7 +41,7 @@ class ImportJobs {
     uint64_t bytes_done = 0, bytes_total = 0;
   };
   static nlohmann::json ToJson(const Job& j);
-  void Run(int id, std::string path);
+  void Run(int id, std::string path, bool copy);
 
   std::string home_dir_;
   mutable std::mutex mu_;

@@ -32,7 +32,8 @@ std::expected<swarm::BlobTorrent, std::string> SealIntoStore(store::BlobStore& b
 }
 
 std::expected<swarm::BlobTorrent, std::string> SealInPlace(store::BlobStore& blobs, const crypto::Secret<32>& key,
-                                                           ByteSpan plaintext, const OriginalFile& original) {
+                                                           ByteSpan plaintext, const OriginalFile& original,
+                                                           bool replace_copy) {
   store::InPlaceRecord record;
   record.path = original.path;
   record.length = plaintext.size();
@@ -51,9 +52,11 @@ std::expected<swarm::BlobTorrent, std::string> SealInPlace(store::BlobStore& blo
   if (!encryptor.Finish()) return std::unexpected("encryption failed");
   auto built = torrent.Finish();
   if (!built) return std::unexpected(built.error());
-  // A sealed copy already here stays the copy (an earlier --copy import).
-  if (!blobs.Has(built->id))
-    if (auto added = blobs.AddInPlace(built->id, record); !added) return std::unexpected(added.error().message);
+  const bool copy_here = blobs.Has(built->id) && !blobs.IsInPlace(built->id);
+  if (copy_here && !replace_copy) return std::move(*built);
+  if (auto added = blobs.AddInPlace(built->id, record); !added) return std::unexpected(added.error().message);
+  if (copy_here)
+    if (auto removed = blobs.RemoveSealedCopy(built->id); !removed) return std::unexpected(removed.error().message);
   return std::move(*built);
 }
 

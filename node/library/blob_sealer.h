@@ -27,8 +27,11 @@ struct OriginalFile {
 
 // The same, keeping the original in place: the blob is sealed only to hash
 // its pieces (and a digest of each chunk, to know the file again), nothing
-// of it is written, and the store records where it comes from.
+// of it is written, and the store records where it comes from (replacing an
+// earlier record). A sealed copy already here stays the copy, unless
+// `replace_copy`: then it is deleted once the record is down.
 std::expected<swarm::BlobTorrent, std::string> SealInPlace(store::BlobStore& blobs, const crypto::Secret<32>& key,
-                                                           ByteSpan plaintext, const OriginalFile& original);
+                                                           ByteSpan plaintext, const OriginalFile& original,
+                                                           bool replace_copy = false);
 
 }  // namespace hearth::library

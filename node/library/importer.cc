@@ -1,4 +1,3 @@
-#include "node/store/import_roots.h"
 #include "node/library/importer.h"
 
 #include <fcntl.h>
@@ -22,6 +21,9 @@
 #include "node/library/blob_sealer.h"
 #include "node/library/dir_walker.h"
 #include "node/library/tag_reader.h"
+#include "node/library/whole_file.h"
+#include "node/store/import_roots.h"
+#include "node/store/missing_originals.h"
 #include "node/store/torrent_table.h"
 
 namespace hearth::library {
@@ -35,8 +37,13 @@ struct Known {
     uint64_t length = 0;
     FileId sealed_file;  // whose key seals the blob
   };
+  struct File {
+    EntryId claim;
+    BlobId blob;
+    FileId sealed_file;
+  };
   std::mutex mu;
-  std::unordered_map<FileId, EntryId, Id32Hash> files;
+  std::unordered_map<FileId, File, Id32Hash> files;
   std::unordered_map<TrackId, Track, Id32Hash> tracks;
   std::unordered_set<BlobId, Id32Hash> blobs;  // every blob a known claim uses
 };
@@ -55,41 +62,9 @@ struct Result {
   uint64_t length = 0;
   FileId sealed_file;
   std::optional<EntryId> related;  // duplicate of / matched to
+  std::optional<EntryId> replaces;  // a new version of the file at this path: the claim it replaces
+  bool kept_in_place = false;       // a duplicate that is now the blob's original here
 };
-
-std::expected<Bytes, std::string> ReadWhole(const FoundFile& f, uint64_t max_bytes) {
-  int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return std::unexpected("file vanished before it could be read");
-    return std::unexpected(std::string("cannot open: ") + std::strerror(errno));
-  }
-  struct stat st{};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return std::unexpected("not a regular file");
-  }
-  uint64_t size = static_cast<uint64_t>(st.st_size);
-  if (size > max_bytes) {
-    ::close(fd);
-    return std::unexpected("larger than " + std::to_string(max_bytes >> 20) + " MiB; not imported");
-  }
-  Bytes data(size);
-  size_t got = 0;
-  while (got < size) {
-    ssize_t n = ::read(fd, data.data() + got, size - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      std::string e = std::strerror(errno);
-      ::close(fd);
-      return std::unexpected("read failed: " + e);
-    }
-    if (n == 0) break;
-    got += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  if (got != size) return std::unexpected("file changed while it was being read");
-  return data;
-}
 
 std::optional<std::string> StoreCover(store::BlobStore& covers, const crypto::ContentSecret& secret,
                                       const crypto::Digest& digest, ByteSpan image) {
@@ -113,8 +88,34 @@ OriginalFile InPlaceFile(const FoundFile& f) {
   return o;
 }
 
+// A file the household already has, byte for byte. Kept in place, it is the
+// blob's original here when it is the very file the blob is sealed from and
+// this device has no intact copy: a file moved or renamed, one that came
+// back, or a folder imported with copies switching to in place (the sealed
+// copy then goes).
+Result KeepDuplicateInPlace(Result r, const Known::File& known, ByteSpan data, const ImportOptions& options,
+                            store::Home& home) {
+  if (!options.in_place || known.sealed_file != r.file_id) return r;
+  store::BlobStore& blobs = home.blobs();
+  const bool sealed_copy = blobs.Has(known.blob) && !blobs.IsInPlace(known.blob);
+  if (!sealed_copy && blobs.IsInPlace(known.blob)) {
+    auto record = blobs.InPlaceOf(known.blob);
+    if (record && store::OriginalIntact(*record)) return r;
+  }
+  auto blob = SealInPlace(blobs, home.content_secret()->BlobKey(r.file_id.bytes), data, InPlaceFile(r.file),
+                          /*replace_copy=*/true);
+  if (!blob || blob->id != known.blob) return r;  // not the blob's bytes after all: nothing to keep
+  r.kept_in_place = true;
+  r.blob = known.blob;
+  r.torrent = std::move(blob->torrent);
+  return r;
+}
+
 // The worker's part: everything but writing the ledger and database.
-Result Process(const FoundFile& file, const ImportOptions& options, store::Home& home, Known& known) {
+// `previous_claim`: the claim this path's file was recorded under by an
+// earlier import, if any.
+Result Process(const FoundFile& file, const std::optional<EntryId>& previous_claim, const ImportOptions& options,
+               store::Home& home, Known& known) {
   Result r;
   r.file = file;
   auto fail = [&](std::string why) {
@@ -123,16 +124,17 @@ Result Process(const FoundFile& file, const ImportOptions& options, store::Home&
     return std::move(r);
   };
   if (options.before_read) options.before_read(file.path);
-  auto data = ReadWhole(file, options.max_file_bytes);
-  if (!data) return fail(data.error());
-  r.file.size = data->size();
+  auto whole = ReadWholeFile(file.path, options.max_file_bytes);
+  if (!whole) return fail(whole.error());
+  Bytes* data = &whole->bytes;
+  r.file = whole->stat;  // as read: what an in-place record must match
   r.file_id = FileId{crypto::Blake2b256(*data)};
   {
     std::lock_guard lock(known.mu);
     if (auto it = known.files.find(r.file_id); it != known.files.end()) {
       r.outcome = Outcome::kDuplicate;
-      r.related = it->second;
-      return r;
+      r.related = it->second.claim;
+      return KeepDuplicateInPlace(std::move(r), it->second, *data, options, home);
     }
   }
   auto audio = ProbeAudio(*data);
@@ -151,10 +153,15 @@ Result Process(const FoundFile& file, const ImportOptions& options, store::Home&
     std::lock_guard lock(known.mu);
     if (auto it = known.files.find(r.file_id); it != known.files.end()) {
       r.outcome = Outcome::kDuplicate;
-      r.related = it->second;
-      return r;
+      r.related = it->second.claim;
+      return KeepDuplicateInPlace(std::move(r), it->second, *data, options, home);
     }
-    if (auto it = known.tracks.find(r.audio.track); it != known.tracks.end()) {
+    auto it = known.tracks.find(r.audio.track);
+    if (it != known.tracks.end() && previous_claim == it->second.claim) {
+      // The file this path held was the track's original and it changed
+      // with the same audio (re-tagged): this is the track's new version.
+      r.replaces = it->second.claim;
+    } else if (it != known.tracks.end()) {
       r.outcome = Outcome::kMatched;
       r.related = it->second.claim;
       r.blob = it->second.blob;
@@ -194,15 +201,26 @@ class Committer {
       } else {
         claim_id = *claim;
         if (r.outcome == Outcome::kMatched) report.detail = "same audio as claim " + r.related->ShortHex();
-        std::lock_guard lock(known_.mu);
-        known_.files[r.file_id] = *claim;
-        known_.blobs.insert(r.blob);
-        if (r.outcome == Outcome::kImported)
-          known_.tracks[r.audio.track] = Known::Track{*claim, r.blob, r.length, r.file_id};
+        std::optional<BlobId> replaced_blob;
+        {
+          std::lock_guard lock(known_.mu);
+          known_.files[r.file_id] = Known::File{*claim, r.blob, r.sealed_file};
+          known_.blobs.insert(r.blob);
+          if (r.outcome == Outcome::kImported) {
+            auto& track = known_.tracks[r.audio.track];
+            if (r.replaces && track.claim == *r.replaces) replaced_blob = track.blob;
+            track = Known::Track{*claim, r.blob, r.length, r.file_id};
+          }
+        }
+        if (replaced_blob) report.detail = ReleaseReplaced(*r.replaces, *replaced_blob);
       }
     } else if (r.outcome == Outcome::kDuplicate) {
       claim_id = r.related;
       report.detail = "same file as claim " + r.related->ShortHex();
+      if (r.kept_in_place) {
+        if (!r.torrent.empty()) (void)store::SaveTorrent(home_.db(), r.blob, r.torrent);
+        report.detail += "; kept in place here";
+      }
     }
     RecordFile(r.file, report, report.outcome == Outcome::kFailed ? std::nullopt : std::optional<FileId>(r.file_id),
                claim_id);
@@ -250,6 +268,22 @@ class Committer {
     return entry->id;
   }
 
+  // A new version of a file replaces the old one's claim: released, and its
+  // blob let go here once no live claim names it (other devices let theirs
+  // go the same way). Returns the report's detail.
+  std::string ReleaseReplaced(const EntryId& old_claim, const BlobId& old_blob) {
+    auto e = home_.ledger().Author(home_.device_key(), TrackRelease{old_claim}, SystemNowMicros());
+    if (!e) return "new version of claim " + old_claim.ShortHex() + " (which could not be released: " +
+                   e.error().Message() + ")";
+    bool needed = false;
+    for (const auto& [id, c] : home_.ledger().ledger().state().claims) needed = needed || c.claim().blob == old_blob;
+    if (!needed) {
+      (void)home_.blobs().Remove(old_blob);  // a record or a sealed copy; never the user's file
+      (void)store::DeleteTorrent(home_.db(), old_blob);
+    }
+    return "new version of claim " + old_claim.ShortHex() + " (same audio, new tags), which is released";
+  }
+
   // A file sealed while an earlier file (in walk order) of the same bytes or
   // audio was still in flight becomes a duplicate or a matched copy here, and
   // the blob sealed for it in vain is removed -- unless a known claim uses
@@ -262,14 +296,17 @@ class Committer {
     if (auto f = known_.files.find(r.file_id); f != known_.files.end()) {
       unneeded = r.blob;
       r.outcome = Outcome::kDuplicate;
-      r.related = f->second;
-    } else if (auto t = known_.tracks.find(r.audio.track); t != known_.tracks.end()) {
+      r.related = f->second.claim;
+      r.replaces.reset();
+    } else if (auto t = known_.tracks.find(r.audio.track);
+               t != known_.tracks.end() && !(r.replaces && t->second.claim == *r.replaces)) {
       unneeded = r.blob;
       r.outcome = Outcome::kMatched;
       r.related = t->second.claim;
       r.blob = t->second.blob;
       r.length = t->second.length;
       r.sealed_file = t->second.sealed_file;
+      r.replaces.reset();
     }
     if (unneeded) {
       r.torrent.clear();
@@ -306,7 +343,7 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
   auto claims = catalog_.AllClaimIds();
   if (!claims) return std::unexpected(claims.error().message);
   for (const auto& c : *claims) {
-    known.files.emplace(c.file, c.claim);
+    known.files.emplace(c.file, Known::File{c.claim, c.blob, c.sealed_file});
     known.blobs.insert(c.blob);
     if (c.primary) known.tracks[c.track] = Known::Track{c.claim, c.blob, c.plaintext_length, c.sealed_file};
   }
@@ -318,7 +355,11 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
   const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::system_clock::now().time_since_epoch()).count();
   for (const auto& r : roots)
-    if (auto folder = store::ImportRootOf(r)) (void)store::AddImportRoot(home_.db(), *folder, now_us);
+    if (auto folder = store::ImportRootOf(r)) {
+      struct stat st{};
+      const uint64_t device = ::stat(folder->c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_dev) : 0;
+      (void)store::AddImportRoot(home_.db(), *folder, now_us, options.in_place, device);
+    }
   WalkResult walk = WalkMusic(roots);
 
   ImportSummary summary;
@@ -336,35 +377,47 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
   struct Seen {
     FoundFile stat;
     FileId file_id;
+    std::optional<EntryId> claim;
   };
   std::unordered_map<std::string, Seen> previous;
   {
     auto st = home_.db().Prepare(
-        "SELECT path, size, mtime_ns, inode, file_id FROM imported_files "
+        "SELECT path, size, mtime_ns, inode, file_id, claim_id FROM imported_files "
         "WHERE outcome <> 'failed' AND file_id IS NOT NULL");
     if (!st) return std::unexpected(st.error().message);
     auto done = st->ForEach([&](const store::Statement& row) {
-      Bytes path = row.Blob(0), file = row.Blob(4);
+      Bytes path = row.Blob(0), file = row.Blob(4), claim = row.Blob(5);
       if (file.size() != 32) return;
-      previous.emplace(std::string(path.begin(), path.end()),
-                       Seen{FoundFile{{}, static_cast<uint64_t>(row.Int(1)), row.Int(2),
-                                      static_cast<uint64_t>(row.Int(3))},
-                            FileId::From(std::span<const uint8_t, 32>(file.data(), 32))});
+      Seen seen{FoundFile{{}, static_cast<uint64_t>(row.Int(1)), row.Int(2), static_cast<uint64_t>(row.Int(3))},
+                FileId::From(std::span<const uint8_t, 32>(file.data(), 32)), std::nullopt};
+      if (claim.size() == 32) seen.claim = EntryId::From(std::span<const uint8_t, 32>(claim.data(), 32));
+      previous.emplace(std::string(path.begin(), path.end()), std::move(seen));
     });
     if (!done) return std::unexpected(done.error().message);
   }
+  // Kept in place, a file whose blob this device holds as a sealed copy (a
+  // folder imported with copies before) is looked at again, to switch.
+  auto held_as_copy = [&](const FileId& file) {
+    if (!options.in_place) return false;
+    auto k = known.files.find(file);
+    return k != known.files.end() && k->second.sealed_file == file && home_.blobs().Has(k->second.blob) &&
+           !home_.blobs().IsInPlace(k->second.blob);
+  };
   progress.total = walk.files.size();
   std::vector<FoundFile> jobs;
+  std::vector<std::optional<EntryId>> job_previous;
   for (const auto& f : walk.files) {
     progress.bytes_total += f.size;
     auto it = previous.find(f.path);
     if (it != previous.end() && it->second.stat.size == f.size && it->second.stat.mtime_ns == f.mtime_ns &&
-        it->second.stat.inode == f.inode && known.files.contains(it->second.file_id)) {
+        it->second.stat.inode == f.inode && known.files.contains(it->second.file_id) &&
+        !held_as_copy(it->second.file_id)) {
       ++summary.unchanged;
       ++progress.done;
       progress.bytes_done += f.size;
     } else {
       jobs.push_back(f);
+      job_previous.push_back(it != previous.end() ? it->second.claim : std::nullopt);
     }
   }
   if (options.on_file && summary.unchanged > 0) {
@@ -389,7 +442,7 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
         size_t i = next.fetch_add(1);
         if (i >= jobs.size()) break;
         taken.fetch_add(1);
-        Result r = Process(jobs[i], options, home_, known);
+        Result r = Process(jobs[i], job_previous[i], options, home_, known);
         r.index = i;
         std::lock_guard lock(results_mu);
         results.emplace(i, std::move(r));
@@ -457,6 +510,9 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
   }
   close_batch();
   for (auto& t : workers) t.join();
+  // An original that had gone missing (folder_sync.h) and is here again,
+  // at its old path or another, is no longer missing.
+  (void)store::ClearReturnedOriginals(home_.db());
   summary.interrupted = taken.load() < jobs.size();
   // The catalog is derived data: if it cannot be brought up to date now (a
   // full disk), the claims still stand and the next command rebuilds it.

@@ -7,7 +7,11 @@
 //   duplicate   same bytes (file_id) as a file already claimed: nothing new;
 //   matched     same audio (track_id) as a claimed track, e.g. re-tagged:
 //               a claim recording this copy, sharing the existing blob;
-//   imported    new: a blob is sealed and stored, then a claim written;
+//   imported    new: a blob is sealed and stored (or its original recorded,
+//               in place), then a claim written; a file at a path that
+//               held the track's original, changed with the same audio
+//               (re-tagged), is the track's new version: the old claim is
+//               released;
 //   failed      reported with its reason; nothing of it is stored.
 // Workers (one per core) read, hash, probe, tag and seal; the calling thread
 // alone writes the ledger and the database, in walk order, so claims never
@@ -60,9 +64,12 @@ struct ImportOptions {
   std::vector<std::string> paths;
   unsigned workers = 0;  // 0: one per core
   uint64_t max_file_bytes = uint64_t{1} << 30;
-  // Keep the originals where they are: no sealed copy is written, only a
-  // record of the file it is made from (store/in_place.h).
-  bool in_place = false;
+  // Keep the originals where they are (the default): no sealed copy is
+  // written, only a record of the file it is made from (store/in_place.h).
+  // A file already claimed whose blob this device lacks, or holds as a
+  // sealed copy, becomes that blob's original here (moved, come back,
+  // switched). false: a sealed copy in the home (`import --copy`).
+  bool in_place = true;
   const std::atomic<bool>* cancel = nullptr;
   // Called on the importing thread after every file.
   std::function<void(const ImportProgress&, const FileReport&)> on_file;

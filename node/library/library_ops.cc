@@ -110,6 +110,26 @@ std::expected<ForgetResult, std::string> ForgetTrack(store::Home& home, Catalog&
   return result;
 }
 
+std::expected<ForgetResult, std::string> ForgetBlob(store::Home& home, Catalog& catalog, const BlobId& blob) {
+  std::vector<EntryId> claims;
+  for (const auto& [id, c] : home.ledger().ledger().state().claims)
+    if (c.claim().blob == blob) claims.push_back(id);
+  ForgetResult result;
+  for (const EntryId& claim : claims) {
+    auto e = home.ledger().Author(home.device_key(), TrackRelease{claim}, SystemNowMicros());
+    if (!e) return std::unexpected("cannot release claim " + claim.ShortHex() + ": " + e.error().Message());
+    ++result.released;
+  }
+  if (auto s = catalog.Sync(home.ledger().ledger().state(), home.content_secret()); !s)
+    return std::unexpected(s.error().message);
+  if (home.blobs().Has(blob)) {
+    if (auto r = home.blobs().Remove(blob); !r) return std::unexpected(r.error().message);
+    (void)store::DeleteTorrent(home.db(), blob);
+    ++result.blobs_removed;
+  }
+  return result;
+}
+
 std::expected<Bytes, std::string> ReadCover(store::Home& home, const crypto::Digest& digest) {
   if (!home.content_secret()) return std::unexpected("this device holds no content secret");
   BlobId id{digest};

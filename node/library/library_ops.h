@@ -29,6 +29,11 @@ struct ForgetResult {
 std::expected<ForgetResult, std::string> ForgetTrack(store::Home& home, Catalog& catalog,
                                                      const TrackId& track);
 
+// Releases every live claim that names `blob` (an original gone with no
+// copy left, and the matched copies that share it), then removes the blob
+// here if no live claim needs it.
+std::expected<ForgetResult, std::string> ForgetBlob(store::Home& home, Catalog& catalog, const BlobId& blob);
+
 // The decrypted cover image with BLAKE2b `digest`, if this device has it.
 std::expected<Bytes, std::string> ReadCover(store::Home& home, const crypto::Digest& digest);
 // Keeps a cover image (sealed like the importer's) after checking that it

@@ -22,6 +22,7 @@ constexpr size_t kMaxActiveFetches = 64;
 constexpr auto kRetryAfterFailure = std::chrono::seconds(5);
 constexpr auto kRetryAfterDiskFull = std::chrono::seconds(20);
 constexpr size_t kMaxEarlyChunks = 8;
+constexpr auto kAskAgainAfter = std::chrono::seconds(10);  // Fetch::asked_at
 
 }  // namespace
 
@@ -172,6 +173,12 @@ void Fetcher::OfferChunk(const BlobId& blob, uint32_t index, const Bytes& sealed
 }
 
 void Fetcher::AskHolders(const BlobId& blob, Fetch& fetch) {
+  const auto now = ctx_.SteadyNow();
+  if (!fetch.asked.empty() && now - fetch.asked_at >= kAskAgainAfter) {
+    fetch.asked.clear();
+    fetch.connected.clear();
+  }
+  if (fetch.asked.empty()) fetch.asked_at = now;
   for (auto& [device, raw] : peers_.members()) {
     if (!have_.Lists(device, blob)) continue;
     const bool first_holder = fetch.asked.empty();

@@ -80,6 +80,11 @@ class Fetcher {
     // (it waits for the holder's seed): offered to the swarm once added.
     std::vector<std::pair<uint32_t, Bytes>> early_chunks;
     std::chrono::steady_clock::time_point started{};
+    // When the holders were last asked: a fetch that is still not done a
+    // while later asks them again (a holder's seed may have failed and been
+    // dropped -- an original kept in place that was being moved -- and it
+    // seeds again when asked).
+    std::chrono::steady_clock::time_point asked_at{};
   };
 
  private:

@@ -47,6 +47,7 @@ MeshNode::MeshNode(asio::io_context& io, store::Home& home, MeshOptions options)
                      .drop_surplus = [this](const Placement& p) { surplus_.Pass(p); },
                  }),
       surplus_(ctx_, peers_, have_, fetcher_, reads_, placement_),
+      released_(ctx_, have_, fetcher_, reads_),
       cache_(ctx_, peers_, have_, reads_),
       repair_(ctx_, have_, fetcher_) {}
 
@@ -141,6 +142,7 @@ void MeshNode::Tick() {
   placement_.Tick(now);
   fetcher_.Tick(now, external);
   reads_.Tick(now);
+  released_.Tick(now);
   tick_timer_.expires_after(ctx_.options.tick);
   tick_timer_.async_wait([this, alive = ctx_.alive](boost::system::error_code ec) {
     if (!ec && *alive) Tick();

@@ -14,6 +14,7 @@
 //   ChunkReads        chunks for players (READ / DATA)     chunk_reads.h
 //   ReplicaPlacement  STATE, placement, replicas wanted    replica_placement.h
 //   SurplusKeeper     surplus drops on proof (PROVE)       surplus_keeper.h
+//   ReleasedBlobs     blobs no claim names go              released_blobs.h
 //   PhoneCache        a phone's budget                     phone_cache.h
 //   BlobRepair        damaged copies set aside, re-fetched blob_repair.h
 // A member's messages reach them through the MeshModel interface
@@ -46,6 +47,7 @@
 #include "node/mesh/peer_sessions.h"
 #include "node/mesh/phone_cache.h"
 #include "node/mesh/replica_placement.h"
+#include "node/mesh/released_blobs.h"
 #include "node/mesh/surplus_keeper.h"
 #include "protocol/mesh_model.h"
 
@@ -140,6 +142,7 @@ class MeshNode : private MeshModel {
   ChunkReads reads_;
   ReplicaPlacement placement_;
   SurplusKeeper surplus_;
+  ReleasedBlobs released_;
   PhoneCache cache_;
   BlobRepair repair_;
   std::unique_ptr<LanBeacon> beacon_;

@@ -42,6 +42,8 @@ struct MeshOptions {
   // so that a device starting or joining does not decide what it should
   // hold from a partial view and fetch what it would drop seconds later.
   std::chrono::milliseconds policy_grace{3000};
+  // A blob no live claim names is deleted after this long (released_blobs.h).
+  std::chrono::seconds released_grace{600};
   int download_limit = 0;  // bytes per second for fetches; 0 = no limit
   // Replication never fills the disk past this floor (serve --keep-free).
   FreeSpaceFloor keep_free;

@@ -123,13 +123,13 @@ std::string BlobStore::PathOf(const BlobId& id) const { return Dir(id) + "/" + i
 
 std::string BlobStore::InPlacePath(const BlobId& id) const {
   const std::string hex = id.Hex();
-  return root_ + "/inplace/" + hex.substr(0, 2) + "/" + hex;
+  return InPlaceDir() + "/" + hex.substr(0, 2) + "/" + hex;
 }
 
 std::expected<void, StoreError> BlobStore::AddInPlace(const BlobId& id, const InPlaceRecord& record) {
   const std::string path = InPlacePath(id);
   const std::string dir = path.substr(0, path.rfind('/'));
-  for (const std::string& d : {root_ + "/inplace", dir})
+  for (const std::string& d : {InPlaceDir(), dir})
     if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) return std::unexpected(IoError("cannot create", d));
   const Bytes bytes = EncodeInPlace(record);
   uint8_t rnd[8];
@@ -175,6 +175,12 @@ bool BlobStore::IsInPlace(const BlobId& id) const {
 std::expected<void, StoreError> BlobStore::Remove(const BlobId& id) {
   for (const std::string& p : {PathOf(id), InPlacePath(id)})  // never the original itself
     if (::unlink(p.c_str()) != 0 && errno != ENOENT) return std::unexpected(IoError("cannot remove", p));
+  return {};
+}
+
+std::expected<void, StoreError> BlobStore::RemoveSealedCopy(const BlobId& id) {
+  const std::string p = PathOf(id);
+  if (::unlink(p.c_str()) != 0 && errno != ENOENT) return std::unexpected(IoError("cannot remove", p));
   return {};
 }
 
@@ -266,7 +272,7 @@ std::expected<std::vector<BlobId>, StoreError> BlobStore::List() const {
   }
   if (ec) return std::unexpected(StoreError{StoreErrc::kIo, "cannot list blobs: " + ec.message()});
   std::error_code absent;
-  for (const auto& fan : std::filesystem::directory_iterator(root_ + "/inplace", absent)) {
+  for (const auto& fan : std::filesystem::directory_iterator(InPlaceDir(), absent)) {
     if (!fan.is_directory()) continue;
     for (const auto& f : std::filesystem::directory_iterator(fan.path(), absent)) {
       auto id = ParseHex(f.path().filename().string());

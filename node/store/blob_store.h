@@ -74,6 +74,9 @@ class BlobStore {
 
   // Deletes a blob (an absent one is not an error).
   std::expected<void, StoreError> Remove(const BlobId& id);
+  // Deletes the sealed copy of a blob that is also kept in place (a folder
+  // switched to in place); the record stays.
+  std::expected<void, StoreError> RemoveSealedCopy(const BlobId& id);
 
   // A blob that failed verification is moved aside, to `root`/quarantine
   // (kept, for a person to look at, until it is whole here again): it is no
@@ -88,6 +91,9 @@ class BlobStore {
   BlobStore(std::string root, std::string subdir) : root_(std::move(root)), subdir_(std::move(subdir)) {}
   std::string Dir(const BlobId& id) const;
   std::string InPlacePath(const BlobId& id) const;
+  // root/inplace for the blob store; other stores (covers) keep none, but
+  // would not share it: root/<subdir>-inplace.
+  std::string InPlaceDir() const { return root_ + (subdir_ == "blobs" ? "/inplace" : "/" + subdir_ + "-inplace"); }
   std::string root_;
   std::string subdir_;
 };

@@ -70,6 +70,13 @@ ChunkDigest DigestOfChunk(ByteSpan sealed) {
   return d;
 }
 
+bool OriginalIntact(const InPlaceRecord& r) {
+  struct stat st{};
+  return ::stat(r.path.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) == r.length &&
+         int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec == r.mtime_ns &&
+         static_cast<uint64_t>(st.st_ino) == r.inode;
+}
+
 std::expected<Bytes, StoreError> ReadInPlace(const InPlaceRecord& r, uint64_t offset, uint64_t length) {
   const uint64_t sealed_size = crypto::SealedLength(r.length);
   if (offset >= sealed_size || length == 0) return Bytes{};

@@ -52,6 +52,10 @@ std::expected<InPlaceRecord, StoreError> DecodeInPlace(ByteSpan bytes);
 // The digest recorded for a sealed chunk.
 ChunkDigest DigestOfChunk(ByteSpan sealed);
 
+// Whether the original is still the file the record names (size,
+// modification time, inode), by its metadata only.
+bool OriginalIntact(const InPlaceRecord& r);
+
 // Reads `length` bytes of the blob at `offset` (fewer at its end), sealing
 // them from the original. kChanged if the original is not the file that was
 // imported; kIo if it cannot be read.

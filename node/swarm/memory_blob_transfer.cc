@@ -1,5 +1,6 @@
 #include "node/swarm/memory_blob_transfer.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <set>
 #include <system_error>
@@ -39,7 +40,15 @@ class MemoryBlobTransfer final : public BlobTransfer {
     std::error_code ec;
     const fs::path from = seed.StoredPath(blob), partial = PartialPath(blob), to = StoredPath(blob);
     fs::create_directories(partial.parent_path(), ec);
-    if (!ec) fs::copy_file(from, partial, fs::copy_options::overwrite_existing, ec);
+    if (!ec && seed.options_.in_place && seed.options_.in_place(blob)) {
+      // An original kept in place: its sealed bytes are made as they are read.
+      if (!seed.CopyInPlace(blob, partial.string())) {
+        fetches_.erase(blob);
+        return Say(SwarmEvent{SwarmEvent::Kind::kFailed, blob, "the seed could not read its original", 0, -1, false});
+      }
+    } else if (!ec) {
+      fs::copy_file(from, partial, fs::copy_options::overwrite_existing, ec);
+    }
     if (!ec) fs::create_directories(to.parent_path(), ec);
     if (!ec) fs::rename(partial, to, ec);
     if (ec) {
@@ -75,6 +84,18 @@ class MemoryBlobTransfer final : public BlobTransfer {
   std::string PartialPath(const BlobId& blob) const override { return options_.partial_dir + "/" + blob.Hex(); }
 
  private:
+  bool CopyInPlace(const BlobId& blob, const std::string& to) const {
+    std::FILE* out = std::fopen(to.c_str(), "wb");
+    if (!out) return false;
+    constexpr uint64_t kStep = 1 << 20;
+    bool ok = true;
+    for (uint64_t at = 0;; at += kStep) {
+      auto bytes = options_.in_place_read(blob, at, kStep);
+      ok = bytes && std::fwrite(bytes->data(), 1, bytes->size(), out) == bytes->size();
+      if (!ok || bytes->size() < kStep) break;
+    }
+    return std::fclose(out) == 0 && ok;
+  }
   std::string StoredPath(const BlobId& blob) const {
     const std::string hex = blob.Hex();
     return options_.blob_dir + "/" + hex.substr(0, 2) + "/" + hex;

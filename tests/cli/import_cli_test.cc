@@ -196,11 +196,12 @@ TEST_F(ImportCli, InterruptedByCtrlCStopsCleanlyAndResumes) {
 TEST_F(ImportCli, ADiskThatFillsUpMidImportLosesNothing) {
   if (RunCommand("unshare --mount true").exit_code != 0) GTEST_SKIP() << "needs mount namespaces";
   MakeLibrary(30);
-  // A 3 MiB disk for the home: the database fits, the library does not.
+  // A 3 MiB disk for the home: the database fits, sealed copies of the
+  // library do not.
   std::string script =
       "mount -t tmpfs -o size=3m tmpfs " + Quote(dir / "small") + " && " + HEARTH_BIN + " --home " +
       Quote(dir / "small/home") + " init --name Home --device-name pc >/dev/null && " + HEARTH_BIN +
-      " --home " + Quote(dir / "small/home") + " import " + Quote(dir / "lib") + "; echo rc=$?; " +
+      " --home " + Quote(dir / "small/home") + " import --copy " + Quote(dir / "lib") + "; echo rc=$?; " +
       HEARTH_BIN + " --home " + Quote(dir / "small/home") + " ledger verify && " + HEARTH_BIN +
       " --home " + Quote(dir / "small/home") + " export --all " + Quote(dir / "out") + " >/dev/null && echo export-ok; " +
       "ls " + Quote(dir / "small/home/tmp") + " | wc -l";

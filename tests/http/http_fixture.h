@@ -50,7 +50,8 @@ class HttpFixture : public ::testing::Test {
     {
       library::Catalog catalog(home->db());
       library::Importer importer(*home, catalog);
-      auto summary = importer.Run({.paths = {dir_ / "music"}});
+      // Sealed copies: the hostile tests damage and remove stored blobs.
+      auto summary = importer.Run({.paths = {dir_ / "music"}, .in_place = false});
       ASSERT_TRUE(summary) << summary.error();
       ASSERT_EQ(summary->imported, Formats().size());
       Users users(home->db(), home->device_key());

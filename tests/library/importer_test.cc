@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "node/library/dir_walker.h"
@@ -87,16 +88,72 @@ TEST_F(ImporterTest, UnchangedFilesAreNotReadAgainAndChangedOnesAre) {
   EXPECT_EQ(reads, 0u);
   EXPECT_EQ(again.bytes_read, 0u);
 
-  // Re-tag b.flac in place: same audio, so it is matched, not stored again.
+  // Re-tag b.flac where it is: same audio, so it is the track's new version
+  // (its old claim released), not a second track.
+  const size_t tracks_before = catalog->List({})->size();
   ASSERT_TRUE(hearth::testing::Retag(dir / "lib/b.flac", dir / "b2.flac", "New title"));
   fs::rename(dir / "b2.flac", dir / "lib/b.flac");
   // Replace a.mp3 with other audio: imported anew.
   ASSERT_TRUE(MakeTone(dir / "lib/a.mp3", {.frequency = 333}));
   ImportSummary third = Import(dir / "lib");
-  EXPECT_EQ(third.imported, 1u);
-  EXPECT_EQ(third.matched, 1u);
+  EXPECT_EQ(third.imported, 2u);
+  EXPECT_EQ(third.matched, 0u);
   EXPECT_EQ(third.unchanged, 0u);
+  EXPECT_EQ(catalog->List({})->size(), tracks_before + 1) << "the new a.mp3 is a track; b.flac is still one";
+  size_t new_titles = 0;
+  const auto listed = catalog->List({}).value();
+  for (const auto& t : listed) new_titles += t.title == "New title";
+  EXPECT_EQ(new_titles, 1u);
+  for (const auto& t : listed)
+    if (t.title == "New title") {
+      EXPECT_EQ(catalog->ClaimsOf(t.track)->size(), 1u) << "the old version's claim is released";
+    }
   ExpectStoreClean();
+}
+
+// A file kept in place that is moved or renamed is the same bytes: nothing
+// new is claimed, and the blob is made from it at its new path.
+TEST_F(ImporterTest, AMovedOriginalIsFoundAgainByItsBytes) {
+  ASSERT_TRUE(MakeTone(dir / "lib/a.mp3", {.frequency = 300}));
+  ASSERT_EQ(Import(dir / "lib").imported, 1u);
+  const BlobId blob = catalog->List({})->at(0).blob;
+  ASSERT_TRUE(home->blobs().IsInPlace(blob));
+  const Bytes sealed = home->blobs().Read(blob, 0, 1 << 20).value();
+  fs::create_directories(dir / "lib/moved");
+  fs::rename(dir / "lib/a.mp3", dir / "lib/moved/b.mp3");
+  ImportSummary again = Import(dir / "lib");
+  EXPECT_EQ(again.imported, 0u);
+  EXPECT_EQ(again.duplicate, 1u);
+  EXPECT_EQ(Claims(), 1u);
+  auto record = home->blobs().InPlaceOf(blob);
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->path, fs::path(dir / "lib/moved/b.mp3").lexically_normal().string());
+  EXPECT_EQ(home->blobs().Read(blob, 0, 1 << 20).value(), sealed) << "the same ciphertext from the new path";
+}
+
+// A folder imported with sealed copies switches to in place when imported
+// again without --copy: the copies go, the blobs read the same.
+TEST_F(ImporterTest, AFolderImportedWithCopiesSwitchesToInPlace) {
+  ASSERT_TRUE(MakeTone(dir / "lib/a.mp3", {.frequency = 300}));
+  ASSERT_TRUE(MakeTone(dir / "lib/b.flac", {.frequency = 400}));
+  ASSERT_EQ(Import(ImportOptions{.paths = {dir / "lib"}, .in_place = false}).imported, 2u);
+  std::map<BlobId, Bytes> before;
+  const auto listed = catalog->List({}).value();
+  for (const auto& t : listed) {
+    ASSERT_FALSE(home->blobs().IsInPlace(t.blob));
+    before[t.blob] = home->blobs().Read(t.blob, 0, 1 << 22).value();
+  }
+  ImportSummary again = Import(dir / "lib");
+  EXPECT_EQ(again.duplicate, 2u);
+  EXPECT_EQ(again.unchanged, 0u);
+  EXPECT_EQ(Claims(), 2u);
+  EXPECT_EQ(CountFiles(dir / "home/blobs"), 0u) << "the sealed copies are gone";
+  for (const auto& [blob, bytes] : before) {
+    EXPECT_TRUE(home->blobs().IsInPlace(blob));
+    EXPECT_EQ(home->blobs().Read(blob, 0, 1 << 22).value(), bytes);
+  }
+  // And a third import has nothing to do.
+  EXPECT_EQ(Import(dir / "lib").unchanged, 2u);
 }
 
 TEST_F(ImporterTest, AForgottenTrackComesBackWhenItsUnchangedFileIsImportedAgain) {

@@ -135,7 +135,7 @@ TEST_F(MeshTest, ADeviceGoingAwayHasItsReplicasMadeElsewhere) {
 // started: the copies the new device imported move to the box. They go only
 // after the box proves it holds them -- a claim alone is not enough.
 TEST_F(MeshTest, ImportedCopiesMoveToAMoreAvailableDeviceOnlyOnceItProvesIt) {
-  InitAndImport("a", 6);
+  InitAndImport("a", 6, 2, ".mp3", "--copy");  // sealed copies (originals in place never move)
   auto a = Serve("a");
   ASSERT_EQ(Join("s", Invite("a", "--role storage")).exit_code, 0);
   SeedAlwaysOn("s");

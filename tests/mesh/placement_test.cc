@@ -54,7 +54,7 @@ class PlacementTest : public MeshFixture {
 };
 
 TEST_F(PlacementTest, ACapacityCapsWhatADeviceHoldsAndTheRestStaysWhereItWas) {
-  InitAndImport("a", 6);
+  InitAndImport("a", 6, 2, ".mp3", "--copy");  // sealed copies, which may move
   auto a = Serve("a");
   ASSERT_EQ(Join("s", Invite("a", "--role storage")).exit_code, 0);
   SeedAlwaysOn("s");  // every blob would go to S, but S has room for about half
@@ -235,7 +235,7 @@ TEST_F(PlacementTest, ADiskThatFillsUpMidReplicationStopsTheFetchAndDamagesNothi
 // every proof with a made-up digest. Placement gives it the copies, but the
 // device that imported them drops none on its word, and keeps serving.
 TEST_F(PlacementTest, AMemberLyingAboutItsRoomAndHoldingsMakesNoOneDropACopy) {
-  InitAndImport("a", 4);
+  InitAndImport("a", 4, 2, ".mp3", "--copy");  // sealed copies, which could be dropped
   auto a = Serve("a");
   ASSERT_EQ(Join("liar", Invite("a", "--role storage")).exit_code, 0);
   auto liar = store::Home::Open(Home("liar"));

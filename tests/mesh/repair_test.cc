@@ -35,7 +35,7 @@ class RepairTest : public MeshFixture {
 };
 
 TEST_F(RepairTest, AFlippedByteIsFoundSetAsideAndFetchedWholeFromAnotherHolder) {
-  InitAndImport("a", 1, 8, ".wav");
+  InitAndImport("a", 1, 8, ".wav", "--copy");  // a sealed copy to damage
   const std::string hex = Json("a", "ls")[0]["blob"];
   ASSERT_EQ(Hearth("a", "policy set copies=2").exit_code, 0);
   auto a = Serve("a");
@@ -56,7 +56,7 @@ TEST_F(RepairTest, AFlippedByteIsFoundSetAsideAndFetchedWholeFromAnotherHolder) 
 }
 
 TEST_F(RepairTest, WithNoOtherHolderTheDamagedCopyIsKeptAsideAndCounted) {
-  InitAndImport("a", 1, 8, ".wav");
+  InitAndImport("a", 1, 8, ".wav", "--copy");  // a sealed copy to damage
   const std::string hex = Json("a", "ls")[0]["blob"];
   const std::string path = BlobPath("a", hex);
   Flip(path);
@@ -78,7 +78,7 @@ TEST_F(RepairTest, WithNoOtherHolderTheDamagedCopyIsKeptAsideAndCounted) {
 // from the other holder, the whole file arrives intact, and the read sets
 // off the repair at once (no waiting for the day-long verification round).
 TEST_F(RepairTest, AStreamReadsADamagedChunkFromAnotherHolderAndSetsOffTheRepair) {
-  InitAndImport("a", 1, 20, ".wav");  // ~3.5 MB, 54 chunks
+  InitAndImport("a", 1, 20, ".wav", "--copy");  // ~3.5 MB, 54 chunks, sealed to damage
   const std::string hex = Json("a", "ls")[0]["blob"];
   const std::string track = TrackIds("a")[0];
   ASSERT_EQ(Hearth("a", "policy set copies=2").exit_code, 0);
@@ -111,7 +111,7 @@ TEST_F(RepairTest, AStreamReadsADamagedChunkFromAnotherHolderAndSetsOffTheRepair
 // damaged chunk is whole (as long as the healthy holder's own transcode),
 // and the copy is repaired.
 TEST_F(RepairTest, AnOpusStreamReadsADamagedChunkFromAnotherHolder) {
-  InitAndImport("a", 1, 20, ".wav");
+  InitAndImport("a", 1, 20, ".wav", "--copy");
   const std::string hex = Json("a", "ls")[0]["blob"];
   const std::string track = TrackIds("a")[0];
   ASSERT_EQ(Hearth("a", "policy set copies=2").exit_code, 0);

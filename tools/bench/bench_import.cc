@@ -167,6 +167,7 @@ int main(int argc, char** argv) {
   library::Importer importer(*home, catalog);
   library::ImportOptions options;
   options.paths = {lib};
+  options.in_place = false;  // sealed copies (import --copy); in place below
   auto t = Steady::now();
   auto first = importer.Run(options);
   double import_s = Since(t);

@@ -177,6 +177,7 @@ void FirstChunk(const std::string& tmp) {
     library::Importer importer(*home, catalog);
     library::ImportOptions o;
     o.paths = {lib};
+    o.in_place = false;  // sealed copies: the baseline
     if (!importer.Run(o)) Die("unexpected failure at line " + std::to_string(__LINE__));
   }
   Node a(tmp + "/fetch-a");

@@ -110,6 +110,7 @@ CliResult RunImport(const Context& ctx, const ImportArgs& args) {
                    {"bytes_read", s.bytes_read},
                    {"seconds", s.seconds},
                    {"interrupted", s.interrupted},
+                   {"kept", args.copy ? "copies" : "in place"},
                    {"problems", problems}});
   } else {
     *ctx.out << fmt::format(
@@ -117,6 +118,9 @@ CliResult RunImport(const Context& ctx, const ImportArgs& args) {
         s.interrupted ? "interrupted: " : "", s.imported, s.matched, s.duplicate, s.unchanged, s.failed,
         s.skipped_other ? fmt::format(", not music {}", s.skipped_other) : "", Megabytes(s.bytes_read),
         s.seconds);
+    *ctx.out << (args.copy ? "kept sealed copies in the home\n"
+                           : "the originals stay where they are (`hearth serve` follows their folders); "
+                             "`import --copy` keeps sealed copies instead\n");
   }
   if (s.interrupted) return std::unexpected(CliError{"import interrupted; run it again to finish", 130});
   if (s.failed > 0) {

@@ -119,8 +119,12 @@ std::expected<FolderSyncReport, std::string> SyncFolder(store::Home& home, Catal
   report.import = std::move(*summary);
   if (report.import.interrupted) return report;
 
-  // The bytes that are gone from where they were.
+  // The bytes that are gone from where they were. (A read of the original
+  // may have found it changed first and dropped the record: blob_repair.h.)
   const auto& claims = home.ledger().ledger().state().claims;
+  std::map<EntryId, FileId> sealed_files;  // claim -> the file whose bytes its blob is
+  if (auto ids = catalog.AllClaimIds())
+    for (const auto& c : *ids) sealed_files.emplace(c.claim, c.sealed_file);
   for (const auto& [path, was] : *before) {
     if (FileIdNowAt(home.db(), path) == was.file) {
       struct stat st{};
@@ -139,17 +143,22 @@ std::expected<FolderSyncReport, std::string> SyncFolder(store::Home& home, Catal
     auto claim = claims.find(*was.claim);
     if (claim == claims.end()) continue;  // released (a new version replaced it)
     const BlobId blob = claim->second.claim().blob;
-    // Only the blob's original here matters: a duplicate or a matched copy
-    // going costs the household nothing.
-    if (!home.blobs().IsInPlace(blob)) continue;
+    // Only the blob's own bytes matter: a matched copy (other bytes, same
+    // audio) going costs the household nothing.
+    auto sealed = sealed_files.find(*was.claim);
+    if (sealed == sealed_files.end() || sealed->second != was.file) continue;
+    // Still held here: a sealed copy, or another original that is intact.
+    if (home.blobs().Has(blob) && !home.blobs().IsInPlace(blob)) continue;
     auto record = home.blobs().InPlaceOf(blob);
-    if (!record || record->path != path || store::OriginalIntact(*record)) continue;
+    if (record && record->path != path && store::OriginalIntact(*record)) continue;
+    if (record && record->path == path && store::OriginalIntact(*record)) continue;
     ++report.gone;
     if (KeepFromAnother(home, blob, was.file, path)) {
       ++report.rekept;
       continue;
     }
-    if (auto removed = home.blobs().Remove(blob); !removed) continue;  // the record only
+    if (record)
+      if (auto removed = home.blobs().Remove(blob); !removed) continue;  // the record only
     ++report.missing;
     (void)store::AddMissingOriginal(
         home.db(), store::MissingOriginal{was.file, path, *was.claim, blob,

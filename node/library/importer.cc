@@ -395,13 +395,15 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
     });
     if (!done) return std::unexpected(done.error().message);
   }
-  // Kept in place, a file whose blob this device holds as a sealed copy (a
-  // folder imported with copies before) is looked at again, to switch.
+  // Kept in place, a file that is its blob's original is looked at again
+  // when this device holds that blob as a sealed copy (a folder imported
+  // with copies before: it switches) or not at all (its record was dropped
+  // when a read found the file changed, and it is back as it was).
   auto held_as_copy = [&](const FileId& file) {
     if (!options.in_place) return false;
     auto k = known.files.find(file);
-    return k != known.files.end() && k->second.sealed_file == file && home_.blobs().Has(k->second.blob) &&
-           !home_.blobs().IsInPlace(k->second.blob);
+    if (k == known.files.end() || k->second.sealed_file != file) return false;
+    return !home_.blobs().Has(k->second.blob) || !home_.blobs().IsInPlace(k->second.blob);
   };
   progress.total = walk.files.size();
   std::vector<FoundFile> jobs;

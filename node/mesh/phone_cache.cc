@@ -30,6 +30,9 @@ void PhoneCache::Trim() {
   uint64_t total = 0;
   std::map<BlobId, uint64_t> sizes;
   for (const BlobId& b : have_.local()) {
+    // An original kept in place is the user's file, not cache: it costs the
+    // budget nothing and is never dropped.
+    if (ctx_.home.blobs().IsInPlace(b)) continue;
     const uint64_t size = ctx_.home.blobs().SizeOf(b).value_or(0);
     sizes[b] = size;
     total += size;

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <tuple>
 #include <variant>
 
 #include <boost/asio/post.hpp>
@@ -96,15 +97,18 @@ class InPlaceDiskIo final : public lt::disk_interface, public lt::buffer_allocat
                   lt::disk_job_flags_t flags) override {
     if (auto inner = Inner(idx)) return inner_->async_read(*inner, r, std::move(handler), flags);
     const BlobId blob = Blob(idx);
-    const uint64_t offset = uint64_t(static_cast<int>(r.piece)) * kPieceSize + static_cast<uint64_t>(r.start);
-    worker_.Post([this, blob, offset, length = r.length, handler = std::move(handler)]() mutable {
-      auto bytes = read_(blob, offset, static_cast<uint64_t>(length));
-      boost::asio::post(ioc_, [this, bytes = std::move(bytes), length, handler = std::move(handler)]() mutable {
-        if (!bytes) return handler(lt::disk_buffer_holder(), ReadError(lt::operation_t::file_read));
+    const int piece = static_cast<int>(r.piece);
+    worker_.Post([this, blob, piece, start = r.start, length = r.length, handler = std::move(handler)]() mutable {
+      auto bytes = Piece(blob, piece);
+      boost::asio::post(ioc_, [this, bytes = std::move(bytes), start, length, handler = std::move(handler)]() mutable {
+        if (!*bytes) return handler(lt::disk_buffer_holder(), ReadError(lt::operation_t::file_read));
         // libtorrent asks for a whole block at the short end of a v2 blob:
         // what lies past the end reads as zeros, as from a file.
         char* buf = new char[static_cast<size_t>(length)]();
-        std::copy_n(bytes->begin(), std::min(bytes->size(), static_cast<size_t>(length)), buf);
+        const Bytes& all = **bytes;
+        const size_t from = std::min(all.size(), static_cast<size_t>(start));
+        std::copy_n(all.begin() + static_cast<std::ptrdiff_t>(from),
+                    std::min(all.size() - from, static_cast<size_t>(length)), buf);
         handler(lt::disk_buffer_holder(*this, buf, length), lt::storage_error());
       });
     });
@@ -124,7 +128,8 @@ class InPlaceDiskIo final : public lt::disk_interface, public lt::buffer_allocat
     if (auto inner = Inner(idx)) return inner_->async_hash(*inner, piece, v2, flags, std::move(handler));
     const BlobId blob = Blob(idx);
     worker_.Post([this, blob, piece, v2, handler = std::move(handler)]() mutable {
-      auto bytes = read_(blob, uint64_t(static_cast<int>(piece)) * kPieceSize, kPieceSize);
+      const auto cached = Piece(blob, static_cast<int>(piece));
+      const auto& bytes = *cached;
       lt::storage_error error;
       if (!bytes) {
         error = ReadError(lt::operation_t::file_read);
@@ -149,11 +154,18 @@ class InPlaceDiskIo final : public lt::disk_interface, public lt::buffer_allocat
     if (auto inner = Inner(idx)) return inner_->async_hash2(*inner, piece, offset, flags, std::move(handler));
     const BlobId blob = Blob(idx);
     worker_.Post([this, blob, piece, offset, handler = std::move(handler)]() mutable {
-      auto bytes = read_(blob, uint64_t(static_cast<int>(piece)) * kPieceSize + static_cast<uint64_t>(offset), kBlock);
+      const auto cached = Piece(blob, static_cast<int>(piece));
+      const auto& bytes = *cached;
       lt::storage_error error;
       lt::sha256_hash hash;
-      if (!bytes) error = ReadError(lt::operation_t::file_read);
-      else hash = lt::hasher256(reinterpret_cast<const char*>(bytes->data()), static_cast<int>(bytes->size())).final();
+      if (!bytes) {
+        error = ReadError(lt::operation_t::file_read);
+      } else {
+        const size_t at = std::min(bytes->size(), static_cast<size_t>(offset));
+        hash = lt::hasher256(reinterpret_cast<const char*>(bytes->data() + at),
+                             static_cast<int>(std::min<size_t>(kBlock, bytes->size() - at)))
+                   .final();
+      }
       boost::asio::post(ioc_, [piece, hash, error, handler = std::move(handler)] { handler(piece, hash, error); });
     });
   }
@@ -248,6 +260,26 @@ class InPlaceDiskIo final : public lt::disk_interface, public lt::buffer_allocat
   std::unique_ptr<lt::disk_interface> inner_;
   InPlaceReader read_;
   std::map<lt::storage_index_t, std::variant<lt::storage_holder, BlobId>> slots_;  // network thread only
+
+  // The worker's last sealed pieces: libtorrent reads a piece a 16 KiB block
+  // at a time and hashes it whole, so each piece is sealed from the original
+  // (and checked against its digest) once, not once per block. Only pieces
+  // read whole and verified are kept, so a piece cached before the original
+  // changed is still the blob's true ciphertext. Worker thread only.
+  using PieceBytes = std::shared_ptr<const std::expected<Bytes, std::string>>;
+  PieceBytes Piece(const BlobId& blob, int piece) {
+    for (const auto& [b, p, bytes] : cache_)
+      if (p == piece && b == blob) return bytes;
+    auto bytes = std::make_shared<const std::expected<Bytes, std::string>>(
+        read_(blob, uint64_t(static_cast<unsigned>(piece)) * kPieceSize, kPieceSize));
+    if (bytes->has_value()) {
+      cache_.emplace_front(blob, piece, bytes);
+      if (cache_.size() > kCachedPieces) cache_.pop_back();
+    }
+    return bytes;
+  }
+  static constexpr size_t kCachedPieces = 64;  // 4 MiB
+  std::deque<std::tuple<BlobId, int, PieceBytes>> cache_;
   std::uint32_t next_ = 0;
   Worker worker_;
 };

@@ -33,7 +33,7 @@ std::expected<swarm::BlobTorrent, std::string> SealIntoStore(store::BlobStore& b
 
 std::expected<swarm::BlobTorrent, std::string> SealInPlace(store::BlobStore& blobs, const crypto::Secret<32>& key,
                                                            ByteSpan plaintext, const OriginalFile& original,
-                                                           bool replace_copy) {
+                                                           bool replace_copy, bool durable) {
   store::InPlaceRecord record;
   record.path = original.path;
   record.length = plaintext.size();
@@ -54,7 +54,8 @@ std::expected<swarm::BlobTorrent, std::string> SealInPlace(store::BlobStore& blo
   if (!built) return std::unexpected(built.error());
   const bool copy_here = blobs.Has(built->id) && !blobs.IsInPlace(built->id);
   if (copy_here && !replace_copy) return std::move(*built);
-  if (auto added = blobs.AddInPlace(built->id, record); !added) return std::unexpected(added.error().message);
+  if (auto added = blobs.AddInPlace(built->id, record, durable); !added)
+    return std::unexpected(added.error().message);
   if (copy_here)
     if (auto removed = blobs.RemoveSealedCopy(built->id); !removed) return std::unexpected(removed.error().message);
   return std::move(*built);

@@ -29,9 +29,10 @@ struct OriginalFile {
 // its pieces (and a digest of each chunk, to know the file again), nothing
 // of it is written, and the store records where it comes from (replacing an
 // earlier record). A sealed copy already here stays the copy, unless
-// `replace_copy`: then it is deleted once the record is down.
+// `replace_copy`: then it is deleted once the record is down. Not `durable`:
+// the record is not fsynced (store::BlobStore::AddInPlace).
 std::expected<swarm::BlobTorrent, std::string> SealInPlace(store::BlobStore& blobs, const crypto::Secret<32>& key,
                                                            ByteSpan plaintext, const OriginalFile& original,
-                                                           bool replace_copy = false);
+                                                           bool replace_copy = false, bool durable = true);
 
 }  // namespace hearth::library

@@ -103,7 +103,7 @@ Result KeepDuplicateInPlace(Result r, const Known::File& known, ByteSpan data, c
     if (record && store::OriginalIntact(*record)) return r;
   }
   auto blob = SealInPlace(blobs, home.content_secret()->BlobKey(r.file_id.bytes), data, InPlaceFile(r.file),
-                          /*replace_copy=*/true);
+                          /*replace_copy=*/true, /*durable=*/false);
   if (!blob || blob->id != known.blob) return r;  // not the blob's bytes after all: nothing to keep
   r.kept_in_place = true;
   r.blob = known.blob;
@@ -171,7 +171,8 @@ Result Process(const FoundFile& file, const std::optional<EntryId>& previous_cla
     }
   }
   auto blob = options.in_place
-                  ? SealInPlace(home.blobs(), secret.BlobKey(r.file_id.bytes), *data, InPlaceFile(file))
+                  ? SealInPlace(home.blobs(), secret.BlobKey(r.file_id.bytes), *data, InPlaceFile(r.file),
+                                /*replace_copy=*/false, /*durable=*/false)
                   : SealIntoStore(home.blobs(), secret.BlobKey(r.file_id.bytes), *data);
   if (!blob) return fail("cannot store: " + blob.error());
   r.outcome = Outcome::kImported;
@@ -464,7 +465,10 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
   size_t in_batch = 0;
   auto close_batch = [&] {
     if (in_batch == 0) return;
-    if (auto done = home_.db().Exec("COMMIT"); !done) {
+    // The batch's in-place records were written without an fsync each: one
+    // sync makes them durable before the claims that need them are.
+    const bool synced = !options.in_place || home_.blobs().SyncAll().has_value();
+    if (auto done = synced ? home_.db().Exec("COMMIT") : std::unexpected(store::StoreError{store::StoreErrc::kIo, "cannot sync the home"}); !done) {
       (void)home_.db().Exec("ROLLBACK");
       // The ledger in memory ran ahead of the table; rebuild it. The files of
       // the lost batch are imported again next time.

@@ -126,7 +126,7 @@ std::string BlobStore::InPlacePath(const BlobId& id) const {
   return InPlaceDir() + "/" + hex.substr(0, 2) + "/" + hex;
 }
 
-std::expected<void, StoreError> BlobStore::AddInPlace(const BlobId& id, const InPlaceRecord& record) {
+std::expected<void, StoreError> BlobStore::AddInPlace(const BlobId& id, const InPlaceRecord& record, bool durable) {
   const std::string path = InPlacePath(id);
   const std::string dir = path.substr(0, path.rfind('/'));
   for (const std::string& d : {InPlaceDir(), dir})
@@ -137,7 +137,8 @@ std::expected<void, StoreError> BlobStore::AddInPlace(const BlobId& id, const In
   const std::string temp = root_ + "/tmp/blob-" + ToHex(rnd);
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return std::unexpected(IoError("cannot create", temp));
-  bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) && ::fsync(fd) == 0;
+  bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) &&
+            (!durable || ::fsync(fd) == 0);
   ::close(fd);
   ok = ok && ::rename(temp.c_str(), path.c_str()) == 0;
   if (!ok) {
@@ -145,7 +146,16 @@ std::expected<void, StoreError> BlobStore::AddInPlace(const BlobId& id, const In
     ::unlink(temp.c_str());
     return std::unexpected(e);
   }
-  if (!FsyncDir(dir)) return std::unexpected(IoError("cannot fsync", dir));
+  if (durable && !FsyncDir(dir)) return std::unexpected(IoError("cannot fsync", dir));
+  return {};
+}
+
+std::expected<void, StoreError> BlobStore::SyncAll() {
+  const int fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(IoError("cannot open", root_));
+  const bool ok = ::syncfs(fd) == 0;
+  ::close(fd);
+  if (!ok) return std::unexpected(IoError("cannot sync", root_));
   return {};
 }
 

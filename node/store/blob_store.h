@@ -60,7 +60,11 @@ class BlobStore {
 
   std::expected<BlobWriter, StoreError> Create();
   // Records a blob kept in place (atomically; replaces an earlier record).
-  std::expected<void, StoreError> AddInPlace(const BlobId& id, const InPlaceRecord& record);
+  // Not `durable`: no fsync -- the caller calls SyncAll() before anything
+  // that depends on the record is committed (an import, once per batch).
+  std::expected<void, StoreError> AddInPlace(const BlobId& id, const InPlaceRecord& record, bool durable = true);
+  // Makes every write to the file system under the store durable (syncfs).
+  std::expected<void, StoreError> SyncAll();
   // The record of a blob kept in place; kNotFound if it is not one.
   std::expected<InPlaceRecord, StoreError> InPlaceOf(const BlobId& id) const;
   bool IsInPlace(const BlobId& id) const;

@@ -15,7 +15,7 @@
 namespace hearth::store {
 namespace {
 
-constexpr char kMagic[4] = {'H', 'I', 'P', '1'};
+constexpr char kMagic[3] = {'H', 'I', 'P'};  // then the version, '1' or '2'
 constexpr size_t kMaxPath = 4096;
 
 StoreError Invalid(const std::string& why) { return {StoreErrc::kInvalid, "in-place record: " + why}; }
@@ -24,7 +24,8 @@ StoreError Invalid(const std::string& why) { return {StoreErrc::kInvalid, "in-pl
 
 Bytes EncodeInPlace(const InPlaceRecord& r) {
   ByteWriter w;
-  w.Fixed(ByteSpan(reinterpret_cast<const uint8_t*>(kMagic), 4));
+  w.Fixed(ByteSpan(reinterpret_cast<const uint8_t*>(kMagic), 3));
+  w.U8(static_cast<uint8_t>('0' + r.version));
   w.U64(r.length);
   w.I64(r.mtime_ns);
   w.U64(r.inode);
@@ -41,8 +42,10 @@ std::expected<InPlaceRecord, StoreError> DecodeInPlace(ByteSpan bytes) {
   ByteReader rd(bytes);
   std::array<uint8_t, 4> magic{};
   rd.Fixed(magic);
-  if (!rd.ok() || std::memcmp(magic.data(), kMagic, 4) != 0) return std::unexpected(Invalid("bad magic"));
+  if (!rd.ok() || std::memcmp(magic.data(), kMagic, 3) != 0 || (magic[3] != '1' && magic[3] != '2'))
+    return std::unexpected(Invalid("bad magic"));
   InPlaceRecord r;
+  r.version = static_cast<uint8_t>(magic[3] - '0');
   r.length = rd.U64();
   r.mtime_ns = rd.I64();
   r.inode = rd.U64();
@@ -63,9 +66,13 @@ std::expected<InPlaceRecord, StoreError> DecodeInPlace(ByteSpan bytes) {
   return r;
 }
 
-ChunkDigest DigestOfChunk(ByteSpan sealed) {
+ChunkDigest DigestOfChunk(ByteSpan sealed, uint8_t version) {
+  ChunkDigest d{};
+  if (version >= 2) {
+    if (sealed.size() >= d.size()) std::copy_n(sealed.end() - static_cast<std::ptrdiff_t>(d.size()), d.size(), d.begin());
+    return d;
+  }
   const crypto::Digest full = crypto::Blake2b256(sealed);
-  ChunkDigest d;
   std::copy_n(full.begin(), d.size(), d.begin());
   return d;
 }
@@ -116,7 +123,7 @@ std::expected<Bytes, StoreError> ReadInPlace(const InPlaceRecord& r, uint64_t of
     }
     sealed.resize(n + crypto::kChunkTagSize);
     cipher.SealChunk(i, plain, sealed);
-    if (DigestOfChunk(sealed) != r.digests[i]) {
+    if (DigestOfChunk(sealed, r.version) != r.digests[i]) {
       ::close(fd);
       return std::unexpected(StoreError{StoreErrc::kChanged, r.path + " changed since it was imported (chunk " +
                                                                   std::to_string(i) + ")"});

@@ -11,14 +11,18 @@
 //
 // Record format (HOME/inplace/ab/<blob hex>, written atomically), all
 // integers little-endian:
-//   "HIP1"                      4 bytes, magic and version
+//   "HIP2"                      4 bytes, magic and version ("HIP1" is read
+//                               too: its digests are BLAKE2b-128)
 //   plaintext length            u64 (the original's size)
 //   modification time           i64, nanoseconds since the epoch
 //   inode, device               u64, u64 (device 0: not recorded)
 //   blob key                    32 bytes
 //   path                        u16 length + bytes (absolute, as imported)
 //   chunk count N               u32, = ceil(length / 65,520), at least 1
-//   N chunk digests             16 bytes each: BLAKE2b-128 of sealed chunk i
+//   N chunk digests             16 bytes each: sealed chunk i's own AEAD
+//                               tag (its last 16 bytes), which the sealing
+//                               computes anyway -- a changed chunk seals to
+//                               another tag (the key is secret)
 // The key is as secret as the content secret kept in the same home (0700).
 #pragma once
 
@@ -44,13 +48,14 @@ struct InPlaceRecord {
   uint64_t device = 0;
   crypto::Secret<32> key;
   std::vector<ChunkDigest> digests;  // one per sealed chunk
+  uint8_t version = 2;               // of the record format (see above)
 };
 
 Bytes EncodeInPlace(const InPlaceRecord& r);
 std::expected<InPlaceRecord, StoreError> DecodeInPlace(ByteSpan bytes);
 
-// The digest recorded for a sealed chunk.
-ChunkDigest DigestOfChunk(ByteSpan sealed);
+// The digest recorded for a sealed chunk by a record of `version`.
+ChunkDigest DigestOfChunk(ByteSpan sealed, uint8_t version = 2);
 
 // Whether the original is still the file the record names (size,
 // modification time, inode), by its metadata only.

@@ -112,6 +112,41 @@ TEST_F(ImportCli, InPlaceImportKeepsNoCopyAndItsFolderIsListed) {
   EXPECT_EQ(nlohmann::json::parse(Hearth("ls --json").out).size(), 2u) << "the library keeps what was imported";
 }
 
+// `import --copy` keeps sealed copies (the old behaviour, and what a home
+// made by an earlier version holds); importing the folder again without it
+// switches the folder to in place: the copies go, nothing is claimed again,
+// and every track still exports bit-exact.
+TEST_F(ImportCli, AFolderImportedWithCopiesSwitchesToInPlace) {
+  ASSERT_TRUE(hearth::testing::MakeTone(dir / "lib/a.flac", {.seconds = 3, .title = "A"}));
+  ASSERT_TRUE(hearth::testing::MakeTone(dir / "lib/b.mp3", {.seconds = 3, .title = "B"}));
+  ASSERT_EQ(Hearth("init --name Home --device-name pc").exit_code, 0);
+  auto sealed_files = [&] {
+    size_t n = 0;
+    for (const auto& f : fs::recursive_directory_iterator(dir / "home/blobs")) n += f.is_regular_file();
+    return n;
+  };
+  auto copy = nlohmann::json::parse(Hearth("import --copy --json " + Quote(dir / "lib")).out);
+  EXPECT_EQ(copy["imported"], 2);
+  EXPECT_EQ(copy["kept"], "copies");
+  EXPECT_EQ(sealed_files(), 2u);
+  EXPECT_EQ(nlohmann::json::parse(Hearth("folders --json").out)[0]["kept"], "copies");
+  const size_t entries = nlohmann::json::parse(Hearth("status --json").out)["ledger"]["entries"];
+
+  auto switched = nlohmann::json::parse(Hearth("import --json " + Quote(dir / "lib")).out);
+  EXPECT_EQ(switched["duplicate"], 2) << switched;
+  EXPECT_EQ(switched["kept"], "in place");
+  EXPECT_EQ(sealed_files(), 0u) << "the sealed copies go once the originals are kept";
+  EXPECT_EQ(nlohmann::json::parse(Hearth("folders --json").out)[0]["kept"], "in place");
+  EXPECT_EQ(nlohmann::json::parse(Hearth("status --json").out)["ledger"]["entries"], entries) << "nothing claimed again";
+  ASSERT_EQ(Hearth("export --all " + Quote(dir / "out")).exit_code, 0);
+  for (const char* name : {"a.flac", "b.mp3"}) {
+    std::ifstream x(dir / ("lib/" + std::string(name)), std::ios::binary), y(dir / ("out/" + std::string(name)), std::ios::binary);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(x), {}), std::string(std::istreambuf_iterator<char>(y), {}))
+        << name;
+  }
+  EXPECT_EQ(Hearth("import --copy --in-place " + Quote(dir / "lib")).exit_code, 2) << "opposite flags";
+}
+
 TEST_F(ImportCli, SomeFilesFailingExitsThreeAndSaysWhich) {
   ASSERT_EQ(Hearth("init --name Home --device-name pc").exit_code, 0);
   ASSERT_TRUE(hearth::testing::MakeTone(dir / "lib/good.mp3"));

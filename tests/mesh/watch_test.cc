@@ -127,6 +127,16 @@ TEST_F(WatchTest, MovedFilesAreFoundAgainDeletedOnesAreMissingUntilTheyComeBackO
   ASSERT_EQ(Hearth("b", "export " + first + " " + Quote(dir_ / "out")).exit_code, 0);
   EXPECT_TRUE(ReadAll(dir_ / "out/song0.mp3") == ReadAll(dir_ / "lib/Album/01 First.mp3"));
 
+  // Its folder renamed: A reads it from there (export goes through A's own
+  // record of where the original is), and nothing more is missing.
+  fs::rename(dir_ / "lib/Album", dir_ / "lib/Disc 1");
+  ASSERT_TRUE(Eventually([&] {
+    fs::remove_all(dir_ / "from-a");
+    return Hearth("a", "export " + first + " " + Quote(dir_ / "from-a")).exit_code == 0;
+  }, std::chrono::seconds(30))) << a->Log();
+  EXPECT_TRUE(ReadAll(dir_ / "from-a/song0.mp3") == ReadAll(dir_ / "lib/Disc 1/01 First.mp3"));
+  EXPECT_EQ(Missing("a").size(), 1u);
+
   // The deleted file comes back (from a backup): no longer missing.
   fs::copy_file(backup, dir_ / "lib/restored.mp3");
   ASSERT_TRUE(Eventually([&] { return Missing("a").empty(); }, std::chrono::seconds(30))) << a->Log();

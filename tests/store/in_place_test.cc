@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -55,6 +56,39 @@ TEST(InPlace, TheRecordRoundTripsAndDamageIsRefused) {
   Bytes bad_magic = bytes;
   bad_magic[0] = 'X';
   EXPECT_FALSE(DecodeInPlace(bad_magic));
+}
+
+// A record written by the first format (BLAKE2b-128 chunk digests, "HIP1")
+// still reads, and a changed chunk is still refused by it; new records
+// keep each chunk's own AEAD tag ("HIP2").
+TEST(InPlace, RecordsOfTheFirstFormatStillReadAndRefuseDamage) {
+  testing::TempDir dir;
+  Bytes plain(2 * crypto::kPlainChunkSize + 123), sealed;
+  crypto::RandomBytes(plain.data(), plain.size());
+  InPlaceRecord r = Import(dir / "song.flac", plain, &sealed);
+  EXPECT_EQ(EncodeInPlace(r)[3], '2');
+  for (size_t i = 0; i < r.digests.size(); ++i) {
+    const size_t end = std::min<size_t>((i + 1) * crypto::kSealedChunkSize, sealed.size());
+    EXPECT_TRUE(std::equal(r.digests[i].begin(), r.digests[i].end(), sealed.begin() + static_cast<std::ptrdiff_t>(end - 16)))
+        << "chunk " << i << ": its tag";
+  }
+  r.version = 1;
+  r.digests.clear();
+  for (uint64_t off = 0; off < sealed.size(); off += crypto::kSealedChunkSize)
+    r.digests.push_back(DigestOfChunk(
+        ByteSpan(sealed).subspan(off, std::min<uint64_t>(crypto::kSealedChunkSize, sealed.size() - off)), 1));
+  const Bytes old = EncodeInPlace(r);
+  EXPECT_EQ(old[3], '1');
+  auto back = DecodeInPlace(old);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->version, 1);
+  auto read = ReadInPlace(*back, 0, sealed.size());
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_EQ(*read, sealed);
+  back->digests[1][0] ^= 1;  // as if chunk 1 of the file had changed
+  auto refused = ReadInPlace(*back, crypto::kSealedChunkSize, 100);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, StoreErrc::kChanged);
 }
 
 TEST(InPlace, ReadsSealTheOriginalAndAChangedFileGivesNoByte) {

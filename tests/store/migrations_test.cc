@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "node/store/database.h"
+#include "node/store/import_roots.h"
 #include "tests/support/temp_dir.h"
 
 namespace hearth::store {
@@ -73,6 +74,32 @@ TEST(Migrations, AFailingMigrationLeavesTheDatabaseAtTheLastWholeVersion) {
   EXPECT_NE(r.error().message.find("0002_bad.sql"), std::string::npos);
   EXPECT_EQ(UserVersion(raw.db), 1);
   EXPECT_FALSE(HasTable(raw.db, "c"));  // the half of 0002 that ran was rolled back
+}
+
+// A home from before version 7 (folders and sealed copies, no watch state):
+// its folders open as kept with copies, not watched, and the table of
+// missing originals is there.
+TEST(Migrations, AHomeFromVersionSixKeepsItsFoldersAsCopies) {
+  testing::TempDir dir;
+  {
+    RawDb raw(dir / "h.db");
+    std::vector<Migration> six(EmbeddedMigrations().begin(), EmbeddedMigrations().begin() + 6);
+    ASSERT_EQ(Migrate(raw.db, six).value(), 6);
+    ASSERT_EQ(sqlite3_exec(raw.db, "INSERT INTO import_roots (path, added_us) VALUES ('/music', 1)", nullptr, nullptr,
+                           nullptr),
+              SQLITE_OK);
+  }
+  auto db = Database::Open(dir / "h.db", false);
+  ASSERT_TRUE(db) << db.error().message;
+  EXPECT_GE(UserVersion(db->raw()), 7);
+  EXPECT_TRUE(HasTable(db->raw(), "missing_originals"));
+  auto roots = ListImportRootRows(*db);
+  ASSERT_TRUE(roots);
+  ASSERT_EQ(roots->size(), 1u);
+  EXPECT_EQ((*roots)[0].path, "/music");
+  EXPECT_FALSE((*roots)[0].in_place);
+  EXPECT_EQ((*roots)[0].device, 0u);
+  EXPECT_TRUE((*roots)[0].state.empty());
 }
 
 TEST(Migrations, RefusesADatabaseFromANewerHearth) {

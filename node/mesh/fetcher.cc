@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "node/store/in_place_cache.h"
 #include "node/store/mesh_tables.h"
 #include "node/store/torrent_table.h"
 #include "node/swarm/swarm.h"
@@ -40,9 +41,9 @@ std::expected<void, MeshError> Fetcher::Start(std::shared_ptr<swarm::SwarmGuard>
   o.verify_seeds = ctx_.options.verify_seeds;
   // Blobs kept in place are sealed from their originals as peers read them.
   o.in_place = [blobs = &ctx_.home.blobs()](const BlobId& blob) { return blobs->IsInPlace(blob); };
-  o.in_place_read = [blobs = &ctx_.home.blobs()](const BlobId& blob, uint64_t offset,
-                                                 uint64_t length) -> std::expected<Bytes, std::string> {
-    auto bytes = blobs->Read(blob, offset, length);
+  o.in_place_read = [reads = std::make_shared<store::InPlaceCache>(ctx_.home.blobs())](
+                        const BlobId& blob, uint64_t offset, uint64_t length) -> std::expected<Bytes, std::string> {
+    auto bytes = reads->Read(blob, offset, length);
     if (!bytes) return std::unexpected(bytes.error().message);
     return std::move(*bytes);
   };

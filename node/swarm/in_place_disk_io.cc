@@ -8,6 +8,7 @@
 #include <thread>
 #include <tuple>
 #include <variant>
+#include <vector>
 
 #include <boost/asio/post.hpp>
 #include <libtorrent/disk_buffer_holder.hpp>
@@ -37,10 +38,14 @@ lt::storage_error ReadError(lt::operation_t op) {
                            lt::file_index_t{0}, op);
 }
 
-// One worker thread for the reads and hashes of in-place seeds.
+// Worker threads for the reads and hashes of in-place seeds: sealing a
+// piece is CPU work, so two (a sealed copy's reads are only I/O).
 class Worker {
  public:
-  Worker() : thread_([this] { Run(); }) {}
+  static constexpr int kThreads = 2;
+  Worker() {
+    for (int i = 0; i < kThreads; ++i) threads_.emplace_back([this] { Run(); });
+  }
   ~Worker() { Stop(); }
   void Post(std::function<void()> job) {
     std::lock_guard lock(mu_);
@@ -52,9 +57,10 @@ class Worker {
     {
       std::lock_guard lock(mu_);
       stopping_ = true;
-      cv_.notify_one();
+      cv_.notify_all();
     }
-    if (thread_.joinable()) thread_.join();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
   }
 
  private:
@@ -75,7 +81,7 @@ class Worker {
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;
   bool stopping_ = false;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 class InPlaceDiskIo final : public lt::disk_interface, public lt::buffer_allocator_interface {
@@ -265,20 +271,27 @@ class InPlaceDiskIo final : public lt::disk_interface, public lt::buffer_allocat
   // at a time and hashes it whole, so each piece is sealed from the original
   // (and checked against its digest) once, not once per block. Only pieces
   // read whole and verified are kept, so a piece cached before the original
-  // changed is still the blob's true ciphertext. Worker thread only.
+  // changed is still the blob's true ciphertext. Worker threads; the cache
+  // under its mutex (two threads may seal the same piece at once: both get
+  // the same bytes).
   using PieceBytes = std::shared_ptr<const std::expected<Bytes, std::string>>;
   PieceBytes Piece(const BlobId& blob, int piece) {
-    for (const auto& [b, p, bytes] : cache_)
-      if (p == piece && b == blob) return bytes;
+    {
+      std::lock_guard lock(cache_mu_);
+      for (const auto& [b, p, bytes] : cache_)
+        if (p == piece && b == blob) return bytes;
+    }
     auto bytes = std::make_shared<const std::expected<Bytes, std::string>>(
         read_(blob, uint64_t(static_cast<unsigned>(piece)) * kPieceSize, kPieceSize));
     if (bytes->has_value()) {
+      std::lock_guard lock(cache_mu_);
       cache_.emplace_front(blob, piece, bytes);
       if (cache_.size() > kCachedPieces) cache_.pop_back();
     }
     return bytes;
   }
   static constexpr size_t kCachedPieces = 64;  // 4 MiB
+  std::mutex cache_mu_;
   std::deque<std::tuple<BlobId, int, PieceBytes>> cache_;
   std::uint32_t next_ = 0;
   Worker worker_;

@@ -12,6 +12,7 @@
 #include "crypto/blob_cipher.h"
 #include "crypto/sodium.h"
 #include "node/store/blob_store.h"
+#include "node/store/in_place_cache.h"
 #include "tests/support/temp_dir.h"
 
 namespace hearth::store {
@@ -143,6 +144,39 @@ TEST(InPlace, ReadsSealTheOriginalAndAChangedFileGivesNoByte) {
   auto gone = ReadInPlace(r, 0, 100);
   ASSERT_FALSE(gone);
   EXPECT_EQ(gone.error().code, StoreErrc::kChanged);
+}
+
+// The seed's cache of decoded records: a record re-pointed to a moved file
+// is read again from the home, and a file that changed is still refused.
+TEST(InPlace, TheCacheFollowsARecordThatMovedAndRefusesAChangedFile) {
+  testing::TempDir dir;
+  Bytes plain(2 * crypto::kPlainChunkSize + 7), sealed;
+  crypto::RandomBytes(plain.data(), plain.size());
+  InPlaceRecord r = Import(dir / "a.flac", plain, &sealed);
+  std::filesystem::create_directories(dir / "home");
+  auto store = BlobStore::Open(dir / "home");
+  ASSERT_TRUE(store);
+  BlobId id;
+  crypto::RandomBytes(id.bytes.data(), id.bytes.size());
+  ASSERT_TRUE(store->AddInPlace(id, r));
+  InPlaceCache cache(*store);
+  EXPECT_EQ(cache.Read(id, 0, sealed.size()).value(), sealed);
+
+  // Moved; the store's record follows (as the folder watcher does).
+  std::filesystem::rename(dir / "a.flac", dir / "b.flac");
+  r.path = dir / "b.flac";
+  ASSERT_TRUE(store->AddInPlace(id, r));
+  auto moved = cache.Read(id, 1000, 70'000);
+  ASSERT_TRUE(moved) << moved.error().message;
+  EXPECT_EQ(*moved, Bytes(sealed.begin() + 1000, sealed.begin() + 71'000));
+
+  // Rewritten with other bytes: no read succeeds through the cache.
+  crypto::RandomBytes(plain.data(), plain.size());
+  std::ofstream(dir / "b.flac", std::ios::binary)
+      .write(reinterpret_cast<const char*>(plain.data()), static_cast<std::streamsize>(plain.size()));
+  auto changed = cache.Read(id, 0, 100);
+  ASSERT_FALSE(changed);
+  EXPECT_EQ(changed.error().code, StoreErrc::kChanged);
 }
 
 }  // namespace

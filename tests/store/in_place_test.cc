@@ -37,6 +37,14 @@ InPlaceRecord Import(const std::string& path, const Bytes& plain, Bytes* sealed_
   return r;
 }
 
+// Records `r` in `store` under a made-up blob id.
+BlobId AddUnderRandomId(BlobStore& store, const InPlaceRecord& r) {
+  BlobId id;
+  crypto::RandomBytes(id.bytes.data(), id.bytes.size());
+  EXPECT_TRUE(store.AddInPlace(id, r));
+  return id;
+}
+
 TEST(InPlace, TheRecordRoundTripsAndDamageIsRefused) {
   testing::TempDir dir;
   Bytes plain(200'000), sealed;
@@ -109,9 +117,7 @@ TEST(InPlace, ReadsSealTheOriginalAndAChangedFileGivesNoByte) {
   std::filesystem::create_directories(dir / "home");
   auto store = BlobStore::Open(dir / "home");
   ASSERT_TRUE(store);
-  BlobId id;
-  crypto::RandomBytes(id.bytes.data(), id.bytes.size());
-  ASSERT_TRUE(store->AddInPlace(id, r));
+  const BlobId id = AddUnderRandomId(*store, r);
   EXPECT_TRUE(store->Has(id));
   EXPECT_TRUE(store->IsInPlace(id));
   EXPECT_EQ(store->SizeOf(id).value_or(0), sealed.size());
@@ -156,9 +162,7 @@ TEST(InPlace, TheCacheFollowsARecordThatMovedAndRefusesAChangedFile) {
   std::filesystem::create_directories(dir / "home");
   auto store = BlobStore::Open(dir / "home");
   ASSERT_TRUE(store);
-  BlobId id;
-  crypto::RandomBytes(id.bytes.data(), id.bytes.size());
-  ASSERT_TRUE(store->AddInPlace(id, r));
+  const BlobId id = AddUnderRandomId(*store, r);
   InPlaceCache cache(*store);
   EXPECT_EQ(cache.Read(id, 0, sealed.size()).value(), sealed);
 

@@ -159,11 +159,8 @@ std::expected<void, std::string> Swarm::Add(const BlobId& blob, ByteSpan torrent
   if (start_paused) p.flags |= lt::torrent_flags::paused;
   // Fetches go in order, so a player can start on the first pieces.
   if (fetch) p.flags |= lt::torrent_flags::sequential_download;
-  // An in-place seed's every read is checked already: each sealed chunk
-  // against the tag recorded at import (store/in_place.h), so libtorrent's
-  // own check of each piece before it first leaves would only hash it twice.
-  if (!fetch && options_.verify_seeds && !in_place) p.flags |= lt::torrent_flags::seed_mode;
-  if (!fetch && (!options_.verify_seeds || in_place)) p.have_pieces.resize(p.ti->num_pieces(), true);
+  if (!fetch && options_.verify_seeds) p.flags |= lt::torrent_flags::seed_mode;
+  if (!fetch && !options_.verify_seeds) p.have_pieces.resize(p.ti->num_pieces(), true);
   lt::torrent_handle h = session_->add_torrent(std::move(p), ec);
   if (ec) return std::unexpected("cannot add blob " + blob.ShortHex() + " to the swarm: " + ec.message());
   torrents_[blob] = Torrent{h, fetch, NowUs()};

@@ -1,7 +1,7 @@
 #include "protocol/ledger.h"
 
 #include <algorithm>
-#include <queue>
+#include <cassert>
 
 namespace hearth {
 namespace {
@@ -12,36 +12,69 @@ std::unexpected<Rejection> Drop(LedgerErrc code, std::string detail) {
 
 std::string Seq(uint64_t s) { return std::to_string(s); }
 
+bool IsMembershipType(EntryType t) {
+  return t == EntryType::kGenesis || t == EntryType::kDeviceAdd || t == EntryType::kDeviceRevoke ||
+         t == EntryType::kPolicySet;
+}
+
+void Merge(VectorClock& into, const VectorClock& from) {
+  if (into.size() < from.size()) into.resize(from.size(), 0);
+  for (size_t i = 0; i < from.size(); ++i) into[i] = std::max(into[i], from[i]);
+}
+
+constexpr size_t kRecentEntries = 4096;
+
 }  // namespace
 
-Ledger::Ledger(HouseholdId household) : household_(household) {
+Ledger::Ledger(HouseholdId household)
+    : household_(household), owned_(std::make_unique<MemoryLedgerIndex>()), index_(owned_.get()) {
   state_.household = household;
+}
+
+Ledger::Ledger(HouseholdId household, LedgerIndex& index) : household_(household), index_(&index) {
+  state_.household = household;
+}
+
+const std::map<EntryId, Claim>& Ledger::claims() const {
+  assert(owned_ && "claims() needs a ledger that owns its index");
+  return owned_->claims();
 }
 
 uint32_t Ledger::AuthorIndex(const DeviceId& d) {
   auto [it, inserted] = author_index_.try_emplace(d, static_cast<uint32_t>(authors_.size()));
   if (inserted) {
-    authors_.push_back(d);
-    chains_.emplace_back();
-    equivocated_from_.push_back(0);
-    adds_.emplace_back();
-    any_adds_.emplace_back();
-    revokes_.emplace_back();
+    Author a;
+    a.device = d;
+    authors_.push_back(std::move(a));
+    index_->NewAuthor(it->second, d);
   }
   return it->second;
 }
 
-bool Ledger::InPast(uint32_t x, uint32_t r) const {
-  if (x == r) return true;
-  const Record& rx = records_[x];
-  const auto& clock = records_[r].clock;
-  return rx.chained && rx.author < clock.size() && clock[rx.author] >= rx.seq;
+bool Ledger::InPast(const Record& x, const VectorClock& clock) {
+  return x.chained && x.author < clock.size() && clock[x.author] >= x.seq;
 }
 
-bool Ledger::IsMembershipType(EntryType t) const {
-  return t == EntryType::kGenesis || t == EntryType::kDeviceAdd ||
-         t == EntryType::kDeviceRevoke || t == EntryType::kPolicySet;
+void Ledger::Remember(const EntryId& id, const KeptEntry& kept) const {
+  if (recent_.size() >= kRecentEntries) {
+    recent_.erase(recent_order_.front());
+    recent_order_.pop_front();
+  }
+  if (recent_.emplace(id, kept).second) recent_order_.push_back(id);
 }
+
+std::optional<KeptEntry> Ledger::Lookup(const EntryId& id) const {
+  if (auto r = record_index_.find(id); r != record_index_.end()) {
+    const Record& rec = records_[r->second];
+    return KeptEntry{rec.author, rec.seq, rec.type, rec.chained, rec.clock};
+  }
+  if (auto it = recent_.find(id); it != recent_.end()) return it->second;
+  auto found = index_->Find(id);
+  if (found) Remember(id, *found);
+  return found;
+}
+
+bool Ledger::Contains(const EntryId& id) const { return Lookup(id).has_value(); }
 
 std::expected<void, Rejection> Ledger::Accept(const SignedEntry& entry) {
   return AcceptImpl(entry, true);
@@ -61,7 +94,7 @@ std::expected<void, Rejection> Ledger::AcceptImpl(const SignedEntry& signed_entr
                                                  " belongs to household " +
                                                  e.household.ShortHex());
   }
-  if (index_.contains(signed_entry.id)) {
+  if (Contains(signed_entry.id)) {
     return Drop(LedgerErrc::kReplayed,
                 "entry " + signed_entry.id.ShortHex() + " is already in the ledger");
   }
@@ -82,30 +115,30 @@ std::expected<void, Rejection> Ledger::AcceptImpl(const SignedEntry& signed_entr
   } else {
     if (!genesis_) return Drop(LedgerErrc::kUnknownAuthor, "the ledger has no genesis yet");
     auto it = author_index_.find(e.author);
-    bool founder = records_[*genesis_].author == (it == author_index_.end() ? ~0u : it->second);
-    if (it == author_index_.end() || (!founder && any_adds_[it->second].empty())) {
+    if (it == author_index_.end() || (!IsFounder(it->second) && authors_[it->second].any_adds.empty())) {
       return Drop(LedgerErrc::kUnknownAuthor, who() + " was never added to this household");
     }
   }
 
   const uint32_t a = AuthorIndex(e.author);
+  const uint64_t length = authors_[a].length;
   // Causal dependencies: the author's previous entry and the cited parents.
-  std::vector<uint32_t> deps;
+  KeptEntry kept{a, e.seq, e.type(), true, {}};
   bool chained = true;
+  std::optional<KeptEntry> prev;
+  if (e.seq > 1) prev = e.seq == length + 1 && authors_[a].head == e.prev
+                            ? KeptEntry{a, length, EntryType::kGenesis, true, authors_[a].head_clock}
+                            : Lookup(e.prev);
   // An entry continuing a fork that is already evidence (its prev is one of
   // this author's unchained entries) is evidence too, never a broken chain:
   // dropping it would strand every honest entry that cites it.
   auto continues_fork = [&] {
-    if (e.seq < 2) return false;
-    auto p = index_.find(e.prev);
-    return p != index_.end() && records_[p->second].author == a &&
-           records_[p->second].seq == e.seq - 1 && !records_[p->second].chained;
+    return prev && prev->author == a && prev->seq == e.seq - 1 && !prev->chained;
   };
-  const size_t length = chains_[a].size();
   if (e.seq <= length) {
     chained = false;  // another entry already holds this (author, seq)
-  } else if (e.seq == length + 1 && (e.seq == 1 || records_[chains_[a].back()].id == e.prev)) {
-    if (e.seq > 1) deps.push_back(chains_[a].back());
+  } else if (e.seq == length + 1 && (e.seq == 1 || authors_[a].head == e.prev)) {
+    // chained to the head
   } else if (continues_fork()) {
     chained = false;
   } else if (e.seq > length + 1) {
@@ -115,57 +148,48 @@ std::expected<void, Rejection> Ledger::AcceptImpl(const SignedEntry& signed_entr
     return Drop(LedgerErrc::kChainBroken,
                 "prev does not name " + who() + "'s entry " + Seq(e.seq - 1));
   }
-  if (!chained && e.seq > 1) {
-    if (auto p = index_.find(e.prev); p != index_.end()) deps.push_back(p->second);
-  }
+  kept.chained = chained;
+  if (prev) Merge(kept.clock, prev->clock);
   for (const EntryId& parent : e.parents) {
-    auto p = index_.find(parent);
-    if (p == index_.end()) {
+    auto p = Lookup(parent);
+    if (!p) {
       if (!chained) continue;  // evidence is kept whatever it cites
       return Drop(LedgerErrc::kMissingParent,
                   "parent " + parent.ShortHex() + " is not in the ledger yet");
     }
-    deps.push_back(p->second);
+    Merge(kept.clock, p->clock);
   }
+  if (kept.clock.size() <= a) kept.clock.resize(a + 1, 0);
+  kept.clock[a] = std::max(kept.clock[a], e.seq);
 
   if (!chained) {
     std::string detail =
         e.seq <= length
             ? who() + " signed two different entries with seq " + Seq(e.seq) + " (" +
-                  records_[chains_[a][e.seq - 1]].id.ShortHex() + " and " +
-                  signed_entry.id.ShortHex() + "); kept as evidence, device flagged"
+                  (e.seq == length ? authors_[a].head : index_->ChainId(a, e.seq).value_or(EntryId{}))
+                      .ShortHex() +
+                  " and " + signed_entry.id.ShortHex() + "); kept as evidence, device flagged"
             : who() + "'s entry " + signed_entry.id.ShortHex() +
                   " continues a fork of its chain; kept as evidence";
-    Store(signed_entry, std::move(deps), false);
-    if (equivocated_from_[a] == 0 || e.seq < equivocated_from_[a]) equivocated_from_[a] = e.seq;
+    Keep(signed_entry, std::move(kept));
+    uint64_t& from = authors_[a].equivocated_from;
+    if (from == 0 || e.seq < from) from = e.seq;
     Recompute();
     return std::unexpected(Rejection{LedgerError{LedgerErrc::kEquivocation, detail}, true});
   }
 
-  // The clock this entry would have, to check references into its past.
-  std::vector<uint64_t> clock(authors_.size(), 0);
-  for (uint32_t d : deps) {
-    const auto& c = records_[d].clock;
-    for (size_t i = 0; i < c.size(); ++i) clock[i] = std::max(clock[i], c[i]);
-  }
-  clock[a] = std::max(clock[a], e.seq);
-  auto in_my_past = [&](uint32_t x) {
-    const Record& rx = records_[x];
-    return rx.chained && rx.author < clock.size() && clock[rx.author] >= rx.seq;
-  };
-
-  if (!is_genesis && records_[*genesis_].author != a) {
-    const auto& adds = any_adds_[a];
-    if (std::none_of(adds.begin(), adds.end(), in_my_past)) {
+  if (!is_genesis && !IsFounder(a)) {
+    const auto& adds = authors_[a].any_adds;
+    if (std::none_of(adds.begin(), adds.end(), [&](uint32_t x) { return InPast(records_[x], kept.clock); })) {
       return Drop(LedgerErrc::kUnknownAuthor,
                   who() + " has no device.add in this entry's causal past");
     }
   }
   if (const auto* release = std::get_if<TrackRelease>(&e.body)) {
-    auto c = index_.find(release->claim);
+    auto c = Lookup(release->claim);
     // Sync delivers the claim before any release of it; the claim need not
     // be chained here (it may sit on a fork kept as evidence).
-    if (c == index_.end() || records_[c->second].type != EntryType::kTrackClaim) {
+    if (!c || c->type != EntryType::kTrackClaim) {
       return Drop(LedgerErrc::kBadReference, "released claim " + release->claim.ShortHex() +
                                                  " is not a claim in this ledger");
     }
@@ -177,77 +201,96 @@ std::expected<void, Rejection> Ledger::AcceptImpl(const SignedEntry& signed_entr
     }
   }
 
-  uint32_t r = Store(signed_entry, std::move(deps), true);
-  if (IsMembershipType(e.type())) {
+  // The author's chain grows; adds of the author this entry is the first to
+  // have in its past may open its window before the entry is decided.
+  Cover(a, e.seq, kept.clock);
+  const uint32_t r = Keep(signed_entry, std::move(kept));
+  if (r != UINT32_MAX) {
     Recompute();
-  } else if (!WhyIneffective(r, revokes_)) {
-    records_[r].effective = true;
-    Apply(r, state_);
-  }
-  if (!records_[r].effective) {
-    auto why = WhyIneffective(r, revokes_);
+    if (records_[r].effective) return {};
+    auto why = WhyIneffective(records_[r]);
     LedgerError error = why ? *why : LedgerError{LedgerErrc::kRevokedAuthor, who() + " was revoked"};
     return std::unexpected(Rejection{std::move(error), true});
   }
+  if (auto why = WhyOutsideWindow(a, e.seq)) return std::unexpected(Rejection{std::move(*why), true});
   return {};
 }
 
-uint32_t Ledger::Store(const SignedEntry& entry, std::vector<uint32_t> deps, bool chained) {
-  const Entry& e = entry.entry;
-  uint32_t a = AuthorIndex(e.author);
-  if (const auto* add = std::get_if<DeviceAdd>(&e.body)) AuthorIndex(add->device);
-  if (const auto* rev = std::get_if<DeviceRevoke>(&e.body)) AuthorIndex(rev->device);
-
-  std::sort(deps.begin(), deps.end());
-  deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+Ledger::Record Ledger::RecordOf(const SignedEntry& entry, KeptEntry kept) {
   Record rec;
   rec.id = entry.id;
-  rec.author = a;
-  rec.seq = e.seq;
-  rec.time_us = e.time_us;
-  rec.type = e.type();
-  rec.body = std::make_shared<const Body>(e.body);
-  rec.clock.assign(authors_.size(), 0);
-  for (uint32_t d : deps) {
-    const auto& c = records_[d].clock;
-    for (size_t i = 0; i < c.size(); ++i) rec.clock[i] = std::max(rec.clock[i], c[i]);
-  }
-  rec.clock[a] = std::max(rec.clock[a], e.seq);
-  rec.deps = std::move(deps);
-  rec.chained = chained;
+  rec.author = kept.author;
+  rec.seq = entry.entry.seq;
+  rec.time_us = entry.entry.time_us;
+  rec.type = kept.type;
+  rec.body = entry.entry.body;
+  rec.clock = std::move(kept.clock);
+  rec.chained = kept.chained;
+  return rec;
+}
 
-  uint32_t r = static_cast<uint32_t>(records_.size());
-  records_.push_back(std::move(rec));
-  index_.emplace(entry.id, r);
+uint32_t Ledger::Keep(const SignedEntry& entry, KeptEntry kept) {
+  const Entry& e = entry.entry;
+  const uint32_t a = kept.author;
+  ++kept_;
+  if (kept.chained) {
+    Author& au = authors_[a];
+    au.length = e.seq;
+    au.head = entry.id;
+    au.head_clock = kept.clock;
+  }
+  if (!IsMembershipType(kept.type)) {
+    index_->Keep(entry, kept, kept.chained && authors_[a].window.Contains(e.seq));
+    Remember(entry.id, kept);
+    return UINT32_MAX;
+  }
+  index_->Keep(entry, kept, false);
+  uint32_t target = UINT32_MAX;
+  if (const auto* add = std::get_if<DeviceAdd>(&e.body)) target = AuthorIndex(add->device);
+  if (const auto* rev = std::get_if<DeviceRevoke>(&e.body)) AuthorIndex(rev->device);
+  const bool chained = kept.chained;
+  const uint32_t r = static_cast<uint32_t>(records_.size());
+  records_.push_back(RecordOf(entry, std::move(kept)));
+  record_index_.emplace(entry.id, r);
   if (chained) {
-    chains_[a].push_back(r);
-    if (const auto* add = std::get_if<DeviceAdd>(&e.body)) {
-      any_adds_[author_index_.at(add->device)].push_back(r);
-    }
-    if (e.type() == EntryType::kGenesis && !genesis_) genesis_ = r;
+    if (target != UINT32_MAX) authors_[target].any_adds.push_back(r);
+    if (records_[r].type == EntryType::kGenesis && !genesis_) genesis_ = r;
   }
   return r;
 }
 
-size_t Ledger::effective_count() const {
-  return static_cast<size_t>(
-      std::count_if(records_.begin(), records_.end(), [](const Record& r) { return r.effective; }));
+void Ledger::Cover(uint32_t author, uint64_t seq, const VectorClock& clock) {
+  for (uint32_t x : authors_[author].any_adds) {
+    Record& add = records_[x];
+    if (add.covered_at == 0 && InPast(add, clock)) add.covered_at = seq;
+  }
+  // An effective add newly covered moves the window's start.
+  AuthorWindow& w = authors_[author].window;
+  for (uint32_t x : authors_[author].adds) {
+    if (records_[x].covered_at != 0 && records_[x].covered_at < w.lo) {
+      w.lo = records_[x].covered_at;
+      index_->WindowChanged(author, w);
+    }
+  }
+}
+
+uint64_t Ledger::effective_count() const {
+  return membership_effective_ + index_->EffectiveClaimsAndReleases();
 }
 
 std::vector<AuthorHead> Ledger::Heads() const {
   std::vector<AuthorHead> heads;
-  for (uint32_t a = 0; a < authors_.size(); ++a) {
-    if (!chains_[a].empty()) heads.push_back(HeadOf(authors_[a]));
-  }
+  for (const Author& a : authors_)
+    if (a.length > 0) heads.push_back(AuthorHead{a.device, a.length, a.head});
   return heads;
 }
 
 AuthorHead Ledger::HeadOf(const DeviceId& author) const {
   AuthorHead head{author, 0, {}};
   auto it = author_index_.find(author);
-  if (it != author_index_.end() && !chains_[it->second].empty()) {
-    head.seq = chains_[it->second].size();
-    head.id = records_[chains_[it->second].back()].id;
+  if (it != author_index_.end() && authors_[it->second].length > 0) {
+    head.seq = authors_[it->second].length;
+    head.id = authors_[it->second].head;
   }
   return head;
 }
@@ -274,19 +317,68 @@ std::vector<EntryId> Ledger::MissingFor(const std::vector<AuthorHead>& their_hea
   for (const AuthorHead& h : their_heads) {
     auto it = author_index_.find(h.author);
     if (it == author_index_.end() || h.seq == 0) continue;
-    const auto& chain = chains_[it->second];
-    if (h.seq <= chain.size() && records_[chain[h.seq - 1]].id == h.id) from[it->second] = h.seq + 1;
+    const Author& au = authors_[it->second];
+    if (h.seq > au.length) continue;
+    bool ours = h.seq == au.length ? au.head == h.id : index_->ChainId(it->second, h.seq) == h.id;
+    if (ours) from[it->second] = h.seq + 1;
   }
-  std::vector<EntryId> out;
-  for (const Record& r : records_) {
-    if (!r.chained || r.seq >= from[r.author]) out.push_back(r.id);
-  }
-  return out;
+  return index_->KeptFrom(from);
 }
 
 bool Ledger::IsEffective(const EntryId& id) const {
-  auto it = index_.find(id);
-  return it != index_.end() && records_[it->second].effective;
+  if (auto r = record_index_.find(id); r != record_index_.end()) return records_[r->second].effective;
+  auto kept = Lookup(id);
+  return kept && kept->chained && kept->author < authors_.size() &&
+         authors_[kept->author].window.Contains(kept->seq);
+}
+
+AuthorWindow Ledger::WindowOf(const DeviceId& device) const {
+  auto it = author_index_.find(device);
+  return it == author_index_.end() ? AuthorWindow{} : authors_[it->second].window;
+}
+
+Ledger Ledger::Restore(HouseholdId household, LedgerIndex& index, LedgerSnapshot snapshot) {
+  Ledger ledger(household, index);
+  for (uint32_t i = 0; i < snapshot.authors.size(); ++i) {
+    const auto& s = snapshot.authors[i];
+    Author a;
+    a.device = s.device;
+    a.length = s.length;
+    a.head = s.head;
+    a.head_clock = s.head_clock;
+    a.equivocated_from = s.equivocated_from;
+    a.window = s.window;
+    ledger.author_index_.emplace(s.device, i);
+    ledger.authors_.push_back(std::move(a));
+  }
+  ledger.kept_ = snapshot.kept;
+  for (auto& [entry, kept] : snapshot.membership) {
+    // Keep() without telling the index, which holds these already.
+    const Entry& e = entry.entry;
+    Record rec = RecordOf(entry, std::move(kept));
+    const uint32_t r = static_cast<uint32_t>(ledger.records_.size());
+    const DeviceAdd* add = std::get_if<DeviceAdd>(&e.body);
+    if (add && rec.chained) {
+      // The first seq of the added device's chain with this add in its past:
+      // clocks only grow along a chain, so search for it.
+      auto t = ledger.author_index_.find(add->device);
+      if (t != ledger.author_index_.end()) {
+        uint64_t lo = 1, hi = ledger.authors_[t->second].length + 1;
+        while (lo < hi) {
+          uint64_t mid = lo + (hi - lo) / 2;
+          VectorClock c = index.ChainClock(t->second, mid);
+          if (InPast(rec, c)) hi = mid; else lo = mid + 1;
+        }
+        if (lo <= ledger.authors_[t->second].length) rec.covered_at = lo;
+        ledger.authors_[t->second].any_adds.push_back(r);
+      }
+    }
+    if (rec.chained && rec.type == EntryType::kGenesis && !ledger.genesis_) ledger.genesis_ = r;
+    ledger.record_index_.emplace(rec.id, r);
+    ledger.records_.push_back(std::move(rec));
+  }
+  ledger.Recompute();
+  return ledger;
 }
 
 }  // namespace hearth

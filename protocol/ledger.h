@@ -1,4 +1,4 @@
-// Ledger: the in-memory, pure verifier of one household's ownership ledger.
+// Ledger: the pure verifier of one household's ownership ledger.
 //
 // Entries are offered one at a time with Accept(), in causal order (an
 // entry's `prev` and parents first). Each offered entry ends in one of three
@@ -12,18 +12,28 @@
 //     missing parents, or by a device the household never added.
 // The rules and the evaluation order are documented in ledger_rules.md.
 //
-// Not thread-safe: one owner calls it. Holds every kept entry's header and
-// decoded body in memory.
+// Memory: the Ledger holds each author's head, the membership entries
+// (genesis, device.add, device.revoke, policy.set) and a small cache of
+// recent entries' clocks. Every other kept entry, and which claims are live,
+// lives in its LedgerIndex (ledger_index.h). Constructed without an index it
+// owns a MemoryLedgerIndex, whose live claims claims() returns.
+//
+// Not thread-safe: one owner calls it. A borrowed index must outlive it.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <expected>
+#include <map>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "protocol/ledger_entry.h"
+#include "protocol/ledger_index.h"
 #include "protocol/ledger_state.h"
+#include "protocol/memory_ledger_index.h"
 
 namespace hearth {
 
@@ -38,22 +48,50 @@ struct AuthorHead {
   EntryId id;
 };
 
+// What an index hands back to rebuild a Ledger over entries it already
+// holds (Ledger::Restore): far less than the entries themselves.
+struct LedgerSnapshot {
+  struct Author {
+    DeviceId device;
+    uint64_t length = 0;           // chained entries (the head's seq)
+    EntryId head;                  // zero when length == 0
+    VectorClock head_clock;
+    uint64_t equivocated_from = 0; // lowest seq of an unchained entry; 0 = none
+    AuthorWindow window;           // as the index last applied it
+  };
+  std::vector<Author> authors;     // by author index
+  // Every kept genesis, device.add, device.revoke and policy.set, in arrival order.
+  std::vector<std::pair<SignedEntry, KeptEntry>> membership;
+  uint64_t kept = 0;               // kept entries of every type
+};
+
 class Ledger {
  public:
+  // A ledger in memory (it owns a MemoryLedgerIndex).
   explicit Ledger(HouseholdId household);
+  // A ledger over `index`, which must be empty.
+  Ledger(HouseholdId household, LedgerIndex& index);
+  // A ledger over the entries `index` already holds, described by `snapshot`.
+  // Re-decides membership; any window that differs from the snapshot's is
+  // applied to the index again.
+  static Ledger Restore(HouseholdId household, LedgerIndex& index, LedgerSnapshot snapshot);
+
+  Ledger(Ledger&&) = default;
+  Ledger& operator=(Ledger&&) = default;
 
   // Verifies `entry` (signature included) and adds it. See the class comment
   // for the three outcomes.
   std::expected<void, Rejection> Accept(const SignedEntry& entry);
   // As Accept, but skips the signature check: for bytes re-read from our own
-  // store, which were verified when they first arrived.
+  // store, or already checked on another core.
   std::expected<void, Rejection> AcceptTrusted(const SignedEntry& entry);
 
+  // Household, members and policy. The catalog is in the index.
   const LedgerState& state() const { return state_; }
   const HouseholdId& household() const { return household_; }
-  size_t size() const { return records_.size(); }   // kept entries (evidence included)
-  size_t effective_count() const;
-  bool Contains(const EntryId& id) const { return index_.contains(id); }
+  uint64_t size() const { return kept_; }   // kept entries (evidence included)
+  uint64_t effective_count() const;
+  bool Contains(const EntryId& id) const;
   // Each author's latest chained entry: what an author cites as parents and
   // what sync compares.
   std::vector<AuthorHead> Heads() const;
@@ -66,50 +104,75 @@ class Ledger {
   // Every kept entry a peer with `their_heads` lacks, in the order this
   // ledger received them (a causal order, so the peer can accept them one
   // by one): chained entries past the peer's head for their author, from
-  // the first one the peer cannot have, and all evidence entries of such
-  // authors. Authors the peer does not list are sent whole.
+  // the first one the peer cannot have, and all evidence entries. Authors
+  // the peer does not list are sent whole.
   std::vector<EntryId> MissingFor(const std::vector<AuthorHead>& their_heads) const;
   // Whether the kept entry `id` is effective (false for unknown ids).
   bool IsEffective(const EntryId& id) const;
+  // The window of `device`'s claims and releases that have effect.
+  AuthorWindow WindowOf(const DeviceId& device) const;
+
+  // Live claims of a ledger built without an index (tests, the simulator).
+  // Must not be called on a ledger over a borrowed index.
+  const std::map<EntryId, Claim>& claims() const;
 
  private:
+  // A kept membership entry, held in memory.
   struct Record {
     EntryId id;
     uint32_t author = 0;
     uint64_t seq = 0;
     int64_t time_us = 0;
     EntryType type = EntryType::kGenesis;
-    std::shared_ptr<const Body> body;
-    std::vector<uint64_t> clock;   // causal clock: per author index, highest seq seen
-    std::vector<uint32_t> deps;    // record indices of prev and parents
-    bool chained = true;           // false for equivocation evidence
+    Body body;
+    VectorClock clock;
+    bool chained = true;
     bool effective = false;
+    uint64_t covered_at = 0;  // device.add: first seq of the added device's chain with it in its past
   };
+  struct Author {
+    DeviceId device;
+    uint64_t length = 0;
+    EntryId head;
+    VectorClock head_clock;
+    uint64_t equivocated_from = 0;
+    std::vector<uint32_t> any_adds;  // every chained device.add of this device (records)
+    std::vector<uint32_t> adds;      // effective ones
+    std::vector<uint32_t> revokes;   // effective revocations of this device
+    AuthorWindow window;
+  };
+
   std::expected<void, Rejection> AcceptImpl(const SignedEntry& entry, bool check_signature);
+  std::optional<KeptEntry> Lookup(const EntryId& id) const;
+  void Remember(const EntryId& id, const KeptEntry& kept) const;
   uint32_t AuthorIndex(const DeviceId& d);
-  bool InPast(uint32_t x, uint32_t r) const;
-  uint32_t Store(const SignedEntry& entry, std::vector<uint32_t> deps, bool chained);
-  std::optional<LedgerError> WhyIneffective(
-      uint32_t r, const std::vector<std::vector<uint32_t>>& revokes) const;
-  void Recompute();
-  void Apply(uint32_t r, LedgerState& state);
-  void ChoosePolicy(LedgerState& state, const std::vector<uint32_t>& policies) const;
+  static Record RecordOf(const SignedEntry& entry, KeptEntry kept);
+  uint32_t Keep(const SignedEntry& entry, KeptEntry kept);
+  void Cover(uint32_t author, uint64_t seq, const VectorClock& clock);
+  static bool InPast(const Record& x, const VectorClock& clock);
+  std::optional<LedgerError> WhyIneffective(const Record& r) const;
+  std::optional<LedgerError> WhyOutsideWindow(uint32_t author, uint64_t seq) const;
   std::vector<uint32_t> CanonicalOrder() const;
-  bool IsMembershipType(EntryType t) const;
+  void Recompute();
+  void Apply(const Record& r, LedgerState& state, std::vector<uint32_t>& policies) const;
+  void ChoosePolicy(LedgerState& state, const std::vector<uint32_t>& policies) const;
+  void UpdateWindows();
+  bool IsFounder(uint32_t a) const { return genesis_ && records_[*genesis_].author == a; }
 
   HouseholdId household_;
-  std::vector<Record> records_;
-  std::unordered_map<EntryId, uint32_t, Id32Hash> index_;
-  std::vector<DeviceId> authors_;
+  std::unique_ptr<MemoryLedgerIndex> owned_;
+  LedgerIndex* index_ = nullptr;
+  std::vector<Record> records_;   // membership entries, arrival order
+  std::unordered_map<EntryId, uint32_t, Id32Hash> record_index_;
+  std::vector<Author> authors_;
   std::unordered_map<DeviceId, uint32_t, Id32Hash> author_index_;
-  std::vector<std::vector<uint32_t>> chains_;        // per author: records by seq-1
-  std::vector<uint64_t> equivocated_from_;           // per author: first bad seq, 0 = none
-  std::vector<std::vector<uint32_t>> adds_;          // per author: effective device.add records
-  std::vector<std::vector<uint32_t>> any_adds_;      // per author: every kept device.add
-  std::vector<std::vector<uint32_t>> revokes_;       // per author: effective revocations
-  std::vector<uint32_t> policies_;                   // effective policy.set records
   std::optional<uint32_t> genesis_;
+  uint64_t kept_ = 0;
+  uint64_t membership_effective_ = 0;
   LedgerState state_;
+  // Recently kept entries, so parents rarely need the index.
+  mutable std::unordered_map<EntryId, KeptEntry, Id32Hash> recent_;
+  mutable std::deque<EntryId> recent_order_;
 };
 
 }  // namespace hearth

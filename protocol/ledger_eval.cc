@@ -1,141 +1,188 @@
-// The order-independent evaluation of a ledger's kept entries: which are
-// effective, and the state they derive. See ledger_rules.md.
+// The order-independent evaluation of a ledger's membership entries: which
+// are effective, the state they derive, and each author's window of
+// effective claims and releases. See ledger_rules.md.
 #include <algorithm>
-#include <queue>
 
 #include "protocol/ledger.h"
 
 namespace hearth {
 
-std::optional<LedgerError> Ledger::WhyIneffective(
-    uint32_t r, const std::vector<std::vector<uint32_t>>& revokes) const {
-  const Record& rec = records_[r];
+std::optional<LedgerError> Ledger::WhyIneffective(const Record& rec) const {
   const uint32_t a = rec.author;
-  auto who = [&] { return "device " + DeviceShort(authors_[a]); };
+  auto who = [&] { return "device " + DeviceShort(authors_[a].device); };
   if (!rec.chained) {
     return LedgerError{LedgerErrc::kEquivocation,
                        who() + " signed another entry with seq " + std::to_string(rec.seq)};
   }
-  if (equivocated_from_[a] != 0 && rec.seq >= equivocated_from_[a]) {
+  const uint64_t equivocated = authors_[a].equivocated_from;
+  if (equivocated != 0 && rec.seq >= equivocated) {
     return LedgerError{LedgerErrc::kEquivocation,
-                       who() + " is flagged for equivocation from seq " +
-                           std::to_string(equivocated_from_[a])};
+                       who() + " is flagged for equivocation from seq " + std::to_string(equivocated)};
   }
   if (rec.type == EntryType::kGenesis) return std::nullopt;
-  const bool founder = genesis_ && records_[*genesis_].author == a;
-  bool added = founder, admin = founder;
-  for (uint32_t x : adds_[a]) {
-    if (InPast(x, r)) {
+  bool added = IsFounder(a), admin = IsFounder(a);
+  for (uint32_t x : authors_[a].adds) {
+    if (InPast(records_[x], rec.clock)) {
       added = true;
-      admin = admin || std::get<DeviceAdd>(*records_[x].body).admin;
+      admin = admin || std::get<DeviceAdd>(records_[x].body).admin;
     }
   }
   if (!added) {
     return LedgerError{LedgerErrc::kUnknownAuthor,
                        who() + " has no effective device.add in this entry's causal past"};
   }
-  for (uint32_t x : revokes[a]) {
-    if (!InPast(r, x)) {
+  for (uint32_t x : authors_[a].revokes) {
+    const Record& revocation = records_[x];
+    if (!(rec.author < revocation.clock.size() && revocation.clock[rec.author] >= rec.seq)) {
       return LedgerError{LedgerErrc::kRevokedAuthor,
-                         who() + " was revoked by entry " + records_[x].id.ShortHex() +
+                         who() + " was revoked by entry " + revocation.id.ShortHex() +
                              " and this entry is not in the revocation's causal past"};
     }
   }
   if (IsAdminOnly(rec.type) && !admin) {
     return LedgerError{LedgerErrc::kNotAdmin, who() + " is not an admin; " +
-                                                  std::string(TypeName(rec.type)) +
-                                                  " needs one"};
+                                                  std::string(TypeName(rec.type)) + " needs one"};
   }
   return std::nullopt;
 }
 
+std::optional<LedgerError> Ledger::WhyOutsideWindow(uint32_t a, uint64_t seq) const {
+  const Author& au = authors_[a];
+  if (au.window.Contains(seq)) return std::nullopt;
+  auto who = [&] { return "device " + DeviceShort(au.device); };
+  if (au.equivocated_from != 0 && seq >= au.equivocated_from) {
+    return LedgerError{LedgerErrc::kEquivocation, who() + " is flagged for equivocation from seq " +
+                                                      std::to_string(au.equivocated_from)};
+  }
+  if (seq < au.window.lo) {
+    return LedgerError{LedgerErrc::kUnknownAuthor,
+                       who() + " has no effective device.add in this entry's causal past"};
+  }
+  for (uint32_t x : au.revokes) {
+    const Record& revocation = records_[x];
+    if (!(a < revocation.clock.size() && revocation.clock[a] >= seq)) {
+      return LedgerError{LedgerErrc::kRevokedAuthor,
+                         who() + " was revoked by entry " + revocation.id.ShortHex() +
+                             " and this entry is not in the revocation's causal past"};
+    }
+  }
+  return LedgerError{LedgerErrc::kRevokedAuthor, who() + " was revoked"};
+}
+
 std::vector<uint32_t> Ledger::CanonicalOrder() const {
-  // Kahn's algorithm; among the entries whose dependencies are all placed,
-  // the smallest id goes first. The result depends only on the set.
+  // Kahn's algorithm over the membership entries, ordered by causality (X
+  // before Y when X is in Y's causal past); among the entries whose past is
+  // all placed, the smallest id goes first. The result depends only on the
+  // set. Quadratic in the number of membership entries, which stay few.
   const size_t n = records_.size();
   std::vector<uint32_t> pending(n, 0);
-  std::vector<uint32_t> child_start(n + 1, 0);
-  for (const Record& rec : records_)
-    for (uint32_t d : rec.deps) ++child_start[d + 1];
-  for (size_t i = 0; i < n; ++i) child_start[i + 1] += child_start[i];
-  std::vector<uint32_t> children(child_start[n]);
-  std::vector<uint32_t> fill(child_start.begin(), child_start.end() - 1);
-  for (uint32_t r = 0; r < n; ++r) {
-    pending[r] = static_cast<uint32_t>(records_[r].deps.size());
-    for (uint32_t d : records_[r].deps) children[fill[d]++] = r;
+  std::vector<std::vector<uint32_t>> children(n);
+  for (uint32_t y = 0; y < n; ++y) {
+    for (uint32_t x = 0; x < n; ++x) {
+      if (x == y || !InPast(records_[x], records_[y].clock)) continue;
+      children[x].push_back(y);
+      ++pending[y];
+    }
   }
-  auto later = [&](uint32_t x, uint32_t y) { return records_[y].id < records_[x].id; };
-  std::priority_queue<uint32_t, std::vector<uint32_t>, decltype(later)> ready(later);
+  std::vector<uint32_t> ready;
   for (uint32_t r = 0; r < n; ++r)
-    if (pending[r] == 0) ready.push(r);
+    if (pending[r] == 0) ready.push_back(r);
+  auto later = [&](uint32_t x, uint32_t y) { return records_[y].id < records_[x].id; };
+  std::make_heap(ready.begin(), ready.end(), later);
   std::vector<uint32_t> order;
   order.reserve(n);
   while (!ready.empty()) {
-    uint32_t r = ready.top();
-    ready.pop();
+    std::pop_heap(ready.begin(), ready.end(), later);
+    uint32_t r = ready.back();
+    ready.pop_back();
     order.push_back(r);
-    for (uint32_t i = child_start[r]; i < child_start[r + 1]; ++i)
-      if (--pending[children[i]] == 0) ready.push(children[i]);
+    for (uint32_t c : children[r]) {
+      if (--pending[c] == 0) {
+        ready.push_back(c);
+        std::push_heap(ready.begin(), ready.end(), later);
+      }
+    }
   }
   return order;
 }
 
 void Ledger::Recompute() {
   const std::vector<uint32_t> order = CanonicalOrder();
-  for (auto& v : adds_) v.clear();
-  for (auto& v : revokes_) v.clear();
-  auto target_of = [&](uint32_t r) -> uint32_t {
-    const Body& b = *records_[r].body;
-    if (const auto* add = std::get_if<DeviceAdd>(&b)) return author_index_.at(add->device);
-    return author_index_.at(std::get<DeviceRevoke>(b).device);
+  for (Author& a : authors_) {
+    a.adds.clear();
+    a.revokes.clear();
+  }
+  auto target_of = [&](const Record& r) -> uint32_t {
+    if (const auto* add = std::get_if<DeviceAdd>(&r.body)) return author_index_.at(add->device);
+    return author_index_.at(std::get<DeviceRevoke>(r.body).device);
   };
 
-  // Phase A: decide revocations, walking membership entries in canonical
-  // order; of two concurrent revocations that cut each other off, the first
-  // in canonical order wins.
+  // Phase A: decide revocations, walking device.add and device.revoke in
+  // canonical order; of two concurrent revocations that cut each other off,
+  // the first in canonical order wins.
   for (uint32_t r : order) {
-    EntryType t = records_[r].type;
-    if (t != EntryType::kDeviceAdd && t != EntryType::kDeviceRevoke) continue;
-    if (WhyIneffective(r, revokes_)) continue;
-    (t == EntryType::kDeviceAdd ? adds_ : revokes_)[target_of(r)].push_back(r);
+    const Record& rec = records_[r];
+    if (rec.type != EntryType::kDeviceAdd && rec.type != EntryType::kDeviceRevoke) continue;
+    if (WhyIneffective(rec)) continue;
+    Author& target = authors_[target_of(rec)];
+    (rec.type == EntryType::kDeviceAdd ? target.adds : target.revokes).push_back(r);
   }
 
-  // Phase B: with the revocations fixed, decide every entry and fold the
-  // effective ones into a fresh state.
-  for (auto& v : adds_) v.clear();
-  policies_.clear();
+  // Phase B: with the revocations fixed, decide every membership entry and
+  // fold the effective ones into a fresh state.
+  for (Author& a : authors_) a.adds.clear();
+  std::vector<uint32_t> policies;
   LedgerState state;
   state.household = household_;
+  membership_effective_ = 0;
   for (uint32_t r : order) {
     Record& rec = records_[r];
     if (rec.type == EntryType::kDeviceRevoke) {
-      const auto& decided = revokes_[target_of(r)];
+      const auto& decided = authors_[target_of(rec)].revokes;
       rec.effective = std::find(decided.begin(), decided.end(), r) != decided.end();
     } else {
-      rec.effective = !WhyIneffective(r, revokes_);
+      rec.effective = !WhyIneffective(rec);
     }
     if (!rec.effective) continue;
-    if (rec.type == EntryType::kDeviceAdd) adds_[target_of(r)].push_back(r);
-    Apply(r, state);
+    ++membership_effective_;
+    if (rec.type == EntryType::kDeviceAdd) authors_[target_of(rec)].adds.push_back(r);
+    Apply(rec, state, policies);
   }
-  for (uint32_t a = 0; a < authors_.size(); ++a) {
-    if (equivocated_from_[a] == 0) continue;
-    if (auto m = state.members.find(authors_[a]); m != state.members.end())
-      m->second.equivocated = true;
+  for (const Author& a : authors_) {
+    if (a.equivocated_from == 0) continue;
+    if (auto m = state.members.find(a.device); m != state.members.end()) m->second.equivocated = true;
   }
-  ChoosePolicy(state, policies_);
+  ChoosePolicy(state, policies);
   state_ = std::move(state);
+  UpdateWindows();
 }
 
-void Ledger::Apply(uint32_t r, LedgerState& state) {
-  const Record& rec = records_[r];
-  const Body& body = *rec.body;
+void Ledger::UpdateWindows() {
+  for (uint32_t a = 0; a < authors_.size(); ++a) {
+    Author& au = authors_[a];
+    AuthorWindow w;
+    if (IsFounder(a)) w.lo = 1;
+    for (uint32_t x : au.adds)
+      if (records_[x].covered_at != 0) w.lo = std::min(w.lo, records_[x].covered_at);
+    for (uint32_t x : au.revokes) {
+      const VectorClock& c = records_[x].clock;
+      w.hi = std::min(w.hi, a < c.size() ? c[a] : 0);
+    }
+    if (au.equivocated_from != 0) w.hi = std::min(w.hi, au.equivocated_from - 1);
+    if (w != au.window) {
+      au.window = w;
+      index_->WindowChanged(a, w);
+    }
+  }
+}
+
+void Ledger::Apply(const Record& rec, LedgerState& state, std::vector<uint32_t>& policies) const {
   switch (rec.type) {
     case EntryType::kGenesis: {
-      const auto& g = std::get<Genesis>(body);
+      const auto& g = std::get<Genesis>(rec.body);
       state.household_name = g.household_name;
       state.genesis = rec.id;
-      state.founder = authors_[rec.author];
+      state.founder = authors_[rec.author].device;
       Member& m = state.members[state.founder];
       m.device = state.founder;
       m.name = g.founder_name;
@@ -146,7 +193,7 @@ void Ledger::Apply(uint32_t r, LedgerState& state) {
       break;
     }
     case EntryType::kDeviceAdd: {
-      const auto& add = std::get<DeviceAdd>(body);
+      const auto& add = std::get<DeviceAdd>(rec.body);
       auto [it, fresh] = state.members.try_emplace(add.device);
       Member& m = it->second;
       if (fresh) {
@@ -159,7 +206,7 @@ void Ledger::Apply(uint32_t r, LedgerState& state) {
       break;
     }
     case EntryType::kDeviceRevoke: {
-      const auto& rev = std::get<DeviceRevoke>(body);
+      const auto& rev = std::get<DeviceRevoke>(rec.body);
       auto it = state.members.find(rev.device);
       if (it == state.members.end() || it->second.revoked) break;
       it->second.revoked = true;
@@ -167,21 +214,13 @@ void Ledger::Apply(uint32_t r, LedgerState& state) {
       it->second.revoke_reason = rev.reason;
       break;
     }
-    case EntryType::kTrackClaim:
-      if (!state.released.contains(rec.id))
-        state.claims.emplace(rec.id, Claim{rec.id, authors_[rec.author], rec.time_us, rec.body});
-      break;
-    case EntryType::kTrackRelease: {
-      // A set of tombstones: a release holds whatever order it meets its claim in.
-      const EntryId& claim = std::get<TrackRelease>(body).claim;
-      state.released.insert(claim);
-      state.claims.erase(claim);
-      break;
-    }
     case EntryType::kPolicySet:
       // Collected here; the winner is chosen once all are known.
-      policies_.push_back(r);
+      policies.push_back(static_cast<uint32_t>(&rec - records_.data()));
       break;
+    case EntryType::kTrackClaim:
+    case EntryType::kTrackRelease:
+      break;  // the index's business
   }
 }
 
@@ -190,14 +229,15 @@ void Ledger::ChoosePolicy(LedgerState& state, const std::vector<uint32_t>& polic
   // past; among concurrent ones, the latest (time, id).
   std::optional<uint32_t> best;
   for (uint32_t p : policies) {
-    bool superseded = std::any_of(policies.begin(), policies.end(),
-                                  [&](uint32_t q) { return q != p && InPast(p, q); });
+    bool superseded = std::any_of(policies.begin(), policies.end(), [&](uint32_t q) {
+      return q != p && InPast(records_[p], records_[q].clock);
+    });
     if (superseded) continue;
     auto key = [&](uint32_t x) { return std::pair(records_[x].time_us, records_[x].id); };
     if (!best || key(*best) < key(p)) best = p;
   }
   if (best) {
-    state.policy = std::get<PolicySet>(*records_[*best].body);
+    state.policy = std::get<PolicySet>(records_[*best].body);
     state.policy_entry = records_[*best].id;
   }
 }

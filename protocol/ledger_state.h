@@ -1,12 +1,11 @@
-// The state derived from a ledger: household, members, catalog and policy.
-// A pure value; two ledgers holding the same set of entries derive equal
-// states whatever order the entries arrived in.
+// The state derived from a ledger's membership entries: household, members
+// and policy. A pure value; two ledgers holding the same set of entries
+// derive equal states whatever order the entries arrived in. The catalog
+// (live claims) is kept by the ledger's index (ledger_index.h).
 #pragma once
 
 #include <map>
-#include <memory>
 #include <optional>
-#include <set>
 #include <string>
 
 #include "protocol/entry_body.h"
@@ -28,26 +27,12 @@ struct Member {
   bool operator==(const Member&) const = default;
 };
 
-struct Claim {
-  EntryId entry;
-  DeviceId author;
-  int64_t time_us = 0;
-  std::shared_ptr<const Body> body;  // holds a TrackClaim
-  const TrackClaim& claim() const { return std::get<TrackClaim>(*body); }
-  bool operator==(const Claim& o) const {
-    return entry == o.entry && author == o.author && time_us == o.time_us &&
-           claim() == o.claim();
-  }
-};
-
 struct LedgerState {
   HouseholdId household;
   std::string household_name;
   std::optional<EntryId> genesis;
   DeviceId founder;
   std::map<DeviceId, Member> members;     // every device ever added (revoked ones too)
-  std::map<EntryId, Claim> claims;        // live claims: effective and not released
-  std::set<EntryId> released;              // claims named by an effective track.release
   PolicySet policy;                        // copies = 1 until a policy.set says otherwise
   std::optional<EntryId> policy_entry;
 

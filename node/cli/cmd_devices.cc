@@ -15,6 +15,7 @@
 #include "node/cli/track_json.h"
 #include "node/store/mesh_tables.h"
 #include "node/store/placement_tables.h"
+#include "node/store/live_claims.h"
 
 namespace hearth::cli {
 namespace {
@@ -28,9 +29,9 @@ std::string Ago(int64_t now_us, int64_t then_us) {
 }
 
 // Plaintext bytes per blob, from the ledger's claims (visible to every member).
-std::map<BlobId, uint64_t> BlobSizes(const LedgerState& state) {
+std::map<BlobId, uint64_t> BlobSizes(store::Database& db) {
   std::map<BlobId, uint64_t> sizes;
-  for (const auto& [id, c] : state.claims) sizes[c.claim().blob] = c.claim().plaintext_length;
+  (void)store::ForEachLiveClaim(db, [&](const store::LiveClaim& c) { sizes[c.blob] = c.plaintext_length; });
   return sizes;
 }
 
@@ -42,7 +43,7 @@ CliResult RunDevices(const Context& ctx, bool json) {
   if (!peers) return std::unexpected(CliError{peers.error().message});
   std::map<DeviceId, store::PeerRecord> seen;
   for (auto& p : *peers) seen[p.device] = p;
-  const auto sizes = BlobSizes(state);
+  const auto sizes = BlobSizes(home->db());
   // What each device last said of its availability and room (STATE); this
   // device's own, as its node last worked it out.
   auto reports = store::ListDeviceReports(home->db());

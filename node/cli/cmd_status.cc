@@ -10,6 +10,7 @@
 #include "node/cli/health.h"
 #include "node/library/catalog.h"
 #include "node/cli/serve_info.h"
+#include "node/store/live_claims.h"
 
 namespace hearth::cli {
 namespace {
@@ -175,8 +176,8 @@ CliResult RunStatus(const Context& ctx, bool json) {
   size_t effective = ledger.effective_count();
   // Matched copies share their original's blob, so distinct blobs are the
   // household's tracks; this needs no content secret.
-  std::set<BlobId> track_blobs;
-  for (const auto& [id, c] : state.claims) track_blobs.insert(c.claim().blob);
+  auto live = store::CountLive(home->db());
+  if (!live) return std::unexpected(CliError{live.error().message});
 
   const auto node = RunningNode(home->dir());
   auto health = ComputeHealth(*home, node.has_value());
@@ -205,8 +206,8 @@ CliResult RunStatus(const Context& ctx, bool json) {
                                {"authors", ledger.Heads().size()}}},
                    {"counts", {{"devices", state.members.size() - revoked},
                                {"revoked_devices", revoked},
-                               {"tracks", track_blobs.size()},
-                               {"claims", state.claims.size()},
+                               {"tracks", live->blobs},
+                               {"claims", live->claims},
                                {"blobs", blobs->size()}}},
                    {"policy", {{"copies", state.policy.copies}}},
                    {"health", HealthJson(*home, *health)},
@@ -225,7 +226,7 @@ CliResult RunStatus(const Context& ctx, bool json) {
   out << fmt::format("ledger     {} entries ({} effective, {} kept as evidence)\n", ledger.size(),
                      effective, ledger.size() - effective);
   out << fmt::format("devices    {} ({} revoked)\n", state.members.size() - revoked, revoked);
-  out << fmt::format("tracks     {} ({} claims)\n", track_blobs.size(), state.claims.size());
+  out << fmt::format("tracks     {} ({} claims)\n", live->blobs, live->claims);
   out << fmt::format("blobs      {} stored here\n", blobs->size());
   out << fmt::format("home       {}\n", home->dir());
   out << (node ? fmt::format("node       serving on {} (pid {})\n", node->control, node->pid)

@@ -8,6 +8,7 @@
 #include "node/store/mesh_tables.h"
 #include "node/store/missing_originals.h"
 #include "node/store/placement_tables.h"
+#include "node/store/live_claims.h"
 #include "protocol/placement.h"
 
 namespace hearth::cli {
@@ -18,8 +19,10 @@ std::expected<Health, std::string> ComputeHealth(store::Home& home, bool node_ru
   h.copies = state.policy.copies;
 
   std::map<BlobId, uint64_t> sizes;
-  for (const auto& [entry, claim] : state.claims)
-    sizes.emplace(claim.claim().blob, crypto::SealedLength(claim.claim().plaintext_length));
+  auto read = store::ForEachLiveClaim(home.db(), [&](const store::LiveClaim& c) {
+    sizes.emplace(c.blob, crypto::SealedLength(c.plaintext_length));
+  });
+  if (!read) return std::unexpected(read.error().message);
   h.blobs = sizes.size();
 
   auto peers = store::ListPeers(home.db());
@@ -107,7 +110,9 @@ std::expected<Health, std::string> ComputeHealth(store::Home& home, bool node_ru
   auto missing = store::ListMissingOriginals(home.db());
   if (!missing) return std::unexpected(missing.error().message);
   for (const store::MissingOriginal& m : *missing) {
-    if (!state.claims.contains(m.claim)) continue;  // released since: settled
+    auto live = store::FindLiveClaim(home.db(), m.claim);
+    if (!live) return std::unexpected(live.error().message);
+    if (!*live) continue;  // released since: settled
     BlobHealth b{m.blob, 0, {}, 0};
     if (auto it = sizes.find(m.blob); it != sizes.end()) b.bytes = it->second;
     if (auto it = holders.find(m.blob); it != holders.end()) b.holders = it->second;

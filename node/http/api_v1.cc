@@ -7,6 +7,7 @@
 #include "node/http/service.h"
 #include "node/store/import_roots.h"
 #include "node/store/mesh_tables.h"
+#include "node/store/live_claims.h"
 #include "protocol/entry_body.h"
 
 namespace hearth::http {
@@ -299,7 +300,9 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
   if (get && parts.size() == 1 && parts[0] == "ledger") {
     const Ledger& ledger = home_->ledger().ledger();
     const auto& state = ledger.state();
-    const size_t claims = state.claims.size();
+    auto live = store::CountLive(home_->db());
+    if (!live) return Error(req, bhttp::status::internal_server_error, live.error().message);
+    const uint64_t claims = live->claims;
     return Json(req, bhttp::status::ok,
                           json{{"household", home_->household().Hex()},
                                {"entries", ledger.size()},

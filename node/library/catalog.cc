@@ -6,6 +6,8 @@
 #include <set>
 #include <unordered_set>
 
+#include "protocol/ledger_entry.h"
+
 namespace hearth::library {
 namespace {
 
@@ -130,16 +132,20 @@ std::expected<SyncStats, StoreError> Catalog::Sync(const LedgerState& state,
                                                    const crypto::ContentSecret* secret) {
   SyncStats stats;
   return db_->Transaction([&]() -> std::expected<SyncStats, StoreError> {
-    std::set<EntryId> present;
+    // Rows whose claim is no longer live (ledger_claims, kept by the
+    // ledger's index in this database), gathered first: deleting while
+    // reading the same table is not safe.
+    std::vector<EntryId> gone;
     {
-      auto st = db_->Prepare("SELECT claim_id FROM catalog_claims");
+      auto st = db_->Prepare(
+          "SELECT k.claim_id FROM catalog_claims k WHERE NOT EXISTS (SELECT 1 FROM ledger_claims c "
+          "WHERE c.entry = k.claim_id AND c.effective = 1 AND c.released = 0)");
       if (!st) return std::unexpected(st.error());
-      auto done = st->ForEach([&](const store::Statement& row) { present.insert(IdFrom<EntryId>(row.Blob(0))); });
+      auto done = st->ForEach([&](const store::Statement& row) { gone.push_back(IdFrom<EntryId>(row.Blob(0))); });
       if (!done) return std::unexpected(done.error());
     }
     std::set<Bytes> touched_tracks;
-    for (const EntryId& id : present) {
-      if (state.claims.contains(id)) continue;
+    for (const EntryId& id : gone) {
       auto st = db_->Prepare(
           "DELETE FROM catalog_search WHERE rowid = (SELECT rowid FROM catalog_claims WHERE claim_id = ?1);");
       if (!st) return std::unexpected(st.error());
@@ -155,18 +161,51 @@ std::expected<SyncStats, StoreError> Catalog::Sync(const LedgerState& state,
       ++stats.removed;
     }
     if (secret) {
-      for (const auto& [id, claim] : state.claims) {
-        if (present.contains(id)) continue;
-        const TrackClaim& tc = claim.claim();
-        auto details = OpenClaimDetails(*secret, state.household, claim.author, tc.blob, tc.sealed_details);
-        if (!details) {
-          ++stats.unreadable;
-          continue;
+      // Live claims the catalog lacks, a page at a time in entry order (a
+      // claim whose details do not open is passed over, not met again).
+      auto page = db_->Prepare(
+          "SELECT c.entry, a.device, c.time_us, e.bytes FROM ledger_claims c "
+          "JOIN ledger_authors a ON a.idx = c.author JOIN ledger_entries e ON e.arrival = c.arrival "
+          "WHERE c.effective = 1 AND c.released = 0 AND c.entry > ?1 AND NOT EXISTS "
+          "(SELECT 1 FROM catalog_claims k WHERE k.claim_id = c.entry) ORDER BY c.entry LIMIT 256");
+      if (!page) return std::unexpected(page.error());
+      EntryId after{};
+      for (;;) {
+        struct Missing {
+          store::LiveClaim claim;
+          Bytes sealed;
+        };
+        std::vector<Missing> batch;
+        page->Reset();
+        page->Bind(1, after.span());
+        auto read = page->ForEach([&](const store::Statement& row) {
+          auto entry = DecodeEntry(row.Blob(3));
+          Missing m;
+          m.claim.entry = IdFrom<EntryId>(row.Blob(0));
+          m.claim.author = IdFrom<DeviceId>(row.Blob(1));
+          m.claim.time_us = row.Int(2);
+          if (entry) {
+            const auto& tc = std::get<TrackClaim>(entry->entry.body);
+            m.claim.blob = tc.blob;
+            m.claim.plaintext_length = tc.plaintext_length;
+            m.sealed = tc.sealed_details;
+          }
+          batch.push_back(std::move(m));
+        });
+        if (!read) return std::unexpected(read.error());
+        if (batch.empty()) break;
+        after = batch.back().claim.entry;
+        for (const Missing& m : batch) {
+          auto details = OpenClaimDetails(*secret, state.household, m.claim.author, m.claim.blob, m.sealed);
+          if (!details) {
+            ++stats.unreadable;
+            continue;
+          }
+          TrackRecord r = MakeRecord(m.claim, *details);
+          if (auto ins = Insert(*db_, r); !ins) return std::unexpected(ins.error());
+          touched_tracks.insert(Bytes(r.track.bytes.begin(), r.track.bytes.end()));
+          ++stats.added;
         }
-        TrackRecord r = MakeRecord(claim, *details);
-        if (auto ins = Insert(*db_, r); !ins) return std::unexpected(ins.error());
-        touched_tracks.insert(Bytes(r.track.bytes.begin(), r.track.bytes.end()));
-        ++stats.added;
       }
     }
     // One primary claim per touched track: an original before matched

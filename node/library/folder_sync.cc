@@ -12,6 +12,7 @@
 #include "node/library/whole_file.h"
 #include "node/store/missing_originals.h"
 #include "node/store/torrent_table.h"
+#include "node/store/live_claims.h"
 
 namespace hearth::library {
 namespace {
@@ -121,7 +122,6 @@ std::expected<FolderSyncReport, std::string> SyncFolder(store::Home& home, Catal
 
   // The bytes that are gone from where they were. (A read of the original
   // may have found it changed first and dropped the record: blob_repair.h.)
-  const auto& claims = home.ledger().ledger().state().claims;
   std::map<EntryId, FileId> sealed_files;  // claim -> the file whose bytes its blob is
   if (auto ids = catalog.AllClaimIds())
     for (const auto& c : *ids) sealed_files.emplace(c.claim, c.sealed_file);
@@ -140,9 +140,9 @@ std::expected<FolderSyncReport, std::string> SyncFolder(store::Home& home, Catal
       }
     }
     if (!was.claim) continue;
-    auto claim = claims.find(*was.claim);
-    if (claim == claims.end()) continue;  // released (a new version replaced it)
-    const BlobId blob = claim->second.claim().blob;
+    auto claim = store::FindLiveClaim(home.db(), *was.claim);
+    if (!claim || !*claim) continue;  // released (a new version replaced it)
+    const BlobId blob = (*claim)->blob;
     // Only the blob's own bytes matter: a matched copy (other bytes, same
     // audio) going costs the household nothing.
     auto sealed = sealed_files.find(*was.claim);

@@ -21,6 +21,7 @@
 #include "node/store/import_roots.h"
 #include "node/store/missing_originals.h"
 #include "node/store/torrent_table.h"
+#include "node/store/live_claims.h"
 
 namespace hearth::library {
 namespace {
@@ -118,9 +119,8 @@ class Committer {
     auto e = home_.ledger().Author(home_.device_key(), TrackRelease{old_claim}, SystemNowMicros());
     if (!e) return "new version of claim " + old_claim.ShortHex() + " (which could not be released: " +
                    e.error().Message() + ")";
-    bool needed = false;
-    for (const auto& [id, c] : home_.ledger().ledger().state().claims) needed = needed || c.claim().blob == old_blob;
-    if (!needed) {
+    auto needed = store::IsBlobClaimed(home_.db(), old_blob);
+    if (needed && !*needed) {
       (void)home_.blobs().Remove(old_blob);  // a record or a sealed copy; never the user's file
       (void)store::DeleteTorrent(home_.db(), old_blob);
     }

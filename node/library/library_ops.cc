@@ -11,6 +11,7 @@
 #include "crypto/blob_cipher.h"
 #include "crypto/hash.h"
 #include "node/store/torrent_table.h"
+#include "node/store/live_claims.h"
 
 namespace hearth::library {
 namespace {
@@ -99,10 +100,10 @@ std::expected<ForgetResult, std::string> ForgetTrack(store::Home& home, Catalog&
   if (auto s = catalog.Sync(home.ledger().ledger().state(), home.content_secret()); !s)
     return std::unexpected(s.error().message);
   // A blob goes only when no live claim at all (of any track) needs it.
-  std::set<BlobId> needed;
-  for (const auto& [id, c] : home.ledger().ledger().state().claims) needed.insert(c.claim().blob);
   for (const BlobId& b : blobs) {
-    if (needed.contains(b) || !home.blobs().Has(b)) continue;
+    auto needed = store::IsBlobClaimed(home.db(), b);
+    if (!needed) return std::unexpected(needed.error().message);
+    if (*needed || !home.blobs().Has(b)) continue;
     if (auto r = home.blobs().Remove(b); !r) return std::unexpected(r.error().message);
     (void)store::DeleteTorrent(home.db(), b);
     ++result.blobs_removed;
@@ -111,11 +112,11 @@ std::expected<ForgetResult, std::string> ForgetTrack(store::Home& home, Catalog&
 }
 
 std::expected<ForgetResult, std::string> ForgetBlob(store::Home& home, Catalog& catalog, const BlobId& blob) {
-  std::vector<EntryId> claims;
-  for (const auto& [id, c] : home.ledger().ledger().state().claims)
-    if (c.claim().blob == blob) claims.push_back(id);
+  auto live = store::LiveClaimsOfBlob(home.db(), blob);
+  if (!live) return std::unexpected(live.error().message);
   ForgetResult result;
-  for (const EntryId& claim : claims) {
+  for (const store::LiveClaim& c : *live) {
+    const EntryId& claim = c.entry;
     auto e = home.ledger().Author(home.device_key(), TrackRelease{claim}, SystemNowMicros());
     if (!e) return std::unexpected("cannot release claim " + claim.ShortHex() + ": " + e.error().Message());
     ++result.released;

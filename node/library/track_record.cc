@@ -85,13 +85,13 @@ ClaimDetails MakeClaimDetails(const AudioInfo& audio, const TagList& tags, const
   return d;
 }
 
-TrackRecord MakeRecord(const Claim& claim, const ClaimDetails& d) {
+TrackRecord MakeRecord(const store::LiveClaim& claim, const ClaimDetails& d) {
   TrackRecord r;
   r.claim = claim.entry;
   r.track = d.track;
   r.file = d.file;
-  r.blob = claim.claim().blob;
-  r.plaintext_length = claim.claim().plaintext_length;
+  r.blob = claim.blob;
+  r.plaintext_length = claim.plaintext_length;
   r.author = claim.author;
   r.claimed_us = claim.time_us;
   r.format = d.format;

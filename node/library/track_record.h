@@ -13,6 +13,7 @@
 #include <string>
 
 #include "crypto/hash.h"
+#include "node/store/live_claims.h"
 #include "node/library/audio_probe.h"
 #include "node/library/tag_reader.h"
 #include "protocol/byte_io.h"
@@ -50,7 +51,7 @@ ClaimDetails MakeClaimDetails(const AudioInfo& audio, const TagList& tags, const
                               const std::optional<FileId>& sealed_file, int64_t now_us);
 
 // A live claim and its opened details, as a catalog record.
-TrackRecord MakeRecord(const Claim& claim, const ClaimDetails& details);
+TrackRecord MakeRecord(const store::LiveClaim& claim, const ClaimDetails& details);
 
 // The key that groups an album: its name with its album artist, or with the
 // folder it came from when no album artist is tagged. Discs and per-track

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "node/store/torrent_table.h"
+#include "node/store/live_claims.h"
 
 namespace hearth::mesh {
 namespace {
@@ -14,12 +15,11 @@ constexpr auto kLookEvery = std::chrono::seconds(2);
 void ReleasedBlobs::Tick(std::chrono::steady_clock::time_point now) {
   if (now - last_ < kLookEvery) return;
   last_ = now;
-  std::set<BlobId> claimed;
-  for (const auto& [id, c] : ctx_.home.ledger().ledger().state().claims) claimed.insert(c.claim().blob);
   std::map<BlobId, std::chrono::steady_clock::time_point> still;
   std::vector<BlobId> drop;
   for (const BlobId& blob : have_.local()) {
-    if (claimed.contains(blob)) continue;
+    auto claimed = store::IsBlobClaimed(ctx_.home.db(), blob);
+    if (!claimed || *claimed) continue;  // a read that fails keeps the blob
     auto it = unclaimed_since_.find(blob);
     const auto since = it == unclaimed_since_.end() ? now : it->second;
     still.emplace(blob, since);

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "crypto/blob_cipher.h"
 #include "node/store/mesh_tables.h"
 #include "node/store/placement_tables.h"
+#include "node/store/live_claims.h"
 
 namespace hearth::mesh {
 namespace {
@@ -66,7 +68,15 @@ const Placement& ReplicaPlacement::Current() {
   };
   auto [eligible, key] = EligibleDevices(in);
   if (key == placement_.key) return placement_;
-  Placement p = BuildPlacement(ledger.state(), std::move(eligible), std::move(key));
+  std::map<BlobId, uint64_t> sizes;
+  if (auto r = store::ForEachLiveClaim(ctx_.home.db(), [&](const store::LiveClaim& c) {
+        sizes.emplace(c.blob, crypto::SealedLength(c.plaintext_length));
+      });
+      !r) {
+    ctx_.Log("policy: cannot read the ledger's claims: " + r.error().message);
+    return placement_;
+  }
+  Placement p = BuildPlacement(ledger.state(), std::move(sizes), std::move(eligible), std::move(key));
   if (p.plan.short_of_room > 0 && p.plan.short_of_room != placement_.plan.short_of_room)
     ctx_.Log("policy: the household lacks room for copies=" + std::to_string(p.copies) + ": " +
              std::to_string(p.plan.short_of_room) + " blob(s) have fewer copies than asked (" +

@@ -35,13 +35,13 @@ std::pair<std::vector<PlacementDevice>, std::string> EligibleDevices(const Place
   return {std::move(eligible), std::move(key)};
 }
 
-Placement BuildPlacement(const LedgerState& state, std::vector<PlacementDevice> eligible, std::string key) {
+Placement BuildPlacement(const LedgerState& state, std::map<BlobId, uint64_t> sizes,
+                         std::vector<PlacementDevice> eligible, std::string key) {
   Placement p;
   p.key = std::move(key);
   p.eligible = std::move(eligible);
   p.copies = state.policy.copies;
-  for (const auto& [entry, claim] : state.claims)
-    p.sizes.emplace(claim.claim().blob, crypto::SealedLength(claim.claim().plaintext_length));
+  p.sizes = std::move(sizes);
   std::vector<PlacementBlob> blobs;
   blobs.reserve(p.sizes.size());
   for (const auto& [blob, size] : p.sizes) blobs.push_back({blob, size});
@@ -49,13 +49,10 @@ Placement BuildPlacement(const LedgerState& state, std::vector<PlacementDevice> 
   return p;
 }
 
-Surplus SurplusBlobs(const LedgerState& state, const Placement& placement, const DeviceId& me,
+Surplus SurplusBlobs(const std::set<BlobId>& imported, const Placement& placement, const DeviceId& me,
                      const std::set<BlobId>& held, const std::function<uint16_t(const DeviceId&)>& availability,
                      bool short_of_room) {
   Surplus surplus;
-  std::set<BlobId> imported;
-  for (const auto& [entry, claim] : state.claims)
-    if (claim.author == me) imported.insert(claim.claim().blob);
   const uint16_t my_level = availability(me) / kAvailabilityStep;
   for (const BlobId& blob : held) {
     if (!placement.sizes.contains(blob)) continue;  // no claim names it

@@ -54,8 +54,10 @@ struct PlacementInputs {
 // rebuild the plan only when the key changes.
 std::pair<std::vector<PlacementDevice>, std::string> EligibleDevices(const PlacementInputs& in);
 
-// The plan over `eligible` for every claim of `state`.
-Placement BuildPlacement(const LedgerState& state, std::vector<PlacementDevice> eligible, std::string key);
+// The plan over `eligible` for every blob in `sizes` (each live claim's
+// blob and its sealed length), with the copies `state`'s policy asks for.
+Placement BuildPlacement(const LedgerState& state, std::map<BlobId, uint64_t> sizes,
+                         std::vector<PlacementDevice> eligible, std::string key);
 
 // Held blobs the plan does not assign to `me`, with their assigned devices:
 // the candidates to drop once those prove they hold them. Never a blob no
@@ -68,7 +70,8 @@ struct Surplus {
   std::map<BlobId, std::vector<DeviceId>> blobs;  // with their assigned devices
   std::set<BlobId> only_when_short;               // imports in `blobs` only because of `short_of_room`
 };
-Surplus SurplusBlobs(const LedgerState& state, const Placement& placement, const DeviceId& me,
+// `imported`: the blobs of the live claims `me` wrote.
+Surplus SurplusBlobs(const std::set<BlobId>& imported, const Placement& placement, const DeviceId& me,
                      const std::set<BlobId>& held, const std::function<uint16_t(const DeviceId&)>& availability,
                      bool short_of_room);
 

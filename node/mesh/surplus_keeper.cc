@@ -2,6 +2,7 @@
 
 #include "crypto/blob_cipher.h"
 #include "node/store/mesh_tables.h"
+#include "node/store/live_claims.h"
 
 namespace hearth::mesh {
 namespace {
@@ -39,7 +40,11 @@ void SurplusKeeper::Pass(const Placement& placement) {
   if (periodic || placement_key != placement_key_) {
     placement_key_ = placement_key;
     last_surplus_ = now;
-    surplus_ = SurplusBlobs(ctx_.home.ledger().ledger().state(), placement, ctx_.me(), held,
+    std::set<BlobId> imported;
+    (void)store::ForEachLiveClaim(ctx_.home.db(), [&](const store::LiveClaim& c) {
+      if (c.author == ctx_.me()) imported.insert(c.blob);
+    });
+    surplus_ = SurplusBlobs(imported, placement, ctx_.me(), held,
                             [this](const DeviceId& d) { return placement_.AvailabilityOf(d); }, shortfall > 0);
     // An original kept in place is the user's file and costs the home
     // nothing: it is never surplus.

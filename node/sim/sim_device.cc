@@ -49,7 +49,7 @@ bool SimDevice::IsUnrevokedMember(const DeviceId& d) const {
 uint64_t SimDevice::SizeOf(const BlobId& blob) const {
   auto it = placement_.sizes.find(blob);
   if (it != placement_.sizes.end()) return it->second;
-  for (const auto& [entry, claim] : ledger_.state().claims)
+  for (const auto& [entry, claim] : ledger_.claims())
     if (claim.claim().blob == blob) return crypto::SealedLength(claim.claim().plaintext_length);
   return 0;
 }
@@ -237,7 +237,10 @@ const mesh::Placement& SimDevice::CurrentPlacement() {
   };
   auto [eligible, key] = mesh::EligibleDevices(in);
   if (key != placement_.key) {
-    placement_ = mesh::BuildPlacement(ledger_.state(), std::move(eligible), std::move(key));
+    std::map<BlobId, uint64_t> sizes;
+    for (const auto& [entry, claim] : ledger_.claims())
+      sizes.emplace(claim.claim().blob, crypto::SealedLength(claim.claim().plaintext_length));
+    placement_ = mesh::BuildPlacement(ledger_.state(), std::move(sizes), std::move(eligible), std::move(key));
     auto mine = placement_.plan.assigned_bytes.find(id_);
     Trace("placement: " + std::to_string(mine == placement_.plan.assigned_bytes.end() ? 0 : mine->second) +
           " bytes here");
@@ -301,7 +304,10 @@ void SimDevice::DropSurplus() {
   if (key != surplus_key_ || net_.now() - surplus_at_ >= 30 * kSecondUs) {
     surplus_key_ = key;
     surplus_at_ = net_.now();
-    surplus_ = mesh::SurplusBlobs(ledger_.state(), placement_, id_, held_, availability, shortfall > 0);
+    std::set<BlobId> imported;
+    for (const auto& [entry, claim] : ledger_.claims())
+      if (claim.author == id_) imported.insert(claim.claim().blob);
+    surplus_ = mesh::SurplusBlobs(imported, placement_, id_, held_, availability, shortfall > 0);
   }
   if (surplus_.blobs.empty()) return;
   const mesh::SurplusPass pass = mesh::PlanSurplus(mesh::SurplusInputs{
@@ -383,7 +389,7 @@ void SimDevice::Broadcast(const Message& m) {
 Message SimDevice::HaveMessage() const {
   Message m{.kind = MessageKind::kHave, .have = held_};
   if (config_.liar)
-    for (const auto& [entry, claim] : ledger_.state().claims) m.have.insert(claim.claim().blob);
+    for (const auto& [entry, claim] : ledger_.claims()) m.have.insert(claim.claim().blob);
   return m;
 }
 

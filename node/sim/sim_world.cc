@@ -358,7 +358,7 @@ bool SimWorld::Settled() const {
     const SimDevice& d = *devices_[i];
     if (!d.up() || d.fetching() > 0) return false;
     if (!(d.ledger().state() == pc.ledger().state())) return false;
-    if (d.placement().plan.assigned.size() != d.ledger().state().claims.size()) return false;
+    if (d.placement().plan.assigned.size() != d.ledger().claims().size()) return false;
     if (d.placement().plan.assigned != pc.placement().plan.assigned) return false;
   }
   for (const auto& [blob, assigned] : pc.placement().plan.assigned)
@@ -376,13 +376,13 @@ void SimWorld::CheckHealed() {
     if (!(devices_[i]->ledger().state() == pc.ledger().state()))
       Fail("check 1: " + devices_[i]->name() + "'s ledger differs from the founder's after healing");
   }
-  for (const auto& [entry, claim] : pc.ledger().state().claims) {
+  for (const auto& [entry, claim] : pc.ledger().claims()) {
     bool held = false;
     for (int i = 0; i < size() && !held; ++i)
       held = InHousehold(i) && devices_[i]->Holds(claim.claim().blob);
     if (!held) Fail("check 2: no device of the household holds " + claim.claim().blob.ShortHex() + " after healing");
   }
-  if (pc.placement().plan.assigned.size() != pc.ledger().state().claims.size())
+  if (pc.placement().plan.assigned.size() != pc.ledger().claims().size())
     Fail("check 2: the founder's placement does not cover every claim");
   // A liar's reports reach each device differently (one that only ever got
   // an impossible STATE from it does not know its room), so with a liar in

@@ -8,8 +8,6 @@ namespace {
 
 constexpr const char* kInsert =
     "INSERT INTO ledger_entries (id, author, seq, type, rejection, bytes) VALUES (?,?,?,?,?,?)";
-constexpr const char* kSelectSince =
-    "SELECT arrival, bytes FROM ledger_entries WHERE arrival > ? ORDER BY arrival";
 
 }  // namespace
 
@@ -26,34 +24,77 @@ std::expected<LedgerStore, StoreError> LedgerStore::Load(Database& db,
   return s;
 }
 
-std::expected<void, StoreError> LedgerStore::CatchUp() {
-  auto st = db_->Prepare(kSelectSince);
+std::expected<int64_t, StoreError> LedgerStore::LastEntryArrival() {
+  auto st = db_->Prepare("SELECT coalesce(max(arrival), 0) FROM ledger_entries");
   if (!st) return std::unexpected(st.error());
-  st->Bind(1, last_arrival_);
-  return st->ForEach([&](const Statement& row) -> std::expected<void, StoreError> {
-    int64_t arrival = row.Int(0);
-    auto entry = DecodeEntry(row.Blob(1));
-    if (!entry) {
-      return std::unexpected(StoreError{
-          StoreErrc::kInvalid, "ledger row " + std::to_string(arrival) +
-                                   " is damaged (" + entry.error().Message() +
-                                   "); run `hearth ledger verify`"});
-    }
-    // Rows were verified on arrival; refusals here just replay kept evidence.
-    (void)ledger_.AcceptTrusted(*entry);
-    last_arrival_ = arrival;
-    return {};
-  });
+  auto row = st->Step();
+  if (!row) return std::unexpected(row.error());
+  return *row ? st->Int(0) : 0;
+}
+
+std::expected<void, StoreError> LedgerStore::CatchUp() {
+  auto last = LastEntryArrival();
+  if (!last) return std::unexpected(last.error());
+  if (*last == last_arrival_) return {};
+  auto derived = index_->LastArrival();
+  if (!derived) return std::unexpected(derived.error());
+  if (*derived != *last) return Rebuild();
+  if (auto r = Reload(); !r) return r;
+  last_arrival_ = *last;
+  return {};
 }
 
 std::expected<void, StoreError> LedgerStore::Reload() {
-  ledger_ = Ledger(ledger_.household());
-  last_arrival_ = 0;
-  return CatchUp();
+  index_->Discard();
+  (void)index_->TakeError();
+  auto snapshot = index_->Snapshot();
+  if (!snapshot) return std::unexpected(snapshot.error());
+  ledger_ = Ledger::Restore(ledger_.household(), *index_, std::move(*snapshot));
+  if (auto e = index_->TakeError()) return std::unexpected(*e);
+  auto last = LastEntryArrival();
+  if (!last) return std::unexpected(last.error());
+  last_arrival_ = *last;
+  return {};
 }
 
-std::expected<void, StoreError> LedgerStore::Insert(const SignedEntry& entry,
-                                                    const Rejection* rejection) {
+std::expected<void, StoreError> LedgerStore::Rebuild() {
+  const HouseholdId household = ledger_.household();
+  auto tx = db_->Transaction([&]() -> std::expected<void, StoreError> {
+    if (auto r = index_->Clear(); !r) return r;
+    (void)index_->TakeError();
+    ledger_ = Ledger(household, *index_);
+    auto st = db_->Prepare("SELECT arrival, bytes FROM ledger_entries ORDER BY arrival");
+    if (!st) return std::unexpected(st.error());
+    return st->ForEach([&](const Statement& row) -> std::expected<void, StoreError> {
+      const int64_t arrival = row.Int(0);
+      auto entry = DecodeEntry(row.Blob(1));
+      if (!entry) {
+        return std::unexpected(StoreError{
+            StoreErrc::kInvalid, "ledger row " + std::to_string(arrival) + " is damaged (" +
+                                     entry.error().Message() + "); run `hearth ledger verify`"});
+      }
+      // Rows were verified on arrival; refusals here just replay kept evidence.
+      auto accepted = ledger_.AcceptTrusted(*entry);
+      if (auto e = index_->TakeError()) return std::unexpected(*e);
+      if (!accepted && !accepted.error().kept) {
+        index_->Discard();
+        return {};
+      }
+      return index_->Flush(arrival);
+    });
+  });
+  if (!tx) {
+    (void)Reload();
+    return std::unexpected(tx.error());
+  }
+  auto last = LastEntryArrival();
+  if (!last) return std::unexpected(last.error());
+  last_arrival_ = *last;
+  return {};
+}
+
+std::expected<int64_t, StoreError> LedgerStore::Insert(const SignedEntry& entry,
+                                                       const Rejection* rejection) {
   if (!insert_) {
     auto prepared = db_->Prepare(kInsert);
     if (!prepared) return std::unexpected(prepared.error());
@@ -73,21 +114,30 @@ std::expected<void, StoreError> LedgerStore::Insert(const SignedEntry& entry,
   st->Bind(6, entry.bytes);
   auto r = st->Run();
   st->Reset();
-  if (!r) return r;
+  if (!r) return std::unexpected(r.error());
   last_arrival_ = sqlite3_last_insert_rowid(db_->raw());
-  return {};
+  return last_arrival_;
 }
 
 std::expected<void, AppendError> LedgerStore::AcceptAndInsert(const SignedEntry& entry, bool signature_checked) {
   auto accepted = signature_checked ? ledger_.AcceptTrusted(entry) : ledger_.Accept(entry);
+  if (auto e = index_->TakeError()) {
+    // The index failed mid-decision: the caller rolls back and reloads.
+    index_->Discard();
+    return std::unexpected(AppendError{std::nullopt, *e});
+  }
   if (!accepted && !accepted.error().kept) {
+    index_->Discard();
     return std::unexpected(AppendError{accepted.error(), std::nullopt});
   }
   const Rejection* rejection = accepted ? nullptr : &accepted.error();
-  if (auto ins = Insert(entry, rejection); !ins) {
-    // Memory is ahead of the table now; rebuild it from what is stored.
-    (void)Reload();
-    return std::unexpected(AppendError{std::nullopt, ins.error()});
+  auto arrival = Insert(entry, rejection);
+  if (!arrival) {
+    index_->Discard();
+    return std::unexpected(AppendError{std::nullopt, arrival.error()});
+  }
+  if (auto flushed = index_->Flush(*arrival); !flushed) {
+    return std::unexpected(AppendError{std::nullopt, flushed.error()});
   }
   if (rejection) return std::unexpected(AppendError{*rejection, std::nullopt});
   return {};

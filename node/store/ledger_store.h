@@ -1,4 +1,6 @@
-// LedgerStore: the ledger kept in SQLite, with its verified in-memory Ledger.
+// LedgerStore: the ledger kept in SQLite. The rules run in a Ledger
+// (protocol/ledger.h) over an SqlLedgerIndex, so memory holds only heads and
+// membership; entries, clocks, claims and what is live stay in the tables.
 //
 // Every write verifies before it inserts: an entry that the rules drop never
 // reaches the table; an entry they keep as evidence is stored with the rule
@@ -18,6 +20,7 @@
 
 #include "crypto/signing.h"
 #include "node/store/database.h"
+#include "node/store/sql_ledger_index.h"
 #include "protocol/ledger.h"
 
 namespace hearth::store {
@@ -31,7 +34,9 @@ struct AppendError {
 
 class LedgerStore {
  public:
-  // Loads every stored entry (arrival order, signatures trusted).
+  // Opens the stored ledger. When the derived tables lag behind
+  // ledger_entries (a home from before schema 8, or a damaged index), they
+  // are rebuilt from the entries first, in one transaction.
   static std::expected<LedgerStore, StoreError> Load(Database& db, const HouseholdId& household);
 
   // Verifies `entry` and appends it. Kept-as-evidence entries are stored and
@@ -51,20 +56,27 @@ class LedgerStore {
   std::expected<SignedEntry, AppendError> Author(const crypto::DeviceKey& key, Body body,
                                                  int64_t time_us);
 
-  // Reads rows other processes appended since the last load.
+  // Follows rows other processes appended since the last load (their
+  // derived rows came in the same transactions, so this only re-reads heads
+  // and membership).
   std::expected<void, StoreError> CatchUp();
-  // Rebuilds the in-memory ledger from the table (after a rolled-back write).
+  // Re-reads the in-memory part from the tables (after a rolled-back write).
   std::expected<void, StoreError> Reload();
+  // Rebuilds the derived tables from ledger_entries, re-deciding every entry.
+  std::expected<void, StoreError> Rebuild();
 
   const Ledger& ledger() const { return ledger_; }
 
  private:
-  LedgerStore(Database& db, const HouseholdId& household) : db_(&db), ledger_(household) {}
+  LedgerStore(Database& db, const HouseholdId& household)
+      : db_(&db), index_(std::make_unique<SqlLedgerIndex>(db)), ledger_(household, *index_) {}
   std::expected<void, AppendError> AcceptAndInsert(const SignedEntry& entry, bool signature_checked = false);
-  std::expected<void, StoreError> Insert(const SignedEntry& entry, const Rejection* rejection);
+  std::expected<int64_t, StoreError> Insert(const SignedEntry& entry, const Rejection* rejection);
+  std::expected<int64_t, StoreError> LastEntryArrival();
 
   Database* db_;
   std::shared_ptr<Statement> insert_;  // prepared once: sync inserts ledgers of 100,000 entries
+  std::unique_ptr<SqlLedgerIndex> index_;  // heap: ledger_ points at it across moves
   Ledger ledger_;
   int64_t last_arrival_ = 0;
 };

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "node/library/importer.h"
+#include "node/store/live_claims.h"
 #include "tests/support/media_files.h"
 
 namespace hearth::library {
@@ -94,7 +95,7 @@ TEST_F(LibraryOps, ForgetReleasesEveryClaimAndDropsOnlyUnneededBlobs) {
   EXPECT_FALSE(home->blobs().Has(one.blob));
   EXPECT_TRUE(home->blobs().Has(two.blob));
   EXPECT_EQ(catalog->TrackCount().value(), 1u);
-  EXPECT_EQ(home->ledger().ledger().state().claims.size(), 1u);
+  EXPECT_EQ(store::AllLiveClaims(home->db()).value().size(), 1u);
   auto report = store::VerifyStoredLedger(home->db(), home->household());
   EXPECT_TRUE(report && report->ok());
 }

@@ -31,20 +31,18 @@ class SurplusTest : public ::testing::Test {
     laptop_ = IdOf(KeyFor(2));
     nas_ = IdOf(KeyFor(3));
     blob_.bytes.fill(9);
-    TrackClaim c = testing::MakeClaim(9, 1 << 20);
-    Claim claim{EntryId{}, pc_, 0, std::make_shared<const Body>(c)};
-    state_.claims.emplace(EntryId{}, claim);
+    imported_.insert(blob_);  // the PC imported it
     placement_.sizes[blob_] = crypto::SealedLength(1 << 20);
   }
   mesh::Surplus SurplusOf(std::vector<DeviceId> assigned, bool short_of_room) {
     placement_.plan.assigned[blob_] = std::move(assigned);
     auto availability = [this](const DeviceId& d) -> uint16_t { return d == laptop_ ? 300 : (d == nas_ ? 990 : 980); };
-    return SurplusBlobs(state_, placement_, pc_, {blob_}, availability, short_of_room);
+    return SurplusBlobs(imported_, placement_, pc_, {blob_}, availability, short_of_room);
   }
 
   DeviceId pc_, laptop_, nas_;
   BlobId blob_;
-  LedgerState state_;
+  std::set<BlobId> imported_;
   Placement placement_;
 };
 

@@ -9,113 +9,17 @@
 #include <unordered_map>
 
 #include "protocol/ledger.h"
+#include "tests/support/ledger_fold.h"
+#include "tests/support/random_ledger.h"
 #include "tests/support/test_household.h"
 
 namespace hearth {
 namespace {
 
-using testing::IdOf;
-using testing::KeyFor;
+using testing::RandomCausalOrder;
 using testing::Replica;
-
-// Every entry in `entries` in a random order that respects prev/parents.
-std::vector<const SignedEntry*> RandomCausalOrder(const std::vector<SignedEntry>& entries,
-                                                  std::mt19937& rng) {
-  std::unordered_map<EntryId, size_t, Id32Hash> index;
-  for (size_t i = 0; i < entries.size(); ++i) index.emplace(entries[i].id, i);
-  std::vector<std::vector<size_t>> children(entries.size());
-  std::vector<size_t> pending(entries.size(), 0);
-  for (size_t i = 0; i < entries.size(); ++i) {
-    std::vector<EntryId> deps = entries[i].entry.parents;
-    if (entries[i].entry.seq > 1) deps.push_back(entries[i].entry.prev);
-    for (const auto& d : deps) {
-      auto it = index.find(d);
-      if (it == index.end()) continue;
-      children[it->second].push_back(i);
-      ++pending[i];
-    }
-  }
-  std::vector<size_t> ready;
-  for (size_t i = 0; i < entries.size(); ++i)
-    if (pending[i] == 0) ready.push_back(i);
-  std::vector<const SignedEntry*> order;
-  while (!ready.empty()) {
-    size_t k = std::uniform_int_distribution<size_t>(0, ready.size() - 1)(rng);
-    size_t i = ready[k];
-    ready[k] = ready.back();
-    ready.pop_back();
-    order.push_back(&entries[i]);
-    for (size_t c : children[i])
-      if (--pending[c] == 0) ready.push_back(c);
-  }
-  return order;
-}
-
-struct Simulation {
-  std::vector<crypto::DeviceKey> keys;
-  std::vector<Replica> replicas;
-  bool revoked = false;
-  bool equivocated = false;
-};
-
-Simulation Simulate(uint32_t seed) {
-  std::mt19937 rng(seed);
-  Simulation sim;
-  for (uint8_t i = 1; i <= 5; ++i) sim.keys.push_back(KeyFor(i));
-  HouseholdId h = testing::HouseholdOf(sim.keys[0]);
-  for (int i = 0; i < 5; ++i) sim.replicas.emplace_back(h);
-  auto& founder = sim.replicas[0];
-  founder.Write(sim.keys[0], testing::MakeGenesisBody());
-  founder.Write(sim.keys[0], testing::MakeAdd(sim.keys[1], Role::kFull, true, "laptop"));
-  founder.Write(sim.keys[0], testing::MakeAdd(sim.keys[2], Role::kPhone, false, "phone"));
-  founder.Write(sim.keys[0], testing::MakeAdd(sim.keys[3], Role::kFull, false, "den"));
-  for (int i = 1; i < 4; ++i) sim.replicas[i].SyncFrom(founder);
-
-  bool& revoked = sim.revoked;
-  bool& equivocated = sim.equivocated;
-  uint8_t track = 0;
-  for (int step = 0; step < 300; ++step) {
-    int who = std::uniform_int_distribution<int>(0, 3)(rng);
-    Replica& r = sim.replicas[who];
-    const auto& key = sim.keys[who];
-    int action = std::uniform_int_distribution<int>(0, 99)(rng);
-    int64_t t = step;
-    if (action < 45) {
-      r.Write(key, testing::MakeClaim(++track), t);
-    } else if (action < 55 && !r.ledger.state().claims.empty()) {
-      auto it = r.ledger.state().claims.begin();
-      std::advance(it, std::uniform_int_distribution<size_t>(0, r.ledger.state().claims.size() - 1)(rng));
-      r.Write(key, TrackRelease{it->first}, t);
-    } else if (action < 60) {
-      r.Write(key, PolicySet{static_cast<uint8_t>(1 + step % 3), 0, {}}, t);
-    } else if ((action < 62 || step == 250) && !revoked && step > 150) {
-      // The founder revokes device 3, from its own view.
-      sim.replicas[0].Write(sim.keys[0], DeviceRevoke{IdOf(sim.keys[3]), "test"}, t);
-      revoked = true;
-    } else if ((action < 64 || step == 200) && !equivocated && step > 100) {
-      // Device 2 signs two different entries with one sequence number, sent
-      // to two replicas, and goes on writing after `one`.
-      Replica& r2 = sim.replicas[2];
-      const auto& k2 = sim.keys[2];
-      Entry fork = r2.ledger.NextEntry(IdOf(k2), testing::MakeClaim(200), t);
-      SignedEntry one = SignEntry(fork, k2);
-      fork.body = testing::MakeClaim(201);
-      SignedEntry two = SignEntry(fork, k2);
-      sim.replicas[4].SyncFrom(r2);
-      EXPECT_TRUE(r2.Deliver(one));
-      EXPECT_TRUE(sim.replicas[4].Deliver(two));
-      equivocated = true;
-    } else {
-      int other = std::uniform_int_distribution<int>(0, 4)(rng);
-      r.SyncFrom(sim.replicas[other]);
-    }
-  }
-  // Converge: everyone syncs with everyone until nothing changes.
-  for (int round = 0; round < 3; ++round)
-    for (auto& a : sim.replicas)
-      for (auto& b : sim.replicas) a.SyncFrom(b);
-  return sim;
-}
+using testing::Simulate;
+using testing::Simulation;
 
 class LedgerOrder : public ::testing::TestWithParam<uint32_t> {};
 
@@ -124,7 +28,7 @@ TEST_P(LedgerOrder, GossipingReplicasConvergeToOneState) {
   const Ledger& ref = sim.replicas[0].ledger;
   ASSERT_TRUE(sim.revoked);
   ASSERT_TRUE(sim.equivocated);
-  EXPECT_GT(ref.state().claims.size(), 0u);
+  EXPECT_GT(ref.claims().size(), 0u);
   EXPECT_EQ(std::count_if(ref.state().members.begin(), ref.state().members.end(),
                           [](const auto& m) { return m.second.equivocated; }), 1);
   EXPECT_EQ(std::count_if(ref.state().members.begin(), ref.state().members.end(),
@@ -132,6 +36,7 @@ TEST_P(LedgerOrder, GossipingReplicasConvergeToOneState) {
   for (const auto& r : sim.replicas) {
     EXPECT_EQ(r.ledger.size(), ref.size());
     EXPECT_EQ(r.ledger.state(), ref.state());
+    EXPECT_EQ(r.ledger.claims(), ref.claims());
     for (const auto& e : sim.replicas[0].log) EXPECT_EQ(r.ledger.IsEffective(e.id), ref.IsEffective(e.id));
   }
 }
@@ -145,7 +50,35 @@ TEST_P(LedgerOrder, AnyCausalDeliveryOrderGivesTheSameState) {
     for (const SignedEntry* e : RandomCausalOrder(ref.log, rng)) (void)fresh.Accept(*e);
     EXPECT_EQ(fresh.size(), ref.ledger.size()) << "trial " << trial;
     EXPECT_EQ(fresh.state(), ref.ledger.state()) << "trial " << trial;
+    EXPECT_EQ(fresh.claims(), ref.ledger.claims()) << "trial " << trial;
     for (const auto& e : ref.log) ASSERT_EQ(fresh.IsEffective(e.id), ref.ledger.IsEffective(e.id));
+  }
+}
+
+// The ledger, which keeps only membership and per-author windows in memory,
+// decides like the fold that holds and re-decides every entry (the oracle in
+// tests/support/ledger_fold.h), whatever the delivery order.
+TEST_P(LedgerOrder, EqualsTheWholeLedgerFold) {
+  Simulation sim = Simulate(GetParam());
+  const Replica& ref = sim.replicas[0];
+  std::mt19937 rng(GetParam() * 104729u);
+  for (int trial = 0; trial < 4; ++trial) {
+    Ledger ledger(ref.ledger.household());
+    testing::LedgerFold fold(ref.ledger.household());
+    for (const SignedEntry* e : RandomCausalOrder(ref.log, rng)) {
+      auto a = ledger.Accept(*e);
+      auto b = fold.Accept(*e);
+      ASSERT_EQ(a.has_value(), b.has_value()) << "trial " << trial;
+      if (!a) {
+        EXPECT_EQ(a.error().kept, b.error().kept);
+        EXPECT_EQ(a.error().error.code, b.error().error.code);
+      }
+    }
+    const testing::FoldState& want = fold.state();
+    EXPECT_EQ(ledger.state(), static_cast<const LedgerState&>(want)) << "trial " << trial;
+    EXPECT_EQ(ledger.claims(), want.claims) << "trial " << trial;
+    EXPECT_EQ(ledger.effective_count(), fold.effective_count());
+    for (const auto& e : ref.log) ASSERT_EQ(ledger.IsEffective(e.id), fold.IsEffective(e.id));
   }
 }
 

@@ -104,7 +104,7 @@ TEST_F(LedgerRules, RevokedDeviceIsRefusedAfterItsRevocation) {
   ra.SyncFrom(rb);
   EXPECT_EQ(Code(ra.last), LedgerErrc::kRevokedAuthor);
   // The claim made before the revocation stands; the one after does not.
-  EXPECT_EQ(ra.ledger.state().claims.size(), 1u);
+  EXPECT_EQ(ra.ledger.claims().size(), 1u);
   EXPECT_EQ(ra.ledger.state(), rb.ledger.state());
 }
 
@@ -113,7 +113,7 @@ TEST_F(LedgerRules, ConcurrentEntriesOfARevokedDeviceAreCutOffWhateverTheOrder) 
   // B claims a track; concurrently (without seeing it) A revokes B.
   SignedEntry claim = rb.Write(B, MakeClaim(1));
   ASSERT_TRUE(rb.last);
-  EXPECT_EQ(rb.ledger.state().claims.size(), 1u);
+  EXPECT_EQ(rb.ledger.claims().size(), 1u);
   SignedEntry revoke = ra.Write(A, DeviceRevoke{IdOf(B), "lost"});
   ASSERT_TRUE(ra.last);
   // Revocation first, then the claim: refused on arrival.
@@ -123,7 +123,7 @@ TEST_F(LedgerRules, ConcurrentEntriesOfARevokedDeviceAreCutOffWhateverTheOrder) 
   // Claim first, then the revocation: the claim loses its effect.
   ASSERT_TRUE(rb.Deliver(revoke));
   EXPECT_FALSE(rb.ledger.IsEffective(claim.id));
-  EXPECT_TRUE(rb.ledger.state().claims.empty());
+  EXPECT_TRUE(rb.ledger.claims().empty());
   EXPECT_EQ(ra.ledger.state(), rb.ledger.state());
 }
 
@@ -136,7 +136,7 @@ TEST_F(LedgerRules, ReplayedEntryIsRefusedAndNotStoredTwice) {
   EXPECT_EQ(Code(r), LedgerErrc::kReplayed);
   EXPECT_FALSE(r.error().kept);
   EXPECT_EQ(ra.ledger.size(), before);
-  EXPECT_EQ(ra.ledger.state().claims.size(), 1u);
+  EXPECT_EQ(ra.ledger.claims().size(), 1u);
 }
 
 TEST_F(LedgerRules, AGapInAnAuthorsChainIsRefusedUntilFilled) {
@@ -194,8 +194,8 @@ TEST_F(LedgerRules, EquivocationIsKeptAsEvidenceAndFlagsTheDevice) {
     const LedgerState& s = r->ledger.state();
     EXPECT_TRUE(s.members.at(IdOf(B)).equivocated);
     // Both forks lose their effect; what B wrote before stands.
-    EXPECT_EQ(s.claims.size(), 1u);
-    EXPECT_TRUE(s.claims.contains(early.id));
+    EXPECT_EQ(r->ledger.claims().size(), 1u);
+    EXPECT_TRUE(r->ledger.claims().contains(early.id));
   }
   EXPECT_EQ(ra.ledger.state(), rb.ledger.state());
 }
@@ -242,7 +242,7 @@ TEST_F(LedgerRules, ReleaseRemovesAClaimAndMustNameOne) {
   SignedEntry claim = rb.Write(B, MakeClaim(1));
   rb.Write(C, TrackRelease{claim.id});
   ASSERT_TRUE(rb.last);
-  EXPECT_TRUE(rb.ledger.state().claims.empty());
+  EXPECT_TRUE(rb.ledger.claims().empty());
   EntryId ghost;
   ghost.bytes.fill(1);
   rb.Write(C, TrackRelease{ghost});

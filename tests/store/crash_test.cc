@@ -11,6 +11,7 @@
 
 #include "crypto/blob_cipher.h"
 #include "crypto/hash.h"
+#include "node/store/live_claims.h"
 #include "node/store/home.h"
 #include "protocol/claim_details.h"
 #include "tests/support/temp_dir.h"
@@ -77,11 +78,11 @@ TEST(Crash, KillingTheWriterAtRandomPointsLosesAndCorruptsNothing) {
     auto report = VerifyStoredLedger(home->db(), home->household());
     ASSERT_TRUE(report);
     ASSERT_TRUE(report->ok()) << report->problems.front().message;
-    const auto& claims = home->ledger().ledger().state().claims;
+    const auto claims = AllLiveClaims(home->db()).value();
     EXPECT_GE(claims.size(), claims_before);
     claims_before = claims.size();
-    for (const auto& [entry, c] : claims) {
-      const TrackClaim& tc = c.claim();
+    for (const auto& c : claims) {
+      const TrackClaim tc = LoadClaimBody(home->db(), c.entry).value().value();
       ASSERT_TRUE(home->blobs().Has(tc.blob));
       auto d = OpenClaimDetails(*home->content_secret(), home->household(), c.author, tc.blob,
                                 tc.sealed_details);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "node/store/home.h"
+#include "node/store/live_claims.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_household.h"
 
@@ -118,7 +119,7 @@ TEST_F(LedgerStoreTest, TwoConnectionsAuthoringInTurnNeverEquivocate) {
   EXPECT_TRUE(report->ok());
   EXPECT_EQ(report->evidence, 0u);
   ASSERT_TRUE(home->ledger().CatchUp());
-  EXPECT_EQ(home->ledger().ledger().state().claims.size(), 6u);
+  EXPECT_EQ(AllLiveClaims(home->db()).value().size(), 6u);
 }
 
 }  // namespace

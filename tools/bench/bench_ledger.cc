@@ -82,7 +82,7 @@ int main() {
   double refold = bench::Seconds([&] {
     if (!loaded.Accept(add)) std::abort();
   });
-  std::printf("ledger fold (%zu entries, %zu live claims)\n", big.size(), loaded.state().claims.size());
+  std::printf("ledger fold (%zu entries, %zu live claims)\n", big.size(), loaded.claims().size());
   std::printf("  baseline  decode only (3 runs):          %s s\n", bench::List(decode).c_str());
   std::printf("  hearth    load + fold (start-up):       %8.2f s   ratio to the first decode %.2f  (target < 10 s)\n",
               load, load / decode.front());

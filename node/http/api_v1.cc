@@ -57,7 +57,7 @@ json AlbumSummary(const AlbumInfo& a) {
               {"artistId", a.artist_id},
               {"year", a.year},
               {"genre", a.genre},
-              {"songCount", a.songs.size()},
+              {"songCount", a.song_count},
               {"duration", static_cast<double>(a.duration_ms) / 1000.0},
               {"cover", a.cover ? json(LibraryIndex::CoverId(*a.cover)) : json(nullptr)}};
 }
@@ -127,20 +127,20 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
     const int offset = IntParam(params, "offset", 0, 0, INT32_MAX);
     const int limit = IntParam(params, "limit", 100, 1, 1000);
     json tracks = json::array();
-    for (size_t i = static_cast<size_t>(offset); i < index_->songs().size() && tracks.size() < static_cast<size_t>(limit); ++i)
-      tracks.push_back(SongJson(i));
-    return Json(req, bhttp::status::ok, json{{"total", index_->songs().size()}, {"tracks", tracks}});
+    for (const auto& r : library_->Songs(static_cast<size_t>(offset), static_cast<size_t>(limit)))
+      tracks.push_back(SongJson(r));
+    return Json(req, bhttp::status::ok, json{{"total", library_->SongCount()}, {"offset", offset}, {"tracks", tracks}});
   }
   if (parts.size() >= 2 && parts[0] == "tracks") {
-    auto i = index_->SongIndex(parts[1]);
-    if (!i) {
+    auto song = library_->Song(parts[1]);
+    if (!song) {
       return not_found("no track with id " + parts[1]);
     }
     if (get && parts.size() == 2) {
-      return Json(req, bhttp::status::ok, SongJson(*i));
+      return Json(req, bhttp::status::ok, SongJson(*song));
     }
     if (get && parts.size() == 3 && parts[2] == "stream") {
-      play.song = index_->songs()[*i];
+      play.song = std::move(*song);
       play.opus = Get(params, "format").value_or("original") == "opus";
       play.bitrate_kbps = IntParam(params, "bitrate", 128, 64, 192);
       play.start_seconds = SecondsParam(params, "start");
@@ -148,49 +148,49 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
     }
   }
   if (get && parts.size() == 1 && parts[0] == "albums") {
+    // A page of albums by name (offset, limit <= 500; 100 by default).
+    const int offset = IntParam(params, "offset", 0, 0, INT32_MAX);
+    const int limit = IntParam(params, "limit", 100, 1, 500);
     json albums = json::array();
-    for (const AlbumInfo& a : index_->albums()) albums.push_back(AlbumSummary(a));
-    return Json(req, bhttp::status::ok, json{{"albums", albums}});
+    for (const AlbumInfo& a : library_->Albums(AlbumOrder::kName, static_cast<size_t>(offset), static_cast<size_t>(limit)))
+      albums.push_back(AlbumSummary(a));
+    return Json(req, bhttp::status::ok, json{{"total", library_->AlbumCount()}, {"offset", offset}, {"albums", albums}});
   }
   if (get && parts.size() == 2 && parts[0] == "albums") {
-    const AlbumInfo* a = index_->Album(parts[1]);
+    auto a = library_->Album(parts[1]);
     if (!a) {
       return not_found("no album with id " + parts[1]);
     }
     json j = AlbumSummary(*a);
     j["tracks"] = json::array();
-    for (size_t s : a->songs) j["tracks"].push_back(SongJson(s));
+    for (const auto& s : library_->AlbumSongs(*a)) j["tracks"].push_back(SongJson(s));
     return Json(req, bhttp::status::ok, j);
   }
   if (get && parts.size() == 1 && parts[0] == "artists") {
+    const int offset = IntParam(params, "offset", 0, 0, INT32_MAX);
+    const int limit = IntParam(params, "limit", 100, 1, 500);
     json artists = json::array();
-    for (const ArtistInfo& a : index_->artists())
-      artists.push_back({{"id", a.id}, {"name", a.name}, {"albumCount", a.albums.size()}, {"songCount", a.song_count}});
-    return Json(req, bhttp::status::ok, json{{"artists", artists}});
+    for (const ArtistInfo& a : library_->Artists(static_cast<size_t>(offset), static_cast<size_t>(limit)))
+      artists.push_back({{"id", a.id}, {"name", a.name}, {"albumCount", a.album_count}, {"songCount", a.song_count}});
+    return Json(req, bhttp::status::ok, json{{"total", library_->ArtistCount()}, {"offset", offset}, {"artists", artists}});
   }
   if (get && parts.size() == 2 && parts[0] == "artists") {
-    const ArtistInfo* a = index_->Artist(parts[1]);
+    auto a = library_->Artist(parts[1]);
     if (!a) {
       return not_found("no artist with id " + parts[1]);
     }
     json albums = json::array();
-    for (size_t i : a->albums) albums.push_back(AlbumSummary(index_->albums()[i]));
+    for (const AlbumInfo& album : library_->ArtistAlbums(*a)) albums.push_back(AlbumSummary(album));
     return Json(req, bhttp::status::ok, json{{"id", a->id}, {"name", a->name}, {"albums", albums}});
   }
   if (get && parts.size() == 1 && parts[0] == "search") {
     const std::string q = Get(params, "q").value_or("");
     const int limit = IntParam(params, "limit", 50, 1, 500);
     json tracks = json::array(), albums = json::array(), artists = json::array();
-    auto found = catalog_->Search(q, static_cast<size_t>(limit));
-    if (!found) {
-      return Error(req, bhttp::status::internal_server_error, found.error().message);
-    }
     std::set<std::string> seen_albums, seen_artists;
-    for (const auto& r : *found) {
-      auto i = index_->SongIndex(LibraryIndex::SongId(r));
-      if (!i) continue;
-      tracks.push_back(SongJson(*i));
-      const AlbumInfo& a = index_->AlbumOf(*i);
+    for (const auto& r : library_->SearchSongs(q, static_cast<size_t>(limit))) {
+      tracks.push_back(SongJson(r));
+      const AlbumInfo a = library_->AlbumOf(r);
       if (seen_albums.insert(a.id).second) albums.push_back(AlbumSummary(a));
       if (seen_artists.insert(a.artist_id).second) artists.push_back({{"id", a.artist_id}, {"name", a.artist}});
     }
@@ -212,7 +212,7 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
     std::map<DeviceId, store::PeerRecord> peers;
     if (auto list = store::ListPeers(home_->db())) for (auto& p : *list) peers[p.device] = p;
     std::map<DeviceId, size_t> counts;
-    for (const auto& [blob, devices] : holders_) for (const auto& d : devices) counts[d]++;
+    if (auto c = store::PeerBlobCounts(home_->db())) counts = std::move(*c);
     json devices = json::array();
     for (const auto& [id, m] : state.members) {
       json d = {{"id", id.Hex()},   {"name", m.name},       {"role", std::string(RoleName(m.role))},
@@ -233,14 +233,13 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
     if (get && parts.size() == 1) {
       json tracks = json::array();
       if (auto pins = store::ListPins(home_->db())) {
-        std::set<BlobId> pinned(pins->begin(), pins->end());
-        for (size_t i = 0; i < index_->songs().size(); ++i)
-          if (pinned.contains(index_->songs()[i].blob)) tracks.push_back(SongJson(i));
+        for (const BlobId& blob : *pins)
+          if (auto r = catalog_->AnyClaimOfBlob(blob); r && *r) tracks.push_back(SongJson(**r));
       }
       return Json(req, bhttp::status::ok, json{{"tracks", tracks}});
     }
     if (parts.size() == 2 && (method == bhttp::verb::put || method == bhttp::verb::delete_)) {
-      const library::TrackRecord* r = index_->Song(parts[1]);
+      auto r = library_->Song(parts[1]);
       if (!r) {
         return not_found("no track with id " + parts[1]);
       }
@@ -316,7 +315,13 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
 
 asio::awaitable<void> HttpService::HandleApi(Exchange& ex, const Target& target) {
   PlayAction play;
+  (void)library_->TakeError();
   Response res = ApiResponse(ex.request(), target, play, LoginThrottle::ClientKey(ex.remote().address()));
+  // A read of the library failed: the answer would be silently short.
+  if (auto failed = library_->TakeError()) {
+    res = Error(ex.request(), bhttp::status::internal_server_error, "cannot read the library: " + *failed);
+    play = PlayAction{};
+  }
   co_await Answer(ex, std::move(res), play);
 }
 

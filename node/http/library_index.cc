@@ -1,142 +1,116 @@
 #include "node/http/library_index.h"
 
-#include <algorithm>
-#include <set>
+#include <cctype>
 
 #include "crypto/bytes.h"
-#include "crypto/hash.h"
-#include "protocol/byte_io.h"
 
 namespace hearth::http {
 namespace {
 
-std::string ShortId(std::string_view prefix, const std::string& key) {
-  crypto::Digest d = crypto::Blake2b256(ByteSpan(reinterpret_cast<const uint8_t*>(key.data()), key.size()));
-  return std::string(prefix) + ToHex(ByteSpan(d.data(), 12));
-}
-
-std::string FirstOf(const std::string& joined) {
-  size_t sep = joined.find("; ");
-  return sep == std::string::npos ? joined : joined.substr(0, sep);
+std::optional<TrackId> ParseTrackId(std::string_view hex) {
+  if (hex.size() != 64) return std::nullopt;
+  TrackId id;
+  for (size_t i = 0; i < 32; ++i) {
+    auto nibble = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    id.bytes[i] = static_cast<uint8_t>(hi * 16 + lo);
+  }
+  return id;
 }
 
 }  // namespace
 
 std::string LibraryIndex::CoverId(const crypto::Digest& cover) { return "co-" + ToHex(cover); }
 
-std::string LibraryIndex::AlbumArtistOf(const library::TrackRecord& r) {
-  if (!r.album_artist.empty()) return r.album_artist;
-  if (!r.artist.empty()) return FirstOf(r.artist);
-  return "Unknown Artist";
+std::optional<std::string> LibraryIndex::TakeError() {
+  std::optional<std::string> e = std::move(error_);
+  error_.reset();
+  return e;
 }
 
-std::expected<void, std::string> LibraryIndex::Load(library::Catalog& catalog) {
-  auto list = catalog.List({});
-  if (!list) return std::unexpected(list.error().message);
-  songs_ = std::move(*list);
-  albums_.clear();
-  artists_.clear();
-  genres_.clear();
-  song_by_id_.clear();
-  album_by_id_.clear();
-  artist_by_id_.clear();
-  song_album_.assign(songs_.size(), 0);
+size_t LibraryIndex::SongCount() { return Or(catalog_.TrackCount(), size_t{0}); }
 
-  std::map<std::string, std::set<std::string>> genre_albums;
-  std::map<std::string, size_t> genre_songs;
-  for (size_t i = 0; i < songs_.size(); ++i) {
-    const auto& s = songs_[i];
-    song_by_id_[SongId(s)] = i;
-    const std::string album_id = ShortId("al-", s.album_key);
-    auto [it, fresh] = album_by_id_.try_emplace(album_id, albums_.size());
-    if (fresh) {
-      AlbumInfo a;
-      a.id = album_id;
-      a.name = s.album.empty() ? "Unknown Album" : s.album;
-      a.artist = AlbumArtistOf(s);
-      a.artist_id = ShortId("ar-", AsciiLower(a.artist));
-      a.genre = FirstOf(s.genre);
-      a.created_us = s.claimed_us;
-      albums_.push_back(std::move(a));
-    }
-    AlbumInfo& a = albums_[it->second];
-    a.songs.push_back(i);
-    a.duration_ms += s.duration_ms;
-    a.year = std::max(a.year, s.year);
-    a.created_us = std::min(a.created_us, s.claimed_us);
-    if (!a.cover && s.cover) a.cover = s.cover;
-    if (!s.genre.empty()) {
-      size_t start = 0;
-      while (start <= s.genre.size()) {
-        size_t sep = s.genre.find("; ", start);
-        std::string g = s.genre.substr(start, sep == std::string::npos ? std::string::npos : sep - start);
-        if (!g.empty()) {
-          genre_songs[g]++;
-          genre_albums[g].insert(a.id);
-        }
-        if (sep == std::string::npos) break;
-        start = sep + 2;
-      }
-    }
-  }
-  // Albums by name; remap indexes.
-  std::vector<size_t> order(albums_.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    return std::pair(AsciiLower(albums_[x].name), albums_[x].id) < std::pair(AsciiLower(albums_[y].name), albums_[y].id);
-  });
-  std::vector<AlbumInfo> sorted;
-  sorted.reserve(albums_.size());
-  for (size_t i : order) sorted.push_back(std::move(albums_[i]));
-  albums_ = std::move(sorted);
-  album_by_id_.clear();
-  std::map<std::string, size_t> artist_slot;
-  for (size_t i = 0; i < albums_.size(); ++i) {
-    album_by_id_[albums_[i].id] = i;
-    for (size_t song : albums_[i].songs) song_album_[song] = i;
-    auto [it, fresh] = artist_by_id_.try_emplace(albums_[i].artist_id, artists_.size());
-    if (fresh) artists_.push_back(ArtistInfo{albums_[i].artist_id, albums_[i].artist, {}, 0});
-    artists_[it->second].albums.push_back(i);
-    artists_[it->second].song_count += albums_[i].songs.size();
-  }
-  std::sort(artists_.begin(), artists_.end(),
-            [](const ArtistInfo& x, const ArtistInfo& y) { return AsciiLower(x.name) < AsciiLower(y.name); });
-  artist_by_id_.clear();
-  for (size_t i = 0; i < artists_.size(); ++i) {
-    artist_by_id_[artists_[i].id] = i;
-    std::sort(artists_[i].albums.begin(), artists_[i].albums.end(), [&](size_t x, size_t y) {
-      return std::pair(albums_[x].year, albums_[x].name) < std::pair(albums_[y].year, albums_[y].name);
-    });
-  }
-  for (const auto& [name, count] : genre_songs) genres_.push_back(GenreInfo{name, count, genre_albums[name].size()});
-  return {};
+std::vector<library::TrackRecord> LibraryIndex::Songs(size_t offset, size_t limit) {
+  return Or(catalog_.Songs(offset, limit), std::vector<library::TrackRecord>{});
 }
 
-const library::TrackRecord* LibraryIndex::Song(std::string_view id) const {
-  auto i = SongIndex(id);
-  return i ? &songs_[*i] : nullptr;
+std::optional<library::TrackRecord> LibraryIndex::Song(std::string_view id) {
+  auto track = ParseTrackId(id);
+  if (!track) return std::nullopt;
+  return Or(catalog_.PrimaryOf(*track), std::optional<library::TrackRecord>{});
 }
 
-std::optional<size_t> LibraryIndex::SongIndex(std::string_view id) const {
-  auto it = song_by_id_.find(std::string(id));
-  if (it == song_by_id_.end()) return std::nullopt;
-  return it->second;
+std::vector<library::TrackRecord> LibraryIndex::RandomSongs(size_t limit, const std::optional<std::string>& genre,
+                                                            std::optional<int> from, std::optional<int> to) {
+  return Or(catalog_.RandomSongs(limit, genre, from, to), std::vector<library::TrackRecord>{});
 }
 
-std::optional<size_t> LibraryIndex::AlbumIndex(std::string_view id) const {
-  auto it = album_by_id_.find(std::string(id));
-  if (it == album_by_id_.end()) return std::nullopt;
-  return it->second;
+std::optional<library::TrackRecord> LibraryIndex::SongWithCover(const crypto::Digest& cover) {
+  return Or(catalog_.SongWithCover(cover), std::optional<library::TrackRecord>{});
 }
 
-const AlbumInfo* LibraryIndex::Album(std::string_view id) const {
-  auto i = AlbumIndex(id);
-  return i ? &albums_[*i] : nullptr;
+std::vector<library::TrackRecord> LibraryIndex::SearchSongs(const std::string& query, size_t limit) {
+  return Or(catalog_.Search(query, limit), std::vector<library::TrackRecord>{});
 }
 
-const ArtistInfo* LibraryIndex::Artist(std::string_view id) const {
-  auto it = artist_by_id_.find(std::string(id));
-  return it == artist_by_id_.end() ? nullptr : &artists_[it->second];
+size_t LibraryIndex::AlbumCount(const AlbumFilter& filter) { return Or(views_.AlbumCount(filter), size_t{0}); }
+
+std::vector<AlbumInfo> LibraryIndex::Albums(AlbumOrder order, size_t offset, size_t limit, const AlbumFilter& filter) {
+  return Or(views_.Albums(order, offset, limit, filter), std::vector<AlbumInfo>{});
 }
+
+std::optional<AlbumInfo> LibraryIndex::Album(std::string_view id) {
+  return Or(views_.Album(std::string(id)), std::optional<AlbumInfo>{});
+}
+
+AlbumInfo LibraryIndex::AlbumOf(const library::TrackRecord& song) {
+  if (auto a = Or(views_.AlbumByKey(song.album_key), std::optional<AlbumInfo>{})) return std::move(*a);
+  AlbumInfo a;
+  a.key = song.album_key;
+  a.id = library::AlbumIdOf(song.album_key);
+  a.name = song.album.empty() ? "Unknown Album" : song.album;
+  a.artist = library::AlbumArtistOf(song);
+  a.artist_id = library::ArtistIdOf(a.artist);
+  a.year = song.year;
+  a.cover = song.cover;
+  a.duration_ms = song.duration_ms;
+  a.created_us = song.claimed_us;
+  a.song_count = 1;
+  return a;
+}
+
+std::vector<library::TrackRecord> LibraryIndex::AlbumSongs(const AlbumInfo& album) {
+  return Or(catalog_.AlbumSongs(album.key), std::vector<library::TrackRecord>{});
+}
+
+std::vector<AlbumInfo> LibraryIndex::SearchAlbums(const std::string& query, size_t offset, size_t limit) {
+  return Or(views_.SearchAlbums(query, offset, limit), std::vector<AlbumInfo>{});
+}
+
+size_t LibraryIndex::ArtistCount() { return Or(views_.ArtistCount(), size_t{0}); }
+
+std::vector<ArtistInfo> LibraryIndex::Artists(size_t offset, size_t limit) {
+  return Or(views_.Artists(offset, limit), std::vector<ArtistInfo>{});
+}
+
+std::optional<ArtistInfo> LibraryIndex::Artist(std::string_view id) {
+  return Or(views_.Artist(std::string(id)), std::optional<ArtistInfo>{});
+}
+
+std::vector<AlbumInfo> LibraryIndex::ArtistAlbums(const ArtistInfo& artist) {
+  return Or(views_.ArtistAlbums(artist.id), std::vector<AlbumInfo>{});
+}
+
+std::vector<ArtistInfo> LibraryIndex::SearchArtists(const std::string& query, size_t offset, size_t limit) {
+  return Or(views_.SearchArtists(query, offset, limit), std::vector<ArtistInfo>{});
+}
+
+std::vector<GenreInfo> LibraryIndex::Genres() { return Or(views_.Genres(), std::vector<GenreInfo>{}); }
 
 }  // namespace hearth::http

@@ -63,10 +63,11 @@ std::expected<void, std::string> HttpService::Open() {
   if (!home_->content_secret())
     return std::unexpected("this is a storage device: it holds no content secret, so it cannot play music");
   catalog_ = std::make_unique<library::Catalog>(home_->db());
+  library_ = std::make_unique<LibraryIndex>(home_->db());
   users_ = std::make_unique<Users>(home_->db(), home_->device_key());
   imports_ = std::make_unique<ImportJobs>(options_.home_dir);
   data_version_ = -1;
-  ledger_size_ = static_cast<size_t>(-1);
+  ledger_size_ = UINT64_MAX;
   Refresh();
   return {};
 }
@@ -79,21 +80,15 @@ void HttpService::Refresh() {
   // changed the catalog, and have-sets may have moved.
   if (auto r = home_->ledger().CatchUp(); !r && options_.log)
     options_.log("http: cannot read the ledger: " + r.error().message);
-  const size_t ledger_size = home_->ledger().ledger().size();
+  const uint64_t ledger_size = home_->ledger().ledger().size();
   if (ledger_size != ledger_size_) {
-    if (auto synced = catalog_->Sync(home_->ledger().ledger().state(), home_->content_secret());
-        !synced && options_.log)
-      options_.log("http: cannot sync the catalog: " + synced.error().message);
-    auto fresh = std::make_shared<LibraryIndex>();
-    if (auto loaded = fresh->Load(*catalog_); !loaded) {
-      if (options_.log) options_.log("http: " + loaded.error() + " (still serving the library as it was)");
+    if (auto synced = catalog_->Sync(home_->ledger().ledger().state(), home_->content_secret()); !synced) {
+      if (options_.log) options_.log("http: cannot sync the catalog: " + synced.error().message);
       data_version_ = -1;  // try again at the next request
     } else {
-      index_ = std::move(fresh);
       ledger_size_ = ledger_size;
     }
   }
-  if (auto holders = store::AllPeerBlobs(home_->db())) holders_ = std::move(*holders);
 }
 
 asio::awaitable<void> HttpService::Handle(Exchange& ex) {
@@ -108,9 +103,6 @@ asio::awaitable<void> HttpService::Handle(Exchange& ex) {
     co_return;
   }
   Refresh();
-  // Held until the answer is sent: a stream in progress keeps reading the
-  // library it started with while a new ledger entry replaces index_.
-  const std::shared_ptr<const LibraryIndex> library = index_;
   if (target->path == "/rest" || target->path.starts_with("/rest/")) {
     co_await HandleSubsonic(ex, std::move(*target));
   } else if (target->path.starts_with("/api/v1/") || target->path == "/api/v1") {
@@ -166,8 +158,8 @@ std::vector<std::string> HttpService::HolderNames(const BlobId& blob) {
     return m == members.end() ? d.ShortHex() : m->second.name;
   };
   if (HeldHere(blob)) out.push_back(name(home_->device_id()));
-  if (auto it = holders_.find(blob); it != holders_.end())
-    for (const DeviceId& d : it->second) out.push_back(name(d));
+  if (auto holders = store::PeerHoldersOf(home_->db(), blob))
+    for (const DeviceId& d : *holders) out.push_back(name(d));
   return out;
 }
 
@@ -188,9 +180,8 @@ media::ChunkReader HttpService::AnyThreadChunks() {
   };
 }
 
-nlohmann::json HttpService::SongJson(size_t i) {
-  const library::TrackRecord& r = index_->songs()[i];
-  const AlbumInfo& album = index_->AlbumOf(i);
+nlohmann::json HttpService::SongJson(const library::TrackRecord& r) {
+  const AlbumInfo album = library_->AlbumOf(r);
   nlohmann::json j = {
       {"id", LibraryIndex::SongId(r)},
       {"title", r.title},

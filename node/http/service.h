@@ -4,8 +4,9 @@
 //   /api/v1/...  the JSON API (docs/api.md)
 //   /rest/...    the OpenSubsonic API (subsonic.cc)
 //
-// It opens its own connection to the home (the mesh has another), rebuilds
-// its LibraryIndex when the database changes, reads blobs through a
+// It opens its own connection to the home (the mesh has another; the ledger
+// in memory is only heads and membership), syncs the catalog when the ledger
+// grows, reads blobs through a
 // ChunkReader (the local store first, then the mesh), and transcodes on a
 // worker pool so that no request blocks the others.
 //
@@ -85,7 +86,7 @@ class HttpService {
                                               const std::function<std::expected<User, AuthFailure>()>& check);
   // "try again in N s" for a throttled login.
   std::string ThrottledMessage(const std::string& client, const std::string& name);
-  nlohmann::json SongJson(size_t song);
+  nlohmann::json SongJson(const library::TrackRecord& song);
   bool HeldHere(const BlobId& blob);
   std::vector<std::string> HolderNames(const BlobId& blob);
   std::optional<crypto::Secret<32>> BlobKeyOf(const library::TrackRecord& r) const;
@@ -139,13 +140,12 @@ class HttpService {
   std::unique_ptr<Users> users_;
   LoginThrottle throttle_{[this] { return options_.clock(); }};
   std::unique_ptr<ImportJobs> imports_;
-  // The library as players see it: replaced whole (never changed in place)
-  // when the catalog changes. Each request holds the one it started with
-  // (Handle), so what it borrows from it lives as long as the request.
-  std::shared_ptr<const LibraryIndex> index_ = std::make_shared<const LibraryIndex>();
+  // The library as players see it, read from the catalog tables on each
+  // call; what it answers are values, so nothing a request holds can be
+  // pulled from under it when the catalog changes.
+  std::unique_ptr<LibraryIndex> library_;
   int64_t data_version_ = -1;
-  size_t ledger_size_ = static_cast<size_t>(-1);
-  std::map<BlobId, std::vector<DeviceId>> holders_;  // from peer_blobs, refreshed with the index
+  uint64_t ledger_size_ = UINT64_MAX;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

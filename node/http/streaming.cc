@@ -276,13 +276,8 @@ asio::awaitable<void> HttpService::StreamOpus(Exchange& ex, library::TrackRecord
 
 asio::awaitable<std::optional<std::pair<Bytes, std::string>>> HttpService::CoverFromTrack(
     const crypto::Digest& digest) {
-  // A copy: the index may be replaced while the cover is read.
-  std::optional<library::TrackRecord> track;
-  for (const auto& r : index_->songs())
-    if (r.cover && *r.cover == digest) {
-      track = r;
-      break;
-    }
+  // A value of its own: it lives across the awaits below.
+  const std::optional<library::TrackRecord> track = library_->SongWithCover(digest);
   auto key = track ? BlobKeyOf(*track) : std::nullopt;
   if (!key) co_return std::nullopt;
   auto plain = std::make_shared<media::PlainBlob>(AnyThreadChunks(), track->blob, *key, track->plaintext_length);

@@ -73,7 +73,7 @@ Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayA
   // Binary answers.
   if (op == "stream" || op == "download") {
     auto id = Get(p, "id");
-    const library::TrackRecord* r = id ? index_->Song(*id) : nullptr;
+    auto r = id ? library_->Song(*id) : std::nullopt;
     if (!r) {
       return reply(id ? subsonic::Failed(subsonic::kNotFound, "song not found: " + *id)
                         : subsonic::Failed(subsonic::kMissingParameter, "required parameter is missing: id"));
@@ -97,8 +97,8 @@ Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayA
       return reply(subsonic::Failed(subsonic::kMissingParameter, "required parameter is missing: id"));
     }
     std::string cover = *id;
-    if (const AlbumInfo* a = index_->Album(*id); a && a->cover) cover = LibraryIndex::CoverId(*a->cover);
-    if (const library::TrackRecord* r = index_->Song(*id); r && r->cover) cover = LibraryIndex::CoverId(*r->cover);
+    if (auto a = library_->Album(*id); a && a->cover) cover = LibraryIndex::CoverId(*a->cover);
+    if (auto r = library_->Song(*id); r && r->cover) cover = LibraryIndex::CoverId(*r->cover);
     auto image = CoverImage(cover);
     if (!image) {
       auto digest = cover.starts_with("co-") ? library::ParseHexDigest(cover.substr(3)) : std::nullopt;
@@ -112,11 +112,14 @@ Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayA
 
   auto result = RunSubsonicCall(*this, *user, p, op);
   if (!result) return reply(subsonic::Failed(subsonic::kNotFound, "not implemented by this server: " + op));
+  if (auto failed = library_->TakeError())
+    return reply(subsonic::Failed(subsonic::kGeneric, "cannot read the library: " + *failed));
   return reply(*result ? subsonic::Ok(**result) : subsonic::Failed(result->error().code, result->error().message));
 }
 
 asio::awaitable<void> HttpService::HandleSubsonic(Exchange& ex, Target target) {
   PlayAction play;
+  (void)library_->TakeError();
   Response res = SubsonicResponse(ex.request(), target, play, LoginThrottle::ClientKey(ex.remote().address()));
   co_await Answer(ex, std::move(res), play);
 }

@@ -13,7 +13,7 @@
 namespace hearth::http {
 
 SubsonicRequest::SubsonicRequest(HttpService& service, const User& u, const Params& params)
-    : SubsonicViews(*service.index_), svc(service), user(u), p(params) {}
+    : SubsonicViews(*service.library_), svc(service), user(u), p(params) {}
 
 store::Database& SubsonicRequest::db() { return svc.home_->db(); }
 library::Catalog& SubsonicRequest::catalog() { return *svc.catalog_; }
@@ -52,13 +52,6 @@ namespace ss = subsonic;
 using Failure = SubsonicFailure;
 using Result = SubsonicResult;
 
-bool MatchesWords(const std::string& text, const std::vector<std::string>& words) {
-  const std::string l = AsciiLower(text);
-  for (const auto& w : words)
-    if (l.find(w) == std::string::npos) return false;
-  return true;
-}
-
 // The server, the library's structure, album and song lists, search.
 struct BrowseCalls : SubsonicRequest {
   using SubsonicRequest::SubsonicRequest;
@@ -91,7 +84,7 @@ struct BrowseCalls : SubsonicRequest {
                   {"videoConversionRole", false},
                   {"folder", json::array({1})}}}};
   }
-  Result ScanStatus() { return json{{"scanStatus", {{"scanning", false}, {"count", index().songs().size()}}}}; }
+  Result ScanStatus() { return json{{"scanStatus", {{"scanning", false}, {"count", index().SongCount()}}}}; }
   Result Indexes() {
     return json{{"indexes",
                  {{"lastModified", now() / 1000}, {"ignoredArticles", ""}, {"index", Indexed(false)}}}};
@@ -100,136 +93,137 @@ struct BrowseCalls : SubsonicRequest {
   Result GetArtist() {
     auto id = Get(p, "id");
     if (!id) return std::unexpected(MissingParameter("id"));
-    const ArtistInfo* a = index().Artist(*id);
+    auto a = index().Artist(*id);
     if (!a) return std::unexpected(Failure{ss::kNotFound, "artist not found: " + *id});
     json j = Artist(*a);
     j["album"] = json::array();
-    for (size_t i : a->albums) j["album"].push_back(Album(index().albums()[i]));
+    for (const AlbumInfo& album : index().ArtistAlbums(*a)) j["album"].push_back(Album(album));
     return json{{"artist", j}};
   }
   Result GetAlbum() {
     auto id = Get(p, "id");
     if (!id) return std::unexpected(MissingParameter("id"));
-    const AlbumInfo* a = index().Album(*id);
+    auto a = index().Album(*id);
     if (!a) return std::unexpected(Failure{ss::kNotFound, "album not found: " + *id});
     json j = Album(*a);
     j["song"] = json::array();
-    for (size_t s : a->songs) j["song"].push_back(Child(s));
+    for (const auto& s : index().AlbumSongs(*a)) j["song"].push_back(Child(s));
     return json{{"album", j}};
   }
   Result GetSong() {
     auto id = Get(p, "id");
     if (!id) return std::unexpected(MissingParameter("id"));
-    auto i = index().SongIndex(*id);
-    if (!i) return std::unexpected(Failure{ss::kNotFound, "song not found: " + *id});
-    return json{{"song", Child(*i)}};
+    auto song = index().Song(*id);
+    if (!song) return std::unexpected(Failure{ss::kNotFound, "song not found: " + *id});
+    return json{{"song", Child(*song)}};
   }
   Result Directory() {
     auto id = Get(p, "id");
     if (!id) return std::unexpected(MissingParameter("id"));
-    if (const ArtistInfo* a = index().Artist(*id)) {
+    if (auto a = index().Artist(*id)) {
       json children = json::array();
-      for (size_t i : a->albums) children.push_back(AlbumDir(index().albums()[i]));
+      for (const AlbumInfo& album : index().ArtistAlbums(*a)) children.push_back(AlbumDir(album));
       return json{{"directory", {{"id", a->id}, {"parent", "1"}, {"name", a->name}, {"child", children}}}};
     }
-    if (const AlbumInfo* a = index().Album(*id)) {
+    if (auto a = index().Album(*id)) {
       json children = json::array();
-      for (size_t s : a->songs) children.push_back(Child(s));
+      for (const auto& s : index().AlbumSongs(*a)) children.push_back(Child(s));
       return json{{"directory", {{"id", a->id}, {"parent", a->artist_id}, {"name", a->name}, {"child", children}}}};
     }
     if (*id == "1") {
       json children = json::array();
-      for (const ArtistInfo& a : index().artists())
+      for (const ArtistInfo& a : index().Artists(0, index().ArtistCount()))
         children.push_back({{"id", a.id}, {"parent", "1"}, {"isDir", true}, {"title", a.name}, {"artist", a.name}});
       return json{{"directory", {{"id", "1"}, {"name", "Music"}, {"child", children}}}};
     }
     return std::unexpected(Failure{ss::kNotFound, "directory not found: " + *id});
   }
 
-  // getAlbumList / getAlbumList2: the albums of one list type, paged.
-  std::expected<std::vector<size_t>, Failure> AlbumList() {
+  // getAlbumList / getAlbumList2: the albums of one list type, paged. The
+  // library's own orders are indexed reads of one page; the listener's
+  // (plays, stars) start from those few rows.
+  std::expected<std::vector<AlbumInfo>, Failure> AlbumList() {
     auto type = Get(p, "type");
     if (!type) return std::unexpected(MissingParameter("type"));
-    const auto& albums = index().albums();
-    std::vector<size_t> all;
-    for (size_t i = 0; i < albums.size(); ++i) all.push_back(i);
-    auto album_plays = [&](size_t i, bool last) {
-      int64_t v = 0;
-      for (size_t s : albums[i].songs)
-        if (auto it = plays.find(index().songs()[s].track); it != plays.end())
-          v = last ? std::max(v, it->second.last_us) : v + it->second.count;
-      return v;
-    };
-    if (*type == "random") {
-      std::shuffle(all.begin(), all.end(), std::mt19937(std::random_device{}()));
-    } else if (*type == "newest") {
-      std::stable_sort(all.begin(), all.end(), [&](size_t x, size_t y) { return albums[x].created_us > albums[y].created_us; });
-    } else if (*type == "alphabeticalByName") {
-      // already by name
-    } else if (*type == "alphabeticalByArtist") {
-      std::stable_sort(all.begin(), all.end(),
-                       [&](size_t x, size_t y) { return AsciiLower(albums[x].artist) < AsciiLower(albums[y].artist); });
-    } else if (*type == "frequent" || *type == "recent") {
-      const bool last = *type == "recent";
-      std::erase_if(all, [&](size_t i) { return album_plays(i, last) == 0; });
-      std::stable_sort(all.begin(), all.end(), [&](size_t x, size_t y) { return album_plays(x, last) > album_plays(y, last); });
-    } else if (*type == "starred") {
-      std::erase_if(all, [&](size_t i) { return !stars.contains("album:" + albums[i].id); });
-    } else if (*type == "highest") {
-      all.clear();  // no ratings in Hearth
-    } else if (*type == "byYear") {
-      auto from = IntOf(Get(p, "fromYear")), to = IntOf(Get(p, "toYear"));
-      if (!from || !to) return std::unexpected(MissingParameter(from ? "toYear" : "fromYear"));
-      const int64_t lo = std::min(*from, *to), hi = std::max(*from, *to);
-      std::erase_if(all, [&](size_t i) { return albums[i].year < lo || albums[i].year > hi; });
-      std::stable_sort(all.begin(), all.end(), [&](size_t x, size_t y) {
-        return *from <= *to ? albums[x].year < albums[y].year : albums[x].year > albums[y].year;
-      });
-    } else if (*type == "byGenre") {
-      auto genre = Get(p, "genre");
-      if (!genre) return std::unexpected(MissingParameter("genre"));
-      std::erase_if(all, [&](size_t i) {
-        for (size_t s : albums[i].songs)
-          if (("; " + index().songs()[s].genre + "; ").find("; " + *genre + "; ") != std::string::npos) return false;
-        return true;
-      });
-    } else {
-      return std::unexpected(Failure{ss::kGeneric, "unknown album list type: " + *type});
-    }
     const size_t size = static_cast<size_t>(IntParam(p, "size", 10, 0, 500));
     const size_t offset = static_cast<size_t>(IntParam(p, "offset", 0, 0, INT32_MAX));
-    std::vector<size_t> page;
-    for (size_t i = offset; i < all.size() && page.size() < size; ++i) page.push_back(all[i]);
-    return page;
+    auto page_of = [&](std::vector<AlbumInfo> all) {
+      std::vector<AlbumInfo> page;
+      for (size_t i = offset; i < all.size() && page.size() < size; ++i) page.push_back(std::move(all[i]));
+      return page;
+    };
+    if (*type == "alphabeticalByName") return index().Albums(AlbumOrder::kName, offset, size);
+    if (*type == "alphabeticalByArtist") return index().Albums(AlbumOrder::kArtist, offset, size);
+    if (*type == "newest") return index().Albums(AlbumOrder::kNewest, offset, size);
+    if (*type == "highest") return std::vector<AlbumInfo>{};  // no ratings in Hearth
+    if (*type == "random") return index().Albums(AlbumOrder::kRandom, 0, size);
+    if (*type == "byYear") {
+      auto from = IntOf(Get(p, "fromYear")), to = IntOf(Get(p, "toYear"));
+      if (!from || !to) return std::unexpected(MissingParameter(from ? "toYear" : "fromYear"));
+      AlbumFilter f;
+      f.from_year = static_cast<int>(std::min(*from, *to));
+      f.to_year = static_cast<int>(std::max(*from, *to));
+      return index().Albums(*from <= *to ? AlbumOrder::kYearUp : AlbumOrder::kYearDown, offset, size, f);
+    }
+    if (*type == "byGenre") {
+      auto genre = Get(p, "genre");
+      if (!genre) return std::unexpected(MissingParameter("genre"));
+      AlbumFilter f;
+      f.genre = *genre;
+      return index().Albums(AlbumOrder::kName, offset, size, f);
+    }
+    if (*type == "frequent" || *type == "recent") {
+      const bool last = *type == "recent";
+      // album key -> (plays or last play, one of its songs)
+      std::map<std::string, std::pair<int64_t, library::TrackRecord>> by_album;
+      for (const auto& [track, stats] : plays) {
+        auto song = index().Song(track.Hex());
+        if (!song) continue;
+        auto [it, fresh] = by_album.try_emplace(song->album_key, 0, *song);
+        int64_t& v = it->second.first;
+        v = last ? std::max(v, stats.last_us) : v + stats.count;
+      }
+      std::vector<std::pair<int64_t, AlbumInfo>> ranked;
+      for (const auto& [key, entry] : by_album)
+        if (entry.first > 0) ranked.emplace_back(entry.first, index().AlbumOf(entry.second));
+      std::stable_sort(ranked.begin(), ranked.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+      std::vector<AlbumInfo> all;
+      for (auto& [v, a] : ranked) all.push_back(std::move(a));
+      return page_of(std::move(all));
+    }
+    if (*type == "starred") {
+      std::vector<AlbumInfo> all;
+      for (const auto& [key, when] : stars)
+        if (key.starts_with("album:"))
+          if (auto a = index().Album(key.substr(6))) all.push_back(std::move(*a));
+      std::sort(all.begin(), all.end(), [](const AlbumInfo& x, const AlbumInfo& y) {
+        return std::pair(AsciiLower(x.name), x.id) < std::pair(AsciiLower(y.name), y.id);
+      });
+      return page_of(std::move(all));
+    }
+    return std::unexpected(Failure{ss::kGeneric, "unknown album list type: " + *type});
   }
   // getAlbumList2 (id3: albums) and getAlbumList (albums as directories).
   Result AlbumListAnswer(bool id3) {
     auto list = AlbumList();
     if (!list) return std::unexpected(list.error());
     json albums = json::array();
-    for (size_t i : *list) albums.push_back(id3 ? Album(index().albums()[i]) : AlbumDir(index().albums()[i]));
+    for (const AlbumInfo& a : *list) albums.push_back(id3 ? Album(a) : AlbumDir(a));
     return json{{id3 ? "albumList2" : "albumList", {{"album", albums}}}};
   }
   Result RandomSongs() {
     const size_t size = static_cast<size_t>(IntParam(p, "size", 10, 0, 500));
     auto genre = Get(p, "genre");
     auto from = IntOf(Get(p, "fromYear")), to = IntOf(Get(p, "toYear"));
-    std::vector<size_t> pool;
-    for (size_t i = 0; i < index().songs().size(); ++i) {
-      const auto& r = index().songs()[i];
-      if (genre && ("; " + r.genre + "; ").find("; " + *genre + "; ") == std::string::npos) continue;
-      if (from && r.year < *from) continue;
-      if (to && r.year > *to) continue;
-      pool.push_back(i);
-    }
-    std::shuffle(pool.begin(), pool.end(), std::mt19937(std::random_device{}()));
     json songs = json::array();
-    for (size_t k = 0; k < pool.size() && k < size; ++k) songs.push_back(Child(pool[k]));
+    for (const auto& r : index().RandomSongs(size, genre, from ? std::optional<int>(static_cast<int>(*from)) : std::nullopt,
+                                             to ? std::optional<int>(static_cast<int>(*to)) : std::nullopt))
+      songs.push_back(Child(r));
     return json{{"randomSongs", {{"song", songs}}}};
   }
   Result Genres() {
     json genres = json::array();
-    for (const GenreInfo& g : index().genres())
+    for (const GenreInfo& g : index().Genres())
       genres.push_back({{"value", g.name}, {"songCount", g.songs}, {"albumCount", g.albums}});
     return json{{"genres", {{"genre", genres}}}};
   }
@@ -237,35 +231,23 @@ struct BrowseCalls : SubsonicRequest {
     std::string query = Get(p, "query").value_or("");
     // Clients ask for everything with an empty query, some as a literal "".
     if (query == "\"\"" || query == "''") query.clear();
-    std::vector<std::string> words;
-    for (size_t start = 0; start < query.size();) {
-      size_t sp = query.find(' ', start);
-      std::string w = AsciiLower(query.substr(start, sp == std::string::npos ? std::string::npos : sp - start));
-      std::erase(w, '*');
-      if (!w.empty()) words.push_back(w);
-      if (sp == std::string::npos) break;
-      start = sp + 1;
-    }
-    auto page = [&](std::string_view count_key, std::string_view offset_key, size_t total, auto&& emit) {
-      const size_t count = static_cast<size_t>(IntParam(p, count_key, 20, 0, 1000));
-      const size_t offset = static_cast<size_t>(IntParam(p, offset_key, 0, 0, INT32_MAX));
-      for (size_t i = offset; i < total && i < offset + count; ++i) emit(i);
+    std::erase(query, '*');
+    auto window = [&](std::string_view count_key, std::string_view offset_key) {
+      return std::pair(static_cast<size_t>(IntParam(p, offset_key, 0, 0, INT32_MAX)),
+                       static_cast<size_t>(IntParam(p, count_key, 20, 0, 1000)));
     };
     json artists = json::array(), albums = json::array(), songs = json::array();
-    std::vector<size_t> artist_hits, album_hits, song_hits;
-    for (size_t i = 0; i < index().artists().size(); ++i)
-      if (MatchesWords(index().artists()[i].name, words)) artist_hits.push_back(i);
-    for (size_t i = 0; i < index().albums().size(); ++i)
-      if (MatchesWords(index().albums()[i].name + " " + index().albums()[i].artist, words)) album_hits.push_back(i);
-    if (words.empty()) {
-      for (size_t i = 0; i < index().songs().size(); ++i) song_hits.push_back(i);
-    } else if (auto found = catalog().Search(query, 1000)) {
-      for (const auto& r : *found)
-        if (auto i = index().SongIndex(LibraryIndex::SongId(r))) song_hits.push_back(*i);
+    auto [artist_offset, artist_count] = window("artistCount", "artistOffset");
+    for (const ArtistInfo& a : index().SearchArtists(query, artist_offset, artist_count)) artists.push_back(Artist(a));
+    auto [album_offset, album_count] = window("albumCount", "albumOffset");
+    for (const AlbumInfo& a : index().SearchAlbums(query, album_offset, album_count)) albums.push_back(Album(a));
+    auto [song_offset, song_count] = window("songCount", "songOffset");
+    if (library::FtsPrefixQuery(query).empty()) {
+      for (const auto& r : index().Songs(song_offset, song_count)) songs.push_back(Child(r));
+    } else {
+      const auto found = index().SearchSongs(query, song_offset + song_count);
+      for (size_t i = song_offset; i < found.size(); ++i) songs.push_back(Child(found[i]));
     }
-    page("artistCount", "artistOffset", artist_hits.size(), [&](size_t i) { artists.push_back(Artist(index().artists()[artist_hits[i]])); });
-    page("albumCount", "albumOffset", album_hits.size(), [&](size_t i) { albums.push_back(Album(index().albums()[album_hits[i]])); });
-    page("songCount", "songOffset", song_hits.size(), [&](size_t i) { songs.push_back(Child(song_hits[i])); });
     return json{{"searchResult3", {{"artist", artists}, {"album", albums}, {"song", songs}}}};
   }
   Result AlbumList1() { return AlbumListAnswer(false); }

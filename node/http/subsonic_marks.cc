@@ -46,11 +46,11 @@ struct MarkCalls : SubsonicRequest {
       const size_t colon = key.find(':');
       const std::string kind = key.substr(0, colon), id = key.substr(colon + 1);
       if (kind == "song") {
-        if (auto i = index().SongIndex(id)) songs.push_back(Child(*i));
+        if (auto song = index().Song(id)) songs.push_back(Child(*song));
       } else if (kind == "album") {
-        if (const AlbumInfo* a = index().Album(id)) albums.push_back(id3 ? Album(*a) : AlbumDir(*a));
+        if (auto a = index().Album(id)) albums.push_back(id3 ? Album(*a) : AlbumDir(*a));
       } else if (kind == "artist") {
-        if (const ArtistInfo* a = index().Artist(id)) artists.push_back(Artist(*a));
+        if (auto a = index().Artist(id)) artists.push_back(Artist(*a));
       }
     }
     return json{{"artist", artists}, {"album", albums}, {"song", songs}};
@@ -61,7 +61,7 @@ struct MarkCalls : SubsonicRequest {
     auto times = GetAll(p, "time");
     if (Get(p, "submission").value_or("true") == "false") return json::object();  // "now playing" only
     for (size_t k = 0; k < ids.size(); ++k) {
-      const library::TrackRecord* r = index().Song(ids[k]);
+      auto r = index().Song(ids[k]);
       if (!r) return std::unexpected(Failure{ss::kNotFound, "song not found: " + ids[k]});
       ListenerEvent e;
       e.kind = ListenerKind::kPlay;

@@ -35,11 +35,11 @@ struct PlaylistCalls : SubsonicRequest {
     json entries = json::array();
     size_t count = 0;
     for (const TrackId& t : pl.tracks) {
-      auto i = index().SongIndex(t.Hex());
-      if (!i) continue;  // released since
+      auto song = index().Song(t.Hex());
+      if (!song) continue;  // released since
       ++count;
-      duration += index().songs()[*i].duration_ms;
-      if (with_songs) entries.push_back(Child(*i));
+      duration += song->duration_ms;
+      if (with_songs) entries.push_back(Child(*song));
     }
     json j = {{"id", pl.id}, {"name", pl.name},          {"comment", pl.comment},
               {"owner", pl.owner},           {"public", pl.is_public},   {"songCount", count},
@@ -60,7 +60,7 @@ struct PlaylistCalls : SubsonicRequest {
   std::expected<std::vector<TrackId>, Failure> SongIds(std::string_view key) {
     std::vector<TrackId> out;
     for (const std::string& id : GetAll(p, key)) {
-      const library::TrackRecord* r = index().Song(id);
+      auto r = index().Song(id);
       if (!r) return std::unexpected(Failure{ss::kNotFound, "song not found: " + id});
       out.push_back(r->track);
     }

@@ -20,9 +20,8 @@ void SubsonicViews::Starred(json& j, const std::string& kind, const std::string&
   if (auto it = stars.find(kind + ":" + id); it != stars.end()) j["starred"] = SubsonicTime(it->second);
 }
 
-json SubsonicViews::Child(size_t i) {
-  const library::TrackRecord& r = index_.songs()[i];
-  const AlbumInfo& a = index_.AlbumOf(i);
+json SubsonicViews::Child(const library::TrackRecord& r) {
+  const AlbumInfo a = index_.AlbumOf(r);
   const std::string id = LibraryIndex::SongId(r);
   json j = {{"id", id},
             {"parent", a.id},
@@ -62,7 +61,7 @@ json SubsonicViews::Album(const AlbumInfo& a) {
             {"name", a.name},
             {"artist", a.artist},
             {"artistId", a.artist_id},
-            {"songCount", a.songs.size()},
+            {"songCount", a.song_count},
             {"duration", (a.duration_ms + 500) / 1000},
             {"created", SubsonicTime(a.created_us)}};
   if (a.year > 0) j["year"] = a.year;
@@ -82,19 +81,16 @@ json SubsonicViews::AlbumDir(const AlbumInfo& a) {
 }
 
 json SubsonicViews::Artist(const ArtistInfo& a) {
-  json j = {{"id", a.id}, {"name", a.name}, {"albumCount", a.albums.size()}};
-  for (size_t i : a.albums)
-    if (const auto& cover = index_.albums()[i].cover) {
-      j["coverArt"] = LibraryIndex::CoverId(*cover);
-      break;
-    }
+  json j = {{"id", a.id}, {"name", a.name}, {"albumCount", a.album_count}};
+  if (a.cover) j["coverArt"] = LibraryIndex::CoverId(*a.cover);
   Starred(j, "artist", a.id);
   return j;
 }
 
 json SubsonicViews::Indexed(bool id3) {
   std::map<std::string, json> groups;
-  for (const ArtistInfo& a : index_.artists()) {
+  // The protocol has no pages here: every artist, read as one list.
+  for (const ArtistInfo& a : index_.Artists(0, index_.ArtistCount())) {
     std::string letter = a.name.empty() ? "#" : std::string(1, static_cast<char>(std::toupper(
                                                                     static_cast<unsigned char>(a.name[0]))));
     if (!std::isalpha(static_cast<unsigned char>(letter[0]))) letter = "#";

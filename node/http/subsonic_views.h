@@ -1,7 +1,7 @@
 // How library items look in OpenSubsonic answers: songs (Child), albums,
 // artists and the artist index, marked with the listener's stars and plays.
-// A value for one request: it borrows the library index, which must outlive
-// it; one thread.
+// A value for one request: it borrows the service's LibraryIndex, which
+// outlives it; one thread.
 #pragma once
 
 #include <cstdint>
@@ -21,20 +21,20 @@ std::string SubsonicTime(int64_t us);
 struct SubsonicViews {
   using json = nlohmann::json;
 
-  // `index` must outlive the views (the request holds it).
-  explicit SubsonicViews(const LibraryIndex& index) : index_(index) {}
+  // `index` must outlive the views.
+  explicit SubsonicViews(LibraryIndex& index) : index_(index) {}
 
   // Adds "starred" when the listener starred item `kind`:`id`.
   void Starred(json& j, const std::string& kind, const std::string& id);
-  json Child(size_t song);                    // a song
+  json Child(const library::TrackRecord& r);  // a song
   json Album(const AlbumInfo& a);             // an album (ID3)
   json AlbumDir(const AlbumInfo& a);          // the album as a directory entry (getAlbumList, getMusicDirectory)
   json Artist(const ArtistInfo& a);           // an artist (ID3)
   json Indexed(bool id3);                     // artists grouped by first letter
 
-  const LibraryIndex& index() const { return index_; }
+  LibraryIndex& index() { return index_; }
 
-  const LibraryIndex& index_;
+  LibraryIndex& index_;
   std::map<std::string, int64_t> stars;  // "kind:item" -> starred_us
   std::map<TrackId, store::PlayStats> plays;
 };

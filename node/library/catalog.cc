@@ -1,5 +1,7 @@
 #include "node/library/catalog.h"
 
+#include "node/library/catalog_views.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cctype>
@@ -18,6 +20,10 @@ constexpr const char* kColumns =
     "c.format, c.codec, c.bitrate, c.sample_rate, c.channels, c.duration_ms, c.title, c.artist, "
     "c.album_artist, c.album, c.album_key, c.track_no, c.track_total, c.disc_no, c.disc_total, "
     "c.year, c.genre, c.cover, c.source_path, c.matched, c.tags_json";
+// The order players list songs in; catalog_song_order (schema 9) indexes it.
+constexpr const char* kListOrder =
+    " ORDER BY lower(CASE WHEN c.album_artist <> '' THEN c.album_artist ELSE c.artist END), "
+    "lower(c.album), c.album_key, c.disc_no, c.track_no, lower(c.title)";
 
 template <typename Id>
 Id IdFrom(const Bytes& b) {
@@ -105,28 +111,10 @@ std::expected<void, StoreError> Insert(store::Database& db, const TrackRecord& r
   return fts->Run();
 }
 
-// An FTS5 query: every word as a quoted prefix term, all required.
-std::string FtsQuery(const std::string& text) {
-  std::string out, word;
-  auto flush = [&] {
-    if (word.empty()) return;
-    std::string quoted;
-    for (char c : word) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    out += (out.empty() ? "" : " ") + std::string("\"") + quoted + "\"*";
-    word.clear();
-  };
-  for (char c : text) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      flush();
-    } else {
-      word += c;
-    }
-  }
-  flush();
-  return out;
-}
-
 }  // namespace
+
+// More albums touched than this and Sync rebuilds the views whole.
+constexpr size_t kRefreshAllAbove = 5000;
 
 std::expected<SyncStats, StoreError> Catalog::Sync(const LedgerState& state,
                                                    const crypto::ContentSecret* secret) {
@@ -145,18 +133,23 @@ std::expected<SyncStats, StoreError> Catalog::Sync(const LedgerState& state,
       if (!done) return std::unexpected(done.error());
     }
     std::set<Bytes> touched_tracks;
+    std::set<std::string> touched_albums;
+    bool whole = false;
     for (const EntryId& id : gone) {
       auto st = db_->Prepare(
           "DELETE FROM catalog_search WHERE rowid = (SELECT rowid FROM catalog_claims WHERE claim_id = ?1);");
       if (!st) return std::unexpected(st.error());
       st->Bind(1, id.span());
       if (auto r = st->Run(); !r) return std::unexpected(r.error());
-      auto del = db_->Prepare("DELETE FROM catalog_claims WHERE claim_id = ? RETURNING track_id");
+      auto del = db_->Prepare("DELETE FROM catalog_claims WHERE claim_id = ? RETURNING track_id, album_key");
       if (!del) return std::unexpected(del.error());
       del->Bind(1, id.span());
       auto row = del->Step();
       if (!row) return std::unexpected(row.error());
-      if (*row) touched_tracks.insert(del->Blob(0));
+      if (*row) {
+        touched_tracks.insert(del->Blob(0));
+        touched_albums.insert(del->Text(1).value_or(""));
+      }
       (void)del->Run();
       ++stats.removed;
     }
@@ -203,23 +196,51 @@ std::expected<SyncStats, StoreError> Catalog::Sync(const LedgerState& state,
           }
           TrackRecord r = MakeRecord(m.claim, *details);
           if (auto ins = Insert(*db_, r); !ins) return std::unexpected(ins.error());
-          touched_tracks.insert(Bytes(r.track.bytes.begin(), r.track.bytes.end()));
+          // Past kRefreshAllAbove everything is recomputed: stop collecting.
+          if (!whole) touched_tracks.insert(Bytes(r.track.bytes.begin(), r.track.bytes.end()));
+          whole = whole || touched_tracks.size() > kRefreshAllAbove;
           ++stats.added;
         }
       }
     }
-    // One primary claim per touched track: an original before matched
-    // copies, then the earliest.
+    // One primary claim per touched track (every track after a large
+    // change, such as a device joining): an original before matched copies,
+    // then the earliest.
+    if (whole) {
+      auto all = db_->Exec(
+          "UPDATE catalog_claims SET is_primary = (rowid = (SELECT c2.rowid FROM catalog_claims c2 "
+          "WHERE c2.track_id = catalog_claims.track_id ORDER BY c2.matched, c2.claimed_us, c2.claim_id LIMIT 1))");
+      if (!all) return std::unexpected(all.error());
+      touched_tracks.clear();
+    }
     auto primary = db_->Prepare(
         "UPDATE catalog_claims SET is_primary = (rowid = (SELECT c2.rowid FROM catalog_claims c2 "
         "WHERE c2.track_id = ?1 ORDER BY c2.matched, c2.claimed_us, c2.claim_id LIMIT 1)) "
         "WHERE track_id = ?1");
     if (!primary) return std::unexpected(primary.error());
+    auto keys = db_->Prepare("SELECT DISTINCT album_key FROM catalog_claims WHERE track_id = ?");
+    if (!keys) return std::unexpected(keys.error());
     for (const Bytes& t : touched_tracks) {
       primary->Reset();
       primary->Bind(1, t);
       if (auto r = primary->Run(); !r) return std::unexpected(r.error());
+      // Albums, artists and genres follow the tracks that changed; a large
+      // change (a device joining) rebuilds them whole instead.
+      if (touched_albums.size() > kRefreshAllAbove) continue;
+      keys->Reset();
+      keys->Bind(1, t);
+      auto read = keys->ForEach([&](const store::Statement& row) { touched_albums.insert(row.Text(0).value_or("")); });
+      if (!read) return std::unexpected(read.error());
     }
+    auto views = db_->Prepare(
+        "SELECT NOT EXISTS (SELECT 1 FROM catalog_albums) AND EXISTS (SELECT 1 FROM catalog_claims WHERE is_primary = 1)");
+    if (!views) return std::unexpected(views.error());
+    auto missing = views->Step();
+    if (!missing) return std::unexpected(missing.error());
+    const bool rebuild = whole || views->Int(0) != 0 || touched_albums.size() > kRefreshAllAbove;
+    views->Reset();
+    if (auto r = rebuild ? RefreshAllAlbums(*db_) : RefreshAlbums(*db_, touched_albums); !r)
+      return std::unexpected(r.error());
     return stats;
   });
 }
@@ -249,15 +270,52 @@ std::expected<std::vector<TrackRecord>, StoreError> Catalog::List(const ListFilt
     args.push_back("%" + filter.artist + "%");
     args.push_back("%" + filter.artist + "%");
   }
-  return Query(where +
-                   " ORDER BY lower(CASE WHEN c.album_artist <> '' THEN c.album_artist ELSE c.artist END), "
-                   "lower(c.album), c.album_key, c.disc_no, c.track_no, lower(c.title)",
+  return Query(where + kListOrder, args);
+}
+
+std::expected<std::vector<TrackRecord>, StoreError> Catalog::Songs(size_t offset, size_t limit) {
+  return Query(std::string("WHERE c.is_primary = 1") + kListOrder + " LIMIT " + std::to_string(limit) + " OFFSET " +
+                   std::to_string(offset),
+               {});
+}
+
+std::expected<std::vector<TrackRecord>, StoreError> Catalog::AlbumSongs(const std::string& album_key) {
+  return Query(std::string("WHERE c.is_primary = 1 AND c.album_key = ?") + kListOrder, {album_key});
+}
+
+std::expected<std::vector<TrackRecord>, StoreError> Catalog::RandomSongs(size_t limit,
+                                                                         const std::optional<std::string>& genre,
+                                                                         std::optional<int> from,
+                                                                         std::optional<int> to) {
+  // Random rowids probe the table: no pass over a big catalog. Rows whose
+  // claim went leave holes, so a few more probes than asked are made.
+  std::string where = "WHERE c.is_primary = 1";
+  std::vector<std::string> args;
+  if (genre) {
+    where += " AND ('; ' || c.genre || '; ') LIKE ?";
+    args.push_back("%; " + *genre + "; %");
+  }
+  if (from) where += " AND c.year >= " + std::to_string(*from);
+  if (to) where += " AND c.year <= " + std::to_string(*to);
+  auto count = TrackCount();
+  if (!count) return std::unexpected(count.error());
+  if (genre || from || to || *count <= 20000)
+    return Query(where + " ORDER BY random() LIMIT " + std::to_string(limit), args);
+  return Query(where + " AND c.rowid IN (SELECT abs(random()) % (SELECT max(rowid) FROM catalog_claims) + 1 "
+                       "FROM catalog_claims LIMIT " + std::to_string(limit * 4) + ") LIMIT " + std::to_string(limit),
                args);
+}
+
+std::expected<std::optional<TrackRecord>, StoreError> Catalog::SongWithCover(const crypto::Digest& digest) {
+  auto rows = Query("WHERE c.cover = ? LIMIT 1", {}, ByteSpan(digest));
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return std::optional<TrackRecord>{};
+  return std::optional<TrackRecord>(std::move(rows->front()));
 }
 
 std::expected<std::vector<TrackRecord>, StoreError> Catalog::Search(const std::string& query,
                                                                     size_t limit) {
-  std::string fts = FtsQuery(query);
+  std::string fts = FtsPrefixQuery(query);
   if (fts.empty()) return std::vector<TrackRecord>{};
   // Ranking every match of a one- or two-letter prefix costs tens of
   // milliseconds on a big catalog, so only the first kRankWindow matches are

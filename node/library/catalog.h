@@ -40,6 +40,17 @@ class Catalog {
   // One record per track (the primary claim), sorted by album artist,
   // album, disc, track number and title.
   std::expected<std::vector<TrackRecord>, store::StoreError> List(const ListFilter& filter);
+  // A page of that list (no filter): what players page through.
+  std::expected<std::vector<TrackRecord>, store::StoreError> Songs(size_t offset, size_t limit);
+  // The songs of one album (by album key), in list order.
+  std::expected<std::vector<TrackRecord>, store::StoreError> AlbumSongs(const std::string& album_key);
+  // Up to `limit` songs chosen at random, optionally of one genre and within
+  // years [from, to].
+  std::expected<std::vector<TrackRecord>, store::StoreError> RandomSongs(size_t limit,
+                                                                         const std::optional<std::string>& genre,
+                                                                         std::optional<int> from, std::optional<int> to);
+  // A song whose cover is `digest` (any one), for reading the image from its blob.
+  std::expected<std::optional<TrackRecord>, store::StoreError> SongWithCover(const crypto::Digest& digest);
   // Tracks matching every word of `query` as a prefix in title, artist,
   // album or genre; best matches first (ranked among the first 500 matches).
   // An empty query matches nothing.

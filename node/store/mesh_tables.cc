@@ -64,6 +64,33 @@ std::expected<std::map<BlobId, std::vector<DeviceId>>, StoreError> AllPeerBlobs(
   return out;
 }
 
+std::expected<std::vector<DeviceId>, StoreError> PeerHoldersOf(Database& db, const BlobId& blob) {
+  auto st = db.Prepare("SELECT device FROM peer_blobs WHERE blob_id = ?");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, blob.span());
+  std::vector<DeviceId> out;
+  auto r = st->ForEach([&](Statement& s) {
+    DeviceId d;
+    CopyTo(s.Blob(0), d.bytes);
+    out.push_back(d);
+  });
+  if (!r) return std::unexpected(r.error());
+  return out;
+}
+
+std::expected<std::map<DeviceId, size_t>, StoreError> PeerBlobCounts(Database& db) {
+  auto st = db.Prepare("SELECT device, count(*) FROM peer_blobs GROUP BY device");
+  if (!st) return std::unexpected(st.error());
+  std::map<DeviceId, size_t> out;
+  auto r = st->ForEach([&](Statement& s) {
+    DeviceId d;
+    CopyTo(s.Blob(0), d.bytes);
+    out[d] = static_cast<size_t>(s.Int(1));
+  });
+  if (!r) return std::unexpected(r.error());
+  return out;
+}
+
 std::expected<void, StoreError> SaveInvite(Database& db, const Invite& invite) {
   auto st = db.Prepare(
       "INSERT INTO invites (invite_id, secret, role, created_us, expires_us) VALUES (?, ?, ?, ?, ?)");

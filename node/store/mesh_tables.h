@@ -56,6 +56,10 @@ std::expected<void, StoreError> TouchBlob(Database& db, const BlobId& blob, int6
 std::expected<std::map<BlobId, int64_t>, StoreError> BlobAccessTimes(Database& db);
 // Every other device's have-set, by blob.
 std::expected<std::map<BlobId, std::vector<DeviceId>>, StoreError> AllPeerBlobs(Database& db);
+// The other devices whose have-set holds `blob`.
+std::expected<std::vector<DeviceId>, StoreError> PeerHoldersOf(Database& db, const BlobId& blob);
+// How many blobs each other device's have-set holds.
+std::expected<std::map<DeviceId, size_t>, StoreError> PeerBlobCounts(Database& db);
 // Blob count and bytes (from the ledger's claims) per device.
 std::expected<std::vector<BlobId>, StoreError> BlobsOfPeer(Database& db, const DeviceId& device);
 

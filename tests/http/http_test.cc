@@ -46,6 +46,17 @@ TEST_F(HttpFixture, BrowseAlbumsArtistsAndSearch) {
   ASSERT_EQ(artists.size(), 2u);
   json artist = Api("artists/" + artists[0]["id"].get<std::string>()).Json();
   EXPECT_EQ(artist["albums"].size(), 1u);
+  // Albums and artists come a page at a time, with the total.
+  json first = Api("albums?limit=1").Json();
+  EXPECT_EQ(first["total"], 2);
+  ASSERT_EQ(first["albums"].size(), 1u);
+  EXPECT_EQ(first["albums"][0]["id"], albums[0]["id"]);
+  json second = Api("albums?offset=1&limit=1").Json();
+  ASSERT_EQ(second["albums"].size(), 1u);
+  EXPECT_EQ(second["albums"][0]["id"], albums[1]["id"]);
+  EXPECT_EQ(Api("albums?offset=2").Json()["albums"].size(), 0u);
+  EXPECT_EQ(Api("artists?offset=1&limit=5").Json()["artists"].size(), 1u);
+  EXPECT_EQ(Api("artists?limit=1").Json()["total"], 2);
 
   json found = Api("search?q=sigur").Json();
   EXPECT_EQ(found["tracks"].size(), 3u);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "node/library/catalog_views.h"
+
 #include "node/store/home.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_household.h"
@@ -94,6 +96,78 @@ TEST_F(CatalogTest, TracksAreFoundByIdPrefixAndUntaggedOnesByFileName) {
   EXPECT_EQ((*found)[0].title, "Some Song");
   EXPECT_TRUE(catalog->FindTracks("ab")->empty());  // too short to be safe
   EXPECT_TRUE(catalog->FindTracks("zz12")->empty());
+}
+
+// Albums, artists and genres follow each change of the catalog: what a claim
+// adds, a release takes away, an album with no song left goes.
+TEST_F(CatalogTest, AlbumsArtistsAndGenresFollowTheCatalog) {
+  auto song = [](std::string title, std::string album, std::string artist, std::string genre) {
+    return TagList{{"title", title}, {"album", album}, {"albumartist", artist}, {"artist", artist}, {"genre", genre}};
+  };
+  EntryId post1 = Claim(1, song("Hyperballad", "Post", "Björk", "Electronic; Pop"), "/m/p1.flac");
+  Claim(2, song("Army of Me", "Post", "Björk", "Electronic"), "/m/p2.flac");
+  EntryId homo = Claim(3, song("Jóga", "Homogenic", "Björk", "Electronic"), "/m/h1.flac");
+  Claim(4, song("Svefn-g-englar", "Ágætis byrjun", "Sigur Rós", "Post-rock"), "/m/s1.flac");
+  Sync();
+  CatalogViews views(home->db());
+  auto names = [&](const std::vector<AlbumInfo>& albums) {
+    std::vector<std::string> out;
+    for (const auto& a : albums) out.push_back(a.name);
+    return out;
+  };
+  EXPECT_EQ(views.AlbumCount().value(), 3u);
+  EXPECT_EQ(names(views.Albums(AlbumOrder::kName, 0, 10).value()),
+            (std::vector<std::string>{"Homogenic", "Post", "Ágætis byrjun"}));
+  EXPECT_EQ(names(views.Albums(AlbumOrder::kName, 1, 1).value()), (std::vector<std::string>{"Post"}));
+  EXPECT_EQ(names(views.Albums(AlbumOrder::kArtist, 0, 10).value()),
+            (std::vector<std::string>{"Homogenic", "Post", "Ágætis byrjun"}));
+  auto post = views.Album(AlbumIdOf(catalog->List({.album = "Post"}).value()[0].album_key)).value();
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->song_count, 2u);
+  EXPECT_EQ(post->duration_ms, 3000u);
+  EXPECT_EQ(post->artist, "Björk");
+  auto bjork = views.Artist(ArtistIdOf("Björk")).value();
+  ASSERT_TRUE(bjork);
+  EXPECT_EQ(bjork->album_count, 2u);
+  EXPECT_EQ(bjork->song_count, 3u);
+  EXPECT_EQ(names(views.ArtistAlbums(bjork->id).value()).size(), 2u);
+  EXPECT_EQ(views.ArtistCount().value(), 2u);
+  auto genres = views.Genres().value();
+  ASSERT_EQ(genres.size(), 3u);
+  EXPECT_EQ(genres[0].name, "Electronic");
+  EXPECT_EQ(genres[0].songs, 3u);
+  EXPECT_EQ(genres[0].albums, 2u);
+  AlbumFilter pop;
+  pop.genre = "Pop";
+  EXPECT_EQ(names(views.Albums(AlbumOrder::kName, 0, 10, pop).value()), (std::vector<std::string>{"Post"}));
+  EXPECT_EQ(names(views.SearchAlbums("pos", 0, 10).value()), (std::vector<std::string>{"Post"}));
+  EXPECT_EQ(views.SearchArtists("sig", 0, 10).value().size(), 1u);
+
+  // Released: the album shrinks, an empty album goes, the artist follows.
+  ASSERT_TRUE(home->ledger().Author(home->device_key(), TrackRelease{post1}, 5));
+  ASSERT_TRUE(home->ledger().Author(home->device_key(), TrackRelease{homo}, 6));
+  Sync();
+  EXPECT_EQ(views.AlbumCount().value(), 2u);
+  EXPECT_EQ(views.Album(post->id).value()->song_count, 1u);
+  EXPECT_EQ(views.Artist(bjork->id).value()->album_count, 1u);
+  EXPECT_TRUE(views.SearchAlbums("homo", 0, 10).value().empty());
+  AlbumFilter electronic;
+  electronic.genre = "Electronic";
+  EXPECT_EQ(views.AlbumCount(electronic).value(), 1u);
+  EXPECT_EQ(views.AlbumCount(pop).value(), 0u);
+}
+
+TEST_F(CatalogTest, ViewsMissingFromAnOlderHomeAreBuiltAtTheNextSync) {
+  Claim(1, {{"title", "A"}, {"album", "One"}, {"artist", "X"}}, "/m/a.flac");
+  Claim(2, {{"title", "B"}, {"album", "Two"}, {"artist", "Y"}}, "/m/b.flac");
+  Sync();
+  ASSERT_TRUE(home->db().Exec("DELETE FROM catalog_albums; DELETE FROM catalog_artists; DELETE FROM catalog_album_genres;"
+                              "DELETE FROM catalog_album_search; DELETE FROM catalog_artist_search;"));
+  Sync();
+  CatalogViews views(home->db());
+  EXPECT_EQ(views.AlbumCount().value(), 2u);
+  EXPECT_EQ(views.ArtistCount().value(), 2u);
+  EXPECT_EQ(views.SearchAlbums("two", 0, 10).value().size(), 1u);
 }
 
 }  // namespace

@@ -62,14 +62,36 @@ function albumCard(a) {
     el("div", { class: "title" }, a.name), el("div", { class: "sub" }, `${a.artist}${a.year ? " · " + a.year : ""}`));
 }
 
+// Fills `box` a page of /api/v1/PATH at a time: the first now, each next
+// one as the end of the list scrolls near (the API pages albums and artists).
+async function paged(box, path, key, render) {
+  const more = el("div", { class: "more" });
+  let offset = 0, total = Infinity, busy = false;
+  const observer = new IntersectionObserver((seen) => { if (seen.some((e) => e.isIntersecting)) load(); },
+    { rootMargin: "800px" });
+  async function load() {
+    if (busy || offset >= total) return;
+    busy = true;
+    try {
+      const page = await api(`${path}?offset=${offset}&limit=200`);
+      total = page.total;
+      offset += page[key].length;
+      box.append(...page[key].map(render));
+      if (offset >= total || !page[key].length) { observer.disconnect(); more.remove(); }
+    } finally { busy = false; }
+  }
+  await load();
+  observer.observe(more);
+  return more;
+}
 async function viewAlbums() {
-  const { albums } = await api("albums");
-  return [el("h2", {}, "Albums"), el("div", { class: "grid" }, ...albums.map(albumCard))];
+  const grid = el("div", { class: "grid" });
+  return [el("h2", {}, "Albums"), grid, await paged(grid, "albums", "albums", albumCard)];
 }
 async function viewArtists() {
-  const { artists } = await api("artists");
-  return [el("h2", {}, "Artists"), el("ul", {}, ...artists.map((a) =>
-    el("li", {}, el("a", { href: "#artist/" + a.id }, a.name), ` — ${a.albumCount} album(s)`)))];
+  const list = el("ul");
+  return [el("h2", {}, "Artists"), list, await paged(list, "artists", "artists", (a) =>
+    el("li", {}, el("a", { href: "#artist/" + a.id }, a.name), ` — ${a.albumCount} album(s)`))];
 }
 async function viewArtist(id) {
   const a = await api("artists/" + id);

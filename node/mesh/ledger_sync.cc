@@ -13,11 +13,18 @@ LedgerSync::LedgerSync(MeshContext& ctx, PeerSessions& peers, std::function<void
       peers_(peers),
       catalog_synced_(std::move(catalog_synced)),
       local_entries_(std::move(local_entries)),
-      catalog_timer_(ctx.io) {}
+      catalog_timer_(ctx.io),
+      pump_timer_(ctx.io) {}
+
+namespace {
+// Bytes a catching-up session may have queued before the next batch waits.
+constexpr size_t kCatchUpQueued = 4 << 20;
+// Entry bytes read and framed per step.
+constexpr size_t kCatchUpStep = 1 << 20;
+}  // namespace
 
 void LedgerSync::Start() {
-  if (auto rows = store::LoadEntriesSince(ctx_.home.db(), 0); rows && !rows->empty())
-    last_arrival_ = rows->back().arrival;
+  if (auto last = store::LastEntryArrival(ctx_.home.db())) last_arrival_ = *last;
 }
 
 void LedgerSync::SendHello(Connection& c, uint16_t control_port, uint16_t torrent_port) {
@@ -31,21 +38,64 @@ void LedgerSync::SendHello(Connection& c, uint16_t control_port, uint16_t torren
 void LedgerSync::OnHello(const DeviceId& from, const Hello& hello) {
   Connection* c = peers_.SessionOf(from);
   if (!c) return;
-  const auto& ledger = ctx_.home.ledger().ledger();
-  std::vector<Bytes> missing;
-  if (hello.heads.empty()) {
-    // A new device lacks everything: the table in arrival order (a causal
-    // order) in one scan, instead of one lookup per entry.
-    auto rows = store::LoadEntriesSince(ctx_.home.db(), 0);
-    if (!rows) return c->SendErrorAndClose(kErrInternal, "cannot read the ledger: " + rows.error().message);
-    for (auto& row : *rows) missing.push_back(std::move(row.bytes));
-  } else {
-    auto bytes = store::LoadEntryBytes(ctx_.home.db(), ledger.MissingFor(hello.heads));
-    if (!bytes) return c->SendErrorAndClose(kErrInternal, "cannot read the ledger: " + bytes.error().message);
-    missing = std::move(*bytes);
+  // A new device lacks everything: the table in arrival order (a causal
+  // order) through a cursor, instead of one lookup per entry. Either way,
+  // what arrives meanwhile follows through the cursor from here.
+  CatchUp up;
+  if (!hello.heads.empty()) up.ids = ctx_.home.ledger().ledger().MissingFor(hello.heads);
+  up.after = hello.heads.empty() ? 0 : last_arrival_;
+  catching_up_[from] = std::move(up);
+  Pump();
+}
+
+void LedgerSync::Pump() {
+  for (auto it = catching_up_.begin(); it != catching_up_.end();) {
+    Connection* c = peers_.SessionOf(it->first);
+    CatchUp& up = it->second;
+    bool done = c == nullptr;  // the session ended: nothing more to send
+    while (!done && c->pending_bytes() < kCatchUpQueued) {
+      std::vector<Bytes> batch;
+      if (up.next < up.ids.size()) {
+        std::vector<EntryId> step;
+        while (up.next < up.ids.size() && step.size() < 2000) step.push_back(up.ids[up.next++]);
+        auto loaded = store::LoadEntryBytes(ctx_.home.db(), step);
+        if (!loaded) {
+          c->SendErrorAndClose(kErrInternal, "cannot read the ledger: " + loaded.error().message);
+          done = true;
+          break;
+        }
+        batch = std::move(*loaded);
+      } else {
+        auto rows = store::LoadEntriesSince(ctx_.home.db(), up.after, kCatchUpStep);
+        if (!rows) {
+          c->SendErrorAndClose(kErrInternal, "cannot read the ledger: " + rows.error().message);
+          done = true;
+          break;
+        }
+        if (rows->empty()) {
+          c->Send(MessageType::kSynced, {});
+          done = true;
+          break;
+        }
+        up.after = rows->back().arrival;
+        for (auto& row : *rows) batch.push_back(std::move(row.bytes));
+      }
+      for (const Bytes& frame : EncodeEntryBatches(batch)) c->Send(MessageType::kEntries, frame);
+    }
+    if (done) {
+      it = catching_up_.erase(it);
+    } else {
+      ++it;
+    }
   }
-  for (const Bytes& batch : EncodeEntryBatches(missing)) c->Send(MessageType::kEntries, batch);
-  c->Send(MessageType::kSynced, {});
+  if (catching_up_.empty() || pump_armed_) return;
+  pump_armed_ = true;
+  pump_timer_.expires_after(std::chrono::milliseconds(5));
+  pump_timer_.async_wait([this, alive = ctx_.alive](boost::system::error_code ec) {
+    if (ec || !*alive || ctx_.stopping) return;
+    pump_armed_ = false;
+    Pump();
+  });
 }
 
 void LedgerSync::OnEntries(const DeviceId& from, const std::vector<Bytes>& batch) {
@@ -96,6 +146,8 @@ void LedgerSync::BroadcastNewEntries(const DeviceId* origin, const std::set<Entr
   for (auto& [device, raw] : peers_.members()) {
     // A device these entries revoke hears nothing more (it is cut off next).
     if (!ctx_.IsUnrevokedMember(device)) continue;
+    // One still catching up gets them through its cursor, after what it lacked.
+    if (catching_up_.contains(device)) continue;
     const auto& list = origin && device == *origin ? for_origin : all;
     for (const Bytes& batch : EncodeEntryBatches(list)) raw->Send(MessageType::kEntries, batch);
   }

@@ -6,11 +6,17 @@
 // After a change it ends the sessions of revoked devices and brings the
 // catalog up to date.
 //
+// What a member lacks is sent a batch at a time, as its session drains
+// (never more than kCatchUpQueued bytes queued): a device joining a ledger of
+// a million entries costs the sender a few megabytes, not the ledger. New
+// entries reach that member through the same cursor, after what it lacked.
+//
 // Single-threaded, on the node's thread. Borrows the context and the
 // sessions, which outlive it.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -29,7 +35,10 @@ class LedgerSync {
 
   // Entries already here count as sent to every member.
   void Start();
-  void Stop() { catalog_timer_.cancel(); }
+  void Stop() {
+    catalog_timer_.cancel();
+    pump_timer_.cancel();
+  }
   void SendHello(Connection& c, uint16_t control_port, uint16_t torrent_port);
   void OnHello(const DeviceId& from, const Hello& hello);
   void OnEntries(const DeviceId& from, const std::vector<Bytes>& batch);
@@ -41,6 +50,17 @@ class LedgerSync {
 
  private:
   void AfterLedgerChange();
+  // A member still being sent what it lacked: first `ids` (from `next`),
+  // then every row after arrival `after`, then SYNCED.
+  struct CatchUp {
+    std::vector<EntryId> ids;
+    size_t next = 0;
+    int64_t after = 0;
+  };
+  // Sends each catching-up member what fits in its session; re-arms itself
+  // while any is left.
+  void Pump();
+
 
   MeshContext& ctx_;
   PeerSessions& peers_;
@@ -49,6 +69,9 @@ class LedgerSync {
   asio::steady_timer catalog_timer_;
   bool catalog_dirty_ = false;
   int64_t last_arrival_ = 0;  // ledger rows up to here were sent to every member
+  std::map<DeviceId, CatchUp> catching_up_;
+  asio::steady_timer pump_timer_;
+  bool pump_armed_ = false;
 };
 
 }  // namespace hearth::mesh

@@ -24,8 +24,8 @@ std::expected<LedgerStore, StoreError> LedgerStore::Load(Database& db,
   return s;
 }
 
-std::expected<int64_t, StoreError> LedgerStore::LastEntryArrival() {
-  auto st = db_->Prepare("SELECT coalesce(max(arrival), 0) FROM ledger_entries");
+std::expected<int64_t, StoreError> LastEntryArrival(Database& db) {
+  auto st = db.Prepare("SELECT coalesce(max(arrival), 0) FROM ledger_entries");
   if (!st) return std::unexpected(st.error());
   auto row = st->Step();
   if (!row) return std::unexpected(row.error());
@@ -33,7 +33,7 @@ std::expected<int64_t, StoreError> LedgerStore::LastEntryArrival() {
 }
 
 std::expected<void, StoreError> LedgerStore::CatchUp() {
-  auto last = LastEntryArrival();
+  auto last = LastEntryArrival(*db_);
   if (!last) return std::unexpected(last.error());
   if (*last == last_arrival_) return {};
   auto derived = index_->LastArrival();
@@ -51,7 +51,7 @@ std::expected<void, StoreError> LedgerStore::Reload() {
   if (!snapshot) return std::unexpected(snapshot.error());
   ledger_ = Ledger::Restore(ledger_.household(), *index_, std::move(*snapshot));
   if (auto e = index_->TakeError()) return std::unexpected(*e);
-  auto last = LastEntryArrival();
+  auto last = LastEntryArrival(*db_);
   if (!last) return std::unexpected(last.error());
   last_arrival_ = *last;
   return {};
@@ -87,7 +87,7 @@ std::expected<void, StoreError> LedgerStore::Rebuild() {
     (void)Reload();
     return std::unexpected(tx.error());
   }
-  auto last = LastEntryArrival();
+  auto last = LastEntryArrival(*db_);
   if (!last) return std::unexpected(last.error());
   last_arrival_ = *last;
   return {};
@@ -236,19 +236,28 @@ std::expected<std::vector<Bytes>, StoreError> LoadEntryBytes(Database& db, const
 }
 
 std::expected<std::vector<NewEntry>, StoreError> LoadEntriesSince(Database& db, int64_t after) {
+  return LoadEntriesSince(db, after, SIZE_MAX);
+}
+
+std::expected<std::vector<NewEntry>, StoreError> LoadEntriesSince(Database& db, int64_t after, size_t max_bytes) {
   auto st = db.Prepare("SELECT arrival, id, bytes FROM ledger_entries WHERE arrival > ? ORDER BY arrival");
   if (!st) return std::unexpected(st.error());
   st->Bind(1, after);
   std::vector<NewEntry> out;
-  auto r = st->ForEach([&](Statement& s) {
+  size_t bytes = 0;
+  for (;;) {
+    auto row = st->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
     NewEntry e;
-    e.arrival = s.Int(0);
-    Bytes id = s.Blob(1);
+    e.arrival = st->Int(0);
+    Bytes id = st->Blob(1);
     if (id.size() == 32) std::copy(id.begin(), id.end(), e.id.bytes.begin());
-    e.bytes = s.Blob(2);
+    e.bytes = st->Blob(2);
+    bytes += e.bytes.size();
     out.push_back(std::move(e));
-  });
-  if (!r) return std::unexpected(r.error());
+    if (bytes >= max_bytes) break;
+  }
   return out;
 }
 

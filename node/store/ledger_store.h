@@ -72,7 +72,6 @@ class LedgerStore {
       : db_(&db), index_(std::make_unique<SqlLedgerIndex>(db)), ledger_(household, *index_) {}
   std::expected<void, AppendError> AcceptAndInsert(const SignedEntry& entry, bool signature_checked = false);
   std::expected<int64_t, StoreError> Insert(const SignedEntry& entry, const Rejection* rejection);
-  std::expected<int64_t, StoreError> LastEntryArrival();
 
   Database* db_;
   std::shared_ptr<Statement> insert_;  // prepared once: sync inserts ledgers of 100,000 entries
@@ -99,6 +98,11 @@ struct NewEntry {
   Bytes bytes;
 };
 std::expected<std::vector<NewEntry>, StoreError> LoadEntriesSince(Database& db, int64_t after);
+// As above, stopping once the rows read hold `max_bytes` of entries (at
+// least one row when there is one).
+std::expected<std::vector<NewEntry>, StoreError> LoadEntriesSince(Database& db, int64_t after, size_t max_bytes);
+// The newest row of ledger_entries (0 when empty).
+std::expected<int64_t, StoreError> LastEntryArrival(Database& db);
 
 // Every stored entry in arrival order.
 std::expected<std::vector<StoredEntry>, StoreError> ListStoredEntries(Database& db);

@@ -28,7 +28,7 @@ void MemoryLedgerIndex::Keep(const SignedEntry& entry, const KeptEntry& kept, bo
   Row row{entry.id, kept, nullptr, entry.entry.time_us, false};
   const EntryType type = kept.type;
   if (type == EntryType::kTrackClaim || type == EntryType::kTrackRelease) {
-    row.body = std::make_shared<const Body>(entry.entry.body);
+    if (keep_catalog_) row.body = std::make_shared<const Body>(entry.entry.body);
     row.effective = effective;
   }
   const size_t r = rows_.size();
@@ -38,7 +38,7 @@ void MemoryLedgerIndex::Keep(const SignedEntry& entry, const KeptEntry& kept, bo
     if (chains_.size() <= kept.author) chains_.resize(kept.author + 1);
     chains_[kept.author].push_back(r);
   }
-  if (!effective) return;
+  if (!effective || !keep_catalog_) return;
   const Row& k = rows_[r];
   if (type == EntryType::kTrackClaim) {
     if (!released_.contains(k.id)) live_.emplace(k.id, Claim{k.id, authors_[kept.author], k.time_us, k.body});
@@ -51,10 +51,11 @@ void MemoryLedgerIndex::Keep(const SignedEntry& entry, const KeptEntry& kept, bo
 
 void MemoryLedgerIndex::WindowChanged(uint32_t author, const AuthorWindow& window) {
   for (Row& row : rows_) {
-    if (row.kept.author != author || !row.body) continue;
+    const bool decided = row.kept.type == EntryType::kTrackClaim || row.kept.type == EntryType::kTrackRelease;
+    if (row.kept.author != author || !decided) continue;
     row.effective = row.kept.chained && window.Contains(row.kept.seq);
   }
-  Rebuild();
+  if (keep_catalog_) Rebuild();
 }
 
 void MemoryLedgerIndex::Rebuild() {

@@ -29,6 +29,11 @@ struct Claim {
 
 class MemoryLedgerIndex final : public LedgerIndex {
  public:
+  // `keep_catalog` false: no claim bodies, no live claims (claims() stays
+  // empty); each entry costs its clock and a few words. For checking a
+  // whole ledger (`hearth ledger verify`).
+  explicit MemoryLedgerIndex(bool keep_catalog = true) : keep_catalog_(keep_catalog) {}
+
   std::optional<KeptEntry> Find(const EntryId& id) override;
   VectorClock ChainClock(uint32_t author, uint64_t seq) override;
   std::optional<EntryId> ChainId(uint32_t author, uint64_t seq) override;
@@ -59,6 +64,7 @@ class MemoryLedgerIndex final : public LedgerIndex {
   std::vector<DeviceId> authors_;
   std::map<EntryId, Claim> live_;
   std::set<EntryId> released_;
+  bool keep_catalog_ = true;
 };
 
 }  // namespace hearth

@@ -80,14 +80,24 @@ TrackRecord ReadTrackRow(const store::Statement& st) {
   return r;
 }
 
-std::expected<void, StoreError> Insert(store::Database& db, const TrackRecord& r) {
-  auto st = db.Prepare(
-      "INSERT INTO catalog_claims (claim_id, track_id, file_id, blob_id, plaintext_length, author, "
-      "claimed_us, format, codec, bitrate, sample_rate, channels, duration_ms, title, artist, "
-      "album_artist, album, album_key, track_no, track_total, disc_no, disc_total, year, genre, "
-      "cover, source_path, matched, tags_json) "
-      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  if (!st) return std::unexpected(st.error());
+// The two statements that add a record, prepared once per sync.
+struct Inserter {
+  std::expected<store::Statement, StoreError> row, fts;
+  explicit Inserter(store::Database& db)
+      : row(db.Prepare(
+            "INSERT INTO catalog_claims (claim_id, track_id, file_id, blob_id, plaintext_length, author, "
+            "claimed_us, format, codec, bitrate, sample_rate, channels, duration_ms, title, artist, "
+            "album_artist, album, album_key, track_no, track_total, disc_no, disc_total, year, genre, "
+            "cover, source_path, matched, tags_json) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+        fts(db.Prepare("INSERT INTO catalog_search (rowid, title, artist, album, genre) VALUES (?,?,?,?,?)")) {}
+};
+
+std::expected<void, StoreError> Insert(store::Database& db, Inserter& ins, const TrackRecord& r) {
+  if (!ins.row) return std::unexpected(ins.row.error());
+  if (!ins.fts) return std::unexpected(ins.fts.error());
+  store::Statement* st = &*ins.row;
+  st->Reset();
   nlohmann::json tags = nlohmann::json::array();
   for (const auto& [k, v] : r.tags) tags.push_back({k, v});
   st->Bind(1, r.claim.span()).Bind(2, r.track.span()).Bind(3, r.file.span()).Bind(4, r.blob.span());
@@ -103,12 +113,16 @@ std::expected<void, StoreError> Insert(store::Database& db, const TrackRecord& r
     st->BindNull(25);
   }
   st->Bind(26, r.source_path).Bind(27, int64_t{r.matched ? 1 : 0}).Bind(28, tags.dump());
-  if (auto ok = st->Run(); !ok) return ok;
+  auto ok = st->Run();
+  st->Reset();
+  if (!ok) return ok;
   int64_t rowid = sqlite3_last_insert_rowid(db.raw());
-  auto fts = db.Prepare("INSERT INTO catalog_search (rowid, title, artist, album, genre) VALUES (?,?,?,?,?)");
-  if (!fts) return std::unexpected(fts.error());
+  store::Statement* fts = &*ins.fts;
+  fts->Reset();
   fts->Bind(1, rowid).Bind(2, r.title).Bind(3, r.artist + " " + r.album_artist).Bind(4, r.album).Bind(5, r.genre);
-  return fts->Run();
+  auto done = fts->Run();
+  fts->Reset();
+  return done;
 }
 
 }  // namespace
@@ -163,6 +177,7 @@ std::expected<SyncStats, StoreError> Catalog::Sync(const LedgerState& state,
           "(SELECT 1 FROM catalog_claims k WHERE k.claim_id = c.entry) ORDER BY c.entry LIMIT 256");
       if (!page) return std::unexpected(page.error());
       EntryId after{};
+      Inserter inserter(*db_);
       for (;;) {
         struct Missing {
           store::LiveClaim claim;
@@ -195,7 +210,7 @@ std::expected<SyncStats, StoreError> Catalog::Sync(const LedgerState& state,
             continue;
           }
           TrackRecord r = MakeRecord(m.claim, *details);
-          if (auto ins = Insert(*db_, r); !ins) return std::unexpected(ins.error());
+          if (auto ins = Insert(*db_, inserter, r); !ins) return std::unexpected(ins.error());
           // Past kRefreshAllAbove everything is recomputed: stop collecting.
           if (!whole) touched_tracks.insert(Bytes(r.track.bytes.begin(), r.track.bytes.end()));
           whole = whole || touched_tracks.size() > kRefreshAllAbove;

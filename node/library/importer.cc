@@ -278,7 +278,6 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
   unsigned n_workers = options.workers ? options.workers : std::max(1u, std::thread::hardware_concurrency());
   n_workers = static_cast<unsigned>(std::min<size_t>(n_workers, std::max<size_t>(1, jobs.size())));
   std::atomic<unsigned> running{n_workers};
-  std::atomic<size_t> taken{0};
   std::vector<std::thread> workers;
   for (unsigned w = 0; w < n_workers; ++w) {
     workers.emplace_back([&] {
@@ -286,7 +285,6 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
         if (options.cancel && options.cancel->load()) break;
         size_t i = next.fetch_add(1);
         if (i >= jobs.size()) break;
-        taken.fetch_add(1);
         Result r = Process(jobs[i], job_previous[i], options, home_, known);
         r.index = i;
         std::lock_guard lock(results_mu);
@@ -355,13 +353,16 @@ std::expected<ImportSummary, std::string> Importer::Run(const ImportOptions& opt
     progress.bytes_done += r.file.size;
     progress.current = report.path;
     if (options.on_file) options.on_file(progress, report);
+    // Cancelled: what the workers read ahead is not committed (the next
+    // import does it again), so an interrupt stops at once.
+    if (options.cancel && options.cancel->load()) break;
   }
   close_batch();
   for (auto& t : workers) t.join();
   // An original that had gone missing (folder_sync.h) and is here again,
   // at its old path or another, is no longer missing.
   (void)store::ClearReturnedOriginals(home_.db());
-  summary.interrupted = taken.load() < jobs.size();
+  summary.interrupted = next_commit < jobs.size();
   // The catalog is derived data: if it cannot be brought up to date now (a
   // full disk), the claims still stand and the next command rebuilds it.
   if (auto s = catalog_.Sync(home_.ledger().ledger().state(), home_.content_secret()); !s) {

@@ -185,7 +185,7 @@ void RegisterPairing(CLI::App& app, Context& ctx, Action* action) {
   join->add_option("code", ja->code, "The invite code")->required();
   join->add_option("--device-name", ja->device_name, "This device's name (default: the host name)");
   join->add_option("--peer", ja->peers, "HOST:PORT of the inviting device, tried before the code's addresses");
-  join->add_option("--timeout", ja->timeout_s, "Seconds to wait for the inviting device")->capture_default_str();
+  join->add_option("--timeout", ja->timeout_s, "Seconds the inviting device may stay silent (a big ledger takes as long as it takes)")->capture_default_str();
   join->add_flag("--json", ja->json, "Print the result as JSON");
   join->callback([&ctx, ja, action] { *action = [&ctx, ja] { return RunJoin(ctx, *ja); }; });
 }

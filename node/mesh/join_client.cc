@@ -37,9 +37,18 @@ class Attempt {
     });
   }
 
+  // While a big ledger arrives this side only receives: a PING now and then
+  // tells the inviting device the session is alive (it ends silent ones).
+  void KeepAlive() {
+    if (admitted_ && conn_ && !result_) conn_->Send(MessageType::kPing, Bytes(8, 0));
+  }
+
   // Set once settled: success, or an error with whether another address may help.
   std::optional<std::expected<JoinOutcome, std::string>> result_;
   bool retryable_ = false;
+  // When the inviting device was last heard from: a big ledger takes as long
+  // as it takes, but silence ends the attempt.
+  std::chrono::steady_clock::time_point heard_ = std::chrono::steady_clock::now();
 
  private:
   void OnReady() {
@@ -51,6 +60,7 @@ class Attempt {
   }
 
   void OnFrame(Frame f) {
+    heard_ = std::chrono::steady_clock::now();
     switch (static_cast<MessageType>(f.type)) {
       case MessageType::kError: {
         auto e = DecodeError(f.payload);
@@ -92,6 +102,9 @@ class Attempt {
       }
       case MessageType::kSynced:
         return Finish();
+      case MessageType::kPing:
+        conn_->Send(MessageType::kPong, f.payload);
+        return;
       default:
         return;  // have-sets, tokens, pings: for `hearth serve`, not for joining
     }
@@ -157,8 +170,16 @@ std::expected<JoinOutcome, std::string> JoinHousehold(store::Home& home, const I
     asio::io_context io;
     Attempt attempt(io, home, code, device_name);
     attempt.Run(*ep);
-    io.run_for(timeout);
-    if (!attempt.result_) return std::unexpected("no answer from " + text + " within " + std::to_string(timeout.count()) + " s");
+    auto pinged = std::chrono::steady_clock::now();
+    while (!attempt.result_ && std::chrono::steady_clock::now() - attempt.heard_ < timeout && !io.stopped()) {
+      io.run_for(std::chrono::milliseconds(200));
+      if (std::chrono::steady_clock::now() - pinged > std::chrono::seconds(10)) {
+        pinged = std::chrono::steady_clock::now();
+        attempt.KeepAlive();
+      }
+    }
+    if (!attempt.result_)
+      return std::unexpected("no answer from " + text + " for " + std::to_string(timeout.count()) + " s");
     if (*attempt.result_) return **attempt.result_;
     last_error = attempt.result_->error();
     if (!attempt.retryable_) break;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/blob_cipher.h"
+#include "node/sim/sim_claims.h"
 #include "node/sim/stand_in_bytes.h"
 #include "node/store/placement_tables.h"
 #include "protocol/placement_messages.h"
@@ -48,10 +49,7 @@ bool SimDevice::IsUnrevokedMember(const DeviceId& d) const {
 
 uint64_t SimDevice::SizeOf(const BlobId& blob) const {
   auto it = placement_.sizes.find(blob);
-  if (it != placement_.sizes.end()) return it->second;
-  for (const auto& [entry, claim] : ledger_.claims())
-    if (claim.claim().blob == blob) return crypto::SealedLength(claim.claim().plaintext_length);
-  return 0;
+  return it != placement_.sizes.end() ? it->second : SealedSizeOf(ledger_.claims(), blob);
 }
 
 uint64_t SimDevice::HeldBytes() const {
@@ -237,10 +235,8 @@ const mesh::Placement& SimDevice::CurrentPlacement() {
   };
   auto [eligible, key] = mesh::EligibleDevices(in);
   if (key != placement_.key) {
-    std::map<BlobId, uint64_t> sizes;
-    for (const auto& [entry, claim] : ledger_.claims())
-      sizes.emplace(claim.claim().blob, crypto::SealedLength(claim.claim().plaintext_length));
-    placement_ = mesh::BuildPlacement(ledger_.state(), std::move(sizes), std::move(eligible), std::move(key));
+    placement_ =
+        mesh::BuildPlacement(ledger_.state(), SealedSizesOf(ledger_.claims()), std::move(eligible), std::move(key));
     auto mine = placement_.plan.assigned_bytes.find(id_);
     Trace("placement: " + std::to_string(mine == placement_.plan.assigned_bytes.end() ? 0 : mine->second) +
           " bytes here");
@@ -304,10 +300,8 @@ void SimDevice::DropSurplus() {
   if (key != surplus_key_ || net_.now() - surplus_at_ >= 30 * kSecondUs) {
     surplus_key_ = key;
     surplus_at_ = net_.now();
-    std::set<BlobId> imported;
-    for (const auto& [entry, claim] : ledger_.claims())
-      if (claim.author == id_) imported.insert(claim.claim().blob);
-    surplus_ = mesh::SurplusBlobs(imported, placement_, id_, held_, availability, shortfall > 0);
+    surplus_ = mesh::SurplusBlobs(BlobsClaimedBy(ledger_.claims(), id_), placement_, id_, held_, availability,
+                                  shortfall > 0);
   }
   if (surplus_.blobs.empty()) return;
   const mesh::SurplusPass pass = mesh::PlanSurplus(mesh::SurplusInputs{

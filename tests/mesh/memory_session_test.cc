@@ -18,6 +18,16 @@ namespace {
 // false: libtorrent moves the blobs; true: MemoryBlobNetwork does.
 class MemorySessionTest : public MeshFixture, public ::testing::WithParamInterface<bool> {};
 
+// A node whose mesh sessions run over `t`, listening at `listen`, no LAN.
+mesh::MeshOptions MemoryOptions(mesh::Transport* t, const std::string& listen) {
+  mesh::MeshOptions o;
+  o.listen = listen;
+  o.torrent_listen = "127.0.0.1:0";
+  o.transport = t;
+  o.lan = false;
+  return o;
+}
+
 BlobId BlobOf(const std::string& hex) {
   BlobId b;
   for (size_t i = 0; i < 32 && 2 * i + 1 < hex.size(); ++i)
@@ -52,11 +62,7 @@ TEST_P(MemorySessionTest, TwoNodesSyncAndReplicateOverAnInMemoryTransport) {
   auto transport_b = net.MakeTransport("127.0.0.1");
   std::vector<std::string> log_b;
   auto options = [&](mesh::Transport* t, const std::string& listen) {
-    mesh::MeshOptions o;
-    o.listen = listen;
-    o.torrent_listen = "127.0.0.1:0";
-    o.transport = t;
-    o.lan = false;
+    mesh::MeshOptions o = MemoryOptions(t, listen);
     o.verify_seeds = false;
     if (memory_blobs) o.blob_transfer = blob_net.FactoryFor("127.0.0.1");
     return o;
@@ -134,16 +140,8 @@ TEST_F(MeshFixture, ALedgerLargerThanTheSendWindowArrivesWholeAndInOrder) {
   auto transport_a = net.MakeTransport("127.0.0.1");
   auto transport_b = net.MakeTransport("127.0.0.1");
   std::vector<std::string> log_b;
-  auto options = [&](mesh::Transport* t, const std::string& listen) {
-    mesh::MeshOptions o;
-    o.listen = listen;
-    o.torrent_listen = "127.0.0.1:0";
-    o.transport = t;
-    o.lan = false;
-    return o;
-  };
-  mesh::MeshOptions oa = options(transport_a.get(), "127.0.0.1:7601");
-  mesh::MeshOptions ob = options(transport_b.get(), "127.0.0.1:7602");
+  mesh::MeshOptions oa = MemoryOptions(transport_a.get(), "127.0.0.1:7601");
+  mesh::MeshOptions ob = MemoryOptions(transport_b.get(), "127.0.0.1:7602");
   ob.peers = {"127.0.0.1:7601"};
   ob.log = [&](const std::string& line) { log_b.push_back(line); };
   mesh::MeshNode a(io, *home_a, oa), b(io, *home_b, ob);

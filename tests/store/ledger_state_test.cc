@@ -100,23 +100,27 @@ TEST_P(SqlLedgerState, SqliteStateEqualsTheFoldInAnyOrderAndAfterReopeningAndReb
 
 INSTANTIATE_TEST_SUITE_P(Seeds, SqlLedgerState, ::testing::Values(1u, 2u, 3u, 4u));
 
+// A home in `dir` holding `log` whole; then `damage` (SQL) done to it.
+void HomeWith(const std::string& dir, const HouseholdId& household, const std::vector<SignedEntry>& log,
+              const std::string& damage) {
+  auto home = Home::CreateJoining(dir, household);
+  ASSERT_TRUE(home);
+  ASSERT_TRUE(home->ledger().AppendBatch(log));
+  ASSERT_TRUE(home->db().Exec(damage)) << damage;
+}
+
 TEST(LedgerStateMigration, AHomeFromSchemaSevenDerivesItsStateOnFirstOpen) {
   const auto sim = hearth::testing::Simulate(11);
   const std::vector<SignedEntry>& log = sim.replicas[0].log;
   const HouseholdId household = sim.replicas[0].ledger.household();
   hearth::testing::TempDir dir;
-  {
-    auto home = Home::CreateJoining(dir / "home", household);
-    ASSERT_TRUE(home);
-    ASSERT_TRUE(home->ledger().AppendBatch(log));
-    // What a home written by the previous version looks like: the entries,
-    // and no derived tables.
-    ASSERT_TRUE(home->db().Exec(
-        "DROP TABLE ledger_authors; DROP TABLE ledger_kept; DROP TABLE ledger_claims; "
-        "DROP TABLE ledger_releases; DROP INDEX catalog_song_order; DROP INDEX catalog_by_cover; "
-        "DROP TABLE catalog_albums; DROP TABLE catalog_artists; DROP TABLE catalog_album_genres; "
-        "DROP TABLE catalog_album_search; DROP TABLE catalog_artist_search; PRAGMA user_version = 7;"));
-  }
+  // What a home written by the previous version looks like: the entries,
+  // and no derived tables.
+  ASSERT_NO_FATAL_FAILURE(HomeWith(dir / "home", household, log,
+           "DROP TABLE ledger_authors; DROP TABLE ledger_kept; DROP TABLE ledger_claims; "
+           "DROP TABLE ledger_releases; DROP INDEX catalog_song_order; DROP INDEX catalog_by_cover; "
+           "DROP TABLE catalog_albums; DROP TABLE catalog_artists; DROP TABLE catalog_album_genres; "
+           "DROP TABLE catalog_album_search; DROP TABLE catalog_artist_search; PRAGMA user_version = 7;"));
   const LedgerFold fold = FoldOf(household, log);
   auto home = Home::OpenJoining(dir / "home");
   ASSERT_TRUE(home) << home.error().message;
@@ -131,13 +135,9 @@ TEST(LedgerStateMigration, DerivedTablesThatLagBehindTheEntriesAreRebuilt) {
   const std::vector<SignedEntry>& log = sim.replicas[0].log;
   const HouseholdId household = sim.replicas[0].ledger.household();
   hearth::testing::TempDir dir;
-  {
-    auto home = Home::CreateJoining(dir / "home", household);
-    ASSERT_TRUE(home);
-    ASSERT_TRUE(home->ledger().AppendBatch(log));
-    // Damage: the index lost its newest rows.
-    ASSERT_TRUE(home->db().Exec("DELETE FROM ledger_kept WHERE arrival > (SELECT max(arrival) - 5 FROM ledger_kept)"));
-  }
+  // Damage: the index lost its newest rows.
+  ASSERT_NO_FATAL_FAILURE(HomeWith(dir / "home", household, log,
+                                   "DELETE FROM ledger_kept WHERE arrival > (SELECT max(arrival) - 5 FROM ledger_kept)"));
   const LedgerFold fold = FoldOf(household, log);
   auto home = Home::OpenJoining(dir / "home");
   ASSERT_TRUE(home) << home.error().message;

@@ -67,6 +67,25 @@ TEST_F(HttpFixture, BrowseAlbumsArtistsAndSearch) {
   EXPECT_EQ(Api("nothing/here").status, 404);
 }
 
+// The library is read from SQLite on each request: a read that fails is an
+// error the player sees, never an empty library.
+TEST_F(HttpFixture, AFailedLibraryReadIsAnErrorNotAnEmptyList) {
+  ASSERT_EQ(Api("albums").Json()["albums"].size(), 2u);
+  {
+    auto db = store::Database::Open(dir_ / "home/hearth.db", false);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->Exec("DROP TABLE catalog_albums"));
+  }
+  Reply api = Api("albums");
+  EXPECT_EQ(api.status, 500);
+  EXPECT_NE(api.Json()["error"].get<std::string>().find("cannot read the library"), std::string::npos);
+  Reply sub = Get("/rest/getAlbumList2?type=alphabeticalByName&f=json&apiKey=" + alice_key_);
+  EXPECT_EQ(sub.status, 200);
+  const json envelope = sub.Json()["subsonic-response"];
+  EXPECT_EQ(envelope["status"], "failed");
+  EXPECT_NE(envelope["error"]["message"].get<std::string>().find("cannot read the library"), std::string::npos);
+}
+
 TEST_F(HttpFixture, StreamsOriginalsWholeAndByRange) {
   json t = TrackOfFormat("wav");
   ASSERT_FALSE(t.is_null());

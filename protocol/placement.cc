@@ -84,37 +84,84 @@ bool PlacementPlan::IsAssigned(const BlobId& blob, const DeviceId& device) const
   return std::find(a.begin(), a.end(), device) != a.end();
 }
 
+ReplicaPlacer::ReplicaPlacer(std::span<const PlacementDevice> devices, size_t copies) {
+  std::vector<Candidate> candidates = Candidates(devices);
+  if (candidates.size() > kMaxPlacementDevices) candidates.resize(kMaxPlacementDevices);
+  for (const Candidate& c : candidates) {
+    devices_.push_back(c.device);
+    weights_.push_back(c.weight);
+    room_.push_back(c.room);
+  }
+  used_.assign(devices_.size(), 0);
+  want_ = std::min(copies, devices_.size());
+}
+
+std::span<const uint8_t> ReplicaPlacer::Place(const BlobId& blob, uint64_t size) {
+  scored_.clear();
+  for (size_t i = 0; i < devices_.size(); ++i)
+    scored_.emplace_back(weights_[i] / -std::log(Uniform(devices_[i], blob)), i);
+  // Devices are sorted by key, so on equal scores the smaller key wins.
+  std::stable_sort(scored_.begin(), scored_.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  picked_.clear();
+  for (const auto& [score, i] : scored_) {
+    if (picked_.size() == want_) break;
+    const auto& room = room_[i];
+    if (room && (size > *room || used_[i] > *room - size)) continue;
+    used_[i] += size;
+    picked_.push_back(static_cast<uint8_t>(i));
+  }
+  // Fewer devices than `copies` is not a lack of room; fewer than could
+  // hold it is.
+  if (picked_.size() < want_) {
+    ++short_of_room_;
+    short_bytes_ += size * (want_ - picked_.size());
+  }
+  return picked_;
+}
+
+PlacementTotals ReplicaPlacer::Totals() const {
+  PlacementTotals t;
+  for (size_t i = 0; i < devices_.size(); ++i)
+    if (used_[i] > 0) t.assigned_bytes[devices_[i]] = used_[i];
+  t.short_of_room = short_of_room_;
+  t.short_bytes = short_bytes_;
+  return t;
+}
+
+bool PlanRows::IsAssigned(const BlobId& blob, const DeviceId& device) {
+  const std::vector<DeviceId> assigned = Assigned(blob);
+  return std::find(assigned.begin(), assigned.end(), device) != assigned.end();
+}
+
+std::optional<uint64_t> MemoryPlan::SizeOf(const BlobId& blob) {
+  auto it = sizes.find(blob);
+  return it == sizes.end() ? std::nullopt : std::optional<uint64_t>(it->second);
+}
+
+void MemoryPlan::ForEachAssignedTo(const DeviceId& device,
+                                   const std::function<void(const BlobId&, uint64_t size)>& fn) {
+  for (const auto& [blob, assigned] : plan.assigned)
+    if (std::find(assigned.begin(), assigned.end(), device) != assigned.end()) fn(blob, sizes.at(blob));
+}
+
 PlacementPlan PlaceReplicas(std::span<const PlacementDevice> devices, std::span<const PlacementBlob> blobs,
                             size_t copies) {
-  const std::vector<Candidate> candidates = Candidates(devices);
   // Blob-id order, so that where room runs out every device agrees on which
   // blobs got it first.
   std::vector<PlacementBlob> order(blobs.begin(), blobs.end());
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.blob < b.blob; });
   order.erase(std::unique(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.blob == b.blob; }),
               order.end());
-
+  ReplicaPlacer placer(devices, copies);
   PlacementPlan plan;
-  std::vector<uint64_t> used(candidates.size(), 0);
-  const size_t want = std::min(copies, candidates.size());
   for (const PlacementBlob& b : order) {
     auto& assigned = plan.assigned[b.blob];
-    for (size_t i : Rank(b.blob, candidates)) {
-      if (assigned.size() == want) break;
-      const auto& room = candidates[i].room;
-      if (room && (b.size > *room || used[i] > *room - b.size)) continue;
-      used[i] += b.size;
-      assigned.push_back(candidates[i].device);
-    }
-    // Fewer devices than `copies` is not a lack of room; fewer than could
-    // hold it is.
-    if (assigned.size() < want) {
-      ++plan.short_of_room;
-      plan.short_bytes += b.size * (want - assigned.size());
-    }
+    for (uint8_t i : placer.Place(b.blob, b.size)) assigned.push_back(placer.devices()[i]);
   }
-  for (size_t i = 0; i < candidates.size(); ++i)
-    if (used[i] > 0) plan.assigned_bytes[candidates[i].device] = used[i];
+  PlacementTotals totals = placer.Totals();
+  plan.assigned_bytes = std::move(totals.assigned_bytes);
+  plan.short_of_room = totals.short_of_room;
+  plan.short_bytes = totals.short_bytes;
   return plan;
 }
 

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -67,6 +68,77 @@ double PlacementWeight(uint16_t availability);
 // The rendezvous order of `devices` for `blob`, best first, ignoring room.
 // Ties (equal scores) go to the smaller device key.
 std::vector<DeviceId> RankDevices(const BlobId& blob, std::span<const PlacementDevice> devices);
+
+// What a whole plan comes to, besides its rows.
+struct PlacementTotals {
+  std::map<DeviceId, uint64_t> assigned_bytes;  // per device, what it is given
+  size_t short_of_room = 0;
+  uint64_t short_bytes = 0;
+};
+
+// The plan one blob at a time, in O(devices) memory: the node streams a
+// household's blobs through it from SQLite and keeps the rows there, so a
+// library of any size costs no memory (PlaceReplicas below is the same
+// placer over a span, for tests and the simulator). Blobs must come in
+// increasing id order, each once -- the order decides who gets room first.
+class ReplicaPlacer {
+ public:
+  // Duplicate devices count once. `copies` larger than the devices means
+  // every device that has room.
+  ReplicaPlacer(std::span<const PlacementDevice> devices, size_t copies);
+
+  // The devices, ordered by key: what Place's indices refer to.
+  const std::vector<DeviceId>& devices() const { return devices_; }
+  // Places `blob`: indices into devices(), best first. Valid until the next
+  // call.
+  std::span<const uint8_t> Place(const BlobId& blob, uint64_t size);
+  PlacementTotals Totals() const;
+
+ private:
+  std::vector<DeviceId> devices_;
+  std::vector<double> weights_;
+  std::vector<std::optional<uint64_t>> room_;
+  std::vector<uint64_t> used_;
+  size_t want_ = 0;
+  size_t short_of_room_ = 0;
+  uint64_t short_bytes_ = 0;
+  std::vector<std::pair<double, size_t>> scored_;  // scratch
+  std::vector<uint8_t> picked_;                    // scratch
+};
+
+// A device index in ReplicaPlacer is one byte: more devices than this in
+// one household are not placed on (the first ones by key are).
+inline constexpr size_t kMaxPlacementDevices = 255;
+
+// A plan's rows, wherever they are kept: the node keeps them in SQLite
+// (node/store/placement_plan.h), so that they cost no memory however big the
+// library; the simulator and tests in memory (MemoryPlan). Single-threaded.
+class PlanRows {
+ public:
+  virtual ~PlanRows() = default;
+  // The sealed size of a blob a live claim names; nullopt for any other.
+  virtual std::optional<uint64_t> SizeOf(const BlobId& blob) = 0;
+  // The devices assigned `blob`, best first (empty: none has room for it,
+  // or no claim names it).
+  virtual std::vector<DeviceId> Assigned(const BlobId& blob) = 0;
+  // Every blob assigned to `device`, with its sealed size, in blob order.
+  virtual void ForEachAssignedTo(const DeviceId& device,
+                                 const std::function<void(const BlobId&, uint64_t size)>& fn) = 0;
+
+  bool IsAssigned(const BlobId& blob, const DeviceId& device);
+};
+
+// A plan held in memory, whole.
+class MemoryPlan final : public PlanRows {
+ public:
+  PlacementPlan plan;
+  std::map<BlobId, uint64_t> sizes;  // every claimed blob's ciphertext size
+
+  std::optional<uint64_t> SizeOf(const BlobId& blob) override;
+  std::vector<DeviceId> Assigned(const BlobId& blob) override { return plan.Assigned(blob); }
+  void ForEachAssignedTo(const DeviceId& device,
+                         const std::function<void(const BlobId&, uint64_t size)>& fn) override;
+};
 
 // The plan for `blobs` over `devices` with `copies` replicas each. Duplicate
 // devices or blobs count once. `copies` larger than the devices means every

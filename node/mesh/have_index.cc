@@ -35,6 +35,7 @@ void HaveIndex::Refresh() {
     if (!local_.contains(b)) added.push_back(b);
   for (const BlobId& b : local_)
     if (!now.contains(b)) removed = true;
+  if (removed || !added.empty()) ++local_version_;
   local_ = std::move(now);
   if (removed) SendSetToAll();
   else Announce(added);
@@ -57,7 +58,7 @@ void HaveIndex::SendSetToAll() const {
 std::expected<void, std::string> HaveIndex::Drop(const BlobId& blob) {
   if (transfer_) transfer_->Remove(blob);
   if (auto r = ctx_.home.blobs().Remove(blob); !r) return std::unexpected(r.error().message);
-  local_.erase(blob);
+  local_version_ += local_.erase(blob);
   return {};
 }
 

@@ -42,6 +42,8 @@ class HaveIndex {
   bool HasOnlineHolder(const BlobId& b) const;
   // Bumped by every HAVE received.
   uint64_t version() const { return version_; }
+  // Bumped whenever local() changes.
+  uint64_t local_version() const { return local_version_; }
 
   // Rescans the blob store now, or at the next tick.
   void Refresh();
@@ -49,9 +51,9 @@ class HaveIndex {
   void Tick(std::chrono::steady_clock::time_point now);
 
   // `blob` arrived here (fetched): held now. Announce() it, with others.
-  void Hold(const BlobId& blob) { local_.insert(blob); }
+  void Hold(const BlobId& blob) { local_version_ += local_.insert(blob).second; }
   // `blob` is no longer held here (set aside by BlobRepair). Call SendSetToAll.
-  void Forget(const BlobId& blob) { local_.erase(blob); }
+  void Forget(const BlobId& blob) { local_version_ += local_.erase(blob); }
   // Tells every member these blobs are held here now.
   void Announce(const std::vector<BlobId>& added) const;
   // Deletes a held blob (phone cache, surplus): out of the swarm and the
@@ -72,6 +74,7 @@ class HaveIndex {
   std::set<BlobId> local_;
   std::map<DeviceId, std::set<BlobId>> peer_blobs_;  // HAVE sets of members
   uint64_t version_ = 0;
+  uint64_t local_version_ = 0;
   bool dirty_ = false;
   std::chrono::steady_clock::time_point last_scan_{};
 };

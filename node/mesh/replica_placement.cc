@@ -25,7 +25,7 @@ constexpr auto kSessionsSettle = std::chrono::milliseconds(500);
 
 ReplicaPlacement::ReplicaPlacement(MeshContext& ctx, PeerSessions& peers, HaveIndex& have, Fetcher& fetcher,
                                    Hooks hooks)
-    : ctx_(ctx), peers_(peers), have_(have), fetcher_(fetcher), hooks_(std::move(hooks)) {}
+    : ctx_(ctx), peers_(peers), have_(have), fetcher_(fetcher), hooks_(std::move(hooks)), rows_(ctx.home.db(), ctx.me()) {}
 
 void ReplicaPlacement::Start() {
   started_ = ctx_.SteadyNow();
@@ -68,19 +68,29 @@ const Placement& ReplicaPlacement::Current() {
   };
   auto [eligible, key] = EligibleDevices(in);
   if (key == placement_.key) return placement_;
-  std::map<BlobId, uint64_t> sizes;
-  if (auto r = store::ForEachLiveClaim(ctx_.home.db(), [&](const store::LiveClaim& c) {
-        sizes.emplace(c.blob, crypto::SealedLength(c.plaintext_length));
-      });
-      !r) {
-    ctx_.Log("policy: cannot read the ledger's claims: " + r.error().message);
-    return placement_;
+  Placement p;
+  p.eligible = std::move(eligible);
+  p.copies = ledger.state().policy.copies;
+  p.key = key;
+  if (placement_.key.empty()) {  // first pass: the rows kept before a restart may still hold
+    auto kept = rows_.Load();
+    if (!kept) ctx_.Log("policy: cannot read the kept placement: " + kept.error().message + " (placing again)");
+    if (kept && *kept && (*kept)->key == key) {
+      p.totals = std::move((*kept)->totals);
+      placement_ = std::move(p);
+      return placement_;
+    }
   }
-  Placement p = BuildPlacement(ledger.state(), std::move(sizes), std::move(eligible), std::move(key));
-  if (p.plan.short_of_room > 0 && p.plan.short_of_room != placement_.plan.short_of_room)
+  auto totals = rows_.Rebuild(p.eligible, p.copies, p.key);
+  if (!totals) {
+    ctx_.Log("policy: cannot place the household's blobs: " + totals.error().message);
+    return placement_;  // the rows kept before stay; tried again at the next pass
+  }
+  p.totals = std::move(*totals);
+  if (p.totals.short_of_room > 0 && p.totals.short_of_room != placement_.totals.short_of_room)
     ctx_.Log("policy: the household lacks room for copies=" + std::to_string(p.copies) + ": " +
-             std::to_string(p.plan.short_of_room) + " blob(s) have fewer copies than asked (" +
-             std::to_string(p.plan.short_bytes) + " bytes found no device with room)");
+             std::to_string(p.totals.short_of_room) + " blob(s) have fewer copies than asked (" +
+             std::to_string(p.totals.short_bytes) + " bytes found no device with room)");
   placement_ = std::move(p);
   return placement_;
 }
@@ -129,17 +139,18 @@ void ReplicaPlacement::ApplyPolicy() {
     auto stale = store::ListWantedFor(db, store::WantedReason::kPolicy);
     if (!stale) return std::unexpected(stale.error());
     for (const BlobId& blob : *stale) {
-      if (placement.plan.IsAssigned(blob, ctx_.me())) continue;
+      if (rows_.IsAssigned(blob, ctx_.me())) continue;
       if (auto r = store::RemoveWanted(db, blob); !r) return r;
       ++withdrawn;
     }
-    for (const auto& [blob, assigned] : placement.plan.assigned) {
-      if (have_.HoldsLocally(blob)) continue;
-      if (std::find(assigned.begin(), assigned.end(), ctx_.me()) == assigned.end()) continue;
-      if (auto r = store::AddWanted(db, blob, store::WantedReason::kPolicy, ctx_.Now()); !r) return r;
-      ++queued;
-    }
-    return {};
+    std::expected<void, store::StoreError> added_all;
+    rows_.ForEachAssignedTo(ctx_.me(), [&](const BlobId& blob, uint64_t) {
+      if (!added_all || have_.HoldsLocally(blob)) return;
+      added_all = store::AddWanted(db, blob, store::WantedReason::kPolicy, ctx_.Now());
+      if (added_all) ++queued;
+    });
+    if (auto e = rows_.TakeError()) return std::unexpected(*e);
+    return added_all;
   });
   if (!added) {
     policy_key_.clear();  // try again on the next pass (a full disk: once there is room)
@@ -157,9 +168,17 @@ void ReplicaPlacement::ApplyPolicy() {
 DeviceState ReplicaPlacement::LocalDeviceState() {
   const auto availability = store::Availability(ctx_.home.db(), ctx_.Now());
   if (!availability) ctx_.Log("cannot read this device's time online: " + availability.error().message);
-  uint64_t held = 0;
-  for (const BlobId& b : have_.local())
-    if (auto s = placement_.sizes.find(b); s != placement_.sizes.end()) held += s->second;
+  // Counted again only when what is held or the plan changed: a lookup per
+  // held blob.
+  const std::string held_key = placement_.key + "/" + std::to_string(have_.local_version());
+  if (held_key != held_key_) {
+    uint64_t held = 0;
+    for (const BlobId& b : have_.local()) held += rows_.SizeOf(b).value_or(0);
+    if (auto e = rows_.TakeError()) ctx_.Log("cannot read the placement: " + e->message);
+    else held_key_ = held_key;
+    held_bytes_ = held;
+  }
+  const uint64_t held = held_bytes_;
   std::optional<uint64_t> capacity;
   for (const DeviceCapacity& c : ctx_.home.ledger().ledger().state().policy.capacities)
     if (c.device == ctx_.me()) capacity = c.bytes;
@@ -234,19 +253,18 @@ bool ReplicaPlacement::DiskAtFloor() {
 }
 
 bool ReplicaPlacement::RoomFor(const BlobId& blob) {
-  auto size = placement_.sizes.find(blob);
+  const std::optional<uint64_t> size = rows_.SizeOf(blob);
   auto disk = ctx_.options.disk_space(ctx_.home.dir());
-  if (size == placement_.sizes.end() || !disk) return true;  // unknown: the transfer will say
+  if (!size || !disk) return true;  // unknown: the transfer will say
   // Fetches under way grow their partial files: count them as if whole.
   uint64_t pending = 0;
-  for (const auto& [b, f] : fetcher_.fetches())
-    if (auto s = placement_.sizes.find(b); s != placement_.sizes.end()) pending += s->second;
-  if (Fits(size->second + pending, *disk, ctx_.options.keep_free)) {
+  for (const auto& [b, f] : fetcher_.fetches()) pending += rows_.SizeOf(b).value_or(0);
+  if (Fits(*size + pending, *disk, ctx_.options.keep_free)) {
     room_warned_.erase(blob);
     return true;
   }
   if (room_warned_.insert(blob).second) {
-    ctx_.Log("not fetching blob " + blob.ShortHex() + " (" + std::to_string(size->second) +
+    ctx_.Log("not fetching blob " + blob.ShortHex() + " (" + std::to_string(*size) +
              " bytes): it would fill the disk past its free-space floor (" + std::to_string(disk->free) +
              " bytes free, " + std::to_string(ctx_.options.keep_free.On(*disk)) + " kept free)");
     last_state_ = {};  // say so to the others at the next tick

@@ -3,7 +3,7 @@
 // and says its availability, held bytes and room to every member (STATE,
 // with hysteresis), records what members say of themselves, computes the
 // placement over the eligible full/storage devices (replica_rules.h;
-// recomputed only when its inputs change), and queues the blobs assigned
+// recomputed only when its inputs change, its rows kept in SQLite), and queues the blobs assigned
 // here as wanted for the Fetcher -- never past the disk's free-space floor.
 // It starts once every connected member said its STATE and sessions stopped
 // coming up (MeshOptions::policy_grace). Each policy pass also lets a phone
@@ -25,6 +25,7 @@
 #include "node/mesh/mesh_context.h"
 #include "node/mesh/peer_sessions.h"
 #include "node/mesh/replica_rules.h"
+#include "node/store/placement_plan.h"
 
 namespace hearth::mesh {
 
@@ -48,6 +49,8 @@ class ReplicaPlacement {
   const Placement& Current();
   // The plan as last computed, without looking at its inputs.
   const Placement& last() const { return placement_; }
+  // Its rows (kept in SQLite: node/store/placement_plan.h).
+  store::SqlPlan& rows() { return rows_; }
   // Availability in placement's steps, as this device knows it.
   uint16_t AvailabilityOf(const DeviceId& device) const;
   // Whether a replica of `blob` fits above the free-space floor; logs once
@@ -80,6 +83,9 @@ class ReplicaPlacement {
   Fetcher& fetcher_;
   Hooks hooks_;
   Placement placement_;
+  store::SqlPlan rows_;
+  std::string held_key_;      // what held_bytes_ was counted from
+  uint64_t held_bytes_ = 0;   // sizes of the claimed blobs held here
   std::map<DeviceId, DeviceState> reports_;        // what members said of themselves (STATE)
   std::set<DeviceId> said_state_;                  // members that said STATE this session
   std::optional<DeviceState> state_sent_;          // what this device last said of itself

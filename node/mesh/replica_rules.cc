@@ -36,32 +36,33 @@ std::pair<std::vector<PlacementDevice>, std::string> EligibleDevices(const Place
 }
 
 Placement BuildPlacement(const LedgerState& state, std::map<BlobId, uint64_t> sizes,
-                         std::vector<PlacementDevice> eligible, std::string key) {
+                         std::vector<PlacementDevice> eligible, std::string key, MemoryPlan& rows) {
   Placement p;
   p.key = std::move(key);
   p.eligible = std::move(eligible);
   p.copies = state.policy.copies;
-  p.sizes = std::move(sizes);
+  rows.sizes = std::move(sizes);
   std::vector<PlacementBlob> blobs;
-  blobs.reserve(p.sizes.size());
-  for (const auto& [blob, size] : p.sizes) blobs.push_back({blob, size});
-  p.plan = PlaceReplicas(p.eligible, blobs, p.copies);
+  blobs.reserve(rows.sizes.size());
+  for (const auto& [blob, size] : rows.sizes) blobs.push_back({blob, size});
+  rows.plan = PlaceReplicas(p.eligible, blobs, p.copies);
+  p.totals = {rows.plan.assigned_bytes, rows.plan.short_of_room, rows.plan.short_bytes};
   return p;
 }
 
-Surplus SurplusBlobs(const std::set<BlobId>& imported, const Placement& placement, const DeviceId& me,
+Surplus SurplusBlobs(const std::function<bool(const BlobId&)>& imported, PlanRows& rows, const DeviceId& me,
                      const std::set<BlobId>& held, const std::function<uint16_t(const DeviceId&)>& availability,
                      bool short_of_room) {
   Surplus surplus;
   const uint16_t my_level = availability(me) / kAvailabilityStep;
   for (const BlobId& blob : held) {
-    if (!placement.sizes.contains(blob)) continue;  // no claim names it
-    const auto& assigned = placement.plan.Assigned(blob);
+    if (!rows.SizeOf(blob)) continue;  // no claim names it
+    const std::vector<DeviceId> assigned = rows.Assigned(blob);
     if (assigned.empty()) continue;  // no device has room for it: keep ours
     if (std::find(assigned.begin(), assigned.end(), me) != assigned.end()) continue;
-    if (imported.contains(blob) && std::any_of(assigned.begin(), assigned.end(), [&](const DeviceId& d) {
-          return availability(d) / kAvailabilityStep <= my_level;
-        })) {
+    if (std::any_of(assigned.begin(), assigned.end(),
+                    [&](const DeviceId& d) { return availability(d) / kAvailabilityStep <= my_level; }) &&
+        imported(blob)) {
       if (!short_of_room) continue;  // ours, and not outranked by more available holders
       surplus.only_when_short.insert(blob);
     }
@@ -70,13 +71,11 @@ Surplus SurplusBlobs(const std::set<BlobId>& imported, const Placement& placemen
   return surplus;
 }
 
-uint64_t Shortfall(const Placement& placement, const DeviceId& me, const std::set<BlobId>& held,
-                   uint64_t room_left) {
+uint64_t Shortfall(PlanRows& rows, const DeviceId& me, const std::set<BlobId>& held, uint64_t room_left) {
   uint64_t need = 0;
-  for (const auto& [blob, assigned] : placement.plan.assigned) {
-    if (held.contains(blob) || std::find(assigned.begin(), assigned.end(), me) == assigned.end()) continue;
-    if (auto size = placement.sizes.find(blob); size != placement.sizes.end()) need += size->second;
-  }
+  rows.ForEachAssignedTo(me, [&](const BlobId& blob, uint64_t size) {
+    if (!held.contains(blob)) need += size;
+  });
   return need > room_left ? need - room_left : 0;
 }
 
@@ -101,10 +100,7 @@ SurplusPass PlanSurplus(const SurplusInputs& in) {
     }
     s.everyone = reachable == assigned.size();
   }
-  auto size_of = [&](const BlobId& blob) {
-    auto it = in.sizes.find(blob);
-    return it == in.sizes.end() ? uint64_t{0} : it->second;
-  };
+  auto size_of = [&](const BlobId& blob) { return in.rows.SizeOf(blob).value_or(0); };
   // Drops on every assigned device's word first: they free room too.
   uint64_t budget = in.shortfall;
   std::set<BlobId> dropped;

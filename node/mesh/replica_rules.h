@@ -24,13 +24,13 @@
 
 namespace hearth::mesh {
 
-// Where the policy places replicas, and the inputs it came from.
+// Where the policy places replicas: the inputs and what the plan comes to.
+// Its rows (which devices hold each blob) are kept apart, in a PlanRows.
 struct Placement {
   std::vector<PlacementDevice> eligible;
   size_t copies = 0;
-  PlacementPlan plan;
-  std::map<BlobId, uint64_t> sizes;  // every claimed blob's ciphertext size
-  std::string key;                   // its inputs, in short: equal keys, equal plans
+  PlacementTotals totals;
+  std::string key;  // its inputs, in short: equal keys, equal plans
 };
 
 // What placement looks at, as one device sees it. The references must
@@ -55,9 +55,10 @@ struct PlacementInputs {
 std::pair<std::vector<PlacementDevice>, std::string> EligibleDevices(const PlacementInputs& in);
 
 // The plan over `eligible` for every blob in `sizes` (each live claim's
-// blob and its sealed length), with the copies `state`'s policy asks for.
+// blob and its sealed length), with the copies `state`'s policy asks for,
+// held in memory (`rows`). The node streams it into SQLite instead.
 Placement BuildPlacement(const LedgerState& state, std::map<BlobId, uint64_t> sizes,
-                         std::vector<PlacementDevice> eligible, std::string key);
+                         std::vector<PlacementDevice> eligible, std::string key, MemoryPlan& rows);
 
 // Held blobs the plan does not assign to `me`, with their assigned devices:
 // the candidates to drop once those prove they hold them. Never a blob no
@@ -70,8 +71,8 @@ struct Surplus {
   std::map<BlobId, std::vector<DeviceId>> blobs;  // with their assigned devices
   std::set<BlobId> only_when_short;               // imports in `blobs` only because of `short_of_room`
 };
-// `imported`: the blobs of the live claims `me` wrote.
-Surplus SurplusBlobs(const std::set<BlobId>& imported, const Placement& placement, const DeviceId& me,
+// `imported`: whether `me` wrote a live claim of the blob.
+Surplus SurplusBlobs(const std::function<bool(const BlobId&)>& imported, PlanRows& rows, const DeviceId& me,
                      const std::set<BlobId>& held, const std::function<uint16_t(const DeviceId&)>& availability,
                      bool short_of_room);
 
@@ -79,8 +80,7 @@ Surplus SurplusBlobs(const std::set<BlobId>& imported, const Placement& placemen
 // does not hold (fetches under way included) beyond `room_left`, what it
 // can still take above its free-space floor counting what those fetches
 // already wrote. 0: everything assigned fits.
-uint64_t Shortfall(const Placement& placement, const DeviceId& me, const std::set<BlobId>& held,
-                   uint64_t room_left);
+uint64_t Shortfall(PlanRows& rows, const DeviceId& me, const std::set<BlobId>& held, uint64_t room_left);
 
 // One surplus pass: which held surplus blobs to drop now, and which proofs
 // to ask for. A blob goes when every assigned device is online, lists it in
@@ -94,7 +94,7 @@ uint64_t Shortfall(const Placement& placement, const DeviceId& me, const std::se
 struct SurplusInputs {
   const Surplus& surplus;  // SurplusBlobs(..., shortfall > 0)
   uint64_t shortfall = 0;
-  const std::map<BlobId, uint64_t>& sizes;
+  PlanRows& rows;                           // for sizes
   std::function<bool(const BlobId&)> keep;  // not now: pinned, cached, fetched, read, promised
   std::function<bool(const DeviceId&)> online;
   std::function<bool(const DeviceId&, const BlobId&)> lists;  // its HAVE set names the blob

@@ -25,7 +25,16 @@ void SurplusKeeper::Pass(const Placement& placement) {
 
   // Whether this device lacks room for what it is assigned: then some
   // surplus goes sooner (replica_rules.h, PlanSurplus).
-  const uint64_t shortfall = Shortfall(placement, ctx_.me(), held, placement_.RoomLeft());
+  store::SqlPlan& rows = placement_.rows();
+  // What the assignments here lack in all changes only with the plan and
+  // what is held (a read of every row assigned here): counted once for each.
+  const std::string need_key = placement.key + "/" + std::to_string(have_.local_version());
+  if (need_key != need_key_) {
+    need_ = Shortfall(rows, ctx_.me(), held, 0);
+    need_key_ = need_key;
+  }
+  const uint64_t room_left = placement_.RoomLeft();
+  const uint64_t shortfall = need_ > room_left ? need_ - room_left : 0;
 
   // Which held blobs are surplus changes only with the placement and what is
   // held; HAVE sets and proofs (which change all the time while blobs move)
@@ -40,12 +49,22 @@ void SurplusKeeper::Pass(const Placement& placement) {
   if (periodic || placement_key != placement_key_) {
     placement_key_ = placement_key;
     last_surplus_ = now;
-    std::set<BlobId> imported;
-    (void)store::ForEachLiveClaim(ctx_.home.db(), [&](const store::LiveClaim& c) {
-      if (c.author == ctx_.me()) imported.insert(c.blob);
-    });
-    surplus_ = SurplusBlobs(imported, placement, ctx_.me(), held,
+    store::ClaimedBy claimed_by_me(ctx_.home.db(), ctx_.me());
+    bool unreadable = false;
+    auto imported = [&](const BlobId& blob) {
+      auto r = claimed_by_me(blob);
+      unreadable |= !r;
+      return r.value_or(true);  // unknown: taken as ours, so kept
+    };
+    surplus_ = SurplusBlobs(imported, rows, ctx_.me(), held,
                             [this](const DeviceId& d) { return placement_.AvailabilityOf(d); }, shortfall > 0);
+    if (auto e = rows.TakeError()) {
+      ctx_.Log("policy: cannot read the placement: " + e->message + " (no surplus dropped this pass)");
+      surplus_ = {};
+      placement_key_.clear();
+      return;
+    }
+    if (unreadable) ctx_.Log("policy: cannot read which claims are this device's (kept them all)");
     // An original kept in place is the user's file and costs the home
     // nothing: it is never surplus.
     const size_t kept = std::erase_if(surplus_.blobs, [this](const auto& kv) { return ctx_.home.blobs().IsInPlace(kv.first); });
@@ -66,7 +85,7 @@ void SurplusKeeper::Pass(const Placement& placement) {
   const SurplusPass pass = PlanSurplus(SurplusInputs{
       .surplus = surplus_,
       .shortfall = shortfall,
-      .sizes = placement.sizes,
+      .rows = rows,
       .keep =
           [&](const BlobId& blob) {
             if (!held.contains(blob) || pinned.contains(blob) || fetcher_.IsFetching(blob) ||
@@ -83,7 +102,7 @@ void SurplusKeeper::Pass(const Placement& placement) {
   for (const auto& [blob, d] : pass.ask) {
     if (proofs_.in_flight() >= kMaxProofsInFlight) break;
     peers_.SessionOf(d)->Send(MessageType::kProve,
-                              EncodeProve(proofs_.Ask(blob, d, SealedChunks(placement.sizes.at(blob)), now)));
+                              EncodeProve(proofs_.Ask(blob, d, SealedChunks(rows.SizeOf(blob).value_or(0)), now)));
   }
   const std::vector<BlobId>& droppable = pass.drop;
   if (shortfall > 0 && !droppable.empty())
@@ -122,7 +141,7 @@ void SurplusKeeper::OnProve(const DeviceId& from, const ProveRequest& prove) {
       reply.digest = ProofDigest(prove, *chunk);
       // Kept: assigned here. The promise holds whatever this device comes
       // to believe about placement before it runs out.
-      const bool keep = placement_.last().plan.IsAssigned(prove.blob, ctx_.me());
+      const bool keep = placement_.rows().IsAssigned(prove.blob, ctx_.me());
       reply.possession = keep ? Possession::kHoldsAndKeeps : Possession::kHolds;
       if (keep) proofs_.Promise(prove.blob, ctx_.SteadyNow());
     }

@@ -69,6 +69,8 @@ class SurplusKeeper {
   Surplus surplus_;
   std::string placement_key_;
   std::string pass_key_;  // adds who is online and the HAVE sets
+  std::string need_key_;  // what need_ was counted from
+  uint64_t need_ = 0;     // bytes of the blobs assigned here that are not held
   std::chrono::steady_clock::time_point last_surplus_{};
   size_t kept_in_place_ = 0;  // originals kept in place that would be surplus (logged when it changes)
 };

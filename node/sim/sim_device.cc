@@ -48,8 +48,8 @@ bool SimDevice::IsUnrevokedMember(const DeviceId& d) const {
 }
 
 uint64_t SimDevice::SizeOf(const BlobId& blob) const {
-  auto it = placement_.sizes.find(blob);
-  return it != placement_.sizes.end() ? it->second : SealedSizeOf(ledger_.claims(), blob);
+  auto it = plan_.sizes.find(blob);
+  return it != plan_.sizes.end() ? it->second : SealedSizeOf(ledger_.claims(), blob);
 }
 
 uint64_t SimDevice::HeldBytes() const {
@@ -139,6 +139,7 @@ void SimDevice::Crash() {
   peer_have_.clear();
   proofs_ = mesh::PossessionProofs([this](void* out, size_t size) { random_.Fill(out, size); });
   placement_ = {};
+  plan_ = {};
   wanted_.clear();
   wanted_key_.clear();
   surplus_ = {};
@@ -236,9 +237,9 @@ const mesh::Placement& SimDevice::CurrentPlacement() {
   auto [eligible, key] = mesh::EligibleDevices(in);
   if (key != placement_.key) {
     placement_ =
-        mesh::BuildPlacement(ledger_.state(), SealedSizesOf(ledger_.claims()), std::move(eligible), std::move(key));
-    auto mine = placement_.plan.assigned_bytes.find(id_);
-    Trace("placement: " + std::to_string(mine == placement_.plan.assigned_bytes.end() ? 0 : mine->second) +
+        mesh::BuildPlacement(ledger_.state(), SealedSizesOf(ledger_.claims()), std::move(eligible), std::move(key), plan_);
+    auto mine = placement_.totals.assigned_bytes.find(id_);
+    Trace("placement: " + std::to_string(mine == placement_.totals.assigned_bytes.end() ? 0 : mine->second) +
           " bytes here");
   }
   return placement_;
@@ -250,14 +251,14 @@ void SimDevice::DriveFetches() {
   if (key != wanted_key_) {
     wanted_key_ = key;
     wanted_.clear();
-    for (const auto& [blob, assigned] : placement_.plan.assigned)
+    for (const auto& [blob, assigned] : plan_.plan.assigned)
       if (!held_.contains(blob) && std::find(assigned.begin(), assigned.end(), id_) != assigned.end())
         wanted_.push_back(blob);
   }
   bool told = false;
   for (const BlobId& blob : wanted_) {
     if (held_.contains(blob) || fetches_.contains(blob)) continue;
-    const uint64_t size = placement_.sizes.at(blob);
+    const uint64_t size = plan_.sizes.at(blob);
     if (!mesh::Fits(size, mesh::DiskSpace{FreeBytes(), config_.disk_total}, config_.floor)) {
       if (!std::exchange(told, true)) last_state_ = INT64_MIN / 2;  // tell the others at the next tick
       continue;
@@ -295,19 +296,20 @@ void SimDevice::DropSurplus() {
   const mesh::DiskSpace disk{FreeBytes(), config_.disk_total};
   const uint64_t floor = config_.floor.On(disk);
   const uint64_t room_left = (disk.free > floor ? disk.free - floor : 0) + PendingBytes();
-  const uint64_t shortfall = mesh::Shortfall(placement_, id_, held_, room_left);
+  const uint64_t shortfall = mesh::Shortfall(plan_, id_, held_, room_left);
   const std::string key = placement_.key + "/" + std::to_string(held_.size()) + (shortfall > 0 ? "/short" : "");
   if (key != surplus_key_ || net_.now() - surplus_at_ >= 30 * kSecondUs) {
     surplus_key_ = key;
     surplus_at_ = net_.now();
-    surplus_ = mesh::SurplusBlobs(BlobsClaimedBy(ledger_.claims(), id_), placement_, id_, held_, availability,
-                                  shortfall > 0);
+    const std::set<BlobId> imported = BlobsClaimedBy(ledger_.claims(), id_);
+    surplus_ = mesh::SurplusBlobs([&](const BlobId& b) { return imported.contains(b); }, plan_, id_, held_,
+                                  availability, shortfall > 0);
   }
   if (surplus_.blobs.empty()) return;
   const mesh::SurplusPass pass = mesh::PlanSurplus(mesh::SurplusInputs{
       .surplus = surplus_,
       .shortfall = shortfall,
-      .sizes = placement_.sizes,
+      .rows = plan_,
       .keep = [&](const BlobId& blob) {
         return !held_.contains(blob) || fetches_.contains(blob) || proofs_.Promised(blob, now);
       },
@@ -322,7 +324,7 @@ void SimDevice::DropSurplus() {
   });
   for (const auto& [blob, d] : pass.ask) {
     if (proofs_.in_flight() >= kMaxProofsInFlight) break;
-    const ProveRequest request = proofs_.Ask(blob, d, mesh::SealedChunks(placement_.sizes.at(blob)), now);
+    const ProveRequest request = proofs_.Ask(blob, d, mesh::SealedChunks(plan_.sizes.at(blob)), now);
     SendTo(index_of_.at(d), Message{.kind = MessageKind::kProve, .payload = EncodeProve(request)});
   }
   size_t dropped = 0;
@@ -436,7 +438,7 @@ void SimDevice::OnProve(int peer, ByteSpan payload) {
   ProofReply reply{request->blob, request->chunk, request->nonce, Possession::kLacks, {}};
   if (held_.contains(request->blob)) {
     reply.digest = ProofDigest(*request, StandInChunk(request->blob, request->chunk));
-    const bool keep = placement_.plan.IsAssigned(request->blob, id_);
+    const bool keep = plan_.plan.IsAssigned(request->blob, id_);
     reply.possession = keep ? Possession::kHoldsAndKeeps : Possession::kHolds;
     if (keep) proofs_.Promise(request->blob, Steady());
   } else if (config_.liar) {

@@ -133,6 +133,7 @@ class SimDevice {
   const SimDeviceConfig& config() const { return config_; }
   SimDeviceConfig& mutable_config() { return config_; }
   const mesh::Placement& placement() const { return placement_; }
+  const MemoryPlan& plan() const { return plan_; }
   std::optional<DeviceState> own_state() const { return state_sent_; }
   size_t fetching() const { return fetches_.size(); }
   uint64_t bytes_fetched() const { return bytes_fetched_; }
@@ -190,6 +191,7 @@ class SimDevice {
   std::map<DeviceId, std::set<BlobId>> peer_have_;
   mesh::PossessionProofs proofs_;
   mesh::Placement placement_;
+  MemoryPlan plan_;  // its rows
   std::optional<DeviceState> state_sent_;
   std::map<BlobId, int> fetches_;  // blob -> source index
   std::map<BlobId, int64_t> retry_after_;

@@ -289,7 +289,7 @@ void SimWorld::WillDrop(int device, const BlobId& blob, bool short_of_room) {
   // It drops on the word of the devices its plan assigns the blob: they must
   // hold it now -- all of them, or one at least when it is short of room.
   size_t holding = 0, assigned = 0;
-  for (const DeviceId& holder : d.placement().plan.Assigned(blob)) {
+  for (const DeviceId& holder : d.plan().plan.Assigned(blob)) {
     ++assigned;
     for (const auto& other : devices_)
       if (other->id() == holder && other->Holds(blob)) ++holding;
@@ -358,10 +358,10 @@ bool SimWorld::Settled() const {
     const SimDevice& d = *devices_[i];
     if (!d.up() || d.fetching() > 0) return false;
     if (!(d.ledger().state() == pc.ledger().state())) return false;
-    if (d.placement().plan.assigned.size() != d.ledger().claims().size()) return false;
-    if (d.placement().plan.assigned != pc.placement().plan.assigned) return false;
+    if (d.plan().plan.assigned.size() != d.ledger().claims().size()) return false;
+    if (d.plan().plan.assigned != pc.plan().plan.assigned) return false;
   }
-  for (const auto& [blob, assigned] : pc.placement().plan.assigned)
+  for (const auto& [blob, assigned] : pc.plan().plan.assigned)
     for (const DeviceId& holder : assigned) {
       auto it = std::find_if(devices_.begin(), devices_.end(), [&](const auto& d) { return d->id() == holder; });
       if (it == devices_.end() || !InHousehold((*it)->index()) || !(*it)->Holds(blob)) return false;
@@ -382,7 +382,7 @@ void SimWorld::CheckHealed() {
       held = InHousehold(i) && devices_[i]->Holds(claim.claim().blob);
     if (!held) Fail("check 2: no device of the household holds " + claim.claim().blob.ShortHex() + " after healing");
   }
-  if (pc.placement().plan.assigned.size() != pc.ledger().claims().size())
+  if (pc.plan().plan.assigned.size() != pc.ledger().claims().size())
     Fail("check 2: the founder's placement does not cover every claim");
   // A liar's reports reach each device differently (one that only ever got
   // an impossible STATE from it does not know its room), so with a liar in
@@ -395,7 +395,7 @@ void SimWorld::CheckHealed() {
       if (!InHousehold(i)) continue;
       const SimDevice& d = *devices_[i];
       if (d.fetching() > 0) Fail("check 2: " + d.name() + " still fetching after healing");
-      for (const auto& [blob, assigned] : d.placement().plan.assigned)
+      for (const auto& [blob, assigned] : d.plan().plan.assigned)
         if (std::find(assigned.begin(), assigned.end(), d.id()) != assigned.end() && !d.Holds(blob))
           Fail("check 2: " + d.name() + " is assigned " + blob.ShortHex() + " but does not hold it after healing");
     }
@@ -403,10 +403,10 @@ void SimWorld::CheckHealed() {
     for (int i = 0; i < size(); ++i) {
       if (!InHousehold(i)) continue;
       const SimDevice& d = *devices_[i];
-      if (d.placement().plan.assigned != pc.placement().plan.assigned)
+      if (d.plan().plan.assigned != pc.plan().plan.assigned)
         Fail("check 2: " + d.name() + " places replicas differently from the founder after healing");
     }
-    for (const auto& [blob, assigned] : pc.placement().plan.assigned)
+    for (const auto& [blob, assigned] : pc.plan().plan.assigned)
       for (const DeviceId& holder : assigned)
         for (const auto& d : devices_)
           if (d->id() == holder && !(InHousehold(d->index()) && d->Holds(blob)))
@@ -414,8 +414,8 @@ void SimWorld::CheckHealed() {
     if (report_.failures.empty()) Fail("check 2: fetches still under way after healing");
   }
   for (const DeviceCapacity& c : pc.ledger().state().policy.capacities) {
-    auto it = pc.placement().plan.assigned_bytes.find(c.device);
-    if (it != pc.placement().plan.assigned_bytes.end() && it->second > c.bytes)
+    auto it = pc.plan().plan.assigned_bytes.find(c.device);
+    if (it != pc.plan().plan.assigned_bytes.end() && it->second > c.bytes)
       Fail("check 3: placement gives a device more than its capacity");
   }
 }
@@ -461,12 +461,12 @@ SimReport SimWorld::Run() {
       settle(kSettleLimitUs);
       const int joiner = size() - 1;
       const uint64_t before = report_.bytes_moved;
-      const uint64_t short_before = devices_[0]->placement().plan.short_bytes;
+      const uint64_t short_before = devices_[0]->plan().plan.short_bytes;
       Join(joiner);
       if (settle(now() + kSettleLimitUs)) {
         // Its share: what placement gives it, and the copies that lacked
         // room before and found it thanks to the new device.
-        const PlacementPlan& plan = devices_[0]->placement().plan;
+        const PlacementPlan& plan = devices_[0]->plan().plan;
         auto mine = plan.assigned_bytes.find(devices_[joiner]->id());
         const uint64_t share = (mine == plan.assigned_bytes.end() ? 0 : mine->second) +
                                (short_before > plan.short_bytes ? short_before - plan.short_bytes : 0);

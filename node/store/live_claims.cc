@@ -72,6 +72,23 @@ std::expected<bool, StoreError> IsBlobClaimed(Database& db, const BlobId& blob) 
   return *row;
 }
 
+std::expected<bool, StoreError> ClaimedBy::operator()(const BlobId& blob) {
+  if (!st_) {
+    auto st = db_->Prepare(
+        "SELECT 1 FROM ledger_claims WHERE blob = ? AND effective = 1 AND released = 0 "
+        "AND author = (SELECT idx FROM ledger_authors WHERE device = ?) LIMIT 1");
+    if (!st) return std::unexpected(st.error());
+    st_.emplace(std::move(*st));
+  }
+  st_->Reset();
+  st_->Bind(1, blob.span()).Bind(2, device_.span());
+  auto row = st_->Step();
+  const bool found = row && *row;
+  st_->Reset();
+  if (!row) return std::unexpected(row.error());
+  return found;
+}
+
 std::expected<LiveCounts, StoreError> CountLive(Database& db) {
   auto st = db.Prepare(
       "SELECT (SELECT count(*) FROM ledger_claims WHERE effective = 1 AND released = 0), count(*), "

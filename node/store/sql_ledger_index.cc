@@ -42,28 +42,7 @@ EntryId ToEntryId(const Bytes& b) {
 
 }  // namespace
 
-SqlLedgerIndex::Borrowed SqlLedgerIndex::Prepared(const char* sql) {
-  auto& slot = statements_[sql];
-  if (!slot) {
-    auto st = db_->Prepare(sql);
-    if (!st) {
-      Fail(st.error());
-      return nullptr;
-    }
-    slot = std::make_unique<Statement>(std::move(*st));
-  }
-  return Borrowed(slot.get());
-}
-
-void SqlLedgerIndex::Fail(const StoreError& e) {
-  if (!error_) error_ = e;
-}
-
-std::optional<StoreError> SqlLedgerIndex::TakeError() {
-  std::optional<StoreError> e = std::move(error_);
-  error_.reset();
-  return e;
-}
+std::optional<StoreError> SqlLedgerIndex::TakeError() { return sql_.TakeError(); }
 
 std::optional<KeptEntry> SqlLedgerIndex::Find(const EntryId& id) {
   if (pending_ && pending_->entry.id == id) return pending_->kept;

@@ -22,13 +22,14 @@
 #include <string>
 
 #include "node/store/database.h"
+#include "node/store/statement_cache.h"
 #include "protocol/ledger.h"
 
 namespace hearth::store {
 
 class SqlLedgerIndex final : public LedgerIndex {
  public:
-  explicit SqlLedgerIndex(Database& db) : db_(&db) {}
+  explicit SqlLedgerIndex(Database& db) : db_(&db), sql_(db) {}
 
   std::optional<KeptEntry> Find(const EntryId& id) override;
   VectorClock ChainClock(uint32_t author, uint64_t seq) override;
@@ -60,25 +61,19 @@ class SqlLedgerIndex final : public LedgerIndex {
     KeptEntry kept;
     bool effective = false;
   };
-  // A cached statement, reset when the borrow ends: one left on a row keeps
-  // a read transaction open, and a later write on this connection would
-  // then fail as "database is locked".
-  struct ResetOnReturn {
-    void operator()(Statement* st) const { st->Reset(); }
-  };
-  using Borrowed = std::unique_ptr<Statement, ResetOnReturn>;
-  Borrowed Prepared(const char* sql);
-  void Fail(const StoreError& e);
+  // Cached statements (reset when a borrow ends: one left on a row keeps a
+  // read transaction open, and a later write on this connection would then
+  // fail as "database is locked") and the first failure.
+  StatementCache::Borrowed Prepared(const char* sql) { return sql_.Prepared(sql); }
+  void Fail(const StoreError& e) { sql_.Fail(e); }
   template <typename T>
   bool Ok(const std::expected<T, StoreError>& r) {
-    if (!r) Fail(r.error());
-    return r.has_value();
+    return sql_.Ok(r);
   }
 
   Database* db_;
-  std::map<const char*, std::unique_ptr<Statement>> statements_;  // keyed by the SQL's address
+  StatementCache sql_;
   std::optional<Pending> pending_;
-  std::optional<StoreError> error_;
 };
 
 }  // namespace hearth::store

@@ -32,18 +32,19 @@ class SurplusTest : public ::testing::Test {
     nas_ = IdOf(KeyFor(3));
     blob_.bytes.fill(9);
     imported_.insert(blob_);  // the PC imported it
-    placement_.sizes[blob_] = crypto::SealedLength(1 << 20);
+    plan_.sizes[blob_] = crypto::SealedLength(1 << 20);
   }
   mesh::Surplus SurplusOf(std::vector<DeviceId> assigned, bool short_of_room) {
-    placement_.plan.assigned[blob_] = std::move(assigned);
+    plan_.plan.assigned[blob_] = std::move(assigned);
     auto availability = [this](const DeviceId& d) -> uint16_t { return d == laptop_ ? 300 : (d == nas_ ? 990 : 980); };
-    return SurplusBlobs(imported_, placement_, pc_, {blob_}, availability, short_of_room);
+    return SurplusBlobs([this](const BlobId& b) { return imported_.contains(b); }, plan_, pc_, {blob_}, availability,
+                        short_of_room);
   }
 
   DeviceId pc_, laptop_, nas_;
   BlobId blob_;
   std::set<BlobId> imported_;
-  Placement placement_;
+  MemoryPlan plan_;
 };
 
 TEST_F(SurplusTest, AnImportIsKeptWhenALessAvailableDeviceIsAssignedIt) {
@@ -69,7 +70,7 @@ class SurplusPassTest : public SurplusTest {
       BlobId b;
       b.bytes.fill(n);
       blobs_.push_back(b);
-      sizes_[b] = 10;
+      sized_.sizes[b] = 10;
     }
   }
   // `nas_` proved it holds and keeps `blob`.
@@ -86,7 +87,7 @@ class SurplusPassTest : public SurplusTest {
     return PlanSurplus(SurplusInputs{
         .surplus = surplus,
         .shortfall = shortfall,
-        .sizes = sizes_,
+        .rows = sized_,
         .keep = [](const BlobId&) { return false; },
         .online = [&](const DeviceId& d) { return d == nas_ || (laptop_online && d == laptop_); },
         .lists = [](const DeviceId&, const BlobId&) { return true; },
@@ -97,7 +98,7 @@ class SurplusPassTest : public SurplusTest {
 
   PossessionProofs proofs_;
   std::vector<BlobId> blobs_;
-  std::map<BlobId, uint64_t> sizes_;
+  MemoryPlan sized_;  // only its sizes
   PossessionProofs::Time now_ = PossessionProofs::Time(std::chrono::hours(1));
 };
 
@@ -152,7 +153,7 @@ TEST_F(SurplusPassTest, ImportsSurplusOnlyBecauseOfTheShortfallComeOutOfItsBudge
 }
 
 TEST(ShortfallTest, CountsAssignedBlobsNotHeldBeyondTheRoomLeft) {
-  Placement p;
+  MemoryPlan p;
   const DeviceId me = IdOf(KeyFor(1)), other = IdOf(KeyFor(2));
   BlobId a, b, c;
   a.bytes.fill(1);

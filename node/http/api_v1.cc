@@ -163,7 +163,7 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
     }
     json j = AlbumSummary(*a);
     j["tracks"] = json::array();
-    for (const auto& s : library_->AlbumSongs(*a)) j["tracks"].push_back(SongJson(s));
+    for (const auto& s : library_->AlbumSongs(*a)) j["tracks"].push_back(SongJson(s, *a));
     return Json(req, bhttp::status::ok, j);
   }
   if (get && parts.size() == 1 && parts[0] == "artists") {
@@ -189,8 +189,8 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
     json tracks = json::array(), albums = json::array(), artists = json::array();
     std::set<std::string> seen_albums, seen_artists;
     for (const auto& r : library_->SearchSongs(q, static_cast<size_t>(limit))) {
-      tracks.push_back(SongJson(r));
       const AlbumInfo a = library_->AlbumOf(r);
+      tracks.push_back(SongJson(r, a));
       if (seen_albums.insert(a.id).second) albums.push_back(AlbumSummary(a));
       if (seen_artists.insert(a.artist_id).second) artists.push_back({{"id", a.artist_id}, {"name", a.artist}});
     }

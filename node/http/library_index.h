@@ -41,7 +41,7 @@ class LibraryIndex {
   std::vector<library::TrackRecord> RandomSongs(size_t limit, const std::optional<std::string>& genre,
                                                 std::optional<int> from, std::optional<int> to);
   std::optional<library::TrackRecord> SongWithCover(const crypto::Digest& cover);
-  // Songs matching every word of `query` as a prefix, best first.
+  // Songs matching every word of `query` as a prefix (Catalog::Search).
   std::vector<library::TrackRecord> SearchSongs(const std::string& query, size_t limit);
 
   size_t AlbumCount(const AlbumFilter& filter = {});

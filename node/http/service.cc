@@ -180,8 +180,9 @@ media::ChunkReader HttpService::AnyThreadChunks() {
   };
 }
 
-nlohmann::json HttpService::SongJson(const library::TrackRecord& r) {
-  const AlbumInfo album = library_->AlbumOf(r);
+nlohmann::json HttpService::SongJson(const library::TrackRecord& r) { return SongJson(r, library_->AlbumOf(r)); }
+
+nlohmann::json HttpService::SongJson(const library::TrackRecord& r, const AlbumInfo& album) {
   nlohmann::json j = {
       {"id", LibraryIndex::SongId(r)},
       {"title", r.title},

@@ -87,6 +87,8 @@ class HttpService {
   // "try again in N s" for a throttled login.
   std::string ThrottledMessage(const std::string& client, const std::string& name);
   nlohmann::json SongJson(const library::TrackRecord& song);
+  // The same, with its album already read (AlbumOf).
+  nlohmann::json SongJson(const library::TrackRecord& song, const AlbumInfo& album);
   bool HeldHere(const BlobId& blob);
   std::vector<std::string> HolderNames(const BlobId& blob);
   std::optional<crypto::Secret<32>> BlobKeyOf(const library::TrackRecord& r) const;

@@ -52,8 +52,8 @@ class Catalog {
   // A song whose cover is `digest` (any one), for reading the image from its blob.
   std::expected<std::optional<TrackRecord>, store::StoreError> SongWithCover(const crypto::Digest& digest);
   // Tracks matching every word of `query` as a prefix in title, artist,
-  // album or genre; best matches first (ranked among the first 500 matches).
-  // An empty query matches nothing.
+  // album or genre. Among the first 250 matches, titles starting with the
+  // query come first, then shorter titles. An empty query matches nothing.
   std::expected<std::vector<TrackRecord>, store::StoreError> Search(const std::string& query,
                                                                     size_t limit);
   // Tracks whose id (hex) starts with `prefix` (at least 4 hex digits).

@@ -323,10 +323,14 @@ std::expected<std::optional<AlbumInfo>, StoreError> CatalogViews::Album(const st
 }
 
 std::expected<std::optional<AlbumInfo>, StoreError> CatalogViews::AlbumByKey(const std::string& key) {
-  auto rows = AlbumQuery("WHERE album_key = ?", {key});
-  if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return std::optional<AlbumInfo>{};
-  return std::optional<AlbumInfo>(std::move(rows->front()));
+  // Asked once per song of a page: prepared once.
+  auto st = db_->PrepareCached(std::string("SELECT ") + kAlbumColumns + " FROM catalog_albums WHERE album_key = ?");
+  if (!st) return std::unexpected(st.error());
+  (*st)->Bind(1, key);
+  auto row = (*st)->Step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<AlbumInfo>{};
+  return std::optional<AlbumInfo>(ReadAlbum(**st));
 }
 
 std::expected<std::vector<AlbumInfo>, StoreError> CatalogViews::SearchAlbums(const std::string& query, size_t offset,

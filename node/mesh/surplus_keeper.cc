@@ -49,10 +49,9 @@ void SurplusKeeper::Pass(const Placement& placement) {
   if (periodic || placement_key != placement_key_) {
     placement_key_ = placement_key;
     last_surplus_ = now;
-    store::ClaimedBy claimed_by_me(ctx_.home.db(), ctx_.me());
     bool unreadable = false;
     auto imported = [&](const BlobId& blob) {
-      auto r = claimed_by_me(blob);
+      auto r = store::IsBlobClaimedBy(ctx_.home.db(), blob, ctx_.me());
       unreadable |= !r;
       return r.value_or(true);  // unknown: taken as ours, so kept
     };

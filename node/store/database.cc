@@ -88,6 +88,31 @@ std::expected<Statement, StoreError> Database::Prepare(const std::string& sql) {
   return Statement(db_.get(), st);
 }
 
+void StatementReturn::operator()(Statement* st) const {
+  if (!slot) {
+    delete st;
+    return;
+  }
+  st->Reset();
+  slot->busy = false;
+}
+
+std::expected<CachedStatement, StoreError> Database::PrepareCached(const std::string& sql) {
+  auto it = cached_->find(sql);
+  if (it == cached_->end() && cached_->size() < kCachedStatements) {
+    auto st = Prepare(sql);
+    if (!st) return std::unexpected(st.error());
+    it = cached_->emplace(sql, StatementReturn::Slot{std::make_unique<Statement>(std::move(*st)), false}).first;
+  }
+  if (it == cached_->end() || it->second.busy) {  // full, or borrowed already (nested use)
+    auto st = Prepare(sql);
+    if (!st) return std::unexpected(st.error());
+    return CachedStatement(new Statement(std::move(*st)), StatementReturn{});
+  }
+  it->second.busy = true;
+  return CachedStatement(it->second.statement.get(), StatementReturn{&it->second});
+}
+
 std::expected<void, StoreError> Database::Exec(const std::string& sql) {
   char* msg = nullptr;
   if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 
 #include "crypto/bytes.h"
 #include "node/store/store_error.h"
@@ -50,6 +51,19 @@ class Statement {
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt_;
 };
 
+// A statement borrowed from a Database's cache (Database::PrepareCached):
+// reset and handed back when the handle goes, or finalized when it was
+// prepared apart (its SQL was borrowed already, or the cache is full).
+struct StatementReturn {
+  struct Slot {
+    std::unique_ptr<Statement> statement;
+    bool busy = false;
+  };
+  Slot* slot = nullptr;  // null: owned by the handle
+  void operator()(Statement* st) const;
+};
+using CachedStatement = std::unique_ptr<Statement, StatementReturn>;
+
 class Database {
  public:
   // Opens (creating if `create`) the database at `path`, sets WAL mode and
@@ -57,6 +71,13 @@ class Database {
   static std::expected<Database, StoreError> Open(const std::string& path, bool create);
 
   std::expected<Statement, StoreError> Prepare(const std::string& sql);
+  // The same, from this connection's cache of statements keyed by their
+  // SQL text: for the small queries asked many times over (a lookup per row
+  // of a page), which would otherwise spend more time being compiled than
+  // run. The SQL must not embed values that vary (bind them). At most
+  // kCachedStatements are kept.
+  std::expected<CachedStatement, StoreError> PrepareCached(const std::string& sql);
+  static constexpr size_t kCachedStatements = 64;
   std::expected<void, StoreError> Exec(const std::string& sql);
 
   // BEGIN IMMEDIATE ... COMMIT around `fn`; rolls back if `fn` fails. Inside
@@ -75,6 +96,10 @@ class Database {
   Database(std::string path, sqlite3* db) : path_(std::move(path)), db_(db, sqlite3_close_v2) {}
   std::string path_;
   std::unique_ptr<sqlite3, int (*)(sqlite3*)> db_;
+  // Declared after db_: finalized before the connection closes. Behind a
+  // pointer so that borrowed slots stay put when the Database moves.
+  std::unique_ptr<std::unordered_map<std::string, StatementReturn::Slot>> cached_ =
+      std::make_unique<std::unordered_map<std::string, StatementReturn::Slot>>();
 };
 
 template <typename Fn>

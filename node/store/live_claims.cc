@@ -64,29 +64,23 @@ std::expected<std::vector<LiveClaim>, StoreError> LiveClaimsOfBlob(Database& db,
 }
 
 std::expected<bool, StoreError> IsBlobClaimed(Database& db, const BlobId& blob) {
-  auto st = db.Prepare("SELECT 1 FROM ledger_claims WHERE blob = ? AND effective = 1 AND released = 0 LIMIT 1");
+  auto st = db.PrepareCached("SELECT 1 FROM ledger_claims WHERE blob = ? AND effective = 1 AND released = 0 LIMIT 1");
   if (!st) return std::unexpected(st.error());
-  st->Bind(1, blob.span());
-  auto row = st->Step();
+  (*st)->Bind(1, blob.span());
+  auto row = (*st)->Step();
   if (!row) return std::unexpected(row.error());
   return *row;
 }
 
-std::expected<bool, StoreError> ClaimedBy::operator()(const BlobId& blob) {
-  if (!st_) {
-    auto st = db_->Prepare(
-        "SELECT 1 FROM ledger_claims WHERE blob = ? AND effective = 1 AND released = 0 "
-        "AND author = (SELECT idx FROM ledger_authors WHERE device = ?) LIMIT 1");
-    if (!st) return std::unexpected(st.error());
-    st_.emplace(std::move(*st));
-  }
-  st_->Reset();
-  st_->Bind(1, blob.span()).Bind(2, device_.span());
-  auto row = st_->Step();
-  const bool found = row && *row;
-  st_->Reset();
+std::expected<bool, StoreError> IsBlobClaimedBy(Database& db, const BlobId& blob, const DeviceId& device) {
+  auto st = db.PrepareCached(
+      "SELECT 1 FROM ledger_claims WHERE blob = ? AND effective = 1 AND released = 0 "
+      "AND author = (SELECT idx FROM ledger_authors WHERE device = ?) LIMIT 1");
+  if (!st) return std::unexpected(st.error());
+  (*st)->Bind(1, blob.span()).Bind(2, device.span());
+  auto row = (*st)->Step();
   if (!row) return std::unexpected(row.error());
-  return found;
+  return *row;
 }
 
 std::expected<LiveCounts, StoreError> CountLive(Database& db) {

@@ -38,18 +38,8 @@ std::expected<std::vector<LiveClaim>, StoreError> AllLiveClaims(Database& db);
 // Whether any live claim names `blob`.
 std::expected<bool, StoreError> IsBlobClaimed(Database& db, const BlobId& blob);
 
-// Whether `device` wrote a live claim of a blob, asked of many blobs with one
-// prepared statement. Borrows the Database, which must outlive it.
-class ClaimedBy {
- public:
-  ClaimedBy(Database& db, const DeviceId& device) : db_(&db), device_(device) {}
-  std::expected<bool, StoreError> operator()(const BlobId& blob);
-
- private:
-  Database* db_;
-  DeviceId device_;
-  std::optional<Statement> st_;
-};
+// Whether `device` wrote a live claim of `blob`.
+std::expected<bool, StoreError> IsBlobClaimedBy(Database& db, const BlobId& blob, const DeviceId& device);
 
 struct LiveCounts {
   uint64_t claims = 0;

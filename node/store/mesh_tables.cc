@@ -65,11 +65,11 @@ std::expected<std::map<BlobId, std::vector<DeviceId>>, StoreError> AllPeerBlobs(
 }
 
 std::expected<std::vector<DeviceId>, StoreError> PeerHoldersOf(Database& db, const BlobId& blob) {
-  auto st = db.Prepare("SELECT device FROM peer_blobs WHERE blob_id = ?");
+  auto st = db.PrepareCached("SELECT device FROM peer_blobs WHERE blob_id = ?");
   if (!st) return std::unexpected(st.error());
-  st->Bind(1, blob.span());
+  (*st)->Bind(1, blob.span());
   std::vector<DeviceId> out;
-  auto r = st->ForEach([&](Statement& s) {
+  auto r = (*st)->ForEach([&](Statement& s) {
     DeviceId d;
     CopyTo(s.Blob(0), d.bytes);
     out.push_back(d);

@@ -76,6 +76,24 @@ TEST_F(CatalogTest, SearchMatchesWordPrefixesAcrossFieldsIgnoringAccents) {
   EXPECT_TRUE(titles("\"unbalanced").empty());  // quotes are taken literally
 }
 
+TEST_F(CatalogTest, SearchAsYouTypePutsTitlesStartingWithTheQueryFirstThenShorterOnes) {
+  Claim(1, {{"title", "Lovely Day"}, {"artist", "Bill Withers"}, {"album", "Menagerie"}}, "/m/1.flac");
+  Claim(2, {{"title", "Songs of Love"}, {"artist", "Divine Comedy"}, {"album", "Liberation"}}, "/m/2.flac");
+  Claim(3, {{"title", "Love"}, {"artist", "Beatless"}, {"album", "Road"}}, "/m/3.flac");
+  Claim(4, {{"title", "Come Together"}, {"artist", "The Beatles"}, {"album", "Abbey Road"}}, "/m/4.flac");
+  Sync();
+  auto titles = [&](const std::string& q, size_t limit) {
+    std::vector<std::string> out;
+    for (const auto& t : Rows(catalog->Search(q, limit))) out.push_back(t.title);
+    return out;
+  };
+  EXPECT_EQ(titles("love", 10), (std::vector<std::string>{"Love", "Lovely Day", "Songs of Love"}));
+  EXPECT_EQ(titles("lov", 2), (std::vector<std::string>{"Love", "Lovely Day"}));
+  EXPECT_EQ(titles("beat abb", 10), (std::vector<std::string>{"Come Together"}));  // every word a prefix
+  EXPECT_EQ(titles("road", 10), (std::vector<std::string>{"Love", "Come Together"}));  // shorter first
+  EXPECT_EQ(titles("100%_", 10), std::vector<std::string>{});
+}
+
 TEST_F(CatalogTest, MultiDiscAndMultiArtistAlbumsStayOneAlbum) {
   Claim(1, {{"title", "A"}, {"album", "Big"}, {"discnumber", "1"}, {"artist", "X"}, {"artist", "Y"}}, "/m/Big/CD1/a.flac");
   Claim(2, {{"title", "B"}, {"album", "Big"}, {"discnumber", "2"}, {"artist", "Z"}}, "/m/Big/CD2/b.flac");

@@ -102,6 +102,33 @@ TEST(Migrations, AHomeFromVersionSixKeepsItsFoldersAsCopies) {
   EXPECT_TRUE((*roots)[0].state.empty());
 }
 
+TEST(Migrations, AHomeFromVersionTenKeepsItsSearchIndexWithLongerPrefixes) {
+  testing::TempDir dir;
+  {
+    RawDb raw(dir / "h.db");
+    std::vector<Migration> ten(EmbeddedMigrations().begin(), EmbeddedMigrations().begin() + 10);
+    ASSERT_EQ(Migrate(raw.db, ten).value(), 10);
+    ASSERT_EQ(sqlite3_exec(raw.db,
+                           "INSERT INTO catalog_search (rowid, title, artist, album, genre) "
+                           "VALUES (42, 'Hyperballad', 'Björk', 'Post', 'Electronic')",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+  }
+  auto db = Database::Open(dir / "h.db", false);
+  ASSERT_TRUE(db) << db.error().message;
+  EXPECT_GE(UserVersion(db->raw()), 11);
+  for (const char* q : {"\"hyperb\"*", "\"bjork\"*", "\"electron\"*", "\"po\"*"}) {
+    auto st = db->Prepare("SELECT rowid FROM catalog_search WHERE catalog_search MATCH ?");
+    ASSERT_TRUE(st);
+    st->Bind(1, std::string(q));
+    ASSERT_TRUE(st->Step().value_or(false)) << q;
+    EXPECT_EQ(st->Int(0), 42) << q;
+  }
+  auto config = db->Prepare("SELECT sql FROM sqlite_master WHERE name = 'catalog_search'");
+  ASSERT_TRUE(config && config->Step().value_or(false));
+  EXPECT_NE(config->Text(0).value_or("").find("'1 2 3 4 5 6 7 8'"), std::string::npos);
+}
+
 TEST(Migrations, RefusesADatabaseFromANewerHearth) {
   testing::TempDir dir;
   {

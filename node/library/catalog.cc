@@ -20,10 +20,7 @@ constexpr const char* kColumns =
     "c.format, c.codec, c.bitrate, c.sample_rate, c.channels, c.duration_ms, c.title, c.artist, "
     "c.album_artist, c.album, c.album_key, c.track_no, c.track_total, c.disc_no, c.disc_total, "
     "c.year, c.genre, c.cover, c.source_path, c.matched, c.tags_json";
-// The order players list songs in; catalog_song_order (schema 9) indexes it.
-constexpr const char* kListOrder =
-    " ORDER BY lower(CASE WHEN c.album_artist <> '' THEN c.album_artist ELSE c.artist END), "
-    "lower(c.album), c.album_key, c.disc_no, c.track_no, lower(c.title)";
+constexpr const char* kListOrder = kSongListOrder;
 
 template <typename Id>
 Id IdFrom(const Bytes& b) {
@@ -82,20 +79,31 @@ TrackRecord ReadTrackRow(const store::Statement& st) {
 
 // The two statements that add a record, prepared once per sync.
 struct Inserter {
-  std::expected<store::Statement, StoreError> row, fts;
+  std::expected<store::Statement, StoreError> row, fts, known;
   explicit Inserter(store::Database& db)
       : row(db.Prepare(
             "INSERT INTO catalog_claims (claim_id, track_id, file_id, blob_id, plaintext_length, author, "
             "claimed_us, format, codec, bitrate, sample_rate, channels, duration_ms, title, artist, "
             "album_artist, album, album_key, track_no, track_total, disc_no, disc_total, year, genre, "
-            "cover, source_path, matched, tags_json) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
-        fts(db.Prepare("INSERT INTO catalog_search (rowid, title, artist, album, genre) VALUES (?,?,?,?,?)")) {}
+            "cover, source_path, matched, tags_json, is_primary) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+        fts(db.Prepare("INSERT INTO catalog_search (rowid, title, artist, album, genre) VALUES (?,?,?,?,?)")),
+        known(db.Prepare("SELECT 1 FROM catalog_claims WHERE track_id = ? LIMIT 1")) {}
 };
 
-std::expected<void, StoreError> Insert(store::Database& db, Inserter& ins, const TrackRecord& r) {
+// Inserts `r`. The first claim of its track is its primary at once
+// (returns true); a further one goes in as not primary (returns false),
+// for the caller to decide which of them is.
+std::expected<bool, StoreError> Insert(store::Database& db, Inserter& ins, const TrackRecord& r) {
   if (!ins.row) return std::unexpected(ins.row.error());
   if (!ins.fts) return std::unexpected(ins.fts.error());
+  if (!ins.known) return std::unexpected(ins.known.error());
+  ins.known->Reset();
+  ins.known->Bind(1, r.track.span());
+  auto known = ins.known->Step();
+  ins.known->Reset();
+  if (!known) return std::unexpected(known.error());
+  const bool first = !*known;
   store::Statement* st = &*ins.row;
   st->Reset();
   nlohmann::json tags = nlohmann::json::array();
@@ -112,17 +120,18 @@ std::expected<void, StoreError> Insert(store::Database& db, Inserter& ins, const
   } else {
     st->BindNull(25);
   }
-  st->Bind(26, r.source_path).Bind(27, int64_t{r.matched ? 1 : 0}).Bind(28, tags.dump());
+  st->Bind(26, r.source_path).Bind(27, int64_t{r.matched ? 1 : 0}).Bind(28, tags.dump()).Bind(29, int64_t{first});
   auto ok = st->Run();
   st->Reset();
-  if (!ok) return ok;
+  if (!ok) return std::unexpected(ok.error());
   int64_t rowid = sqlite3_last_insert_rowid(db.raw());
   store::Statement* fts = &*ins.fts;
   fts->Reset();
   fts->Bind(1, rowid).Bind(2, r.title).Bind(3, r.artist + " " + r.album_artist).Bind(4, r.album).Bind(5, r.genre);
   auto done = fts->Run();
   fts->Reset();
-  return done;
+  if (!done) return std::unexpected(done.error());
+  return first;
 }
 
 }  // namespace
@@ -210,9 +219,16 @@ std::expected<SyncStats, StoreError> Catalog::Sync(const LedgerState& state,
             continue;
           }
           TrackRecord r = MakeRecord(m.claim, *details);
-          if (auto ins = Insert(*db_, inserter, r); !ins) return std::unexpected(ins.error());
-          // Past kRefreshAllAbove everything is recomputed: stop collecting.
-          if (!whole) touched_tracks.insert(Bytes(r.track.bytes.begin(), r.track.bytes.end()));
+          auto first = Insert(*db_, inserter, r);
+          if (!first) return std::unexpected(first.error());
+          // A track's first claim is its primary: only its album changes.
+          // Another claim of a known track re-decides the primary. Past
+          // kRefreshAllAbove everything is recomputed: stop collecting.
+          if (*first) {
+            if (touched_albums.size() <= kRefreshAllAbove) touched_albums.insert(r.album_key);
+          } else if (!whole) {
+            touched_tracks.insert(Bytes(r.track.bytes.begin(), r.track.bytes.end()));
+          }
           whole = whole || touched_tracks.size() > kRefreshAllAbove;
           ++stats.added;
         }
@@ -262,13 +278,13 @@ std::expected<SyncStats, StoreError> Catalog::Sync(const LedgerState& state,
 
 std::expected<std::vector<TrackRecord>, StoreError> Catalog::Query(
     const std::string& where_and_order, const std::vector<std::string>& text_args, ByteSpan blob_arg) {
-  auto st = db_->Prepare(std::string("SELECT ") + kColumns + " FROM catalog_claims c " + where_and_order);
+  auto st = db_->PrepareCached(std::string("SELECT ") + kColumns + " FROM catalog_claims c " + where_and_order);
   if (!st) return std::unexpected(st.error());
   int i = 1;
-  for (const auto& a : text_args) st->Bind(i++, a);
-  if (!blob_arg.empty()) st->Bind(i++, blob_arg);
+  for (const auto& a : text_args) (*st)->Bind(i++, a);
+  if (!blob_arg.empty()) (*st)->Bind(i++, blob_arg);
   std::vector<TrackRecord> out;
-  auto done = st->ForEach([&](const store::Statement& row) { out.push_back(ReadTrackRow(row)); });
+  auto done = (*st)->ForEach([&](const store::Statement& row) { out.push_back(ReadTrackRow(row)); });
   if (!done) return std::unexpected(done.error());
   return out;
 }

@@ -30,6 +30,12 @@ struct ListFilter {
   std::string artist;  // matches artist or album artist
 };
 
+// The order players list songs in (catalog_claims as c); catalog_song_order
+// (schema 9) indexes it.
+inline constexpr const char* kSongListOrder =
+    " ORDER BY lower(CASE WHEN c.album_artist <> '' THEN c.album_artist ELSE c.artist END), "
+    "lower(c.album), c.album_key, c.disc_no, c.track_no, lower(c.title)";
+
 class Catalog {
  public:
   explicit Catalog(store::Database& db) : db_(&db) {}

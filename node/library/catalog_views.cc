@@ -51,12 +51,16 @@ void BindCover(store::Statement& st, int i, const std::optional<crypto::Digest>&
   }
 }
 
-std::expected<void, StoreError> Run(store::Database& db, const std::string& sql, const std::vector<std::string>& args) {
-  auto st = db.Prepare(sql);
+// Runs `sql` (from the connection's statement cache) with `rowid`, when
+// given, as its first parameter and then `args`.
+std::expected<void, StoreError> Run(store::Database& db, const std::string& sql, const std::vector<std::string>& args,
+                                    std::optional<int64_t> rowid = std::nullopt) {
+  auto st = db.PrepareCached(sql);
   if (!st) return std::unexpected(st.error());
   int i = 1;
-  for (const auto& a : args) st->Bind(i++, a);
-  return st->Run();
+  if (rowid) (*st)->Bind(i++, *rowid);
+  for (const auto& a : args) (*st)->Bind(i++, a);
+  return (*st)->Run();
 }
 
 constexpr const char* kAlbumColumns =
@@ -80,65 +84,83 @@ AlbumInfo ReadAlbum(const store::Statement& row) {
 
 // Recomputes one artist from its albums.
 std::expected<void, StoreError> RefreshArtist(store::Database& db, const std::string& artist_id) {
-  auto st = db.Prepare("SELECT artist, song_count, cover FROM catalog_albums WHERE artist_id = ? ORDER BY sort_name, id");
+  auto st = db.PrepareCached("SELECT artist, song_count, cover FROM catalog_albums WHERE artist_id = ? ORDER BY sort_name, id");
   if (!st) return std::unexpected(st.error());
-  st->Bind(1, artist_id);
+  (*st)->Bind(1, artist_id);
   ArtistInfo a;
   a.id = artist_id;
-  auto read = st->ForEach([&](const store::Statement& row) {
+  auto read = (*st)->ForEach([&](const store::Statement& row) {
     if (a.album_count++ == 0) a.name = row.Text(0).value_or("");
     a.song_count += static_cast<size_t>(row.Int(1));
   });
   if (!read) return std::unexpected(read.error());
-  auto old = db.Prepare("SELECT rowid FROM catalog_artists WHERE id = ?");
+  auto old = db.PrepareCached("SELECT rowid FROM catalog_artists WHERE id = ?");
   if (!old) return std::unexpected(old.error());
-  old->Bind(1, artist_id);
-  auto found = old->Step();
+  (*old)->Bind(1, artist_id);
+  auto found = (*old)->Step();
   if (!found) return std::unexpected(found.error());
   if (*found) {
-    const std::string rowid = std::to_string(old->Int(0));
-    if (auto r = Run(db, "DELETE FROM catalog_artist_search WHERE rowid = " + rowid, {}); !r) return r;
-    if (auto r = Run(db, "DELETE FROM catalog_artists WHERE rowid = " + rowid, {}); !r) return r;
+    const int64_t rowid = (*old)->Int(0);
+    if (auto r = Run(db, "DELETE FROM catalog_artist_search WHERE rowid = ?", {}, rowid); !r) return r;
+    if (auto r = Run(db, "DELETE FROM catalog_artists WHERE rowid = ?", {}, rowid); !r) return r;
   }
   if (a.album_count == 0) return {};
-  auto cover = db.Prepare(
+  auto cover = db.PrepareCached(
       "SELECT cover FROM catalog_albums WHERE artist_id = ? AND cover IS NOT NULL ORDER BY year, name LIMIT 1");
   if (!cover) return std::unexpected(cover.error());
-  cover->Bind(1, artist_id);
-  auto c = cover->Step();
+  (*cover)->Bind(1, artist_id);
+  auto c = (*cover)->Step();
   if (!c) return std::unexpected(c.error());
-  if (*c) a.cover = DigestOf(cover->Blob(0));
-  auto ins = db.Prepare(
+  if (*c) a.cover = DigestOf((*cover)->Blob(0));
+  auto ins = db.PrepareCached(
       "INSERT INTO catalog_artists (id, name, sort_name, album_count, song_count, cover) VALUES (?,?,?,?,?,?)");
   if (!ins) return std::unexpected(ins.error());
-  ins->Bind(1, a.id).Bind(2, a.name).Bind(3, AsciiLower(a.name));
-  ins->Bind(4, static_cast<int64_t>(a.album_count)).Bind(5, static_cast<int64_t>(a.song_count));
-  BindCover(*ins, 6, a.cover);
-  if (auto r = ins->Run(); !r) return r;
-  const std::string rowid = std::to_string(sqlite3_last_insert_rowid(db.raw()));
-  return Run(db, "INSERT INTO catalog_artist_search (rowid, name) VALUES (" + rowid + ", ?)", {a.name});
+  (*ins)->Bind(1, a.id).Bind(2, a.name).Bind(3, AsciiLower(a.name));
+  (*ins)->Bind(4, static_cast<int64_t>(a.album_count)).Bind(5, static_cast<int64_t>(a.song_count));
+  BindCover(**ins, 6, a.cover);
+  if (auto r = (*ins)->Run(); !r) return r;
+  return Run(db, "INSERT INTO catalog_artist_search (rowid, name) VALUES (?, ?)", {a.name},
+             sqlite3_last_insert_rowid(db.raw()));
 }
 
 // Recomputes one album from its songs; adds the artists it touched.
-std::expected<void, StoreError> RefreshAlbum(store::Database& db, Catalog& catalog, const std::string& key,
+std::expected<void, StoreError> RefreshAlbum(store::Database& db, const std::string& key,
                                              std::set<std::string>& artists) {
-  auto old = db.Prepare("SELECT rowid, id, artist_id FROM catalog_albums WHERE album_key = ?");
+  auto old = db.PrepareCached("SELECT rowid, id, artist_id FROM catalog_albums WHERE album_key = ?");
   if (!old) return std::unexpected(old.error());
-  old->Bind(1, key);
-  auto found = old->Step();
+  (*old)->Bind(1, key);
+  auto found = (*old)->Step();
   if (!found) return std::unexpected(found.error());
   const std::string id = AlbumIdOf(key);
   if (*found) {
-    artists.insert(old->Text(2).value_or(""));
-    const std::string rowid = std::to_string(old->Int(0));
-    if (auto r = Run(db, "DELETE FROM catalog_album_search WHERE rowid = " + rowid, {}); !r) return r;
-    if (auto r = Run(db, "DELETE FROM catalog_albums WHERE rowid = " + rowid, {}); !r) return r;
+    artists.insert((*old)->Text(2).value_or(""));
+    const int64_t rowid = (*old)->Int(0);
+    if (auto r = Run(db, "DELETE FROM catalog_album_search WHERE rowid = ?", {}, rowid); !r) return r;
+    if (auto r = Run(db, "DELETE FROM catalog_albums WHERE rowid = ?", {}, rowid); !r) return r;
   }
   if (auto r = Run(db, "DELETE FROM catalog_album_genres WHERE album_id = ?", {id}); !r) return r;
-  auto songs = catalog.AlbumSongs(key);
-  if (!songs) return std::unexpected(songs.error());
-  if (songs->empty()) return {};
-  const TrackRecord& first = songs->front();
+  // Only what an album is made of, in the album's song order (a whole
+  // TrackRecord would parse every song's tags).
+  auto read = db.PrepareCached(std::string("SELECT album, album_artist, artist, genre, year, claimed_us, cover, "
+                                           "duration_ms FROM catalog_claims c WHERE c.is_primary = 1 AND "
+                                           "c.album_key = ?") + kSongListOrder);
+  if (!read) return std::unexpected(read.error());
+  (*read)->Bind(1, key);
+  std::vector<TrackRecord> songs;
+  auto rows = (*read)->ForEach([&](const store::Statement& row) {
+    TrackRecord& s = songs.emplace_back();
+    s.album = row.Text(0).value_or("");
+    s.album_artist = row.Text(1).value_or("");
+    s.artist = row.Text(2).value_or("");
+    s.genre = row.Text(3).value_or("");
+    s.year = static_cast<int>(row.Int(4));
+    s.claimed_us = row.Int(5);
+    if (!row.IsNull(6)) s.cover = DigestOf(row.Blob(6));
+    s.duration_ms = static_cast<uint64_t>(row.Int(7));
+  });
+  if (!rows) return std::unexpected(rows.error());
+  if (songs.empty()) return {};
+  const TrackRecord& first = songs.front();
   AlbumInfo a;
   a.id = id;
   a.key = key;
@@ -148,7 +170,7 @@ std::expected<void, StoreError> RefreshAlbum(store::Database& db, Catalog& catal
   a.genre = FirstOf(first.genre);
   a.created_us = first.claimed_us;
   std::map<std::string, size_t> genres;
-  for (const TrackRecord& s : *songs) {
+  for (const TrackRecord& s : songs) {
     ++a.song_count;
     a.duration_ms += s.duration_ms;
     a.year = std::max(a.year, s.year);
@@ -156,24 +178,22 @@ std::expected<void, StoreError> RefreshAlbum(store::Database& db, Catalog& catal
     if (!a.cover && s.cover) a.cover = s.cover;
     for (std::string& g : Split(s.genre)) ++genres[std::move(g)];
   }
-  auto ins = db.Prepare(
+  auto ins = db.PrepareCached(
       "INSERT INTO catalog_albums (id, album_key, name, sort_name, artist, sort_artist, artist_id, genre, year, "
       "cover, duration_ms, created_us, song_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!ins) return std::unexpected(ins.error());
-  ins->Bind(1, a.id).Bind(2, a.key).Bind(3, a.name).Bind(4, AsciiLower(a.name)).Bind(5, a.artist);
-  ins->Bind(6, AsciiLower(a.artist)).Bind(7, a.artist_id).Bind(8, a.genre).Bind(9, int64_t{a.year});
-  BindCover(*ins, 10, a.cover);
-  ins->Bind(11, static_cast<int64_t>(a.duration_ms)).Bind(12, a.created_us).Bind(13, static_cast<int64_t>(a.song_count));
-  if (auto r = ins->Run(); !r) return r;
-  const std::string rowid = std::to_string(sqlite3_last_insert_rowid(db.raw()));
-  if (auto r = Run(db, "INSERT INTO catalog_album_search (rowid, name, artist) VALUES (" + rowid + ", ?, ?)",
-                   {a.name, a.artist});
+  (*ins)->Bind(1, a.id).Bind(2, a.key).Bind(3, a.name).Bind(4, AsciiLower(a.name)).Bind(5, a.artist);
+  (*ins)->Bind(6, AsciiLower(a.artist)).Bind(7, a.artist_id).Bind(8, a.genre).Bind(9, int64_t{a.year});
+  BindCover(**ins, 10, a.cover);
+  (*ins)->Bind(11, static_cast<int64_t>(a.duration_ms)).Bind(12, a.created_us).Bind(13, static_cast<int64_t>(a.song_count));
+  if (auto r = (*ins)->Run(); !r) return r;
+  if (auto r = Run(db, "INSERT INTO catalog_album_search (rowid, name, artist) VALUES (?, ?, ?)", {a.name, a.artist},
+                   sqlite3_last_insert_rowid(db.raw()));
       !r)
     return r;
   for (const auto& [genre, count] : genres) {
-    if (auto r = Run(db, "INSERT INTO catalog_album_genres (genre, album_id, songs) VALUES (?, ?, " +
-                             std::to_string(count) + ")",
-                     {genre, a.id});
+    if (auto r = Run(db, "INSERT INTO catalog_album_genres (songs, genre, album_id) VALUES (?, ?, ?)", {genre, a.id},
+                     static_cast<int64_t>(count));
         !r)
       return r;
   }
@@ -193,10 +213,9 @@ std::string AlbumArtistOf(const TrackRecord& r) {
 }
 
 std::expected<void, StoreError> RefreshAlbums(store::Database& db, const std::set<std::string>& album_keys) {
-  Catalog catalog(db);
   std::set<std::string> artists;
   for (const std::string& key : album_keys)
-    if (auto r = RefreshAlbum(db, catalog, key, artists); !r) return r;
+    if (auto r = RefreshAlbum(db, key, artists); !r) return r;
   for (const std::string& artist : artists)
     if (auto r = RefreshArtist(db, artist); !r) return r;
   return {};

@@ -16,8 +16,9 @@ namespace {
 // One attempt at one address; the io_context runs until it settles.
 class Attempt {
  public:
-  Attempt(asio::io_context& io, store::Home& home, const InviteCode& code, const std::string& device_name)
-      : io_(io), home_(home), code_(code), device_name_(device_name) {}
+  Attempt(asio::io_context& io, store::Home& home, const InviteCode& code, const std::string& device_name,
+          const std::function<void(const std::string&)>& log)
+      : io_(io), home_(home), code_(code), device_name_(device_name), log_(log) {}
 
   void Run(const tcp::endpoint& ep) {
     address_ = FormatEndpoint(ep.address().to_string(), ep.port());
@@ -98,6 +99,11 @@ class Attempt {
           for (const auto& why : *tx)
             if (!why || why->kept) ++outcome_.entries;
         if (!tx) return Fail("cannot store the ledger: " + tx.error().message, false);
+        // A big ledger takes a while: say how far it got now and then.
+        if (const auto now = std::chrono::steady_clock::now(); log_ && now - said_progress_ >= kProgressEvery) {
+          said_progress_ = now;
+          log_("received " + std::to_string(outcome_.entries) + " ledger entries so far");
+        }
         return;
       }
       case MessageType::kSynced:
@@ -126,6 +132,8 @@ class Attempt {
     peer.host = conn_->remote_host();
     peer.control_port = inviter_control_port_ ? inviter_control_port_ : conn_->remote_port();
     (void)store::SavePeer(home_.db(), peer);
+    if (log_ && outcome_.entries >= kBigLedger)
+      log_("received all " + std::to_string(outcome_.entries) + " ledger entries; listing the tracks");
     library::Catalog catalog(home_.db());
     (void)catalog.Sync(state, home_.content_secret());
     result_ = outcome_;
@@ -150,6 +158,10 @@ class Attempt {
   bool admitted_ = false;
   uint16_t inviter_control_port_ = 0;
   JoinOutcome outcome_;
+  const std::function<void(const std::string&)>& log_;
+  static constexpr auto kProgressEvery = std::chrono::seconds(3);
+  static constexpr size_t kBigLedger = 10'000;  // worth a word before listing
+  std::chrono::steady_clock::time_point said_progress_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace
@@ -168,7 +180,7 @@ std::expected<JoinOutcome, std::string> JoinHousehold(store::Home& home, const I
     if (!ep) return std::unexpected("--peer " + text + ": " + ep.error());
     if (log) log("contacting the inviting device at " + text);
     asio::io_context io;
-    Attempt attempt(io, home, code, device_name);
+    Attempt attempt(io, home, code, device_name, log);
     attempt.Run(*ep);
     auto pinged = std::chrono::steady_clock::now();
     while (!attempt.result_ && std::chrono::steady_clock::now() - attempt.heard_ < timeout && !io.stopped()) {

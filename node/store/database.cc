@@ -99,6 +99,8 @@ void StatementReturn::operator()(Statement* st) const {
 
 std::expected<CachedStatement, StoreError> Database::PrepareCached(const std::string& sql) {
   auto it = cached_->find(sql);
+  if (it == cached_->end() && cached_->size() >= kCachedStatements)  // full: make room
+    std::erase_if(*cached_, [](const auto& kv) { return !kv.second.busy; });
   if (it == cached_->end() && cached_->size() < kCachedStatements) {
     auto st = Prepare(sql);
     if (!st) return std::unexpected(st.error());

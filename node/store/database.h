@@ -74,8 +74,8 @@ class Database {
   // The same, from this connection's cache of statements keyed by their
   // SQL text: for the small queries asked many times over (a lookup per row
   // of a page), which would otherwise spend more time being compiled than
-  // run. The SQL must not embed values that vary (bind them). At most
-  // kCachedStatements are kept.
+  // run. The SQL should not embed values that vary (bind them). At most
+  // kCachedStatements are kept; when full, those not borrowed are dropped.
   std::expected<CachedStatement, StoreError> PrepareCached(const std::string& sql);
   static constexpr size_t kCachedStatements = 64;
   std::expected<void, StoreError> Exec(const std::string& sql);

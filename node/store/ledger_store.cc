@@ -1,5 +1,7 @@
 #include "node/store/ledger_store.h"
 
+#include <future>
+
 #include <algorithm>
 #include <thread>
 
@@ -295,28 +297,19 @@ std::expected<LedgerVerification, StoreError> VerifyStoredLedger(Database& db,
     std::optional<std::string> rejection;
     std::expected<SignedEntry, LedgerError> entry = std::unexpected(LedgerError{LedgerErrc::kMalformed, ""});
   };
-  int64_t after = 0;
-  for (;;) {
-    // A page of rows, decoded; then every signature of it on every core.
+  // Pages flow through three steps: read and decode (this thread), every
+  // signature on every core (a thread of its own, which spreads them), then
+  // the rules in order (this thread). The rules of one page run while the
+  // next page's signatures are checked, so no core waits on the other steps.
+  struct Page {
     std::vector<Row> rows;
-    st->Reset();
-    st->Bind(1, after);
-    auto read = st->ForEach([&](const Statement& r) {
-      rows.push_back(Row{r.Int(0), r.Blob(1), r.Blob(2), r.Int(3), r.Int(4), r.Text(5), DecodeEntry(r.Blob(6))});
-    });
-    if (!read) return std::unexpected(read.error());
-    if (rows.empty()) break;
-    after = rows.back().arrival;
     std::vector<SignedEntry> decoded;
-    std::vector<size_t> of_row(rows.size(), SIZE_MAX);
-    for (size_t i = 0; i < rows.size(); ++i) {
-      if (!rows[i].entry) continue;
-      of_row[i] = decoded.size();
-      decoded.push_back(*rows[i].entry);
-    }
-    const std::vector<char> verified = VerifySignatures(decoded);
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const Row& row = rows[i];
+    std::vector<size_t> of_row;  // index into decoded, SIZE_MAX when undecodable
+    std::vector<char> verified;
+  };
+  auto fold = [&](const Page& page) {
+    for (size_t i = 0; i < page.rows.size(); ++i) {
+      const Row& row = page.rows[i];
       ++report.entries;
       LedgerProblem p;
       p.arrival = row.arrival;
@@ -330,8 +323,8 @@ std::expected<LedgerVerification, StoreError> VerifyStoredLedger(Database& db,
         problem(std::string(CodeName(row.entry.error().code)), row.entry.error().Message());
         continue;
       }
-      const SignedEntry& entry = decoded[of_row[i]];
-      if (!verified[of_row[i]]) {
+      const SignedEntry& entry = page.decoded[page.of_row[i]];
+      if (!page.verified[page.of_row[i]]) {
         problem(std::string(CodeName(LedgerErrc::kBadSignature)),
                 LedgerError{LedgerErrc::kBadSignature, "the entry does not carry its author's signature"}.Message());
         continue;
@@ -359,7 +352,40 @@ std::expected<LedgerVerification, StoreError> VerifyStoredLedger(Database& db,
                                         " but the rules now say " + outcome.value_or("effective"));
       }
     }
+  };
+  int64_t after = 0;
+  auto read_page = [&]() -> std::expected<std::optional<Page>, StoreError> {
+    Page page;
+    st->Reset();
+    st->Bind(1, after);
+    auto read = st->ForEach([&](const Statement& r) {
+      page.rows.push_back(Row{r.Int(0), r.Blob(1), r.Blob(2), r.Int(3), r.Int(4), r.Text(5), DecodeEntry(r.Blob(6))});
+    });
+    if (!read) return std::unexpected(read.error());
+    if (page.rows.empty()) return std::optional<Page>{};
+    after = page.rows.back().arrival;
+    page.of_row.assign(page.rows.size(), SIZE_MAX);
+    for (size_t i = 0; i < page.rows.size(); ++i) {
+      if (!page.rows[i].entry) continue;
+      page.of_row[i] = page.decoded.size();
+      page.decoded.push_back(*page.rows[i].entry);
+    }
+    return std::optional<Page>(std::move(page));
+  };
+  auto next = read_page();
+  if (!next) return std::unexpected(next.error());
+  std::optional<Page> previous;
+  while (*next) {
+    Page page = std::move(**next);
+    // Destroyed (and so waited for) before `page`, whose entries it reads.
+    auto checking = std::async(std::launch::async, [&decoded = page.decoded] { return VerifySignatures(decoded); });
+    if (previous) fold(*previous);
+    next = read_page();
+    if (!next) return std::unexpected(next.error());
+    page.verified = checking.get();
+    previous = std::move(page);
   }
+  if (previous) fold(*previous);
   report.effective = ledger.effective_count();
   return report;
 }

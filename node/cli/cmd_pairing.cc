@@ -131,15 +131,23 @@ CliResult RunJoin(const Context& ctx, const JoinArgs& a) {
   std::optional<store::Home> home(std::move(*created));
   // The whole ledger arrives at once: a page cache of 64 MB (SQLite's
   // default is 2 MB) keeps its indexes' pages in memory rather than reading
-  // them again for every batch. Only this process's connection; it ends
-  // with the join.
-  if (auto r = home->db().Exec("PRAGMA cache_size = -65536"); !r) return std::unexpected(CliError{r.error().message});
+  // them again for every batch, and no batch waits for the disk -- the home
+  // is staged aside and thrown away if the join fails, and it is synced
+  // whole below before it takes its place. Only this process's connection.
+  if (auto r = home->db().Exec("PRAGMA cache_size = -65536; PRAGMA synchronous = OFF"); !r)
+    return std::unexpected(CliError{r.error().message});
   const std::string name = a.device_name.empty() ? HostName() : a.device_name;
   auto outcome = mesh::JoinHousehold(*home, *code, name, a.peers, std::chrono::seconds(a.timeout_s),
                                      [&](const std::string& line) {
                                        if (!a.json) std::cerr << "hearth: " << line << '\n';
                                      });
   const std::string device = DeviceText(home->device_id());
+  if (outcome) {
+    // Durable before it takes its place: the log folded into the database
+    // file and both synced.
+    if (auto r = home->db().Exec("PRAGMA synchronous = FULL; PRAGMA wal_checkpoint(TRUNCATE)"); !r)
+      outcome = std::unexpected("cannot write the joined home to disk: " + r.error().message);
+  }
   home.reset();  // close the database before moving the directory
   if (!outcome) {
     fs::remove_all(staging, ec);

@@ -278,13 +278,15 @@ std::expected<SyncStats, StoreError> Catalog::Sync(const LedgerState& state,
 
 std::expected<std::vector<TrackRecord>, StoreError> Catalog::Query(
     const std::string& where_and_order, const std::vector<std::string>& text_args, ByteSpan blob_arg) {
-  auto st = db_->PrepareCached(std::string("SELECT ") + kColumns + " FROM catalog_claims c " + where_and_order);
+  // Prepared afresh: callers embed limits and offsets that vary, which
+  // would only churn the connection's statement cache.
+  auto st = db_->Prepare(std::string("SELECT ") + kColumns + " FROM catalog_claims c " + where_and_order);
   if (!st) return std::unexpected(st.error());
   int i = 1;
-  for (const auto& a : text_args) (*st)->Bind(i++, a);
-  if (!blob_arg.empty()) (*st)->Bind(i++, blob_arg);
+  for (const auto& a : text_args) st->Bind(i++, a);
+  if (!blob_arg.empty()) st->Bind(i++, blob_arg);
   std::vector<TrackRecord> out;
-  auto done = (*st)->ForEach([&](const store::Statement& row) { out.push_back(ReadTrackRow(row)); });
+  auto done = st->ForEach([&](const store::Statement& row) { out.push_back(ReadTrackRow(row)); });
   if (!done) return std::unexpected(done.error());
   return out;
 }

@@ -56,9 +56,8 @@ Surplus SurplusBlobs(const std::function<bool(const BlobId&)>& imported, PlanRow
   Surplus surplus;
   const uint16_t my_level = availability(me) / kAvailabilityStep;
   for (const BlobId& blob : held) {
-    if (!rows.SizeOf(blob)) continue;  // no claim names it
     const std::vector<DeviceId> assigned = rows.Assigned(blob);
-    if (assigned.empty()) continue;  // no device has room for it: keep ours
+    if (assigned.empty()) continue;  // no claim names it, or no device has room for it: keep ours
     if (std::find(assigned.begin(), assigned.end(), me) != assigned.end()) continue;
     if (std::any_of(assigned.begin(), assigned.end(),
                     [&](const DeviceId& d) { return availability(d) / kAvailabilityStep <= my_level; }) &&

@@ -9,7 +9,8 @@
 // and the MP3 Xing/Info frame out of packets, so a re-tagged or re-muxed
 // copy keeps the identity while its file bytes (file_id) change.
 //
-// Thread-safe: each call owns its FFmpeg contexts.
+// Thread-safe: each call owns its FFmpeg contexts. The work is done in the
+// codec module (node/media/codecs.h), loaded by the first call.
 #pragma once
 
 #include <cstdint>

@@ -9,6 +9,8 @@
 // the samples before it, so the stream starts at that instant.
 //
 // One thread at a time; the source's read_at may block (a remote chunk).
+// The work is done in the codec module (node/media/codecs.h), loaded by the
+// first Open.
 #pragma once
 
 #include <cstdint>
@@ -36,10 +38,10 @@ struct TranscodeOptions {
 class OpusTranscoder {
  public:
   // Opens the source and the encoder; the error says why a file cannot be
-  // played (not audio, unsupported codec, unreadable).
+  // played (not audio, unsupported codec, unreadable, no codec module).
   static std::expected<std::unique_ptr<OpusTranscoder>, std::string> Open(ByteSource source,
                                                                           const TranscodeOptions& options);
-  ~OpusTranscoder();
+  virtual ~OpusTranscoder() = default;
   OpusTranscoder(const OpusTranscoder&) = delete;
   OpusTranscoder& operator=(const OpusTranscoder&) = delete;
 
@@ -47,14 +49,12 @@ class OpusTranscoder {
   // stream ends. Returns true while there is more to come. The first call
   // yields the headers and the first audio page. A damaged packet is skipped;
   // a source that keeps failing ends the stream with an error.
-  std::expected<bool, std::string> Produce(size_t want, Bytes& out);
+  virtual std::expected<bool, std::string> Produce(size_t want, Bytes& out) = 0;
 
-  double duration_seconds() const;
+  virtual double duration_seconds() const = 0;
 
- private:
-  struct State;
-  explicit OpusTranscoder(std::unique_ptr<State> s);
-  std::unique_ptr<State> s_;
+ protected:
+  OpusTranscoder() = default;
 };
 
 }  // namespace hearth::media

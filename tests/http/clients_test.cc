@@ -1,7 +1,7 @@
 // Real clients against real nodes: the subsonic-api library from npm (its
 // JSON answers validated against the OpenSubsonic schemas), and the web
 // player driven in headless Chromium by Playwright, playing a track that
-// only another device holds.
+// only another device holds and scrolling through 10,000 albums.
 #include <fstream>
 
 #include "tests/mesh/mesh_fixture.h"
@@ -58,6 +58,19 @@ TEST_F(ClientsTest, TheWebPlayerPlaysAndSeeksATrackHeldByAnotherDevice) {
                       std::to_string(b->http_port()) + "/ erin pw Song a " + Quote(shot));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err << b->Log();
   EXPECT_GT(std::filesystem::file_size(shot), 10'000u);
+}
+
+TEST_F(ClientsTest, TheWebPlayerScrollsThroughTenThousandAlbumsAPageAtATime) {
+  // 10,000 one-track albums by 2,000 artists (five albums each).
+  auto made = RunCommand(std::string(SYNTHETIC_HOME) + " make " + Quote(Home("big")) + " 10000 1");
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  AddUser("big", "finn", "pw");
+  auto big = Serve("big", {"--no-lan", "--no-watch"});
+  ASSERT_NE(big->http_port(), 0) << big->Log();
+  auto r = RunCommand("node " + Quote(kScripts + "/album_scroll.mjs") + " http://127.0.0.1:" +
+                      std::to_string(big->http_port()) + "/ finn pw 10000 2000");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << big->Log();
+  EXPECT_NE(r.out.find("ok: the web player shows 10000 albums and 2000 artists"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -65,9 +65,15 @@ TEST_F(PlayTest, APhoneStreamsATrackHeldOnlyByAnotherDevice) {
   Reply whole = Fetch(b->http_port(), url, auth);
   EXPECT_EQ(whole.status, 200);
   EXPECT_TRUE(whole.body == original) << "streamed bytes differ (" << whole.body.size() << " bytes)";
+  // Serving, syncing and streaming sealed blobs never needed FFmpeg: the
+  // codec module is loaded by the first transcode, not before.
+  EXPECT_TRUE(b->Alive());
+  EXPECT_FALSE(b->HasMapped("libhearth_codec.so"));
+  EXPECT_FALSE(b->HasMapped("libavcodec"));
   Reply opus = Fetch(b->http_port(), url + "?format=opus&bitrate=64", auth);
   EXPECT_EQ(opus.status, 200);
   EXPECT_EQ(opus.body.substr(0, 4), "OggS");
+  EXPECT_TRUE(b->HasMapped("libhearth_codec.so"));
 
   // Streaming left a verified copy behind (the phone's cache).
   EXPECT_TRUE(Eventually([&] { return Holds("b", t); })) << b->Log();

@@ -69,6 +69,17 @@ class NodeProcess {
   uint16_t http_port() const { return http_port_; }  // 0: serves no HTTP
   std::string address() const { return "127.0.0.1:" + std::to_string(control_port_); }
   const std::string& home() const { return home_; }
+  pid_t pid() const { return pid_; }
+
+  // Whether the process has mapped a file whose path contains `name`
+  // (/proc/PID/maps), e.g. a shared library it loads only on demand.
+  bool HasMapped(const std::string& name) const {
+    std::ifstream maps("/proc/" + std::to_string(pid_) + "/maps");
+    std::string line;
+    while (std::getline(maps, line))
+      if (line.find(name) != std::string::npos) return true;
+    return false;
+  }
 
   // False once the process has exited (its status is kept for Stop()).
   bool Alive() {

@@ -1,10 +1,12 @@
 // scale_home: the synthetic households tools/bench/bench_scale measures.
 //
-//   scale_home make DIR TRACKS
+//   scale_home make DIR TRACKS [PER_ALBUM]
 //     A home in DIR whose ledger claims TRACKS tracks (artists of 5 albums of
-//     10 tracks, as a real library is shaped), with sealed details a member
-//     can open, and its catalog built. No audio: the figures are about the
-//     ledger, the catalog and what the node keeps in memory.
+//     PER_ALBUM tracks, 10 unless given, as a real library is shaped), with
+//     sealed details a member can open, and its catalog built. No audio: the
+//     figures are about the ledger, the catalog and what the node keeps in
+//     memory. tests/http builds it too, for the web player's test of 10,000
+//     albums (PER_ALBUM 1).
 //   scale_home verify-baseline DIR
 //     The baseline of ledger figures: bare Ed25519 verification of every
 //     entry stored in DIR, on every core. Prints "entries seconds".
@@ -42,9 +44,10 @@ Id Derived(const char* what, size_t i) {
   return id;
 }
 
-// Track i of the household: artist i/50, album (i/10)%5, track i%10.
-ClaimDetails DetailsOf(size_t i) {
-  const size_t artist = i / 50, album = (i / 10) % 5, track = i % 10 + 1;
+// Track i of the household: album a = i/per_album, artist a/5, that
+// artist's album a%5, track i%per_album.
+ClaimDetails DetailsOf(size_t i, size_t per_album) {
+  const size_t artist = i / per_album / 5, album = i / per_album % 5, track = i % per_album + 1;
   library::AudioInfo audio;
   audio.format = "flac";
   audio.codec = "flac";
@@ -69,7 +72,7 @@ ClaimDetails DetailsOf(size_t i) {
   return library::MakeClaimDetails(audio, tags, file, path, std::nullopt, std::nullopt, std::nullopt, 0);
 }
 
-int Make(const std::string& dir, size_t tracks) {
+int Make(const std::string& dir, size_t tracks, size_t per_album) {
   auto t0 = std::chrono::steady_clock::now();
   auto home = store::Home::Init(dir, store::InitOptions{"Scale", "pc"});
   if (!home) {
@@ -95,7 +98,8 @@ int Make(const std::string& dir, size_t tracks) {
           TrackClaim& c = claims[k];
           c.blob = Derived<BlobId>("blob", i);
           c.plaintext_length = 4'000'000 + i % 1'000'000;
-          c.sealed_details = SealClaimDetails(*home->content_secret(), household, me, c.blob, DetailsOf(i));
+          c.sealed_details =
+              SealClaimDetails(*home->content_secret(), household, me, c.blob, DetailsOf(i, per_album));
         }
       });
     }
@@ -169,8 +173,11 @@ int VerifyBaseline(const std::string& dir) {
 
 int main(int argc, char** argv) {
   const std::string cmd = argc > 1 ? argv[1] : "";
-  if (cmd == "make" && argc == 4) return hearth::Make(argv[2], std::stoul(argv[3]));
+  if (cmd == "make" && (argc == 4 || argc == 5)) {
+    const size_t per_album = argc == 5 ? std::stoul(argv[4]) : 10;
+    if (per_album > 0) return hearth::Make(argv[2], std::stoul(argv[3]), per_album);
+  }
   if (cmd == "verify-baseline" && argc == 3) return hearth::VerifyBaseline(argv[2]);
-  std::fprintf(stderr, "usage: scale_home make DIR TRACKS | scale_home verify-baseline DIR\n");
+  std::fprintf(stderr, "usage: scale_home make DIR TRACKS [PER_ALBUM] | scale_home verify-baseline DIR\n");
   return 2;
 }

@@ -1,10 +1,11 @@
-#include "node/media/av_input.h"
+#include "node/codec/av_input.h"
 
 extern "C" {
 #include <libavformat/avformat.h>
 }
 
-namespace hearth::media {
+namespace hearth::codec {
+
 namespace {
 constexpr int kIoBuffer = 64 * 1024;
 }  // namespace
@@ -69,4 +70,4 @@ AvInput::~AvInput() {
   }
 }
 
-}  // namespace hearth::media
+}  // namespace hearth::codec

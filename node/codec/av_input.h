@@ -12,7 +12,9 @@
 struct AVFormatContext;
 struct AVIOContext;
 
-namespace hearth::media {
+namespace hearth::codec {
+
+using media::ByteSource;
 
 class AvInput {
  public:
@@ -42,4 +44,4 @@ class AvInput {
 
 std::string AvErrorText(int code);
 
-}  // namespace hearth::media
+}  // namespace hearth::codec

@@ -1,14 +1,14 @@
-#include "node/media/cover_extract.h"
+#include "node/codec/codec.h"
 
 extern "C" {
 #include <libavformat/avformat.h>
 }
 
-#include "node/media/av_input.h"
+#include "node/codec/av_input.h"
 
-namespace hearth::media {
+namespace hearth::codec {
 
-std::expected<Bytes, std::string> ExtractCover(const ByteSource& source) {
+std::expected<Bytes, std::string> Cover(const media::ByteSource& source) {
   auto in = AvInput::Open(source);
   if (!in) return std::unexpected(in.error());
   const AVFormatContext* fmt = (*in)->format();
@@ -20,4 +20,4 @@ std::expected<Bytes, std::string> ExtractCover(const ByteSource& source) {
   return std::unexpected(std::string("the file has no embedded picture"));
 }
 
-}  // namespace hearth::media
+}  // namespace hearth::codec

@@ -1,4 +1,4 @@
-#include "node/media/transcoder.h"
+#include "node/codec/codec.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include <opus/opusenc.h>
 
-#include "node/media/av_input.h"
+#include "node/codec/av_input.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -16,7 +16,7 @@ extern "C" {
 #include <libswresample/swresample.h>
 }
 
-namespace hearth::media {
+namespace hearth::codec {
 namespace {
 
 constexpr int kOutRate = 48000;
@@ -32,7 +32,7 @@ std::string AvError(int code) { return AvErrorText(code); }
 
 }  // namespace
 
-struct OpusTranscoder::State {
+struct TranscoderState {
   std::unique_ptr<AvInput> input;
   AVFormatContext* fmt = nullptr;  // input's
   AVCodecContext* dec = nullptr;
@@ -51,7 +51,7 @@ struct OpusTranscoder::State {
   Bytes* sink = nullptr;
   std::vector<float> pcm;
 
-  ~State() {
+  ~TranscoderState() {
     if (enc) ope_encoder_destroy(enc);
     if (comments) ope_comments_destroy(comments);
     av_frame_free(&frame);
@@ -61,7 +61,7 @@ struct OpusTranscoder::State {
   }
 
   static int Write(void* user, const unsigned char* ptr, opus_int32 len) {
-    auto* s = static_cast<State*>(user);
+    auto* s = static_cast<TranscoderState*>(user);
     if (s->sink) s->sink->insert(s->sink->end(), ptr, ptr + len);
     return 0;
   }
@@ -149,9 +149,20 @@ struct OpusTranscoder::State {
   }
 };
 
-std::expected<std::unique_ptr<OpusTranscoder>, std::string> OpusTranscoder::Open(ByteSource source,
-                                                                                const TranscodeOptions& o) {
-  auto s = std::make_unique<State>();
+// The transcoder the module hands out; owns its state.
+class FfmpegOpusTranscoder final : public media::OpusTranscoder {
+ public:
+  explicit FfmpegOpusTranscoder(std::unique_ptr<TranscoderState> s) : s_(std::move(s)) {}
+  std::expected<bool, std::string> Produce(size_t want, Bytes& out) override;
+  double duration_seconds() const override;
+
+ private:
+  std::unique_ptr<TranscoderState> s_;
+};
+
+std::expected<std::unique_ptr<media::OpusTranscoder>, std::string> OpenOpus(media::ByteSource source,
+                                                                           const media::TranscodeOptions& o) {
+  auto s = std::make_unique<TranscoderState>();
   auto input = AvInput::Open(std::move(source));
   if (!input) return std::unexpected(input.error());
   s->input = std::move(*input);
@@ -194,24 +205,21 @@ std::expected<std::unique_ptr<OpusTranscoder>, std::string> OpusTranscoder::Open
   if (!o.title.empty()) ope_comments_add(s->comments, "TITLE", o.title.c_str());
   if (!o.artist.empty()) ope_comments_add(s->comments, "ARTIST", o.artist.c_str());
   if (!o.album.empty()) ope_comments_add(s->comments, "ALBUM", o.album.c_str());
-  OpusEncCallbacks callbacks{&State::Write, &State::Close};
+  OpusEncCallbacks callbacks{&TranscoderState::Write, &TranscoderState::Close};
   int err = 0;
   s->enc = ope_encoder_create_callbacks(&callbacks, s.get(), s->comments, kOutRate, s->channels, 0, &err);
   if (!s->enc) return std::unexpected(std::string("cannot create the Opus encoder: ") + ope_strerror(err));
   ope_encoder_ctl(s->enc, OPUS_SET_BITRATE(std::clamp(o.bitrate_kbps, 6, 510) * 1000));
   ope_encoder_ctl(s->enc, OPE_SET_MUXING_DELAY(kMuxingDelay));
   ope_encoder_ctl(s->enc, OPE_SET_DECISION_DELAY(kDecisionDelay));
-  return std::unique_ptr<OpusTranscoder>(new OpusTranscoder(std::move(s)));
+  return std::make_unique<FfmpegOpusTranscoder>(std::move(s));
 }
 
-OpusTranscoder::OpusTranscoder(std::unique_ptr<State> s) : s_(std::move(s)) {}
-OpusTranscoder::~OpusTranscoder() = default;
-
-double OpusTranscoder::duration_seconds() const {
+double FfmpegOpusTranscoder::duration_seconds() const {
   return s_->fmt->duration > 0 ? static_cast<double>(s_->fmt->duration) / AV_TIME_BASE : 0;
 }
 
-std::expected<bool, std::string> OpusTranscoder::Produce(size_t want, Bytes& out) {
+std::expected<bool, std::string> FfmpegOpusTranscoder::Produce(size_t want, Bytes& out) {
   s_->sink = &out;
   if (!s_->header_sent) {
     s_->header_sent = true;
@@ -228,4 +236,4 @@ std::expected<bool, std::string> OpusTranscoder::Produce(size_t want, Bytes& out
   return !s_->finished;
 }
 
-}  // namespace hearth::media
+}  // namespace hearth::codec

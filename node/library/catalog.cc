@@ -134,7 +134,43 @@ std::expected<bool, StoreError> Insert(store::Database& db, Inserter& ins, const
   return first;
 }
 
+// One primary claim for `track`: an original before matched copies, then
+// the earliest.
+std::expected<void, StoreError> RedecidePrimary(store::Database& db, ByteSpan track) {
+  auto primary = db.PrepareCached(
+      "UPDATE catalog_claims SET is_primary = (rowid = (SELECT c2.rowid FROM catalog_claims c2 "
+      "WHERE c2.track_id = ?1 ORDER BY c2.matched, c2.claimed_us, c2.claim_id LIMIT 1)) "
+      "WHERE track_id = ?1");
+  if (!primary) return std::unexpected(primary.error());
+  (*primary)->Bind(1, track);
+  return (*primary)->Run();
+}
+
 }  // namespace
+
+std::expected<void, StoreError> Catalog::AddAccepted(const std::vector<TrackRecord>& records) {
+  if (records.empty()) return {};
+  return db_->Transaction([&]() -> std::expected<void, StoreError> {
+    auto albums = db_->PrepareCached("SELECT EXISTS (SELECT 1 FROM catalog_albums)");
+    if (!albums) return std::unexpected(albums.error());
+    auto has = (*albums)->Step();
+    if (!has) return std::unexpected(has.error());
+    const bool built = (*albums)->Int(0) != 0;
+    (*albums)->Reset();
+    if (built)
+      return std::unexpected(StoreError{store::StoreErrc::kExists, "the catalog has albums already: sync it instead"});
+    Inserter inserter(*db_);
+    for (const TrackRecord& r : records) {
+      auto first = Insert(*db_, inserter, r);
+      if (!first) return std::unexpected(first.error());
+      // A second claim of a track (a copy matched on another device) may
+      // be the one to list: the arrival order is not the rule's order.
+      if (!*first)
+        if (auto p = RedecidePrimary(*db_, r.track.span()); !p) return p;
+    }
+    return {};
+  });
+}
 
 // More albums touched than this and Sync rebuilds the views whole.
 constexpr size_t kRefreshAllAbove = 5000;
@@ -244,17 +280,10 @@ std::expected<SyncStats, StoreError> Catalog::Sync(const LedgerState& state,
       if (!all) return std::unexpected(all.error());
       touched_tracks.clear();
     }
-    auto primary = db_->Prepare(
-        "UPDATE catalog_claims SET is_primary = (rowid = (SELECT c2.rowid FROM catalog_claims c2 "
-        "WHERE c2.track_id = ?1 ORDER BY c2.matched, c2.claimed_us, c2.claim_id LIMIT 1)) "
-        "WHERE track_id = ?1");
-    if (!primary) return std::unexpected(primary.error());
     auto keys = db_->Prepare("SELECT DISTINCT album_key FROM catalog_claims WHERE track_id = ?");
     if (!keys) return std::unexpected(keys.error());
     for (const Bytes& t : touched_tracks) {
-      primary->Reset();
-      primary->Bind(1, t);
-      if (auto r = primary->Run(); !r) return std::unexpected(r.error());
+      if (auto r = RedecidePrimary(*db_, t); !r) return std::unexpected(r.error());
       // Albums, artists and genres follow the tracks that changed; a large
       // change (a device joining) rebuilds them whole instead.
       if (touched_albums.size() > kRefreshAllAbove) continue;

@@ -43,6 +43,15 @@ class Catalog {
   std::expected<SyncStats, store::StoreError> Sync(const LedgerState& state,
                                                    const crypto::ContentSecret* secret);
 
+  // Lists the tracks of claims the ledger has just accepted (each made by
+  // MakeRecord from its opened details), in one transaction, while the
+  // catalog is being built from nothing: a joining device fills it as its
+  // ledger arrives instead of after. Albums and artists wait for the next
+  // Sync, which builds them whole (and drops any claim no longer live).
+  // kExists when the catalog already has albums (use Sync); a claim listed
+  // already fails the write, and nothing of `records` is kept.
+  std::expected<void, store::StoreError> AddAccepted(const std::vector<TrackRecord>& records);
+
   // One record per track (the primary claim), sorted by album artist,
   // album, disc, track number and title.
   std::expected<std::vector<TrackRecord>, store::StoreError> List(const ListFilter& filter);

@@ -1,10 +1,15 @@
 #include "node/mesh/join_client.h"
 
+#include <algorithm>
+#include <future>
 #include <optional>
+#include <thread>
 
 #include "node/library/catalog.h"
+#include "node/library/track_record.h"
 #include "node/mesh/connection.h"
 #include "node/mesh/endpoint.h"
+#include "node/store/ledger_store.h"
 #include "node/store/mesh_tables.h"
 #include "protocol/ledger_entry.h"
 #include "protocol/mesh_messages.h"
@@ -91,22 +96,22 @@ class Attempt {
       case MessageType::kEntries: {
         auto batch = DecodeEntryBatch(f.payload);
         if (!batch) return Fail("bad entries from the inviting device: " + batch.error(), false);
-        std::vector<SignedEntry> entries;
+        auto next = std::make_unique<Checking>();
         for (const Bytes& bytes : *batch)
-          if (auto e = DecodeEntry(bytes); e) entries.push_back(std::move(*e));
-        auto tx = home_.ledger().AppendBatch(entries);
-        if (tx)
-          for (const auto& why : *tx)
-            if (!why || why->kept) ++outcome_.entries;
-        if (!tx) return Fail("cannot store the ledger: " + tx.error().message, false);
-        // A big ledger takes a while: say how far it got now and then.
-        if (const auto now = std::chrono::steady_clock::now(); log_ && now - said_progress_ >= kProgressEvery) {
-          said_progress_ = now;
-          log_("received " + std::to_string(outcome_.entries) + " ledger entries so far");
-        }
+          if (auto e = DecodeEntry(bytes); e) next->entries.push_back(std::move(*e));
+        // This batch is checked (and its claims opened) on other threads
+        // while the one before is stored.
+        next->records.resize(next->entries.size());
+        next->verified = std::async(std::launch::async, [b = next.get(), secret = home_.content_secret(),
+                                                         household = code_.household] {
+          return CheckBatch(*b, secret, household);
+        });
+        if (!StoreChecked()) return;
+        checking_ = std::move(next);
         return;
       }
       case MessageType::kSynced:
+        if (!StoreChecked() || !Commit()) return;
         return Finish();
       case MessageType::kPing:
         conn_->Send(MessageType::kPong, f.payload);
@@ -114,6 +119,61 @@ class Attempt {
       default:
         return;  // have-sets, tokens, pings: for `hearth serve`, not for joining
     }
+  }
+
+  // Stores the batch whose signatures are being checked, once they are.
+  // False (and the attempt failed) when the write fails.
+  bool StoreChecked() {
+    if (!checking_) return true;
+    std::unique_ptr<Checking> batch = std::move(checking_);
+    // Many batches to a transaction: every commit writes each B-tree page
+    // the batches touched, and the search index merges its segments.
+    if (!open_) {
+      if (auto begun = home_.db().Exec("BEGIN IMMEDIATE"); !begun) {
+        Fail("cannot store the ledger: " + begun.error().message, false);
+        return false;
+      }
+      open_ = true;
+    }
+    auto tx = home_.ledger().AppendVerifiedBatch(batch->entries, batch->verified.get());
+    if (!tx) {
+      Fail("cannot store the ledger: " + tx.error().message, false);
+      return false;
+    }
+    for (size_t i = 0; i < tx->size(); ++i) {
+      const auto& why = (*tx)[i];
+      if (!why || why->kept) ++outcome_.entries;
+      if (!why && batch->records[i]) listing_.push_back(std::move(*batch->records[i]));
+    }
+    uncommitted_ += batch->entries.size();
+    if (uncommitted_ >= kCommitEvery && !Commit()) return false;
+    // A big ledger takes a while: say how far it got now and then.
+    if (const auto now = std::chrono::steady_clock::now(); log_ && now - said_progress_ >= kProgressEvery) {
+      said_progress_ = now;
+      log_("received " + std::to_string(outcome_.entries) + " ledger entries so far");
+    }
+    return true;
+  }
+
+  // Lists the tracks of the claims accepted so far -- while the rest of the
+  // ledger arrives, not after it -- and commits. False (and the attempt
+  // failed) when the write fails.
+  bool Commit() {
+    auto added = library::Catalog(home_.db()).AddAccepted(listing_);
+    listing_.clear();
+    if (!added) {
+      Fail("cannot list the tracks: " + added.error().message, false);
+      return false;
+    }
+    if (!open_) return true;
+    open_ = false;
+    uncommitted_ = 0;
+    if (auto done = home_.db().Exec("COMMIT"); !done) {
+      (void)home_.db().Exec("ROLLBACK");
+      Fail("cannot store the ledger: " + done.error().message, false);
+      return false;
+    }
+    return true;
   }
 
   void Finish() {
@@ -142,11 +202,50 @@ class Attempt {
   }
 
   void Fail(const std::string& why, bool retryable) {
+    if (open_) {  // the staged home is thrown away; nothing half-written stays open
+      open_ = false;
+      (void)home_.db().Exec("ROLLBACK");
+    }
     if (result_) return;
     result_ = std::unexpected(why);
     retryable_ = retryable;
     if (conn_) conn_->Close(why);
     io_.stop();
+  }
+
+  // A received batch and its check, running on other threads; the future
+  // is destroyed -- waited for -- first. `records` is written by the check
+  // and read once the future is ready.
+  struct Checking {
+    std::vector<SignedEntry> entries;
+    std::vector<std::optional<library::TrackRecord>> records;  // per entry: a claim whose details opened
+    std::future<std::vector<char>> verified;
+  };
+
+  // Verifies every signature, and opens the details of each verified track
+  // claim (with the content secret, when this device has it), on every
+  // core. Pure CPU over `b.entries`; fills `b.records`.
+  static std::vector<char> CheckBatch(Checking& b, const crypto::ContentSecret* secret,
+                                      const HouseholdId& household) {
+    std::vector<char> verified(b.entries.size(), 0);
+    const size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+    auto work = [&](size_t first) {
+      for (size_t i = first; i < b.entries.size(); i += threads) {
+        const SignedEntry& e = b.entries[i];
+        verified[i] = VerifyEntrySignature(e);
+        const auto* claim = std::get_if<TrackClaim>(&e.entry.body);
+        if (!verified[i] || !secret || !claim) continue;
+        auto details = OpenClaimDetails(*secret, household, e.entry.author, claim->blob, claim->sealed_details);
+        if (!details) continue;  // listed as unreadable by the final Sync
+        const store::LiveClaim live{e.id, e.entry.author, e.entry.time_us, claim->blob, claim->plaintext_length};
+        b.records[i] = library::MakeRecord(live, *details);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
+    work(0);
+    for (auto& th : pool) th.join();
+    return verified;
   }
 
   asio::io_context& io_;
@@ -158,6 +257,11 @@ class Attempt {
   bool admitted_ = false;
   uint16_t inviter_control_port_ = 0;
   JoinOutcome outcome_;
+  std::unique_ptr<Checking> checking_;
+  std::vector<library::TrackRecord> listing_;  // accepted, not yet listed
+  bool open_ = false;        // a transaction is open (BEGIN in StoreChecked)
+  size_t uncommitted_ = 0;   // entries stored in it
+  static constexpr size_t kCommitEvery = 20'000;
   const std::function<void(const std::string&)>& log_;
   static constexpr auto kProgressEvery = std::chrono::seconds(3);
   static constexpr size_t kBigLedger = 10'000;  // worth a word before listing

@@ -21,11 +21,13 @@ class CatalogTest : public ::testing::Test {
     home.emplace(std::move(*h));
     catalog.emplace(home->db());
   }
-  EntryId Claim(uint8_t n, TagList tags, const std::string& path) {
+  EntryId Claim(uint8_t n, TagList tags, const std::string& path) { return ClaimTrack(n, n, n, tags, path).id; }
+  // A claim of track `track` in blob `n`, claimed at time `at`.
+  SignedEntry ClaimTrack(uint8_t n, uint8_t track, int64_t at, TagList tags, const std::string& path) {
     AudioInfo audio;
     audio.format = "flac";
     audio.codec = "flac";
-    audio.track.bytes.fill(n);
+    audio.track.bytes.fill(track);
     audio.duration_ms = 1000u * n;
     FileId file;
     file.bytes.fill(static_cast<uint8_t>(n + 100));
@@ -33,9 +35,16 @@ class CatalogTest : public ::testing::Test {
     blob.bytes.fill(n);
     ClaimDetails d = MakeClaimDetails(audio, tags, file, path, std::nullopt, std::nullopt, std::nullopt, 0);
     TrackClaim c{blob, 100, SealClaimDetails(*home->content_secret(), home->household(), home->device_id(), blob, d)};
-    auto e = home->ledger().Author(home->device_key(), c, n);
+    auto e = home->ledger().Author(home->device_key(), c, at);
     EXPECT_TRUE(e);
-    return e->id;
+    return *e;
+  }
+  // What a joining device makes of an accepted claim.
+  TrackRecord RecordOf(const SignedEntry& e) {
+    const auto& c = std::get<TrackClaim>(e.entry.body);
+    auto d = OpenClaimDetails(*home->content_secret(), home->household(), e.entry.author, c.blob, c.sealed_details);
+    EXPECT_TRUE(d);
+    return MakeRecord(store::LiveClaim{e.id, e.entry.author, e.entry.time_us, c.blob, c.plaintext_length}, *d);
   }
   void Sync() { ASSERT_TRUE(catalog->Sync(home->ledger().ledger().state(), home->content_secret())); }
 
@@ -54,6 +63,32 @@ TEST_F(CatalogTest, SyncFollowsTheLedgerBothWays) {
   auto all = catalog->List({}).value();
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].title, "Beta");
+}
+
+TEST_F(CatalogTest, TracksListedAsTheyArriveEndAsASyncWouldLeaveThem) {
+  // As a joining device meets them: a track, a second claim of it made
+  // earlier (which the rule lists instead), a claim released later on.
+  const SignedEntry later = ClaimTrack(1, 7, 50, {{"title", "Later copy"}, {"album", "A"}}, "/m/a.flac");
+  const SignedEntry earlier = ClaimTrack(2, 7, 10, {{"title", "Earlier copy"}, {"album", "A"}}, "/m/b.flac");
+  const SignedEntry gone = ClaimTrack(3, 8, 60, {{"title", "Released"}, {"album", "B"}}, "/m/c.flac");
+  const SignedEntry kept = ClaimTrack(4, 9, 70, {{"title", "Kept"}, {"album", "B"}}, "/m/d.flac");
+  ASSERT_TRUE(home->ledger().Author(home->device_key(), TrackRelease{gone.id}, 80));
+  ASSERT_TRUE(catalog->AddAccepted({RecordOf(later), RecordOf(earlier)}));
+  ASSERT_TRUE(catalog->AddAccepted({RecordOf(gone), RecordOf(kept)}));
+  // Listed at once, before any album exists.
+  EXPECT_EQ(Rows(catalog->Search("earlier", 10)).size(), 1u);
+  EXPECT_EQ(Rows(catalog->Search("later", 10)).size(), 0u) << "the later copy is not the one listed";
+  // The final Sync drops what is no longer live and builds the views.
+  Sync();
+  std::vector<std::string> titles;
+  const auto listed = catalog->List({}).value();
+  for (const auto& t : listed) titles.push_back(t.title);
+  EXPECT_EQ(titles, (std::vector<std::string>{"Earlier copy", "Kept"}));
+  EXPECT_EQ(CatalogViews(home->db()).AlbumCount().value(), 2u);
+  // Once albums exist, tracks go through Sync only.
+  auto again = catalog->AddAccepted({RecordOf(later)});
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, store::StoreErrc::kExists);
 }
 
 TEST_F(CatalogTest, SearchMatchesWordPrefixesAcrossFieldsIgnoringAccents) {

@@ -8,14 +8,25 @@ constexpr auto kRescanEvery = std::chrono::seconds(60);  // besides after local 
 }  // namespace
 
 bool HaveIndex::Lists(const DeviceId& d, const BlobId& b) const {
-  auto have = peer_blobs_.find(d);
-  return have != peer_blobs_.end() && have->second.contains(b);
+  auto listed = store::PeerLists(ctx_.home.db(), d, b);
+  if (!listed) ctx_.Log("cannot read what " + ctx_.Name(d) + " holds: " + listed.error().message);
+  return listed.value_or(false);
 }
 
 bool HaveIndex::HasOnlineHolder(const BlobId& b) const {
-  for (const auto& [device, raw] : peers_.members())
-    if (Lists(device, b)) return true;
+  auto holders = store::PeerHoldersOf(ctx_.home.db(), b);
+  if (!holders) {
+    ctx_.Log("cannot read who holds a blob: " + holders.error().message);
+    return false;
+  }
+  for (const DeviceId& d : *holders)
+    if (peers_.members().contains(d)) return true;
   return false;
+}
+
+void HaveIndex::Unlist(const DeviceId& from, const BlobId& blob) {
+  if (auto r = store::UnlistPeerBlob(ctx_.home.db(), from, blob); !r)
+    ctx_.Log("cannot record what " + ctx_.Name(from) + " holds: " + r.error().message);
 }
 
 void HaveIndex::Tick(std::chrono::steady_clock::time_point now) {
@@ -63,16 +74,16 @@ std::expected<void, std::string> HaveIndex::Drop(const BlobId& blob) {
 }
 
 void HaveIndex::OnHave(const DeviceId& from, const Have& have) {
-  auto& set = peer_blobs_[from];
-  std::set<BlobId> before;
-  if (have.replace) before = std::exchange(set, {});
-  for (const BlobId& b : have.blobs) {
-    // Newly announced (say fetched again after a failed proof): ask anew.
-    if (set.insert(b).second && !before.contains(b) && hooks_.newly_listed) hooks_.newly_listed(b, from);
-  }
+  // Newly announced (say fetched again after a failed proof): ask anew.
+  // What the member listed before is what its rows say until they change.
+  std::vector<BlobId> newly;
+  if (hooks_.newly_listed)
+    for (const BlobId& b : have.blobs)
+      if (!Lists(from, b)) newly.push_back(b);
   ++version_;
   if (auto r = store::SavePeerBlobs(ctx_.home.db(), from, have.blobs, have.replace); !r)
     ctx_.Log("cannot record what " + ctx_.Name(from) + " holds: " + r.error().message);
+  for (const BlobId& b : newly) hooks_.newly_listed(b, from);
   if (hooks_.have_received) hooks_.have_received();
 }
 

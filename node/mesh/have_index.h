@@ -1,6 +1,10 @@
 // HaveIndex: which blobs this device holds (its blob store, rescanned after
 // local ledger changes and every minute) and which each member said it
-// holds (HAVE sets, also kept in the store's peer_blobs for the HTTP side).
+// holds (HAVE sets, kept only in the store's peer_blobs: a member holding
+// 100,000 blobs costs this process no memory; each question is one indexed
+// lookup). A member's rows are its last whole set plus additions since,
+// from this run or an earlier one; a member sends its whole set again as
+// soon as it connects.
 // It tells members what is held here: the whole set when a member comes
 // online or something was dropped, additions as they arrive.
 //
@@ -36,7 +40,8 @@ class HaveIndex {
 
   const std::set<BlobId>& local() const { return local_; }
   bool HoldsLocally(const BlobId& b) const { return local_.contains(b); }
-  // Whether member `d` listed `b` (online or not).
+  // Whether member `d` listed `b` (online or not). A failed read counts
+  // as not listed (and is logged).
   bool Lists(const DeviceId& d, const BlobId& b) const;
   // Whether a member online now listed `b`.
   bool HasOnlineHolder(const BlobId& b) const;
@@ -64,7 +69,7 @@ class HaveIndex {
 
   void OnHave(const DeviceId& from, const Have& have);
   // `from` said it cannot give `blob` after all.
-  void Unlist(const DeviceId& from, const BlobId& blob) { peer_blobs_[from].erase(blob); }
+  void Unlist(const DeviceId& from, const BlobId& blob);
 
  private:
   MeshContext& ctx_;
@@ -72,7 +77,6 @@ class HaveIndex {
   Hooks hooks_;
   swarm::BlobTransfer* transfer_ = nullptr;
   std::set<BlobId> local_;
-  std::map<DeviceId, std::set<BlobId>> peer_blobs_;  // HAVE sets of members
   uint64_t version_ = 0;
   uint64_t local_version_ = 0;
   bool dirty_ = false;

@@ -78,6 +78,22 @@ std::expected<std::vector<DeviceId>, StoreError> PeerHoldersOf(Database& db, con
   return out;
 }
 
+std::expected<bool, StoreError> PeerLists(Database& db, const DeviceId& device, const BlobId& blob) {
+  auto st = db.PrepareCached("SELECT 1 FROM peer_blobs WHERE device = ? AND blob_id = ?");
+  if (!st) return std::unexpected(st.error());
+  (*st)->Bind(1, device.span()).Bind(2, blob.span());
+  auto row = (*st)->Step();
+  if (!row) return std::unexpected(row.error());
+  return *row;
+}
+
+std::expected<void, StoreError> UnlistPeerBlob(Database& db, const DeviceId& device, const BlobId& blob) {
+  auto st = db.PrepareCached("DELETE FROM peer_blobs WHERE device = ? AND blob_id = ?");
+  if (!st) return std::unexpected(st.error());
+  (*st)->Bind(1, device.span()).Bind(2, blob.span());
+  return (*st)->Run();
+}
+
 std::expected<std::map<DeviceId, size_t>, StoreError> PeerBlobCounts(Database& db) {
   auto st = db.Prepare("SELECT device, count(*) FROM peer_blobs GROUP BY device");
   if (!st) return std::unexpected(st.error());

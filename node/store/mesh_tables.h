@@ -58,6 +58,10 @@ std::expected<std::map<BlobId, int64_t>, StoreError> BlobAccessTimes(Database& d
 std::expected<std::map<BlobId, std::vector<DeviceId>>, StoreError> AllPeerBlobs(Database& db);
 // The other devices whose have-set holds `blob`.
 std::expected<std::vector<DeviceId>, StoreError> PeerHoldersOf(Database& db, const BlobId& blob);
+// Whether `device`'s have-set holds `blob` (one primary-key lookup).
+std::expected<bool, StoreError> PeerLists(Database& db, const DeviceId& device, const BlobId& blob);
+// Takes `blob` out of `device`'s have-set (it said it cannot give it).
+std::expected<void, StoreError> UnlistPeerBlob(Database& db, const DeviceId& device, const BlobId& blob);
 // How many blobs each other device's have-set holds.
 std::expected<std::map<DeviceId, size_t>, StoreError> PeerBlobCounts(Database& db);
 // Blob count and bytes (from the ledger's claims) per device.

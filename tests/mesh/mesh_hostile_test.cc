@@ -37,8 +37,15 @@ TEST_F(MeshHostileTest, InviteCodesAreOneTimeExpiringAndUnforgeable) {
   EXPECT_FALSE(std::filesystem::exists(Home("b2"))) << "a failed join leaves no home behind";
   EXPECT_FALSE(std::filesystem::exists(Home("b2") + ".joining"));
 
-  const std::string short_lived = Invite("a", "--ttl 1s");
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // A code past the expiry it states (the inviter's clock is this machine's).
+  const auto invite = Json("a", "invite --ttl 1s");
+  const std::string short_lived = invite.value("code", "");
+  const int64_t expires_us = invite.value("expires_us", int64_t{0});
+  ASSERT_GT(expires_us, 0) << invite.dump();
+  ASSERT_TRUE(Eventually([&] {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    return std::chrono::duration_cast<std::chrono::microseconds>(now).count() > expires_us;
+  }, std::chrono::seconds(5)));
   auto expired = Join("b3", short_lived);
   EXPECT_EQ(expired.exit_code, 1);
   EXPECT_NE(expired.err.find("expired"), std::string::npos) << expired.err;

@@ -41,7 +41,7 @@ void BlobRepair::Damaged(const BlobId& blob, const std::string& why) {
     ctx_.Log("cannot record blob " + blob.ShortHex() + " as wanted again: " + w.error().message);
   ctx_.Log("blob " + blob.ShortHex() + " failed verification (" + why +
            "): set aside in quarantine, fetching it again from another holder");
-  fetcher_.Drive();
+  fetcher_.DriveSoon();
 }
 
 void BlobRepair::Arrived(const BlobId& blob) {

@@ -75,7 +75,7 @@ void Fetcher::Stop() {
 
 void Fetcher::Tick(std::chrono::steady_clock::time_point now, bool external) {
   if (!transfer_) return;
-  if (external || now - last_drive_ > kDriveEvery) Drive();
+  if (external || drive_soon_ || now - last_drive_ > kDriveEvery) Drive();
   if (now - last_idle_check_ > kIdleCheckEvery) {
     last_idle_check_ = now;
     for (const BlobId& b : transfer_->IdleSeeds(ctx_.Now(), kSeedIdleUs)) transfer_->Remove(b);
@@ -196,6 +196,7 @@ void Fetcher::Drive() {
   if (!transfer_) return;
   store::Database& db = ctx_.home.db();
   last_drive_ = ctx_.SteadyNow();
+  drive_soon_ = false;
   // Fetches under way: dropped when no longer wanted (unpinned), else asked
   // of holders that came online since.
   for (auto it = fetches_.begin(); it != fetches_.end();) {
@@ -212,9 +213,11 @@ void Fetcher::Drive() {
   }
   if (fetches_.size() >= kMaxActiveFetches) return;
   // New ones, oldest request first; a blob no online device holds waits
-  // without taking a slot.
-  auto wanted = store::ListWanted(db);
-  if (!wanted) return;
+  // without taking a slot (and without being looked at).
+  std::vector<DeviceId> online;
+  for (const auto& [device, raw] : peers_.members()) online.push_back(device);
+  auto wanted = store::ListWantedHeldBy(db, online);
+  if (!wanted) return ctx_.Log("cannot read the wanted blobs: " + wanted.error().message);
   for (const BlobId& blob : *wanted) {
     if (fetches_.size() >= kMaxActiveFetches) break;
     if (fetches_.contains(blob)) continue;
@@ -222,7 +225,6 @@ void Fetcher::Drive() {
       (void)store::RemoveWanted(db, blob);
       continue;
     }
-    if (!have_.HasOnlineHolder(blob)) continue;
     if (auto r = retry_after_.find(blob); r != retry_after_.end()) {
       if (ctx_.SteadyNow() < r->second) continue;
       retry_after_.erase(r);

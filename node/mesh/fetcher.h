@@ -52,6 +52,9 @@ class Fetcher {
 
   // Fetches wanted blobs now (also every second, and on HAVE and changes).
   void Drive();
+  // Drives at the next tick, once however often it was asked meanwhile (a
+  // burst of HAVEs or of damaged copies).
+  void DriveSoon() { drive_soon_ = true; }
   // Records `blob` as wanted by `hearth fetch` and drives.
   void Want(const BlobId& blob);
   // A player reads chunk `index` of `blob`: fetch it, in order from there.
@@ -109,6 +112,7 @@ class Fetcher {
   std::map<BlobId, std::vector<DeviceId>> seed_waiters_;
   std::vector<std::pair<BlobId, Bytes>> torrents_to_save_;
   std::chrono::steady_clock::time_point last_drive_{};
+  bool drive_soon_ = false;
   std::chrono::steady_clock::time_point last_idle_check_{};
   std::chrono::steady_clock::time_point last_sweep_{};
 };

@@ -30,6 +30,10 @@ void HaveIndex::Unlist(const DeviceId& from, const BlobId& blob) {
 }
 
 void HaveIndex::Tick(std::chrono::steady_clock::time_point now) {
+  if (set_pending_) {
+    set_pending_ = false;
+    for (auto& [device, raw] : peers_.members()) SendSet(*raw);
+  }
   if (!dirty_ && now - last_scan_ <= kRescanEvery) return;
   last_scan_ = now;
   dirty_ = false;
@@ -60,10 +64,6 @@ void HaveIndex::Announce(const std::vector<BlobId>& added) const {
 void HaveIndex::SendSet(Connection& c) const {
   std::vector<BlobId> all(local_.begin(), local_.end());
   for (const Bytes& payload : EncodeHaveSet(all)) c.Send(MessageType::kHave, payload);
-}
-
-void HaveIndex::SendSetToAll() const {
-  for (auto& [device, raw] : peers_.members()) SendSet(*raw);
 }
 
 std::expected<void, std::string> HaveIndex::Drop(const BlobId& blob) {

@@ -65,7 +65,10 @@ class HaveIndex {
   // store. Call SendSetToAll once done dropping.
   std::expected<void, std::string> Drop(const BlobId& blob);
   void SendSet(Connection& c) const;
-  void SendSetToAll() const;
+  // Sends the whole set to every member at the next tick, once however
+  // often it was asked meanwhile: a burst of changes (ten thousand damaged
+  // copies set aside in a minute) costs one set per tick, not one per change.
+  void SendSetToAll() { set_pending_ = true; }
 
   void OnHave(const DeviceId& from, const Have& have);
   // `from` said it cannot give `blob` after all.
@@ -80,6 +83,7 @@ class HaveIndex {
   uint64_t version_ = 0;
   uint64_t local_version_ = 0;
   bool dirty_ = false;
+  bool set_pending_ = false;  // SendSetToAll() asked since the last tick
   std::chrono::steady_clock::time_point last_scan_{};
 };
 

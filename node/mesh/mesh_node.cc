@@ -22,7 +22,7 @@ MeshNode::MeshNode(asio::io_context& io, store::Home& home, MeshOptions options)
       have_(ctx_, peers_,
             HaveIndex::Hooks{
                 .newly_listed = [this](const BlobId& b, const DeviceId& d) { surplus_.NewlyListed(b, d); },
-                .have_received = [this] { fetcher_.Drive(); },
+                .have_received = [this] { fetcher_.DriveSoon(); },
             }),
       fetcher_(ctx_, peers_, have_,
                Fetcher::Hooks{

@@ -264,6 +264,25 @@ std::expected<std::vector<BlobId>, StoreError> ListWanted(Database& db) {
   return BlobColumn(db, "SELECT blob_id FROM wanted ORDER BY requested_us, blob_id", std::nullopt);
 }
 
+std::expected<std::vector<BlobId>, StoreError> ListWantedHeldBy(Database& db, const std::vector<DeviceId>& holders) {
+  if (holders.empty()) return std::vector<BlobId>{};
+  std::string in;
+  for (size_t i = 0; i < holders.size(); ++i) in += i ? ",?" : "?";
+  // Prepared afresh: the number of online members varies.
+  auto st = db.Prepare("SELECT w.blob_id FROM wanted w WHERE EXISTS (SELECT 1 FROM peer_blobs p WHERE p.blob_id = "
+                       "w.blob_id AND p.device IN (" + in + ")) ORDER BY w.requested_us, w.blob_id");
+  if (!st) return std::unexpected(st.error());
+  for (size_t i = 0; i < holders.size(); ++i) st->Bind(static_cast<int>(i + 1), holders[i].span());
+  std::vector<BlobId> out;
+  auto r = st->ForEach([&](Statement& row) {
+    BlobId b;
+    CopyTo(row.Blob(0), b.bytes);
+    out.push_back(b);
+  });
+  if (!r) return std::unexpected(r.error());
+  return out;
+}
+
 std::expected<std::vector<BlobId>, StoreError> ListWantedFor(Database& db, WantedReason reason) {
   return BlobColumn(db, "SELECT blob_id FROM wanted WHERE reason = ? ORDER BY blob_id", std::nullopt,
                     std::string(WantedReasonText(reason)));

@@ -83,6 +83,10 @@ std::string_view WantedReasonText(WantedReason reason);
 std::expected<void, StoreError> AddWanted(Database& db, const BlobId& blob, WantedReason reason, int64_t now_us);
 std::expected<void, StoreError> RemoveWanted(Database& db, const BlobId& blob);
 std::expected<std::vector<BlobId>, StoreError> ListWanted(Database& db);
+// The wanted blobs some device in `holders` lists in its have-set, oldest
+// request first: what a fetch can start on now (one query, however many are
+// wanted). Empty when `holders` is.
+std::expected<std::vector<BlobId>, StoreError> ListWantedHeldBy(Database& db, const std::vector<DeviceId>& holders);
 std::expected<bool, StoreError> IsWanted(Database& db, const BlobId& blob);
 // The blobs wanted for `reason`, by blob id.
 std::expected<std::vector<BlobId>, StoreError> ListWantedFor(Database& db, WantedReason reason);

@@ -8,8 +8,13 @@ namespace asio = boost::asio;
 using udp = asio::ip::udp;
 
 LanBeacon::LanBeacon(asio::io_context& io, const HouseholdId& household, uint16_t control_port,
-                     LanBeaconOptions options, Found found)
-    : socket_(io), timer_(io), household_(household), options_(std::move(options)), found_(std::move(found)) {
+                     LanBeaconOptions options, Found found, Foreign foreign)
+    : socket_(io),
+      timer_(io),
+      household_(household),
+      options_(std::move(options)),
+      found_(std::move(found)),
+      foreign_(std::move(foreign)) {
   randombytes_buf(mine_.nonce.data(), mine_.nonce.size());
   mine_.control_port = control_port;
 }
@@ -43,6 +48,7 @@ void LanBeacon::Receive() {
     if (!ec) {
       auto b = DecodeBeacon(household_, ByteSpan(buf_.data(), n));
       if (b && b->nonce != mine_.nonce) found_(from_.address().to_string(), b->control_port);
+      else if (!b && foreign_) foreign_(from_.address().to_string());
     }
     Receive();
   });

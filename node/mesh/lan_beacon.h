@@ -29,8 +29,11 @@ struct LanBeaconOptions {
 class LanBeacon {
  public:
   using Found = std::function<void(const std::string& host, uint16_t control_port)>;
+  // A datagram on the group that is not this household's beacon (another
+  // household's, or noise), and where it came from.
+  using Foreign = std::function<void(const std::string& host)>;
   LanBeacon(boost::asio::io_context& io, const HouseholdId& household, uint16_t control_port,
-            LanBeaconOptions options, Found found);
+            LanBeaconOptions options, Found found, Foreign foreign = nullptr);
   // Joins the group; fails with a message (no multicast route, port taken).
   std::expected<void, std::string> Start();
   void Stop();
@@ -48,6 +51,7 @@ class LanBeacon {
   HouseholdId household_;
   LanBeaconOptions options_;
   Found found_;
+  Foreign foreign_;
   Beacon mine_;
   boost::asio::ip::udp::endpoint group_;
   boost::asio::ip::udp::endpoint from_;

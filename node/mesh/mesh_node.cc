@@ -72,6 +72,12 @@ std::expected<void, MeshError> MeshNode::Start() {
           std::string key = FormatEndpoint(host, port);
           if (ctx_.stopping || !peers_.AddDialTarget(key, host, port)) return;
           ctx_.Log("found a household device at " + key + " on the LAN");
+        },
+        [this](const std::string& host) {
+          // Said once per sender (a few at most are remembered): another
+          // household on this LAN is normal, not news every 2 s.
+          if (foreign_beacons_.size() >= kForeignBeaconsNamed || !foreign_beacons_.insert(host).second) return;
+          ctx_.Log("heard a LAN beacon from " + host + " that is not this household's: ignored");
         });
     if (auto b = beacon_->Start(); !b) {
       ctx_.Log(b.error());

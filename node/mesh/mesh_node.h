@@ -31,6 +31,7 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "node/mesh/blob_repair.h"
@@ -146,6 +147,8 @@ class MeshNode : private MeshModel {
   PhoneCache cache_;
   BlobRepair repair_;
   std::unique_ptr<LanBeacon> beacon_;
+  std::set<std::string> foreign_beacons_;  // senders of other households' beacons, logged once each
+  static constexpr size_t kForeignBeaconsNamed = 16;
   std::function<void(const BlobId&, int)> piece_observer_;
   int64_t data_version_ = -1;  // PRAGMA data_version at the last tick
 };

@@ -2,14 +2,31 @@
 // policy, and fetching from whichever device still holds a blob.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 
+#include "node/store/database.h"
 #include "tests/mesh/mesh_fixture.h"
 
 namespace hearth::testing {
 namespace {
 
-class MeshTest : public MeshFixture {};
+class MeshTest : public MeshFixture {
+ protected:
+  // Whether `home`'s own placement plan (kept in its database by its
+  // running node) assigns it the blob `hex`.
+  bool AssignedHere(const std::string& home, const std::string& hex) {
+    auto db = store::Database::Open(Home(home) + "/hearth.db", false);
+    if (!db) return false;
+    Bytes id;
+    for (size_t i = 0; i + 1 < hex.size(); i += 2) id.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    auto st = db->Prepare("SELECT mine FROM placement_plan WHERE blob = ?");
+    if (!st) return false;
+    st->Bind(1, id);
+    auto row = st->Step();
+    return row && *row && st->Int(0) != 0;
+  }
+};
 
 TEST_F(MeshTest, ThreeDevicesShareOneCopy) {
   InitAndImport("a", 4);
@@ -105,7 +122,17 @@ TEST_F(MeshTest, ADeviceGoingAwayHasItsReplicasMadeElsewhere) {
       if (HolderCount("a", t) < 2) return false;
     return true;
   }, std::chrono::seconds(30)));
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  // ... and B and C hold exactly what their own plans assign them: every
+  // assigned copy fetched, every surplus one gone.
+  std::vector<std::string> blobs;
+  for (const auto& t : Json("a", "ls")) blobs.push_back(t.value("blob", ""));
+  ASSERT_TRUE(Eventually([&] {
+    for (const std::string& hex : blobs)
+      for (const char* d : {"b", "c"})
+        if (std::filesystem::exists(Home(d) + "/blobs/" + hex.substr(0, 2) + "/" + hex) != AssignedHere(d, hex))
+          return false;
+    return true;
+  }, std::chrono::seconds(30)));
   // A blob that exactly one of B and C holds: that one goes away.
   std::string track, gone, other;
   for (const auto& t : tracks) {

@@ -1,9 +1,9 @@
 // Rendezvous records: how a device tells the other members where it can be
 // reached today through the BitTorrent mainline DHT (BEP 44 mutable items),
 // so that an outsider watching the DHT learns no household id, no device id
-// and nothing that stays the same from one day to the next. Pure: the node
-// (node/reach) does the DHT puts and gets. Layout in mesh_format.md
-// ("Rendezvous in the DHT").
+// and nothing that stays the same from one day to the next. Pure: the DHT
+// puts and gets are the node's (issue "Reach"; not built yet). Layout in
+// mesh_format.md ("Rendezvous in the DHT").
 //
 // Every key comes from the household id, which only members know (the LAN
 // beacon's tag rests on the same secret):

@@ -26,9 +26,12 @@
 // that salt.
 //
 // Limits, known: a device removed from the household still knows the
-// household id and so can read and write these items until the household
-// has a new one; members can replay an older record of the same day (the
-// time inside says how old it is).
+// household id and so can read these items, and overwrite them (with a
+// higher sequence number: a day without reach through the DHT, never a
+// forged address), until the household has a new one; members can replay
+// an older record of the same day (the time inside says how old it is);
+// the item key is shared by the household's devices for a day, so a DHT
+// node can group that day's items (without learning whose they are).
 #pragma once
 
 #include <array>

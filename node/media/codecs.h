@@ -12,7 +12,9 @@
 //
 // The module exports one C symbol, kCodecEntry, returning a CodecModule.
 // C++ types cross the boundary, so module and executable must come from the
-// same build: the table's `abi` is checked against kCodecAbi.
+// same build. Only the table's `abi` (kCodecAbi, raised by hand when the
+// table or the types in it change) is checked: a module from another build
+// of the same version would not be noticed. A token per build is to do.
 //
 // Thread-safe: Codecs() loads at most once per process (later calls return
 // the same table or the same error); the module is never unloaded, so the

@@ -79,12 +79,24 @@ void Fetcher::Tick(std::chrono::steady_clock::time_point now, bool external) {
   if (now - last_idle_check_ > kIdleCheckEvery) {
     last_idle_check_ = now;
     for (const BlobId& b : transfer_->IdleSeeds(ctx_.Now(), kSeedIdleUs)) transfer_->Remove(b);
+    DropWantedHeldHere();
   }
   if (now - last_sweep_ > kSweepEvery) {
     last_sweep_ = now;
     transfer_->Sweep();
     OnTransferEvents();
   }
+}
+
+void Fetcher::DropWantedHeldHere() {
+  // Drive only looks at blobs an online member lists: a row for a blob that
+  // is here already (imported, or fetched when its row could not be
+  // removed) would otherwise wait for one.
+  store::Database& db = ctx_.home.db();
+  auto wanted = store::ListWanted(db);
+  if (!wanted) return ctx_.Log("cannot read the wanted blobs: " + wanted.error().message);
+  for (const BlobId& blob : *wanted)
+    if (have_.HoldsLocally(blob) && !fetches_.contains(blob)) (void)store::RemoveWanted(db, blob);
 }
 
 void Fetcher::OnTorrentRequest(const DeviceId& from, const BlobId& blob) {
@@ -354,8 +366,8 @@ void Fetcher::Fetched(const std::vector<BlobId>& fetched) {
     }
     return {};
   });
-  // Not fatal: a wanted row left behind is dropped by Drive, which finds
-  // the blob held.
+  // Not fatal: a wanted row left behind is dropped within seconds by
+  // DropWantedHeldHere, which finds the blob held.
   if (!recorded) ctx_.Log("cannot record fetched blobs: " + recorded.error().message);
   have_.Announce(fetched);
   Drive();  // slots are free

@@ -111,6 +111,8 @@ class Fetcher {
   std::map<BlobId, std::chrono::steady_clock::time_point> retry_after_;  // after a failed fetch
   std::map<BlobId, std::vector<DeviceId>> seed_waiters_;
   std::vector<std::pair<BlobId, Bytes>> torrents_to_save_;
+  // Removes wanted rows of blobs held here (every kIdleCheckEvery).
+  void DropWantedHeldHere();
   std::chrono::steady_clock::time_point last_drive_{};
   bool drive_soon_ = false;
   std::chrono::steady_clock::time_point last_idle_check_{};

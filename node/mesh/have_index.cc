@@ -30,14 +30,16 @@ void HaveIndex::Unlist(const DeviceId& from, const BlobId& blob) {
 }
 
 void HaveIndex::Tick(std::chrono::steady_clock::time_point now) {
-  if (set_pending_) {
+  if (dirty_ || now - last_scan_ > kRescanEvery) {
+    last_scan_ = now;
+    dirty_ = false;
+    Refresh();  // may ask for the whole set: sent below, not a tick later
+  }
+  if (set_pending_ && now - last_set_ >= kWholeSetEvery) {
     set_pending_ = false;
+    last_set_ = now;
     for (auto& [device, raw] : peers_.members()) SendSet(*raw);
   }
-  if (!dirty_ && now - last_scan_ <= kRescanEvery) return;
-  last_scan_ = now;
-  dirty_ = false;
-  Refresh();
 }
 
 void HaveIndex::Refresh() {

@@ -68,14 +68,17 @@ struct Encoder {
       w.Fixed(b.device.bytes);
       w.U64(b.bytes);
     }
-    // Capacities came later: absent when there are none, so every policy
-    // written before them keeps its one encoding.
-    if (p.capacities.empty()) return;
+    // Capacities, then flags, came later: each is absent when it says
+    // nothing (and nothing follows), so every policy written before them
+    // keeps its one encoding. Flags after no capacities need m = 0.
+    const uint8_t flags = p.reach ? kPolicyReach : 0;
+    if (p.capacities.empty() && flags == 0) return;
     w.U16(static_cast<uint16_t>(p.capacities.size()));
     for (const auto& c : p.capacities) {
       w.Fixed(c.device.bytes);
       w.U64(c.bytes);
     }
+    if (flags != 0) w.U8(flags);
   }
 };
 
@@ -142,7 +145,6 @@ std::expected<Body, std::string> DecodeFields(EntryType type, ByteReader& r) {
       }
       if (r.ok() && !r.AtEnd()) {
         size_t m = r.U16();
-        if (m == 0) return std::unexpected("an empty capacity list is written as none");
         if (m > kMaxBudgets) return std::unexpected("too many capacities");
         for (size_t i = 0; i < m && r.ok(); ++i) {
           DeviceCapacity c{ReadId<DeviceTag>(r), r.U64()};
@@ -150,6 +152,14 @@ std::expected<Body, std::string> DecodeFields(EntryType type, ByteReader& r) {
             return std::unexpected("capacities not sorted by device");
           if (r.ok() && c.bytes == 0) return std::unexpected("a capacity of 0 is written as none");
           p.capacities.push_back(c);
+        }
+        if (r.ok() && !r.AtEnd()) {
+          const uint8_t flags = r.U8();
+          if (r.ok() && flags == 0) return std::unexpected("policy flags of 0 are written as none");
+          if (r.ok() && (flags & ~kPolicyReach) != 0) return std::unexpected("unknown policy flags");
+          p.reach = (flags & kPolicyReach) != 0;
+        } else if (r.ok() && m == 0) {
+          return std::unexpected("an empty capacity list is written as none");
         }
       }
       if (r.ok() && (p.copies < 1 || p.copies > kMaxCopies))

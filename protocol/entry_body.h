@@ -35,6 +35,7 @@ inline constexpr size_t kMaxNameBytes = 256;
 inline constexpr size_t kMaxReasonBytes = 1024;
 inline constexpr size_t kMaxSealedDetailsBytes = 60 * 1024;
 inline constexpr size_t kMaxBudgets = 256;
+inline constexpr uint8_t kPolicyReach = 0x01;  // policy.set flags bit: reach=on
 inline constexpr uint8_t kMaxCopies = 16;
 
 struct Genesis {
@@ -91,6 +92,9 @@ struct PolicySet {
   uint16_t stream_limit = 0;       // concurrent streams per owned copy; 0 = no limit
   std::vector<StorageBudget> budgets;  // sorted by device, unique
   std::vector<DeviceCapacity> capacities;  // sorted by device, unique
+  // The household's devices may use the outside world to reach each other
+  // (the mainline DHT, the home router's port mapping): off by default.
+  bool reach = false;
   bool operator==(const PolicySet&) const = default;
 };
 

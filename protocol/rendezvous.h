@@ -2,7 +2,7 @@
 // reached today through the BitTorrent mainline DHT (BEP 44 mutable items),
 // so that an outsider watching the DHT learns no household id, no device id
 // and nothing that stays the same from one day to the next. Pure: the DHT
-// puts and gets are the node's (issue "Reach"; not built yet). Layout in
+// puts and gets are the node's (node/mesh/dht_rendezvous.h). Layout in
 // mesh_format.md ("Rendezvous in the DHT").
 //
 // Every key comes from the household id, which only members know (the LAN

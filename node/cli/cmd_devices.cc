@@ -54,7 +54,8 @@ CliResult RunDevices(const Context& ctx, bool json) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& [id, m] : state.members) {
     std::vector<BlobId> held;
-    std::string status, address;
+    std::string status, address, path;
+    std::optional<int64_t> rtt_us;
     if (id == home->device_id()) {
       auto local = home->blobs().List();
       if (local) held = *local;
@@ -65,7 +66,11 @@ CliResult RunDevices(const Context& ctx, bool json) {
       auto it = seen.find(id);
       if (m.revoked) status = "revoked";
       else if (it == seen.end()) status = "never seen";
-      else if (it->second.online && serving) status = "online";
+      else if (it->second.online && serving) {
+        status = "online";
+        path = it->second.path;
+        rtt_us = it->second.rtt_us;
+      }
       else status = "last seen " + Ago(now, it->second.last_seen_us);
       if (it != seen.end()) address = it->second.host + (it->second.control_port ? ":" + std::to_string(it->second.control_port) : "");
     }
@@ -78,7 +83,11 @@ CliResult RunDevices(const Context& ctx, bool json) {
                             {"role", RoleName(m.role)}, {"admin", m.admin}, {"revoked", m.revoked},
                             {"this_device", id == home->device_id()}, {"status", status}, {"address", address},
                             {"blobs", held.size()}, {"bytes", bytes}, {"availability", nullptr},
-                            {"room", nullptr}, {"disk_full", false}};
+                            {"room", nullptr}, {"disk_full", false}, {"path", nullptr}, {"via", nullptr},
+                            {"rtt_ms", nullptr}};
+      // How the session up now reaches it (lan or direct; relays are to come).
+      if (!path.empty()) row["path"] = path;
+      if (rtt_us) row["rtt_ms"] = static_cast<double>(*rtt_us) / 1000.0;
       if (report != reports->end()) {
         row["availability"] = report->second.availability / 1000.0;
         if (report->second.room) row["room"] = *report->second.room;
@@ -89,6 +98,7 @@ CliResult RunDevices(const Context& ctx, bool json) {
       std::string seen_online = report == reports->end()
                                     ? "-"
                                     : fmt::format("{:.0f}% of the week", report->second.availability / 10.0);
+      if (!path.empty()) status += " (" + path + (rtt_us ? fmt::format(", {:.1f} ms", *rtt_us / 1000.0) : "") + ")";
       *ctx.out << fmt::format("{:<8}  {:<16} {:<8}{:<6} {:<26} {:<22} {:>5} blobs  {:<9} online {}\n", DeviceShort(id),
                               m.name.substr(0, 16), RoleName(m.role), m.admin ? "admin" : "", status, address,
                               held.size(), HumanBytes(bytes), seen_online);
@@ -199,8 +209,12 @@ CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
       if (!bytes) return std::unexpected(CliError{bytes.error(), 2});
       if (k == "budget") SetDeviceSize(policy.budgets, *device, *bytes);
       else SetDeviceSize(policy.capacities, *device, *bytes);
+    } else if (k == "reach") {
+      if (v != "on" && v != "off") return std::unexpected(CliError{"expected reach=on or reach=off", 2});
+      policy.reach = v == "on";
     } else {
-      return std::unexpected(CliError{"expected copies=N, budget=DEVICE:SIZE or capacity=DEVICE:SIZE", 2});
+      return std::unexpected(
+          CliError{"expected copies=N, budget=DEVICE:SIZE, capacity=DEVICE:SIZE or reach=on|off", 2});
     }
     auto e = home->ledger().Author(home->device_key(), policy, ctx.clock());
     if (!e) return std::unexpected(CliError{"cannot set the policy: " + e.error().Message()});
@@ -219,9 +233,10 @@ CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
     ctx.PrintJson({{"copies", policy.copies},
                    {"stream_limit", policy.stream_limit},
                    {"budgets", budgets},
-                   {"capacities", capacities}});
+                   {"capacities", capacities},
+                   {"reach", policy.reach}});
   } else {
-    *ctx.out << fmt::format("copies={}\n", policy.copies);
+    *ctx.out << fmt::format("copies={}\nreach={}\n", policy.copies, policy.reach ? "on" : "off");
     for (const auto& b : policy.budgets)
       *ctx.out << fmt::format("budget {}={} bytes ({})\n", name(b.device), b.bytes, HumanBytes(b.bytes));
     for (const auto& c : policy.capacities)
@@ -267,9 +282,11 @@ void RegisterDevices(CLI::App& app, Context& ctx, Action* action) {
   show->callback([&ctx, pjson, action] { *action = [&ctx, pjson] { return RunPolicy(ctx, "", *pjson); }; });
   CLI::App* set = AddCommand(*policy, "set",
                              "Set copies=N (full replicas of every blob), budget=DEVICE:SIZE (a phone's cache) or "
-                             "capacity=DEVICE:SIZE (the most a full/storage device holds); SIZE 0 removes one "
-                             "(admins)");
-  set->add_option("setting", *setting, "copies=N | budget=DEVICE:SIZE | capacity=DEVICE:SIZE")->required();
+                             "capacity=DEVICE:SIZE (the most a full/storage device holds); SIZE 0 removes one; "
+                             "reach=on|off (devices may find and reach each other over the internet: the "
+                             "mainline DHT, router port mapping; off by default) (admins)");
+  set->add_option("setting", *setting, "copies=N | budget=DEVICE:SIZE | capacity=DEVICE:SIZE | reach=on|off")
+      ->required();
   set->add_flag("--json", *pjson, "Print the result as JSON");
   set->callback([&ctx, setting, pjson, action] {
     *action = [&ctx, setting, pjson] { return RunPolicy(ctx, *setting, *pjson); };

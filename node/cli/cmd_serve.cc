@@ -13,6 +13,7 @@
 #include "node/library/folder_watch.h"
 #include "node/mesh/endpoint.h"
 #include "node/mesh/mesh_node.h"
+#include "node/reach/dht.h"
 
 namespace hearth::cli {
 namespace {
@@ -21,12 +22,14 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:7601";
   int torrent_port = 7602;
   std::vector<std::string> peers;
+  std::vector<std::string> dht_bootstrap;
   int away_after_s = 600;
   int download_limit_kb = 0;
   std::string keep_free = "5%";
   int scrub_pass_s = 86400;
   int scrub_cpu_percent = 10;
   bool no_lan = false;
+  bool no_port_mapping = false;
   std::string http = "127.0.0.1:7600";
   bool no_http = false;
   int http_connections = 512;
@@ -78,6 +81,15 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
   mo.away_after = std::chrono::seconds(o.away_after_s);
   mo.download_limit = o.download_limit_kb * 1000;
   mo.lan = !o.no_lan;
+  mo.dht_bootstrap = o.dht_bootstrap;
+  mo.port_mapping = !o.no_port_mapping;
+  // serve.json carries the node's reach for `hearth status`, rewritten as
+  // it changes (only once the node runs: `info` is complete by then).
+  ServeInfo info;
+  mo.reach_changed = [&info, dir = home->dir()](const reach::ReachStatus& s) {
+    info.reach = ReachJson(s);
+    if (!WriteServeInfo(dir, info)) LogLine("warning: cannot write " + dir + "/serve.json");
+  };
   mo.released_grace = std::chrono::seconds(o.keep_released_s);
   mesh::MeshNode node(io, *home, mo);
   if (auto started = node.Start(); !started) return std::unexpected(CliError{started.error().message});
@@ -152,7 +164,6 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
     }
   }
 
-  ServeInfo info;
   info.pid = ::getpid();
   info.control = mesh::FormatEndpoint(listen->address().to_string(), node.control_port());
   info.torrent_port = node.torrent_port();
@@ -192,6 +203,13 @@ void RegisterServe(CLI::App& app, Context& ctx, Action* action) {
                   "Seconds a full/storage device may be unreachable before its replicas are made elsewhere")
       ->capture_default_str()
       ->check(CLI::Range(1, 30 * 86400));
+  cmd->add_option("--dht-bootstrap", o->dht_bootstrap,
+                  "HOST:PORT of a DHT node to start from instead of the public ones (repeatable; the DHT is used "
+                  "only while the household's policy says reach=on)")
+      ->check([](const std::string& v) { return reach::SplitHostPort(v) ? "" : "expected HOST:PORT"; });
+  cmd->add_flag("--no-port-mapping", o->no_port_mapping,
+                "Never ask the router to forward ports (UPnP, NAT-PMP); it is asked only while the household's "
+                "policy says reach=on");
   cmd->add_flag("--no-lan", o->no_lan,
                 "No LAN discovery (it is used only when --listen is not a loopback address)");
   cmd->add_option("--http", o->http,

@@ -162,6 +162,25 @@ void PrintHealth(std::ostream& out, store::Home& home, const Health& h) {
   }
 }
 
+// One line on how this device reaches the others beyond the LAN.
+std::string ReachLine(bool policy, const nlohmann::json& reach) {
+  if (!policy) return "reach      off (the household's policy: `hearth policy set reach=on` to use the DHT)\n";
+  if (reach.is_null()) return "reach      on; the node is not running\n";
+  if (!reach.value("dht", false))
+    return fmt::format("reach      on, but not in the DHT: {}\n", reach.value("error", nlohmann::json()).is_string()
+                                                                      ? reach["error"].get<std::string>()
+                                                                      : "starting");
+  std::string published;
+  for (const auto& a : reach["published"]) published += (published.empty() ? "" : ", ") + a.get<std::string>();
+  return fmt::format("reach      on: in the DHT ({} nodes), {}\n", reach.value("dht_nodes", 0),
+                     published.empty() ? std::string("not published yet")
+                                       : "published at " + published +
+                                             (reach["external_address"].is_string()
+                                                  ? "; seen from outside as " +
+                                                        reach["external_address"].get<std::string>()
+                                                  : ""));
+}
+
 CliResult RunStatus(const Context& ctx, bool json) {
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
@@ -209,7 +228,10 @@ CliResult RunStatus(const Context& ctx, bool json) {
                                {"tracks", live->blobs},
                                {"claims", live->claims},
                                {"blobs", blobs->size()}}},
-                   {"policy", {{"copies", state.policy.copies}}},
+                   {"policy", {{"copies", state.policy.copies}, {"reach", state.policy.reach}}},
+                   {"reach", node && !node->reach.is_null()
+                                 ? node->reach
+                                 : nlohmann::json{{"policy", state.policy.reach}, {"dht", false}}},
                    {"health", HealthJson(*home, *health)},
                    {"node", node_json}});
     return {};
@@ -231,6 +253,7 @@ CliResult RunStatus(const Context& ctx, bool json) {
   out << fmt::format("home       {}\n", home->dir());
   out << (node ? fmt::format("node       serving on {} (pid {})\n", node->control, node->pid)
                : std::string("node       not running (`hearth serve`)\n"));
+  out << ReachLine(state.policy.reach, node ? node->reach : nlohmann::json());
   PrintHealth(out, *home, *health);
   return {};
 }

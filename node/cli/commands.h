@@ -21,5 +21,6 @@ void RegisterDevices(CLI::App& app, Context& ctx, Action* action);
 void RegisterFetch(CLI::App& app, Context& ctx, Action* action);
 void RegisterUser(CLI::App& app, Context& ctx, Action* action);
 void RegisterFolders(CLI::App& app, Context& ctx, Action* action);
+void RegisterDhtNode(CLI::App& app, Context& ctx, Action* action);
 
 }  // namespace hearth::cli

@@ -136,7 +136,11 @@ nlohmann::json BodyJson(const SignedEntry& e, const crypto::ContentSecret* secre
           json budgets = json::array();
           for (const auto& bud : b.budgets)
             budgets.push_back({{"device", DeviceText(bud.device)}, {"bytes", bud.bytes}});
-          return {{"copies", b.copies}, {"stream_limit", b.stream_limit}, {"budgets", budgets}};
+          json capacities = json::array();
+          for (const auto& c : b.capacities)
+            capacities.push_back({{"device", DeviceText(c.device)}, {"bytes", c.bytes}});
+          return {{"copies", b.copies},       {"stream_limit", b.stream_limit}, {"budgets", budgets},
+                  {"capacities", capacities}, {"reach", b.reach}};
         }
       },
       e.entry.body);
@@ -165,8 +169,8 @@ std::string BodySummary(const SignedEntry& e, const crypto::ContentSecret* secre
         } else if constexpr (std::is_same_v<T, TrackRelease>) {
           return fmt::format("claim={}", b.claim.ShortHex());
         } else {
-          return fmt::format("copies={} stream_limit={} budgets={}", b.copies, b.stream_limit,
-                             b.budgets.size());
+          return fmt::format("copies={} stream_limit={} budgets={} capacities={} reach={}", b.copies,
+                             b.stream_limit, b.budgets.size(), b.capacities.size(), b.reach ? "on" : "off");
         }
       },
       e.entry.body);

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   RegisterFetch(app, ctx, &action);
   RegisterUser(app, ctx, &action);
   RegisterFolders(app, ctx, &action);
+  RegisterDhtNode(app, ctx, &action);
 
   try {
     app.parse(argc, argv);

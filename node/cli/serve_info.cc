@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "node/cli/describe.h"
+
 namespace hearth::cli {
 namespace {
 std::string PathOf(const std::string& home_dir) { return home_dir + "/serve.json"; }
@@ -19,6 +21,7 @@ bool WriteServeInfo(const std::string& home_dir, const ServeInfo& info) {
   nlohmann::json j = {{"pid", info.pid}, {"control", info.control}, {"torrent_port", info.torrent_port},
                       {"device", info.device}, {"started_us", info.started_us}};
   if (!info.http.empty()) j["http"] = info.http;
+  if (!info.reach.is_null()) j["reach"] = info.reach;
   const std::string tmp = PathOf(home_dir) + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
@@ -26,6 +29,22 @@ bool WriteServeInfo(const std::string& home_dir, const ServeInfo& info) {
     if (!out.flush()) return false;
   }
   return std::rename(tmp.c_str(), PathOf(home_dir).c_str()) == 0;
+}
+
+nlohmann::json ReachJson(const reach::ReachStatus& s) {
+  nlohmann::json j = {{"policy", s.policy}, {"dht", s.dht}, {"dht_port", s.dht_port}, {"dht_nodes", s.dht_nodes},
+                      {"published", s.published}, {"stored_on", s.stored_on}};
+  j["external_address"] = s.external_address.empty() ? nlohmann::json() : nlohmann::json(s.external_address);
+  j["published_at"] = s.published_us == 0 ? nlohmann::json() : nlohmann::json(FormatTime(s.published_us));
+  j["error"] = s.error.empty() ? nlohmann::json() : nlohmann::json(s.error);
+  j["mapped"] = s.mapped;
+  // Reachable from outside: the router forwards the mesh port (the first
+  // mapping) and says at which address.
+  const bool outside = !s.mapped.empty() && !s.external_address.empty() && s.mapped.front().find("->") != std::string::npos;
+  j["reachable_from_outside"] = outside;
+  j["outside_address"] = outside ? nlohmann::json(s.external_address + ":" + s.mapped.front().substr(s.mapped.front().find("->") + 2))
+                                 : nlohmann::json();
+  return j;
 }
 
 void RemoveServeInfo(const std::string& home_dir) { ::unlink(PathOf(home_dir).c_str()); }
@@ -44,6 +63,7 @@ std::optional<ServeInfo> RunningNode(const std::string& home_dir) {
   info.device = j.value("device", "");
   info.started_us = j.value("started_us", int64_t{0});
   info.http = j.value("http", "");
+  if (j.contains("reach")) info.reach = j["reach"];
   if (info.pid <= 0) return std::nullopt;
   if (::kill(info.pid, 0) != 0 && errno == ESRCH) return std::nullopt;
   return info;

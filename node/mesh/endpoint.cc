@@ -33,4 +33,20 @@ std::string FormatEndpoint(const std::string& host, uint16_t port) {
   return host + ":" + std::to_string(port);
 }
 
+std::string PathOf(const std::string& host) {
+  boost::system::error_code ec;
+  const auto a = boost::asio::ip::make_address(host, ec);
+  if (ec) return "direct";
+  if (a.is_loopback()) return "lan";
+  if (a.is_v4()) {
+    const uint32_t v = a.to_v4().to_uint();
+    const bool lan = (v >> 24) == 10 || (v >> 20) == 0xAC1 || (v >> 16) == 0xC0A8 || (v >> 16) == 0xA9FE;
+    return lan ? "lan" : "direct";
+  }
+  const auto v6 = a.to_v6();
+  if (v6.is_v4_mapped()) return PathOf(boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6).to_string());
+  const bool ula = (v6.to_bytes()[0] & 0xFE) == 0xFC;
+  return v6.is_link_local() || ula ? "lan" : "direct";
+}
+
 }  // namespace hearth::mesh

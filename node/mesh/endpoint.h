@@ -14,4 +14,8 @@ std::expected<boost::asio::ip::tcp::endpoint, std::string> ParseEndpoint(const s
                                                                          bool allow_zero_port);
 std::string FormatEndpoint(const std::string& host, uint16_t port);
 
+// How a session at `host` (a numeric address) reaches the device: "lan"
+// for private, loopback and link-local addresses, "direct" for any other.
+std::string PathOf(const std::string& host);
+
 }  // namespace hearth::mesh

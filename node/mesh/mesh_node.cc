@@ -49,7 +49,8 @@ MeshNode::MeshNode(asio::io_context& io, store::Home& home, MeshOptions options)
       surplus_(ctx_, peers_, have_, fetcher_, reads_, placement_),
       released_(ctx_, have_, fetcher_, reads_),
       cache_(ctx_, peers_, have_, reads_),
-      repair_(ctx_, have_, fetcher_) {}
+      repair_(ctx_, have_, fetcher_),
+      reach_(ctx_, peers_, [this] { return torrent_port(); }) {}
 
 MeshNode::~MeshNode() {
   *ctx_.alive = false;
@@ -101,6 +102,7 @@ void MeshNode::Stop() {
   sync_.Stop();
   reads_.Tick(ctx_.SteadyNow());  // players waiting for chunks hear why not
   peers_.Stop();
+  reach_.Stop();
   placement_.Stop();
   repair_.Stop();
   fetcher_.Stop();
@@ -120,6 +122,7 @@ void MeshNode::MemberDown(const DeviceId& peer) {
   if (guard_) guard_->Forbid(peer);
   surplus_.MemberDown(peer);
   placement_.MemberDown(peer);
+  reach_.MemberDown(peer);
 }
 
 void MeshNode::OnHello(const DeviceId& from, const Hello& hello) {
@@ -144,6 +147,7 @@ void MeshNode::Tick() {
     listeners_.Poll();
   }
   peers_.Tick(now);
+  reach_.Tick(now);
   have_.Tick(now);
   placement_.Tick(now);
   fetcher_.Tick(now, external);

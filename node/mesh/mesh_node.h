@@ -17,6 +17,7 @@
 //   ReleasedBlobs     blobs no claim names go              released_blobs.h
 //   PhoneCache        a phone's budget                     phone_cache.h
 //   BlobRepair        damaged copies set aside, re-fetched blob_repair.h
+//   DhtRendezvous     reach through the DHT (policy reach)  dht_rendezvous.h
 // A member's messages reach them through the MeshModel interface
 // (protocol/mesh_model.h), which the node implements by handing each to its
 // part.
@@ -36,6 +37,7 @@
 
 #include "node/mesh/blob_repair.h"
 #include "node/mesh/chunk_reads.h"
+#include "node/mesh/dht_rendezvous.h"
 #include "node/mesh/fetcher.h"
 #include "node/mesh/have_index.h"
 #include "node/mesh/join_host.h"
@@ -95,6 +97,8 @@ class MeshNode : private MeshModel {
   uint16_t control_port() const { return peers_.port(); }
   uint16_t torrent_port() const { return fetcher_.transfer() ? fetcher_.transfer()->port() : 0; }
   size_t online_peers() const { return peers_.members().size(); }
+  // Reach through the DHT, as `hearth status` shows it.
+  const DhtRendezvous::Status& reach_status() const { return reach_.status(); }
   uint64_t refused_swarm_requests() const { return guard_ ? guard_->refused_requests() : 0; }
   // What this node presents in its BitTorrent extension handshakes (its
   // device key and swarm proof); every peer it connects to sees it. Valid
@@ -146,6 +150,7 @@ class MeshNode : private MeshModel {
   ReleasedBlobs released_;
   PhoneCache cache_;
   BlobRepair repair_;
+  DhtRendezvous reach_;
   std::unique_ptr<LanBeacon> beacon_;
   std::set<std::string> foreign_beacons_;  // senders of other households' beacons, logged once each
   static constexpr size_t kForeignBeaconsNamed = 16;

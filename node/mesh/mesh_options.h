@@ -12,6 +12,7 @@
 #include "node/mesh/local_room.h"
 #include "node/mesh/scrubber.h"
 #include "node/mesh/transport.h"
+#include "node/reach/dht.h"
 #include "node/store/clock.h"
 #include "node/swarm/blob_transfer.h"
 #include "node/swarm/swarm.h"
@@ -60,6 +61,17 @@ struct MeshOptions {
   // loopback address (a loopback listener cannot be reached from the LAN).
   bool lan = true;
   LanBeaconOptions lan_options;
+  // Reach through the mainline DHT while the household's policy says
+  // reach=on (dht_rendezvous.h): the nodes to start from ("HOST:PORT";
+  // empty: the DHT's public bootstrap nodes), and how the DHT starts
+  // (empty: libtorrent, reach::LtDht::Start).
+  std::vector<std::string> dht_bootstrap;
+  std::function<std::expected<std::unique_ptr<reach::Dht>, std::string>(reach::DhtOptions)> dht;
+  // While reach is on, ask the router to forward the mesh and BitTorrent
+  // ports (UPnP IGD, NAT-PMP/PCP; serve --no-port-mapping turns it off).
+  bool port_mapping = true;
+  // Hears of every change of the node's reach (on its thread).
+  std::function<void(const reach::ReachStatus&)> reach_changed;
 };
 
 }  // namespace hearth::mesh

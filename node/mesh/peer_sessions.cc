@@ -11,6 +11,15 @@ constexpr size_t kMaxSessions = 64;
 constexpr auto kJoinTimeout = std::chrono::seconds(10);
 constexpr auto kDialTimeout = std::chrono::seconds(5);
 constexpr auto kPingEvery = std::chrono::seconds(10);
+
+// A PING's nonce: when it was sent (steady clock, microseconds), so that
+// its PONG times the round trip.
+Bytes PingNonce(std::chrono::steady_clock::time_point now) {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  Bytes out(8);
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<uint8_t>(static_cast<uint64_t>(us) >> (56 - 8 * i));
+  return out;
+}
 constexpr auto kSeenEvery = std::chrono::seconds(60);
 constexpr int64_t kInviteMemoryUs = 30LL * 86400 * 1'000'000;
 
@@ -162,6 +171,7 @@ void PeerSessions::RegisterMember(Session& s) {
   last_member_at_ = ctx_.SteadyNow();
   if (s.dial_target) dial_book_.Connected(*s.dial_target, peer);
   SavePeerState(s, true);
+  raw->Send(MessageType::kPing, PingNonce(ctx_.SteadyNow()));  // its round trip, for `hearth devices`
   if (hooks_.member_up) hooks_.member_up(peer);
   ctx_.Log("connected to " + ctx_.Name(peer) + " at " + raw->remote_host());
 }
@@ -174,6 +184,7 @@ void PeerSessions::SavePeerState(const Session& s, bool online) {
   rec.torrent_port = s.torrent_port;
   rec.last_seen_us = ctx_.Now();
   rec.online = online;
+  rec.path = PathOf(rec.host);
   if (rec.control_port == 0) {
     // Keep the port learned earlier (an accepted session has not said yet).
     if (auto known = store::ListPeers(ctx_.home.db()); known) {
@@ -226,8 +237,18 @@ void PeerSessions::OnFrame(Connection* raw, Frame frame) {
       auto e = DecodeError(frame.payload);
       return conn->Close(e ? "peer reported an error: " + e->second : "peer sent a malformed error");
     }
+    case MessageType::kPong: {
+      // Our nonce is when we sent the PING: the round trip.
+      if (frame.payload.size() != 8) return;
+      int64_t sent = 0;
+      for (uint8_t b : frame.payload) sent = (sent << 8) | b;
+      const int64_t rtt =
+          std::chrono::duration_cast<std::chrono::microseconds>(ctx_.SteadyNow().time_since_epoch()).count() - sent;
+      if (rtt >= 0 && rtt < 60'000'000) (void)store::SavePeerRtt(ctx_.home.db(), peer, rtt);
+      return;
+    }
     default:
-      return;  // PONG; JOIN and WELCOME from a member mean nothing
+      return;  // JOIN and WELCOME from a member mean nothing
   }
 }
 
@@ -266,6 +287,16 @@ void PeerSessions::OnPeers(const DeviceId&, const std::vector<PeerAddress>& peer
   }
 }
 
+void PeerSessions::LearnAddresses(const DeviceId& device, const std::vector<InviteAddress>& addresses) {
+  if (device == ctx_.me() || !ctx_.IsUnrevokedMember(device)) return;
+  for (const InviteAddress& a : addresses) {
+    const std::string key = a.ToString();
+    auto ep = ParseEndpoint(key, false);
+    if (!ep) continue;
+    dial_book_.Learn(key, ep->address().to_string(), ep->port(), device, ctx_.SteadyNow());
+  }
+}
+
 void PeerSessions::Tick(std::chrono::steady_clock::time_point now) {
   auto connected_or_gone = [this](const DeviceId& d) { return members_.contains(d) || !ctx_.IsUnrevokedMember(d); };
   for (const std::string& key : dial_book_.Due(now, connected_or_gone)) {
@@ -277,7 +308,7 @@ void PeerSessions::Tick(std::chrono::steady_clock::time_point now) {
     std::vector<Connection*> silent;
     for (auto& [raw, s] : sessions_) {
       if (now - s.last_heard > 4 * kPingEvery) silent.push_back(raw);
-      else if (s.member) raw->Send(MessageType::kPing, Bytes(8, 0));
+      else if (s.member) raw->Send(MessageType::kPing, PingNonce(now));
     }
     for (Connection* raw : silent) raw->Close("peer silent for 40 s");
   }

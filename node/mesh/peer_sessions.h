@@ -58,6 +58,9 @@ class PeerSessions {
   // household's other devices to dial.
   void OnHello(const DeviceId& from, const Hello& hello);
   void OnPeers(const DeviceId& from, const std::vector<PeerAddress>& peers);
+  // Where `device` said it can be reached (its rendezvous record): dialed
+  // from now on, each address once it is due.
+  void LearnAddresses(const DeviceId& device, const std::vector<InviteAddress>& addresses);
 
   // Members with an open session, by device.
   const std::map<DeviceId, Connection*>& members() const { return members_; }

@@ -161,17 +161,27 @@ std::expected<bool, StoreError> HasInviteExpiringAfter(Database& db, int64_t sin
 
 std::expected<void, StoreError> SavePeer(Database& db, const PeerRecord& p) {
   auto st = db.Prepare(
-      "INSERT INTO peers (device, host, control_port, torrent_port, last_seen_us, online) VALUES (?, ?, ?, ?, ?, ?) "
+      "INSERT INTO peers (device, host, control_port, torrent_port, last_seen_us, online, path) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT (device) DO UPDATE SET host = excluded.host, control_port = excluded.control_port, "
-      "torrent_port = excluded.torrent_port, last_seen_us = excluded.last_seen_us, online = excluded.online");
+      "torrent_port = excluded.torrent_port, last_seen_us = excluded.last_seen_us, online = excluded.online, "
+      "path = excluded.path, rtt_us = CASE WHEN excluded.online THEN rtt_us END");
   if (!st) return std::unexpected(st.error());
   st->Bind(1, p.device.bytes).Bind(2, p.host).Bind(3, int64_t{p.control_port}).Bind(4, int64_t{p.torrent_port});
-  st->Bind(5, p.last_seen_us).Bind(6, int64_t{p.online ? 1 : 0});
+  st->Bind(5, p.last_seen_us).Bind(6, int64_t{p.online ? 1 : 0}).Bind(7, p.path);
   return st->Run();
 }
 
+std::expected<void, StoreError> SavePeerRtt(Database& db, const DeviceId& device, int64_t rtt_us) {
+  auto st = db.PrepareCached("UPDATE peers SET rtt_us = ? WHERE device = ?");
+  if (!st) return std::unexpected(st.error());
+  (*st)->Bind(1, rtt_us).Bind(2, device.bytes);
+  return (*st)->Run();
+}
+
 std::expected<std::vector<PeerRecord>, StoreError> ListPeers(Database& db) {
-  auto st = db.Prepare("SELECT device, host, control_port, torrent_port, last_seen_us, online FROM peers ORDER BY device");
+  auto st = db.Prepare(
+      "SELECT device, host, control_port, torrent_port, last_seen_us, online, path, rtt_us FROM peers ORDER BY device");
   if (!st) return std::unexpected(st.error());
   std::vector<PeerRecord> out;
   auto r = st->ForEach([&](Statement& s) {
@@ -182,13 +192,17 @@ std::expected<std::vector<PeerRecord>, StoreError> ListPeers(Database& db) {
     p.torrent_port = static_cast<uint16_t>(s.Int(3));
     p.last_seen_us = s.Int(4);
     p.online = s.Int(5) != 0;
+    p.path = s.Text(6).value_or("");
+    if (!s.IsNull(7)) p.rtt_us = s.Int(7);
     out.push_back(std::move(p));
   });
   if (!r) return std::unexpected(r.error());
   return out;
 }
 
-std::expected<void, StoreError> MarkAllOffline(Database& db) { return db.Exec("UPDATE peers SET online = 0"); }
+std::expected<void, StoreError> MarkAllOffline(Database& db) {
+  return db.Exec("UPDATE peers SET online = 0, rtt_us = NULL");
+}
 
 std::expected<void, StoreError> SavePeerBlobs(Database& db, const DeviceId& device, const std::vector<BlobId>& blobs,
                                               bool replace) {

@@ -41,8 +41,13 @@ struct PeerRecord {
   uint16_t torrent_port = 0;
   int64_t last_seen_us = 0;
   bool online = false;
+  std::string path;               // "lan" or "direct" (schema 0012); "" before it is known
+  std::optional<int64_t> rtt_us;  // last PING round trip of the session up (ListPeers only)
 };
+// Saves everything but rtt_us, which is cleared when the peer goes offline.
 std::expected<void, StoreError> SavePeer(Database& db, const PeerRecord& peer);
+// The round trip of the PING just answered on `device`'s session.
+std::expected<void, StoreError> SavePeerRtt(Database& db, const DeviceId& device, int64_t rtt_us);
 std::expected<std::vector<PeerRecord>, StoreError> ListPeers(Database& db);
 // Marks every peer offline (a node starting up, or stopping).
 std::expected<void, StoreError> MarkAllOffline(Database& db);

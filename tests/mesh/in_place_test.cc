@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "tests/mesh/mesh_fixture.h"
+#include "tests/support/http_client.h"
 
 namespace hearth::testing {
 namespace {

@@ -10,6 +10,7 @@
 #include "node/store/database.h"
 #include "protocol/beacon.h"
 #include "tests/mesh/mesh_fixture.h"
+#include "tests/mesh/netns_bridge.h"
 
 namespace hearth::testing {
 namespace {
@@ -39,42 +40,18 @@ TEST(BeaconTest, OnlyTheHouseholdRecognisesItsBeacon) {
 class LanTest : public MeshFixture {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root for network namespaces";
-    tag_ = std::to_string(::getpid() % 100000);
-    if (Sh("ip netns add hsw" + tag_) != 0) GTEST_SKIP() << "cannot create network namespaces here";
-    made_ = true;
-    ASSERT_EQ(Sh("ip -n hsw" + tag_ + " link add br0 type bridge && ip -n hsw" + tag_ + " link set br0 up"), 0);
-    int i = 1;
-    for (const char* n : {"a", "b", "o"}) {
-      const std::string ns = Ns(n), v = std::string("hv") + n + tag_, p = std::string("hp") + n + tag_;
-      ASSERT_EQ(Sh("ip netns add " + ns), 0);
-      ASSERT_EQ(Sh("ip link add " + v + " type veth peer name " + p), 0);
-      ASSERT_EQ(Sh("ip link set " + v + " netns " + ns + " && ip link set " + p + " netns hsw" + tag_), 0);
-      ASSERT_EQ(Sh("ip -n hsw" + tag_ + " link set " + p + " master br0 up"), 0);
-      ASSERT_EQ(Sh("ip -n " + ns + " addr add 10.77.0." + std::to_string(i++) + "/24 dev " + v), 0);
-      ASSERT_EQ(Sh("ip -n " + ns + " link set " + v + " up && ip -n " + ns + " link set lo up"), 0);
-      ASSERT_EQ(Sh("ip -n " + ns + " route add 224.0.0.0/4 dev " + v), 0);
-    }
+    std::string error;
+    const std::string skip = net_.Make({"a", "b", "o"}, &error);
+    if (!skip.empty()) GTEST_SKIP() << skip;
+    ASSERT_EQ(error, "");
   }
-  void TearDown() override {
-    if (!made_) return;
-    for (const char* n : {"a", "b", "o"}) Sh("ip netns del " + Ns(n));
-    Sh("ip netns del hsw" + tag_);
-  }
-  static int Sh(const std::string& cmd) { return RunCommand(cmd).exit_code; }
-  std::string Ns(const std::string& n) const { return "hn" + n + tag_; }
-  std::vector<std::string> In(const std::string& n) const { return {"ip", "netns", "exec", Ns(n)}; }
+  std::vector<std::string> In(const std::string& n) const { return net_.In(n); }
   CommandResult HearthIn(const std::string& n, const std::string& home, const std::string& args) {
-    return RunCommand("ip netns exec " + Ns(n) + " " + std::string(HEARTH_BIN) + " --home " + Quote(Home(home)) + " " + args);
-  }
-  static void ForgetAddresses(const std::string& home) {
-    auto db = store::Database::Open(home + "/hearth.db", false);
-    ASSERT_TRUE(db.has_value());
-    ASSERT_TRUE(db->Exec("DELETE FROM peers").has_value());
+    return RunCommand("ip netns exec " + net_.Ns(n) + " " + std::string(HEARTH_BIN) + " --home " + Quote(Home(home)) +
+                      " " + args);
   }
 
-  std::string tag_;
-  bool made_ = false;
+  NetnsBridge net_{'h', "10.77.0", /*multicast=*/true};
 };
 
 TEST_F(LanTest, HouseholdDevicesFindEachOtherByBeaconAndOutsidersLearnNothing) {

@@ -87,6 +87,12 @@ class MeshFixture : public ::testing::Test {
     for (int64_t h = 8 * 24; h >= 0; --h)
       ASSERT_TRUE(store::AddUptime(*db, now - h * 3'600'000'000, 3600));
   }
+  // Deletes every address `home` knows for the other devices (its peers).
+  static void ForgetAddresses(const std::string& home) {
+    auto db = store::Database::Open(home + "/hearth.db", false);
+    ASSERT_TRUE(db.has_value());
+    ASSERT_TRUE(db->Exec("DELETE FROM peers").has_value());
+  }
   static size_t CountInLog(const std::string& log, const std::string& text) {
     size_t n = 0;
     for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++n;

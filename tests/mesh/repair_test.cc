@@ -9,6 +9,7 @@
 #include "node/store/database.h"
 
 #include "tests/mesh/mesh_fixture.h"
+#include "tests/support/http_client.h"
 
 namespace hearth::testing {
 namespace {

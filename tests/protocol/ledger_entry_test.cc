@@ -159,6 +159,36 @@ TEST(LedgerEntry, PoliciesWithoutCapacitiesKeepTheirOldEncoding) {
   EXPECT_EQ(r.error().code, LedgerErrc::kMalformed);
 }
 
+// reach=on is one flags byte after the capacities (m = 0 when there are
+// none); flags of 0 and unknown bits are not canonical, and it round-trips.
+TEST(LedgerEntry, TheReachFlagFollowsTheCapacities) {
+  DeviceId d1;
+  d1.bytes.fill(1);
+  PolicySet reach{2, 0, {{d1, 7}}};
+  reach.reach = true;
+  const Bytes plain = EncodeBody(PolicySet{2, 0, {{d1, 7}}});
+  const Bytes with = EncodeBody(reach);
+  EXPECT_EQ(ToHex(with), ToHex(plain) + "0000" + "01");
+  auto back = DecodeBody(EntryType::kPolicySet, with);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(std::get<PolicySet>(*back), reach);
+  PolicySet capped = reach;
+  capped.capacities = {{d1, 9}};
+  auto back2 = DecodeBody(EntryType::kPolicySet, EncodeBody(capped));
+  ASSERT_TRUE(back2);
+  EXPECT_EQ(std::get<PolicySet>(*back2), capped);
+  for (uint8_t bad : {uint8_t{0}, uint8_t{2}, uint8_t{0x81}}) {
+    Bytes b = plain;
+    b.insert(b.end(), {0, 0, bad});
+    auto r = DecodeBody(EntryType::kPolicySet, b);
+    ASSERT_FALSE(r) << int(bad);
+    EXPECT_EQ(r.error().code, LedgerErrc::kMalformed);
+  }
+  Bytes trailing = with;
+  trailing.push_back(0);
+  EXPECT_FALSE(DecodeBody(EntryType::kPolicySet, trailing));
+}
+
 TEST(LedgerEntry, InvalidBodiesAreMalformed) {
   auto reject = [](Body body) {
     auto r = DecodeEntry(SignEntry(BaseEntry(std::move(body)), KeyFor(1)).bytes);

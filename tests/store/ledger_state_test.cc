@@ -121,7 +121,8 @@ TEST(LedgerStateMigration, AHomeFromSchemaSevenDerivesItsStateOnFirstOpen) {
            "DROP TABLE ledger_releases; DROP INDEX catalog_song_order; DROP INDEX catalog_by_cover; "
            "DROP TABLE catalog_albums; DROP TABLE catalog_artists; DROP TABLE catalog_album_genres; "
            "DROP TABLE catalog_album_search; DROP TABLE catalog_artist_search; DROP TABLE placement_devices; "
-           "DROP TABLE placement_plan; PRAGMA user_version = 7;"));
+           "DROP TABLE placement_plan; ALTER TABLE peers DROP COLUMN rtt_us; ALTER TABLE peers DROP COLUMN path; "
+           "PRAGMA user_version = 7;"));
   const LedgerFold fold = FoldOf(household, log);
   auto home = Home::OpenJoining(dir / "home");
   ASSERT_TRUE(home) << home.error().message;

@@ -16,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/logged_process.h"
+
 namespace hearth::testing {
 
 class NodeProcess {
@@ -94,20 +96,10 @@ class NodeProcess {
   int Stop() { return Signal(SIGTERM); }
   void Kill() { Signal(SIGKILL); }
 
-  std::string Log() const {
-    std::ifstream in(log_);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string Log() const { return ReadLog(log_); }
   // Waits until the log contains `text`.
   bool WaitForLog(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(20)) const {
-    auto end = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < end) {
-      if (Log().find(text) != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
+    return WaitForLogText(log_, text, timeout);
   }
 
  private:

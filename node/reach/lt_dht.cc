@@ -1,0 +1,209 @@
+#include "node/reach/lt_dht.h"
+
+#include <algorithm>
+#include <cstring>
+#include <iterator>
+
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/bencode.hpp>
+#include <libtorrent/entry.hpp>
+#include <libtorrent/session_params.hpp>
+#include <libtorrent/settings_pack.hpp>
+
+namespace hearth::reach {
+namespace {
+
+// The DHT session (`dht`) or the port mapper (!dht): two sessions, because
+// a router's forward of the DHT's own UDP port, made while its first
+// queries were under way, lost their answers about half the time (seen
+// with miniupnpd): the DHT's socket is never mapped.
+lt::settings_pack Settings(const std::string& listen, bool dht, bool packets) {
+  lt::settings_pack s;
+  s.set_str(lt::settings_pack::listen_interfaces, listen);
+  s.set_str(lt::settings_pack::user_agent, "");
+  s.set_bool(lt::settings_pack::enable_dht, dht);
+  s.set_str(lt::settings_pack::dht_bootstrap_nodes, "");  // added as nodes instead (see the header)
+  s.set_bool(lt::settings_pack::enable_lsd, false);
+  s.set_bool(lt::settings_pack::enable_upnp, !dht);
+  s.set_bool(lt::settings_pack::enable_natpmp, !dht);
+  s.set_bool(lt::settings_pack::enable_ip_notifier, false);
+  s.set_bool(lt::settings_pack::enable_outgoing_utp, false);
+  s.set_bool(lt::settings_pack::enable_incoming_utp, false);
+  s.set_bool(lt::settings_pack::enable_outgoing_tcp, false);
+  s.set_bool(lt::settings_pack::enable_incoming_tcp, false);
+  // A DHT of a few nodes: several may share an address or a /24, and all of
+  // one household's lookups come from one address.
+  s.set_bool(lt::settings_pack::dht_restrict_routing_ips, false);
+  s.set_bool(lt::settings_pack::dht_restrict_search_ips, false);
+  s.set_bool(lt::settings_pack::dht_ignore_dark_internet, false);
+  s.set_bool(lt::settings_pack::dht_prefer_verified_node_ids, false);
+  s.set_int(lt::settings_pack::dht_block_ratelimit, 1000);
+  lt::alert_category_t mask = lt::alert_category::error | lt::alert_category::status | lt::alert_category::dht;
+  if (packets) mask |= lt::alert_category::dht_log;
+  if (!dht) mask = lt::alert_category::error | lt::alert_category::status | lt::alert_category::port_mapping;
+  s.set_int(lt::settings_pack::alert_mask, static_cast<int>(static_cast<std::uint32_t>(mask)));
+  return s;
+}
+
+template <size_t N>
+std::array<char, N> AsChars(const std::array<uint8_t, N>& a) {
+  std::array<char, N> out;
+  std::memcpy(out.data(), a.data(), N);
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::pair<std::string, int>> SplitHostPort(const std::string& text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return std::nullopt;
+  std::string host = text.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.back() != ']' || host.size() < 3) return std::nullopt;
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string port = text.substr(colon + 1);
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  const int p = std::stoi(port);
+  if (p < 1 || p > 65535) return std::nullopt;
+  return std::pair{host, p};
+}
+
+const std::vector<std::string>& PublicBootstrapNodes() {
+  static const std::vector<std::string> nodes = {"router.bittorrent.com:6881", "dht.transmissionbt.com:6881",
+                                                 "router.utorrent.com:6881", "dht.libtorrent.org:25401"};
+  return nodes;
+}
+
+std::expected<std::unique_ptr<LtDht>, std::string> LtDht::Start(DhtOptions options) {
+  std::unique_ptr<LtDht> dht(new LtDht(std::move(options)));
+  std::vector<std::pair<std::string, int>> parsed;
+  for (const std::string& n : dht->options_.bootstrap) {
+    auto hp = SplitHostPort(n);
+    if (!hp) return std::unexpected("not a HOST:PORT: " + n);
+    parsed.push_back(*hp);
+  }
+  lt::session_params params(Settings(dht->options_.listen, true, static_cast<bool>(dht->options_.incoming)));
+  params.extensions.clear();
+  try {
+    dht->session_ = std::make_unique<lt::session>(std::move(params));
+    if (!dht->options_.map_tcp_ports.empty()) {
+      lt::session_params mapper(Settings(dht->options_.listen, false, false));
+      mapper.extensions.clear();
+      dht->mapper_ = std::make_unique<lt::session>(std::move(mapper));
+    }
+  } catch (const std::exception& e) {
+    return std::unexpected(std::string("cannot start the DHT: ") + e.what());
+  }
+  if (dht->session_->listen_port() == 0) return std::unexpected("cannot listen for the DHT on " + dht->options_.listen);
+  for (const auto& n : parsed) dht->session_->add_dht_node(n);
+  for (uint16_t port : dht->options_.map_tcp_ports)
+    for (lt::port_mapping_t h : dht->mapper_->add_port_mapping(lt::portmap_protocol::tcp, port, port))
+      dht->mappings_.emplace(static_cast<int>(h), port);
+  if (dht->options_.notify) {
+    dht->session_->set_alert_notify(dht->options_.notify);
+    if (dht->mapper_) dht->mapper_->set_alert_notify(dht->options_.notify);
+  }
+  dht->session_->post_dht_stats();
+  return dht;
+}
+
+LtDht::~LtDht() {
+  if (session_) session_->set_alert_notify([] {});
+  if (mapper_) mapper_->set_alert_notify([] {});
+}
+
+uint16_t LtDht::port() const { return session_->listen_port(); }
+
+void LtDht::Put(std::shared_ptr<const RendezvousDayKeys> keys, const RendezvousSalt& salt, Bytes value,
+                int64_t min_seq) {
+  const std::string value_string(value.begin(), value.end());
+  auto sign = [keys, value_string, min_seq](lt::entry& e, std::array<char, 64>& sig, std::int64_t& seq,
+                                            std::string const& salt_text) {
+    seq = std::max(seq + 1, min_seq);
+    e = lt::entry(value_string);
+    std::vector<char> bencoded;
+    lt::bencode(std::back_inserter(bencoded), e);
+    const crypto::Signature s = keys->SignItem(
+        ByteSpan(reinterpret_cast<const uint8_t*>(salt_text.data()), salt_text.size()), seq,
+        ByteSpan(reinterpret_cast<const uint8_t*>(bencoded.data()), bencoded.size()));
+    std::memcpy(sig.data(), s.data(), sig.size());
+  };
+  session_->dht_put_item(AsChars(keys->item_key()), std::move(sign), std::string(salt.begin(), salt.end()));
+}
+
+void LtDht::Get(const crypto::PublicKey& key, const RendezvousSalt& salt) {
+  session_->dht_get_item(AsChars(key), std::string(salt.begin(), salt.end()));
+}
+
+void LtDht::Poll() {
+  std::vector<lt::alert*> alerts;
+  session_->pop_alerts(&alerts);
+  Handle(alerts);
+  if (mapper_) {
+    mapper_->pop_alerts(&alerts);
+    Handle(alerts);
+  }
+  // The routing table's size, asked for at most once a second (the owner
+  // polls on its ticks too).
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_stats_ >= std::chrono::seconds(1)) {
+    last_stats_ = now;
+    session_->post_dht_stats();
+  }
+}
+
+void LtDht::Handle(const std::vector<lt::alert*>& alerts) {
+  for (lt::alert* a : alerts) {
+    if (auto* item = lt::alert_cast<lt::dht_mutable_item_alert>(a)) {
+      if (item->salt.size() != kRendezvousSaltSize || item->item.type() != lt::entry::string_t) continue;
+      DhtItem found;
+      std::memcpy(found.key.data(), item->key.data(), found.key.size());
+      std::memcpy(found.salt.data(), item->salt.data(), found.salt.size());
+      const std::string& v = item->item.string();
+      found.value.assign(v.begin(), v.end());
+      found.seq = item->seq;
+      if (options_.found) options_.found(found);
+    } else if (auto* put = lt::alert_cast<lt::dht_put_alert>(a)) {
+      if (put->salt.size() != kRendezvousSaltSize) continue;
+      RendezvousSalt salt;
+      std::memcpy(salt.data(), put->salt.data(), salt.size());
+      if (options_.put_done) options_.put_done(salt, put->num_success);
+    } else if (auto* pkt = lt::alert_cast<lt::dht_pkt_alert>(a)) {
+      if (pkt->direction == lt::dht_pkt_alert::incoming && options_.incoming) {
+        const lt::udp::endpoint& from = pkt->node;
+        const std::string host = from.address().is_v6() ? "[" + from.address().to_string() + "]" : from.address().to_string();
+        const auto buf = pkt->pkt_buf();
+        options_.incoming(host + ":" + std::to_string(from.port()),
+                          std::span<const char>(buf.data(), static_cast<size_t>(buf.size())));
+      }
+    } else if (auto* pm = lt::alert_cast<lt::portmap_alert>(a)) {
+      if (pm->map_protocol != lt::portmap_protocol::tcp) continue;
+      // UPnP's and NAT-PMP's handles may coincide: a handle naming two
+      // ports is told apart by the port outside, asked to be the same.
+      auto [first, last] = mappings_.equal_range(static_cast<int>(pm->mapping));
+      std::optional<uint16_t> local;
+      for (auto it = first; it != last; ++it)
+        if (std::distance(first, last) == 1 || it->second == pm->external_port) local = it->second;
+      if (!local) continue;
+      const bool fresh = !mapped_.contains(*local);
+      mapped_[*local] = static_cast<uint16_t>(pm->external_port);
+      if (fresh)
+        Log("the router forwards TCP port " + std::to_string(pm->external_port) + " to " + std::to_string(*local) +
+            (pm->map_transport == lt::portmap_transport::upnp ? " (UPnP)" : " (NAT-PMP)"));
+    } else if (auto* pe = lt::alert_cast<lt::portmap_error_alert>(a)) {
+      Log(std::string("port mapping failed (") +
+          (pe->map_transport == lt::portmap_transport::upnp ? "UPnP" : "NAT-PMP") + "): " + pe->error.message());
+    } else if (auto* ip = lt::alert_cast<lt::external_ip_alert>(a)) {
+      external_ = ip->external_address.to_string();
+    } else if (auto* st = lt::alert_cast<lt::dht_stats_alert>(a)) {
+      int n = 0;
+      for (const auto& bucket : st->routing_table) n += bucket.num_nodes;
+      nodes_ = n;
+    } else if (lt::alert_cast<lt::listen_failed_alert>(a) || lt::alert_cast<lt::dht_error_alert>(a)) {
+      Log("DHT: " + a->message());
+    }
+  }
+}
+
+}  // namespace hearth::reach

@@ -100,6 +100,7 @@ void DhtRendezvous::StartDht(std::chrono::steady_clock::time_point now) {
       if (*alive && dht_) dht_->Poll();
     });
   };
+  o.state_file = ctx_.home.dir() + "/dht.state";
   o.log = [this](const std::string& line) { ctx_.Log("reach: " + line); };
   o.found = [this](const reach::DhtItem& item) { OnFound(item); };
   o.put_done = [this](const RendezvousSalt& salt, int stored) { OnPutDone(salt, stored); };

@@ -40,6 +40,11 @@ struct DhtOptions {
   // or PCP), each as the same port outside; empty: no port mapping. The
   // mappings are renewed while the session runs and removed when it stops.
   std::vector<uint16_t> map_tcp_ports;
+  // Where the DHT keeps its node id, UDP port and the nodes it knew between
+  // runs (lt_dht.cc documents the file); empty: nowhere. A node that comes
+  // back as itself, at its port, is not a dead node to the others (whose
+  // lookups would wait out its silence) and starts from what it knew.
+  std::string state_file;
   // Nodes to start from, "HOST:PORT" (PublicBootstrapNodes() for the
   // mainline DHT). Empty: none; the node waits for others to reach it.
   std::vector<std::string> bootstrap;

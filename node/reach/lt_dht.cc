@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <cstdio>
+#include <fstream>
 #include <iterator>
 
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/bdecode.hpp>
 #include <libtorrent/bencode.hpp>
 #include <libtorrent/entry.hpp>
 #include <libtorrent/session_params.hpp>
@@ -75,6 +78,65 @@ const std::vector<std::string>& PublicBootstrapNodes() {
   return nodes;
 }
 
+namespace {
+
+// The state file: a bencoded dictionary {"port": the UDP port, "session":
+// libtorrent's own session state with only its DHT part (node ids per
+// address, known nodes), as write_session_params_buf writes it}. Written
+// whole to FILE.tmp, then renamed. Unreadable or absent: a fresh start.
+struct SavedState {
+  int port = 0;
+  lt::dht::dht_state dht;
+};
+
+std::optional<SavedState> LoadState(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  lt::error_code ec;
+  lt::bdecode_node e = lt::bdecode(lt::span<const char>(text.data(), static_cast<long>(text.size())), ec);
+  if (ec || e.type() != lt::bdecode_node::dict_t) return std::nullopt;
+  SavedState st;
+  st.port = static_cast<int>(e.dict_find_int_value("port", 0));
+  if (st.port < 0 || st.port > 65535) return std::nullopt;
+  const auto session = e.dict_find_string_value("session");
+  try {
+    st.dht = lt::read_session_params(lt::span<const char>(session.data(), static_cast<long>(session.size())),
+                                     lt::session_handle::save_dht_state)
+                 .dht_state;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return st;
+}
+
+// `listen` with its port replaced by `port`, when it asked for any port.
+std::string WithPort(const std::string& listen, int port) {
+  if (port == 0 || listen.size() < 2 || listen.substr(listen.size() - 2) != ":0") return listen;
+  return listen.substr(0, listen.size() - 1) + std::to_string(port);
+}
+
+}  // namespace
+
+void LtDht::SaveState() const {
+  if (options_.state_file.empty() || !session_) return;
+  lt::entry e;
+  e["port"] = session_->listen_port();
+  const lt::session_params params = session_->session_state(lt::session_handle::save_dht_state);
+  const std::vector<char> buf = lt::write_session_params_buf(params, lt::session_handle::save_dht_state);
+  e["session"] = std::string(buf.begin(), buf.end());
+  std::vector<char> out;
+  lt::bencode(std::back_inserter(out), e);
+  const std::string tmp = options_.state_file + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f.write(out.data(), static_cast<std::streamsize>(out.size()));
+    if (!f.flush()) return Log("cannot save the DHT's state in " + tmp);
+  }
+  if (std::rename(tmp.c_str(), options_.state_file.c_str()) != 0) Log("cannot save the DHT's state in " + options_.state_file);
+}
+
 std::expected<std::unique_ptr<LtDht>, std::string> LtDht::Start(DhtOptions options) {
   std::unique_ptr<LtDht> dht(new LtDht(std::move(options)));
   std::vector<std::pair<std::string, int>> parsed;
@@ -83,10 +145,18 @@ std::expected<std::unique_ptr<LtDht>, std::string> LtDht::Start(DhtOptions optio
     if (!hp) return std::unexpected("not a HOST:PORT: " + n);
     parsed.push_back(*hp);
   }
-  lt::session_params params(Settings(dht->options_.listen, true, static_cast<bool>(dht->options_.incoming)));
-  params.extensions.clear();
+  const std::optional<SavedState> saved = LoadState(dht->options_.state_file);
   try {
-    dht->session_ = std::make_unique<lt::session>(std::move(params));
+    // As before when it can (its port may be taken now: then any port).
+    const bool reuse = saved && saved->port != 0;
+    auto make = [&](const std::string& listen) {
+      lt::session_params params(Settings(listen, true, static_cast<bool>(dht->options_.incoming)));
+      params.extensions.clear();
+      if (saved) params.dht_state = saved->dht;
+      return std::make_unique<lt::session>(std::move(params));
+    };
+    dht->session_ = make(reuse ? WithPort(dht->options_.listen, saved->port) : dht->options_.listen);
+    if (reuse && dht->session_->listen_port() == 0) dht->session_ = make(dht->options_.listen);
     if (!dht->options_.map_tcp_ports.empty()) {
       lt::session_params mapper(Settings(dht->options_.listen, false, false));
       mapper.extensions.clear();
@@ -109,6 +179,7 @@ std::expected<std::unique_ptr<LtDht>, std::string> LtDht::Start(DhtOptions optio
 }
 
 LtDht::~LtDht() {
+  SaveState();
   if (session_) session_->set_alert_notify([] {});
   if (mapper_) mapper_->set_alert_notify([] {});
 }

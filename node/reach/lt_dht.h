@@ -50,6 +50,7 @@ class LtDht final : public Dht {
 
   DhtOptions options_;
   void Handle(const std::vector<lt::alert*>& alerts);
+  void SaveState() const;
 
   std::unique_ptr<lt::session> session_;  // the DHT
   std::unique_ptr<lt::session> mapper_;   // port mapping (map_tcp_ports), no DHT

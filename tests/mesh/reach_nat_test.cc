@@ -119,9 +119,14 @@ TEST_F(ReachNatTest, ADeviceAtTheCafeReachesHomeThroughTheForwardedPort) {
   EXPECT_TRUE(a.WaitForLog("reach: published this device's addresses (198.20.0.2:7601, 10.77.1.2:7601)",
                            std::chrono::seconds(30)))
       << a.Log();
-  auto status = Json("a", "status")["reach"];
-  EXPECT_TRUE(status["reachable_from_outside"].get<bool>()) << status.dump();
+  // serve.json follows within a tick.
+  nlohmann::json status;
+  EXPECT_TRUE(Eventually([&] {
+    status = Json("a", "status")["reach"];
+    return status["reachable_from_outside"].get<bool>();
+  })) << status.dump();
   EXPECT_EQ(status["outside_address"], "198.20.0.2:7601") << status.dump();
+  EXPECT_EQ(status["mapped"][0], "7601->7601") << status.dump();
 
   // At the café: joins through the forwarded port, then forgets it.
   auto join = RunCommand(HearthIn("cx", Home("b")) + "join " + Quote(Invite("a", "--address 198.20.0.2:7601")) +

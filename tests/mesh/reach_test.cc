@@ -92,6 +92,13 @@ TEST_F(ReachTest, DevicesThatLostEachOthersAddressesMeetAgainThroughTheDht) {
     return false;
   })) << Json("b", "devices").dump();
   EXPECT_EQ(Json("a", "status")["reach"]["published"], nlohmann::json::array({"10.78.0.2:7611"}));
+  // a came back to the DHT as itself, at its UDP port of before (HOME/dht.state).
+  std::vector<std::string> ports;
+  const std::string log = a.Log(), mark = "reach: in the DHT on UDP port ";
+  for (size_t at = log.find(mark); at != std::string::npos; at = log.find(mark, at + 1))
+    ports.push_back(log.substr(at + mark.size(), log.find(',', at) - at - mark.size()));
+  ASSERT_EQ(ports.size(), 2u) << log;
+  EXPECT_EQ(ports[0], ports[1]) << log;
 
   // The outsider's DHT node took the puts and answered the gets, and saw
   // none of the household's ids in them.

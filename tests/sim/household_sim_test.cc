@@ -1,4 +1,4 @@
-// The household simulator: a few hundred seeds of churn keep every check,
+// The household simulator: a hundred seeds of churn keep every check,
 // one seed replays exactly, and the seeds that found bugs stay fixed.
 #include "node/sim/household.h"
 
@@ -25,8 +25,9 @@ SimReport Simulate(uint64_t seed, Scenario scenario = Scenario::kChurn, int node
   return RunHousehold(o);
 }
 
-// Seeds 1-200 in blocks of 25, so CTest runs them side by side (tools/sim
-// runs more).
+// Seeds 1-100 in blocks of 25, so CTest runs them side by side (tools/sim
+// runs more: `tools/sim --seeds 1000`). 100, not 200: tools/test must stay
+// within CI's 12 minutes, and each block is 15-20 s under the sanitizers.
 class ChurnSeeds : public ::testing::TestWithParam<int> {};
 
 TEST_P(ChurnSeeds, EveryCheckHolds) {
@@ -37,7 +38,7 @@ TEST_P(ChurnSeeds, EveryCheckHolds) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Blocks, ChurnSeeds, ::testing::Range(0, 8));
+INSTANTIATE_TEST_SUITE_P(Blocks, ChurnSeeds, ::testing::Range(0, 4));
 
 TEST(HouseholdSimTest, OneSeedReplaysExactly) {
   const SimReport a = Simulate(7), b = Simulate(7), c = Simulate(8);

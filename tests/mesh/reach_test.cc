@@ -46,10 +46,16 @@ TEST_F(ReachTest, DevicesThatLostEachOthersAddressesMeetAgainThroughTheDht) {
     // Off by default: no DHT until an admin says so.
     EXPECT_FALSE(Json("a", "policy show")["reach"].get<bool>());
     EXPECT_EQ(a.Log().find("reach:"), std::string::npos) << a.Log();
+    auto outsider_saw = [&] {
+      const std::vector<uint8_t> bytes = ReadFileBytes(Home("outsider.jsonl"));
+      return std::string(bytes.begin(), bytes.end());
+    };
+    EXPECT_EQ(outsider_saw().find("10.78.0.2"), std::string::npos) << outsider_saw();  // not a packet
     ASSERT_EQ(Hearth("a", "policy set reach=on").exit_code, 0);
     EXPECT_TRUE(Json("a", "policy show")["reach"].get<bool>());
     EXPECT_TRUE(a.WaitForLog("reach: in the DHT on UDP port")) << a.Log();
     EXPECT_TRUE(a.WaitForLog("reach: published this device's addresses (10.78.0.2:7601)")) << a.Log();
+    EXPECT_NE(outsider_saw().find(R"("from":"10.78.0.2:)"), std::string::npos) << outsider_saw();
     auto join = RunCommand("ip netns exec " + Ns("b") + " " + std::string(HEARTH_BIN) + " --home " +
                            Quote(Home("b")) + " join " + Quote(Invite("a", "--address 10.78.0.2:7601")) +
                            " --device-name b");

@@ -126,3 +126,33 @@ TEST_F(ReachTest, DevicesThatLostEachOthersAddressesMeetAgainThroughTheDht) {
 
 }  // namespace
 }  // namespace hearth::testing
+
+namespace hearth::testing {
+namespace {
+
+// reach=on with a node on loopback: the DHT is never started (nothing to
+// publish, and nothing may leave the machine), and status says why.
+TEST_F(MeshFixture, ReachOnALoopbackNodeStartsNoDhtAndSaysWhy) {
+  ASSERT_EQ(Hearth("a", "init --name Home --device-name a").exit_code, 0);
+  ASSERT_EQ(Hearth("a", "policy set reach=on").exit_code, 0);
+  auto a = Serve("a");
+  EXPECT_TRUE(a->WaitForLog("reach: the policy says reach=on, but this node listens on loopback only")) << a->Log();
+  nlohmann::json reach;
+  EXPECT_TRUE(Eventually([&] {
+    reach = Json("a", "status")["reach"];
+    return reach["error"].is_string();
+  })) << reach.dump();
+  EXPECT_EQ(reach["error"], "this node listens on loopback only");
+  EXPECT_TRUE(reach["policy"].get<bool>());
+  EXPECT_FALSE(reach["dht"].get<bool>());
+  EXPECT_NE(Hearth("a", "status").out.find("reach      on, but not in the DHT: this node listens on loopback only"),
+            std::string::npos)
+      << Hearth("a", "status").out;
+  EXPECT_EQ(a->Log().find("in the DHT on UDP port"), std::string::npos) << a->Log();
+  // Off again: the line goes.
+  ASSERT_EQ(Hearth("a", "policy set reach=off").exit_code, 0);
+  EXPECT_TRUE(Eventually([&] { return !Json("a", "status")["reach"]["policy"].get<bool>(); }));
+}
+
+}  // namespace
+}  // namespace hearth::testing

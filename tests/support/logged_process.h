@@ -3,16 +3,20 @@
 // with SIGTERM (killed after 10 s) when the object goes away.
 #pragma once
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace hearth::testing {
@@ -24,14 +28,45 @@ inline std::string ReadLog(const std::string& path) {
   s << in.rdbuf();
   return s.str();
 }
-// Polls (every 50 ms, until `timeout`) for `text` in the log at `path`.
+// Waits until the log at `path` contains `text`, or `timeout` passes:
+// woken by inotify whenever anything in the log's directory changes (the
+// log may not exist yet), so it reads the log only when it grew.
 inline bool WaitForLogText(const std::string& path, const std::string& text, std::chrono::milliseconds timeout) {
   const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (ReadLog(path).find(text) != std::string::npos) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const int fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  if (fd >= 0) ::inotify_add_watch(fd, dir.empty() ? "." : dir.c_str(), IN_MODIFY | IN_CREATE | IN_MOVED_TO);
+  bool found = false;
+  for (;;) {
+    if (ReadLog(path).find(text) != std::string::npos) {
+      found = true;
+      break;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || fd < 0) break;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) > 0) {
+      char events[4096];
+      while (::read(fd, events, sizeof events) > 0) {
+      }
+    }
   }
-  return false;
+  if (fd >= 0) ::close(fd);
+  return found;
+}
+
+// Waits (without spinning: a pidfd) until child `pid` exits or `timeout`
+// passes; then reaps it. Returns its wait status, or nullopt on timeout.
+inline std::optional<int> WaitForExit(pid_t pid, std::chrono::milliseconds timeout) {
+  int status = 0;
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd >= 0) {
+    pollfd p{fd, POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(timeout.count()));
+    ::close(fd);
+  }
+  if (::waitpid(pid, &status, WNOHANG) == pid) return status;
+  return std::nullopt;
 }
 
 class LoggedProcess {
@@ -58,15 +93,10 @@ class LoggedProcess {
   void Stop() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);
-    int status = 0;
-    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (::waitpid(pid_, &status, WNOHANG) != pid_) {
-      if (std::chrono::steady_clock::now() > end) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (!WaitForExit(pid_, std::chrono::seconds(10))) {
+      ::kill(pid_, SIGKILL);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
     }
     pid_ = -1;
   }

@@ -106,15 +106,12 @@ class NodeProcess {
   int Signal(int sig) {
     if (pid_ <= 0) return exit_status_;
     ::kill(pid_, sig);
-    int status = 0;
-    for (int i = 0; i < 200; ++i) {
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        return exit_status_;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (auto status = WaitForExit(pid_, std::chrono::seconds(10))) {
+      pid_ = -1;
+      exit_status_ = WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status);
+      return exit_status_;
     }
+    int status = 0;
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, &status, 0);
     pid_ = -1;

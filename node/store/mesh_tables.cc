@@ -10,6 +10,18 @@ void CopyTo(const Bytes& b, std::array<uint8_t, N>& out) {
   if (b.size() == N) std::copy(b.begin(), b.end(), out.begin());
 }
 
+// The blob ids in the first column of every row of `st` (bound already).
+std::expected<std::vector<BlobId>, StoreError> BlobIdsOf(Statement& st) {
+  std::vector<BlobId> out;
+  auto r = st.ForEach([&](Statement& s) {
+    BlobId b;
+    CopyTo(s.Blob(0), b.bytes);
+    out.push_back(b);
+  });
+  if (!r) return std::unexpected(r.error());
+  return out;
+}
+
 std::expected<std::vector<BlobId>, StoreError> BlobColumn(Database& db, const std::string& sql,
                                                           std::optional<ByteSpan> param,
                                                           std::optional<std::string> text_param = std::nullopt) {
@@ -17,14 +29,7 @@ std::expected<std::vector<BlobId>, StoreError> BlobColumn(Database& db, const st
   if (!st) return std::unexpected(st.error());
   if (param) st->Bind(1, *param);
   if (text_param) st->Bind(1, *text_param);
-  std::vector<BlobId> out;
-  auto r = st->ForEach([&](Statement& s) {
-    BlobId b;
-    CopyTo(s.Blob(0), b.bytes);
-    out.push_back(b);
-  });
-  if (!r) return std::unexpected(r.error());
-  return out;
+  return BlobIdsOf(*st);
 }
 
 }  // namespace
@@ -287,14 +292,7 @@ std::expected<std::vector<BlobId>, StoreError> ListWantedHeldBy(Database& db, co
                        "w.blob_id AND p.device IN (" + in + ")) ORDER BY w.requested_us, w.blob_id");
   if (!st) return std::unexpected(st.error());
   for (size_t i = 0; i < holders.size(); ++i) st->Bind(static_cast<int>(i + 1), holders[i].span());
-  std::vector<BlobId> out;
-  auto r = st->ForEach([&](Statement& row) {
-    BlobId b;
-    CopyTo(row.Blob(0), b.bytes);
-    out.push_back(b);
-  });
-  if (!r) return std::unexpected(r.error());
-  return out;
+  return BlobIdsOf(*st);
 }
 
 std::expected<std::vector<BlobId>, StoreError> ListWantedFor(Database& db, WantedReason reason) {

@@ -204,7 +204,7 @@ void RegisterServe(CLI::App& app, Context& ctx, Action* action) {
       ->capture_default_str()
       ->check(CLI::Range(1, 30 * 86400));
   cmd->add_option("--dht-bootstrap", o->dht_bootstrap,
-                  "HOST:PORT of a DHT node to start from instead of the public ones (repeatable; the DHT is used "
+                  "HOST:PORT of a DHT node to start from instead of libtorrent's public bootstrap nodes (repeatable; the DHT is used "
                   "only while the household's policy says reach=on)")
       ->check([](const std::string& v) { return reach::SplitHostPort(v) ? "" : "expected HOST:PORT"; });
   cmd->add_flag("--no-port-mapping", o->no_port_mapping,

@@ -38,12 +38,8 @@ nlohmann::json ReachJson(const reach::ReachStatus& s) {
   j["published_at"] = s.published_us == 0 ? nlohmann::json() : nlohmann::json(FormatTime(s.published_us));
   j["error"] = s.error.empty() ? nlohmann::json() : nlohmann::json(s.error);
   j["mapped"] = s.mapped;
-  // Reachable from outside: the router forwards the mesh port (the first
-  // mapping) and says at which address.
-  const bool outside = !s.mapped.empty() && !s.external_address.empty() && s.mapped.front().find("->") != std::string::npos;
-  j["reachable_from_outside"] = outside;
-  j["outside_address"] = outside ? nlohmann::json(s.external_address + ":" + s.mapped.front().substr(s.mapped.front().find("->") + 2))
-                                 : nlohmann::json();
+  j["reachable_from_outside"] = !s.outside_address.empty();
+  j["outside_address"] = s.outside_address.empty() ? nlohmann::json() : nlohmann::json(s.outside_address);
   return j;
 }
 

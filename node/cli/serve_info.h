@@ -32,8 +32,8 @@ struct ServeInfo {
 // "dht": bool, "dht_port", "dht_nodes", "external_address" (null until DHT
 // nodes said), "published": [HOST:PORT...], "published_at" (null: never),
 // "stored_on", "error" (null: none), "mapped": ["LOCAL->OUTSIDE" TCP ports
-// the router forwards, the mesh's first], "reachable_from_outside",
-// "outside_address" (null unless reachable)}.
+// the router forwards], "reachable_from_outside" (the router forwards the
+// mesh port and said its address), "outside_address" (null unless so)}.
 nlohmann::json ReachJson(const reach::ReachStatus& s);
 
 bool WriteServeInfo(const std::string& home_dir, const ServeInfo& info);

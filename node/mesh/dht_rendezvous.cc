@@ -94,7 +94,8 @@ void DhtRendezvous::StartDht(std::chrono::steady_clock::time_point now) {
     o.map_tcp_ports.push_back(peers_.port());
     if (const uint16_t t = torrent_port_ ? torrent_port_() : 0; t != 0) o.map_tcp_ports.push_back(t);
   }
-  o.bootstrap = ctx_.options.dht_bootstrap.empty() ? reach::PublicBootstrapNodes() : ctx_.options.dht_bootstrap;
+  o.bootstrap = ctx_.options.dht_bootstrap;
+  o.libtorrent_bootstrap = o.bootstrap.empty();
   o.notify = [this, io = &ctx_.io, alive = ctx_.alive] {
     asio::post(*io, [this, alive] {
       if (*alive && dht_) dht_->Poll();
@@ -104,7 +105,8 @@ void DhtRendezvous::StartDht(std::chrono::steady_clock::time_point now) {
   o.log = [this](const std::string& line) { ctx_.Log("reach: " + line); };
   o.found = [this](const reach::DhtItem& item) { OnFound(item); };
   o.put_done = [this](const RendezvousSalt& salt, int stored) { OnPutDone(salt, stored); };
-  const size_t bootstrap = o.bootstrap.size();
+  const std::string from = o.bootstrap.empty() ? std::string("libtorrent's bootstrap nodes")
+                                                : std::to_string(o.bootstrap.size()) + " node(s)";
   std::expected<std::unique_ptr<reach::Dht>, std::string> started =
       ctx_.options.dht ? ctx_.options.dht(std::move(o)) : reach::LtDht::Start(std::move(o));
   if (!started) {
@@ -118,8 +120,7 @@ void DhtRendezvous::StartDht(std::chrono::steady_clock::time_point now) {
   put_in_flight_ = false;
   last_published_.clear();
   lookups_.clear();
-  ctx_.Log("reach: in the DHT on UDP port " + std::to_string(dht_->port()) + ", starting from " +
-           std::to_string(bootstrap) + " node(s)");
+  ctx_.Log("reach: in the DHT on UDP port " + std::to_string(dht_->port()) + ", starting from " + from);
 }
 
 void DhtRendezvous::StopDht(const std::string& why) {
@@ -142,6 +143,7 @@ void DhtRendezvous::Step(std::chrono::steady_clock::time_point now) {
   status_.policy = on;
   if (!on) {
     if (dht_) StopDht("the household's policy says reach=off");
+    status_.error.clear();
     return;
   }
   if (!dht_) {
@@ -156,6 +158,10 @@ void DhtRendezvous::Step(std::chrono::steady_clock::time_point now) {
   for (uint16_t local : {peers_.port(), torrent_port_ ? torrent_port_() : uint16_t{0}})
     if (auto outside = local ? dht_->MappedPort(local) : std::nullopt)
       status_.mapped.push_back(std::to_string(local) + "->" + std::to_string(*outside));
+  const auto mesh_outside = dht_->MappedPort(peers_.port());
+  status_.outside_address = mesh_outside && !status_.external_address.empty()
+                                ? FormatEndpoint(status_.external_address, *mesh_outside)
+                                : "";
   if (status_.dht_nodes == 0) return;
   const uint32_t day = RendezvousDay(ctx_.Now() / 1'000'000);
   if (!keys_ || keys_->day() != day) {
@@ -167,7 +173,7 @@ void DhtRendezvous::Step(std::chrono::steady_clock::time_point now) {
 }
 
 void DhtRendezvous::Publish(std::chrono::steady_clock::time_point now) {
-  if (put_in_flight_ && now - put_.next < kPutTimeout) return;
+  if (put_in_flight_ && now - put_started_ < kPutTimeout) return;
   put_in_flight_ = false;
   std::vector<InviteAddress> addresses = OwnAddresses();
   if (addresses.empty()) return;
@@ -183,7 +189,7 @@ void DhtRendezvous::Publish(std::chrono::steady_clock::time_point now) {
   }
   dht_->Put(keys_, keys_->SaltOf(ctx_.me()), std::move(*sealed), ctx_.Now() / 1'000'000);
   put_in_flight_ = true;
-  put_.next = now;  // when it started, until it is done
+  put_started_ = now;
   pending_ = std::move(addresses);
   published_day_ = keys_->day();
 }

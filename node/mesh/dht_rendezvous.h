@@ -81,7 +81,8 @@ class DhtRendezvous {
   std::map<RendezvousSalt, DeviceId> salts_;       // today's salt of each member
   Backoff put_;
   bool put_in_flight_ = false;
-  std::vector<InviteAddress> pending_;  // the addresses of the put in flight
+  std::chrono::steady_clock::time_point put_started_{};
+  std::vector<InviteAddress> pending_;  // the addresses of the last put tried (in flight or done)
   std::vector<InviteAddress> last_published_;
   uint32_t published_day_ = 0;
   std::map<DeviceId, Backoff> lookups_;

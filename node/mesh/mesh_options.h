@@ -63,7 +63,7 @@ struct MeshOptions {
   LanBeaconOptions lan_options;
   // Reach through the mainline DHT while the household's policy says
   // reach=on (dht_rendezvous.h): the nodes to start from ("HOST:PORT";
-  // empty: the DHT's public bootstrap nodes), and how the DHT starts
+  // empty: libtorrent's own bootstrap nodes), and how the DHT starts
   // (empty: libtorrent, reach::LtDht::Start).
   std::vector<std::string> dht_bootstrap;
   std::function<std::expected<std::unique_ptr<reach::Dht>, std::string>(reach::DhtOptions)> dht;

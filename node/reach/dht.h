@@ -45,9 +45,12 @@ struct DhtOptions {
   // back as itself, at its port, is not a dead node to the others (whose
   // lookups would wait out its silence) and starts from what it knew.
   std::string state_file;
-  // Nodes to start from, "HOST:PORT" (PublicBootstrapNodes() for the
-  // mainline DHT). Empty: none; the node waits for others to reach it.
+  // Nodes to start from, "HOST:PORT". Empty: none, and the node waits for
+  // others to reach it -- unless `libtorrent_bootstrap`, which starts from
+  // the bootstrap nodes libtorrent itself knows for the mainline DHT (this
+  // code names no public host).
   std::vector<std::string> bootstrap;
+  bool libtorrent_bootstrap = false;
   std::function<void()> notify;
   std::function<void(const std::string&)> log;
   std::function<void(const DhtItem&)> found;  // each version a Get sees
@@ -69,6 +72,7 @@ struct ReachStatus {
   int64_t published_us = 0;            // when nodes last stored it (0: never)
   int stored_on = 0;                   // on how many nodes
   std::vector<std::string> mapped;     // "LOCAL->EXTERNAL" TCP ports the router forwards
+  std::string outside_address;         // where the router forwards the mesh port; "" if it does not
   std::string error;                   // why the DHT does not run
   bool operator==(const ReachStatus&) const = default;
 };
@@ -99,7 +103,5 @@ class Dht {
 // is not one.
 std::optional<std::pair<std::string, int>> SplitHostPort(const std::string& text);
 
-// The public bootstrap nodes of the mainline DHT.
-const std::vector<std::string>& PublicBootstrapNodes();
 
 }  // namespace hearth::reach

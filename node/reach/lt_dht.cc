@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -20,12 +21,14 @@ namespace {
 // a router's forward of the DHT's own UDP port, made while its first
 // queries were under way, lost their answers about half the time (seen
 // with miniupnpd): the DHT's socket is never mapped.
-lt::settings_pack Settings(const std::string& listen, bool dht, bool packets) {
+lt::settings_pack Settings(const std::string& listen, bool dht, bool packets, bool libtorrent_bootstrap) {
   lt::settings_pack s;
   s.set_str(lt::settings_pack::listen_interfaces, listen);
   s.set_str(lt::settings_pack::user_agent, "");
   s.set_bool(lt::settings_pack::enable_dht, dht);
-  s.set_str(lt::settings_pack::dht_bootstrap_nodes, "");  // added as nodes instead (see the header)
+  // Given nodes are added as nodes instead (see the header); libtorrent's
+  // own list is kept only when asked for.
+  if (!(dht && libtorrent_bootstrap)) s.set_str(lt::settings_pack::dht_bootstrap_nodes, "");
   s.set_bool(lt::settings_pack::enable_lsd, false);
   s.set_bool(lt::settings_pack::enable_upnp, !dht);
   s.set_bool(lt::settings_pack::enable_natpmp, !dht);
@@ -70,12 +73,6 @@ std::optional<std::pair<std::string, int>> SplitHostPort(const std::string& text
   const int p = std::stoi(port);
   if (p < 1 || p > 65535) return std::nullopt;
   return std::pair{host, p};
-}
-
-const std::vector<std::string>& PublicBootstrapNodes() {
-  static const std::vector<std::string> nodes = {"router.bittorrent.com:6881", "dht.transmissionbt.com:6881",
-                                                 "router.utorrent.com:6881", "dht.libtorrent.org:25401"};
-  return nodes;
 }
 
 namespace {
@@ -146,11 +143,16 @@ std::expected<std::unique_ptr<LtDht>, std::string> LtDht::Start(DhtOptions optio
     parsed.push_back(*hp);
   }
   const std::optional<SavedState> saved = LoadState(dht->options_.state_file);
+  std::error_code absent;
+  if (!saved && !dht->options_.state_file.empty() && std::filesystem::exists(dht->options_.state_file, absent))
+    dht->Log("the DHT's saved state in " + dht->options_.state_file +
+             " is unreadable: starting afresh (it is written again when the node stops)");
   try {
     // As before when it can (its port may be taken now: then any port).
     const bool reuse = saved && saved->port != 0;
     auto make = [&](const std::string& listen) {
-      lt::session_params params(Settings(listen, true, static_cast<bool>(dht->options_.incoming)));
+      lt::session_params params(Settings(listen, true, static_cast<bool>(dht->options_.incoming),
+                                         dht->options_.libtorrent_bootstrap));
       params.extensions.clear();
       if (saved) params.dht_state = saved->dht;
       return std::make_unique<lt::session>(std::move(params));
@@ -158,7 +160,7 @@ std::expected<std::unique_ptr<LtDht>, std::string> LtDht::Start(DhtOptions optio
     dht->session_ = make(reuse ? WithPort(dht->options_.listen, saved->port) : dht->options_.listen);
     if (reuse && dht->session_->listen_port() == 0) dht->session_ = make(dht->options_.listen);
     if (!dht->options_.map_tcp_ports.empty()) {
-      lt::session_params mapper(Settings(dht->options_.listen, false, false));
+      lt::session_params mapper(Settings(dht->options_.listen, false, false, false));
       mapper.extensions.clear();
       dht->mapper_ = std::make_unique<lt::session>(std::move(mapper));
     }

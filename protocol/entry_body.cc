@@ -71,7 +71,7 @@ struct Encoder {
     // Capacities, then flags, came later: each is absent when it says
     // nothing (and nothing follows), so every policy written before them
     // keeps its one encoding. Flags after no capacities need m = 0.
-    const uint8_t flags = p.reach ? kPolicyReach : 0;
+    const uint8_t flags = (p.reach ? kPolicyReach : 0) | (p.relay_limits.empty() ? 0 : kPolicyRelayLimits);
     if (p.capacities.empty() && flags == 0) return;
     w.U16(static_cast<uint16_t>(p.capacities.size()));
     for (const auto& c : p.capacities) {
@@ -79,6 +79,12 @@ struct Encoder {
       w.U64(c.bytes);
     }
     if (flags != 0) w.U8(flags);
+    if (p.relay_limits.empty()) return;
+    w.U16(static_cast<uint16_t>(p.relay_limits.size()));
+    for (const auto& l : p.relay_limits) {
+      w.Fixed(l.device.bytes);
+      w.U64(l.bytes_per_second);
+    }
   }
 };
 
@@ -156,8 +162,20 @@ std::expected<Body, std::string> DecodeFields(EntryType type, ByteReader& r) {
         if (r.ok() && !r.AtEnd()) {
           const uint8_t flags = r.U8();
           if (r.ok() && flags == 0) return std::unexpected("policy flags of 0 are written as none");
-          if (r.ok() && (flags & ~kPolicyReach) != 0) return std::unexpected("unknown policy flags");
+          if (r.ok() && (flags & ~(kPolicyReach | kPolicyRelayLimits)) != 0)
+            return std::unexpected("unknown policy flags");
           p.reach = (flags & kPolicyReach) != 0;
+          if (flags & kPolicyRelayLimits) {
+            const size_t k = r.U16();
+            if (r.ok() && (k == 0 || k > kMaxBudgets)) return std::unexpected("relay limits must number 1..256");
+            for (size_t i = 0; i < k && r.ok(); ++i) {
+              RelayLimit l{ReadId<DeviceTag>(r), r.U64()};
+              if (!p.relay_limits.empty() && !(p.relay_limits.back().device < l.device))
+                return std::unexpected("relay limits not sorted by device");
+              if (r.ok() && l.bytes_per_second == 0) return std::unexpected("a relay limit of 0 is written as none");
+              p.relay_limits.push_back(l);
+            }
+          }
         } else if (r.ok() && m == 0) {
           return std::unexpected("an empty capacity list is written as none");
         }

@@ -35,7 +35,8 @@ inline constexpr size_t kMaxNameBytes = 256;
 inline constexpr size_t kMaxReasonBytes = 1024;
 inline constexpr size_t kMaxSealedDetailsBytes = 60 * 1024;
 inline constexpr size_t kMaxBudgets = 256;
-inline constexpr uint8_t kPolicyReach = 0x01;  // policy.set flags bit: reach=on
+inline constexpr uint8_t kPolicyReach = 0x01;        // policy.set flags bit: reach=on
+inline constexpr uint8_t kPolicyRelayLimits = 0x02;  // policy.set flags bit: relay limits follow
 inline constexpr uint8_t kMaxCopies = 16;
 
 struct Genesis {
@@ -87,6 +88,14 @@ struct DeviceCapacity {
   bool operator==(const DeviceCapacity&) const = default;
 };
 
+// The most bytes per second a device passes on for others it relays
+// (hearth policy set relay_limit=DEVICE:RATE).
+struct RelayLimit {
+  DeviceId device;
+  uint64_t bytes_per_second = 0;
+  bool operator==(const RelayLimit&) const = default;
+};
+
 struct PolicySet {
   uint8_t copies = 1;              // 1..16 full replicas of every blob
   uint16_t stream_limit = 0;       // concurrent streams per owned copy; 0 = no limit
@@ -95,6 +104,7 @@ struct PolicySet {
   // The household's devices may use the outside world to reach each other
   // (the mainline DHT, the home router's port mapping): off by default.
   bool reach = false;
+  std::vector<RelayLimit> relay_limits;  // sorted by device, unique
   bool operator==(const PolicySet&) const = default;
 };
 

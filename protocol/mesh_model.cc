@@ -2,6 +2,7 @@
 #include "protocol/mesh_model.h"
 
 #include "protocol/handshake.h"
+#include "protocol/relay_messages.h"
 
 namespace hearth {
 namespace {
@@ -63,6 +64,9 @@ std::expected<Dispatched, DispatchError> DispatchMemberMessage(MeshModel& model,
     case MessageType::kJoin:
     case MessageType::kWelcome:
       return Dispatched::kNotForModel;
+    default:
+      if (IsRelayMessage(type)) return Dispatched::kNotForModel;
+      break;
   }
   return Dispatched::kUnknownType;
 }

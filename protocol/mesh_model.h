@@ -2,7 +2,8 @@
 // layer (node/mesh/peer_sessions.h) reads frames; DispatchMemberMessage turns
 // one frame into one call here; the node's parts (ledger sync, the have
 // index, fetches, chunk reads, placement, surplus proofs, listener sync)
-// answer them. Session-level messages -- PING/PONG, ERROR, and JOIN from a
+// answer them. Session-level messages -- PING/PONG, ERROR, relays and hole punching
+// (relay_messages.h), and JOIN from a
 // device that is not yet a member -- never reach a model.
 //
 // A model's methods run on the node's thread, one message at a time, in the
@@ -67,7 +68,7 @@ struct DispatchError {
 // What DispatchMemberMessage did with a frame.
 enum class Dispatched {
   kDelivered,     // one call on the model
-  kNotForModel,   // a session-level type (PING, PONG, ERROR, JOIN, WELCOME): the caller's
+  kNotForModel,   // a session-level type (PING, PONG, ERROR, JOIN, WELCOME, RELAY_*, PUNCH): the caller's
   kUnknownType,   // ignored: a newer peer may send more
 };
 

@@ -35,6 +35,12 @@ enum class MessageType : uint8_t {
   kState = 39,  // placement_messages.h
   kProve = 40,
   kProof = 41,
+  kRelayOpen = 42,  // relay_messages.h
+  kRelayAccept = 43,
+  kRelayData = 44,
+  kRelayAck = 45,
+  kRelayClose = 46,
+  kPunch = 47,
   kPing = 10,
   kPong = 11,
   kError = 15,

@@ -35,6 +35,11 @@ std::map<BlobId, uint64_t> BlobSizes(store::Database& db) {
   return sizes;
 }
 
+std::string NameOf(const LedgerState& state, const DeviceId& d) {
+  auto m = state.members.find(d);
+  return m == state.members.end() || m->second.name.empty() ? DeviceShort(d) : m->second.name;
+}
+
 CliResult RunDevices(const Context& ctx, bool json) {
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
@@ -56,6 +61,7 @@ CliResult RunDevices(const Context& ctx, bool json) {
     std::vector<BlobId> held;
     std::string status, address, path;
     std::optional<int64_t> rtt_us;
+    std::optional<DeviceId> via;
     if (id == home->device_id()) {
       auto local = home->blobs().List();
       if (local) held = *local;
@@ -70,6 +76,7 @@ CliResult RunDevices(const Context& ctx, bool json) {
         status = "online";
         path = it->second.path;
         rtt_us = it->second.rtt_us;
+        via = it->second.via;
       }
       else status = "last seen " + Ago(now, it->second.last_seen_us);
       if (it != seen.end()) address = it->second.host + (it->second.control_port ? ":" + std::to_string(it->second.control_port) : "");
@@ -85,8 +92,10 @@ CliResult RunDevices(const Context& ctx, bool json) {
                             {"blobs", held.size()}, {"bytes", bytes}, {"availability", nullptr},
                             {"room", nullptr}, {"disk_full", false}, {"path", nullptr}, {"via", nullptr},
                             {"rtt_ms", nullptr}};
-      // How the session up now reaches it (lan or direct; relays are to come).
+      // How the session up now reaches it: lan, direct, mapped, punched or
+      // relayed (through `via`).
       if (!path.empty()) row["path"] = path;
+      if (via) row["via"] = {{"id", DeviceText(*via)}, {"short", DeviceShort(*via)}, {"name", NameOf(state, *via)}};
       if (rtt_us) row["rtt_ms"] = static_cast<double>(*rtt_us) / 1000.0;
       if (report != reports->end()) {
         row["availability"] = report->second.availability / 1000.0;
@@ -98,6 +107,7 @@ CliResult RunDevices(const Context& ctx, bool json) {
       std::string seen_online = report == reports->end()
                                     ? "-"
                                     : fmt::format("{:.0f}% of the week", report->second.availability / 10.0);
+      if (via) path += " via " + NameOf(state, *via);
       if (!path.empty()) status += " (" + path + (rtt_us ? fmt::format(", {:.1f} ms", *rtt_us / 1000.0) : "") + ")";
       *ctx.out << fmt::format("{:<8}  {:<16} {:<8}{:<6} {:<26} {:<22} {:>5} blobs  {:<9} online {}\n", DeviceShort(id),
                               m.name.substr(0, 16), RoleName(m.role), m.admin ? "admin" : "", status, address,
@@ -212,9 +222,24 @@ CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
     } else if (k == "reach") {
       if (v != "on" && v != "off") return std::unexpected(CliError{"expected reach=on or reach=off", 2});
       policy.reach = v == "on";
+    } else if (k == "relay_limit") {
+      // DEVICE:RATE, RATE a size per second ("2M", "500K/s"); 0 removes it.
+      const size_t colon = v.rfind(':');
+      if (colon == std::string::npos || colon == 0)
+        return std::unexpected(CliError{"expected relay_limit=DEVICE:RATE (e.g. relay_limit=nas:2M/s; 0 removes it)", 2});
+      auto device = ResolveDevice(state, v.substr(0, colon));
+      if (!device) return std::unexpected(CliError{device.error()});
+      std::string rate = v.substr(colon + 1);
+      if (rate.ends_with("/s")) rate.resize(rate.size() - 2);
+      auto bytes = ParseSize(rate);
+      if (!bytes) return std::unexpected(CliError{bytes.error(), 2});
+      std::erase_if(policy.relay_limits, [&](const RelayLimit& l) { return l.device == *device; });
+      if (*bytes > 0) policy.relay_limits.push_back(RelayLimit{*device, *bytes});
+      std::sort(policy.relay_limits.begin(), policy.relay_limits.end(),
+                [](const RelayLimit& x, const RelayLimit& y) { return x.device < y.device; });
     } else {
-      return std::unexpected(
-          CliError{"expected copies=N, budget=DEVICE:SIZE, capacity=DEVICE:SIZE or reach=on|off", 2});
+      return std::unexpected(CliError{
+          "expected copies=N, budget=DEVICE:SIZE, capacity=DEVICE:SIZE, reach=on|off or relay_limit=DEVICE:RATE", 2});
     }
     auto e = home->ledger().Author(home->device_key(), policy, ctx.clock());
     if (!e) return std::unexpected(CliError{"cannot set the policy: " + e.error().Message()});
@@ -230,17 +255,25 @@ CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
     nlohmann::json capacities = nlohmann::json::array();
     for (const auto& c : policy.capacities)
       capacities.push_back({{"device", DeviceText(c.device)}, {"name", name(c.device)}, {"bytes", c.bytes}});
+    nlohmann::json relay_limits = nlohmann::json::array();
+    for (const auto& l : policy.relay_limits)
+      relay_limits.push_back(
+          {{"device", DeviceText(l.device)}, {"name", name(l.device)}, {"bytes_per_second", l.bytes_per_second}});
     ctx.PrintJson({{"copies", policy.copies},
                    {"stream_limit", policy.stream_limit},
                    {"budgets", budgets},
                    {"capacities", capacities},
-                   {"reach", policy.reach}});
+                   {"reach", policy.reach},
+                   {"relay_limits", relay_limits}});
   } else {
     *ctx.out << fmt::format("copies={}\nreach={}\n", policy.copies, policy.reach ? "on" : "off");
     for (const auto& b : policy.budgets)
       *ctx.out << fmt::format("budget {}={} bytes ({})\n", name(b.device), b.bytes, HumanBytes(b.bytes));
     for (const auto& c : policy.capacities)
       *ctx.out << fmt::format("capacity {}={} bytes ({})\n", name(c.device), c.bytes, HumanBytes(c.bytes));
+    for (const auto& l : policy.relay_limits)
+      *ctx.out << fmt::format("relay_limit {}={} bytes/s ({}/s)\n", name(l.device), l.bytes_per_second,
+                              HumanBytes(l.bytes_per_second));
   }
   return {};
 }
@@ -284,8 +317,11 @@ void RegisterDevices(CLI::App& app, Context& ctx, Action* action) {
                              "Set copies=N (full replicas of every blob), budget=DEVICE:SIZE (a phone's cache) or "
                              "capacity=DEVICE:SIZE (the most a full/storage device holds); SIZE 0 removes one; "
                              "reach=on|off (devices may find and reach each other over the internet: the "
-                             "mainline DHT, router port mapping; off by default) (admins)");
-  set->add_option("setting", *setting, "copies=N | budget=DEVICE:SIZE | capacity=DEVICE:SIZE | reach=on|off")
+                             "mainline DHT, router port mapping, relays through members; off by default); "
+                             "relay_limit=DEVICE:RATE (the most a device relays for others, e.g. nas:2M/s; 0 "
+                             "removes it) (admins)");
+  set->add_option("setting", *setting,
+                  "copies=N | budget=DEVICE:SIZE | capacity=DEVICE:SIZE | reach=on|off | relay_limit=DEVICE:RATE")
       ->required();
   set->add_flag("--json", *pjson, "Print the result as JSON");
   set->callback([&ctx, setting, pjson, action] {

@@ -154,7 +154,8 @@ void Fetcher::OnTorrent(const DeviceId& from, TorrentReply reply) {
   }
   const uint16_t port = peers_.TorrentPortOf(from);
   Connection* c = peers_.SessionOf(from);
-  if (c && port != 0 && it->second.connected.insert(from).second)
+  // A relayed holder has no address to connect to: RelayedFetches reads it.
+  if (c && port != 0 && !c->remote_host().empty() && it->second.connected.insert(from).second)
     transfer_->ConnectPeer(reply.blob, c->remote_host(), port);
 }
 

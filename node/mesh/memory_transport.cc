@@ -114,8 +114,15 @@ class MemoryTransport final : public Transport {
   }
   uint16_t listening_port() const override { return listening_.second; }
 
+  void Punch(const std::string&, uint16_t, std::chrono::milliseconds, Dialed done) override {
+    asio::post(net_.io_, [done = std::move(done)] {
+      done(std::unexpected(TransportFailure{TransportError::kFailed, "memory transports punch no holes"}));
+    });
+  }
+
   void Dial(const std::string& host, uint16_t port, std::chrono::milliseconds, Dialed done) override {
     auto it = net_.listeners_.find({host, port});
+    if (net_.cut_.contains({host_, host}) || net_.cut_.contains({host, host_})) it = net_.listeners_.end();
     if (it == net_.listeners_.end()) {
       asio::post(net_.io_, [done = std::move(done), host, port] {
         done(std::unexpected(TransportFailure{TransportError::kRefused, "nobody listens at " + host + ":" +

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <utility>
@@ -32,6 +33,14 @@ class MemoryNetwork {
   // other end). The network must outlive it.
   std::unique_ptr<Transport> MakeTransport(std::string host);
 
+  // From now on, dials between `a` and `b` (either way) are refused, as if a
+  // NAT stood between them; streams open already stay up.
+  void Cut(const std::string& a, const std::string& b) { cut_.insert({a, b}); }
+  void Mend(const std::string& a, const std::string& b) {
+    cut_.erase({a, b});
+    cut_.erase({b, a});
+  }
+
   // Two connected ends, as if `a_host` dialed `b_host`:`b_port`.
   static std::pair<std::unique_ptr<ByteStream>, std::unique_ptr<ByteStream>> Pipe(
       asio::io_context& io, const std::string& a_host, uint16_t a_port, const std::string& b_host, uint16_t b_port);
@@ -41,6 +50,7 @@ class MemoryNetwork {
   uint16_t FreePort(const std::string& host);
   asio::io_context& io_;
   std::map<std::pair<std::string, uint16_t>, MemoryTransport*> listeners_;
+  std::set<std::pair<std::string, std::string>> cut_;
   uint16_t next_port_ = 40000;
 };
 

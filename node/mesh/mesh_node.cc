@@ -14,6 +14,12 @@ MeshNode::MeshNode(asio::io_context& io, store::Home& home, MeshOptions options)
                  .member_up = [this](const DeviceId& d) { MemberUp(d); },
                  .member_down = [this](const DeviceId& d) { MemberDown(d); },
                  .join = [this](Connection& c, ByteSpan payload) { join_.OnJoin(c, payload); },
+                 .relay =
+                     [this](Connection& c, MessageType type, ByteSpan payload) {
+                       if (type == MessageType::kPunch) punch_.OnPunch(c, payload);
+                       else relays_.OnFrame(c, type, payload);
+                     },
+                 .session_ended = [this](Connection* c) { relays_.SessionEnded(c); },
              }),
       sync_(
           ctx_, peers_, [this] { placement_.PassSoon(); }, [this] { have_.MarkDirty(); }),
@@ -50,7 +56,10 @@ MeshNode::MeshNode(asio::io_context& io, store::Home& home, MeshOptions options)
       released_(ctx_, have_, fetcher_, reads_),
       cache_(ctx_, peers_, have_, reads_),
       repair_(ctx_, have_, fetcher_),
-      reach_(ctx_, peers_, [this] { return torrent_port(); }) {}
+      reach_(ctx_, peers_, [this] { return torrent_port(); }),
+      relays_(ctx_, peers_),
+      relayed_fetches_(ctx_, peers_, have_, fetcher_),
+      punch_(ctx_, peers_, transport()) {}
 
 MeshNode::~MeshNode() {
   *ctx_.alive = false;
@@ -102,6 +111,7 @@ void MeshNode::Stop() {
   sync_.Stop();
   reads_.Tick(ctx_.SteadyNow());  // players waiting for chunks hear why not
   peers_.Stop();
+  relays_.Stop();
   reach_.Stop();
   placement_.Stop();
   repair_.Stop();
@@ -116,6 +126,8 @@ void MeshNode::MemberUp(const DeviceId& peer) {
   have_.SendSet(*c);
   placement_.SendState(*c);
   listeners_.MemberUp(peer);
+  relays_.MemberUp(peer);
+  if (peers_.IsDirect(peer)) punch_.DirectUp(peer);
 }
 
 void MeshNode::MemberDown(const DeviceId& peer) {
@@ -123,6 +135,7 @@ void MeshNode::MemberDown(const DeviceId& peer) {
   surplus_.MemberDown(peer);
   placement_.MemberDown(peer);
   reach_.MemberDown(peer);
+  relays_.MemberDown(peer);
 }
 
 void MeshNode::OnHello(const DeviceId& from, const Hello& hello) {
@@ -148,9 +161,12 @@ void MeshNode::Tick() {
   }
   peers_.Tick(now);
   reach_.Tick(now);
+  relays_.Tick(now);
+  punch_.Tick(now);
   have_.Tick(now);
   placement_.Tick(now);
   fetcher_.Tick(now, external);
+  relayed_fetches_.Tick(now);
   reads_.Tick(now);
   released_.Tick(now);
   tick_timer_.expires_after(ctx_.options.tick);

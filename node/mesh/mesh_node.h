@@ -18,6 +18,9 @@
 //   PhoneCache        a phone's budget                     phone_cache.h
 //   BlobRepair        damaged copies set aside, re-fetched blob_repair.h
 //   DhtRendezvous     reach through the DHT (policy reach)  dht_rendezvous.h
+//   Relays            sessions carried by a member          relays.h
+//   RelayedFetches    fetches over a relayed session        relayed_fetches.h
+//   HolePunch         direct sessions through two NATs      hole_punch.h
 // A member's messages reach them through the MeshModel interface
 // (protocol/mesh_model.h), which the node implements by handing each to its
 // part.
@@ -40,6 +43,7 @@
 #include "node/mesh/dht_rendezvous.h"
 #include "node/mesh/fetcher.h"
 #include "node/mesh/have_index.h"
+#include "node/mesh/hole_punch.h"
 #include "node/mesh/join_host.h"
 #include "node/mesh/lan_beacon.h"
 #include "node/mesh/ledger_sync.h"
@@ -50,6 +54,8 @@
 #include "node/mesh/peer_sessions.h"
 #include "node/mesh/phone_cache.h"
 #include "node/mesh/replica_placement.h"
+#include "node/mesh/relayed_fetches.h"
+#include "node/mesh/relays.h"
 #include "node/mesh/released_blobs.h"
 #include "node/mesh/surplus_keeper.h"
 #include "protocol/mesh_model.h"
@@ -97,6 +103,8 @@ class MeshNode : private MeshModel {
   uint16_t control_port() const { return peers_.port(); }
   uint16_t torrent_port() const { return fetcher_.transfer() ? fetcher_.transfer()->port() : 0; }
   size_t online_peers() const { return peers_.members().size(); }
+  // Channels this node carries for others (relays.h).
+  size_t relayed_for_others() const { return relays_.carried(); }
   // Reach through the DHT, as `hearth status` shows it.
   const DhtRendezvous::Status& reach_status() const { return reach_.status(); }
   uint64_t refused_swarm_requests() const { return guard_ ? guard_->refused_requests() : 0; }
@@ -109,6 +117,7 @@ class MeshNode : private MeshModel {
   void Tick();
   void MemberUp(const DeviceId& peer);
   void MemberDown(const DeviceId& peer);
+  Transport& transport() { return ctx_.options.transport ? *ctx_.options.transport : *own_transport_; }
 
   // MeshModel: each message to the part it is for.
   void OnHello(const DeviceId& from, const Hello& hello) override;
@@ -120,7 +129,10 @@ class MeshNode : private MeshModel {
   void OnTorrentRequest(const DeviceId& from, const BlobId& blob) override { fetcher_.OnTorrentRequest(from, blob); }
   void OnTorrent(const DeviceId& from, TorrentReply reply) override { fetcher_.OnTorrent(from, std::move(reply)); }
   void OnRead(const DeviceId& from, const ReadRequest& read) override { reads_.OnRead(from, read); }
-  void OnData(const DeviceId& from, ChunkData data) override { reads_.OnData(from, data); }
+  void OnData(const DeviceId& from, ChunkData data) override {
+    reads_.OnData(from, data);
+    relayed_fetches_.OnData(from, data);
+  }
   void OnState(const DeviceId& from, const std::expected<DeviceState, std::string>& state) override {
     placement_.OnState(from, state);
   }
@@ -151,6 +163,9 @@ class MeshNode : private MeshModel {
   PhoneCache cache_;
   BlobRepair repair_;
   DhtRendezvous reach_;
+  Relays relays_;
+  RelayedFetches relayed_fetches_;
+  HolePunch punch_;
   std::unique_ptr<LanBeacon> beacon_;
   std::set<std::string> foreign_beacons_;  // senders of other households' beacons, logged once each
   static constexpr size_t kForeignBeaconsNamed = 16;

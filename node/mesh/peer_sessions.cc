@@ -3,6 +3,7 @@
 #include "node/mesh/endpoint.h"
 #include "node/store/mesh_tables.h"
 #include "protocol/pairing.h"
+#include "protocol/relay_messages.h"
 
 namespace hearth::mesh {
 namespace {
@@ -112,7 +113,31 @@ void PeerSessions::Dial(const std::string& key) {
   });
 }
 
-void PeerSessions::Adopt(std::shared_ptr<Connection> conn, std::optional<std::string> dial_target) {
+void PeerSessions::AdoptStream(std::unique_ptr<ByteStream> stream, bool initiator, PathKind kind) {
+  if (sessions_.size() >= kMaxSessions) return;  // the stream closes as it goes
+  const std::optional<DeviceId> via = stream->relayed_via();
+  MemberCheck check = [this](const DeviceId& d) { return ctx_.IsUnrevokedMember(d); };
+  Session& s = Adopt(
+      Connection::Create(ctx_.io, std::move(stream), ctx_.home.device_key(), ctx_.home.household(), check, initiator),
+      std::nullopt);
+  s.kind = kind;
+  s.via = via;
+}
+
+bool PeerSessions::IsDirect(const DeviceId& d) const {
+  auto it = members_.find(d);
+  return it != members_.end() && sessions_.at(it->second).kind != PathKind::kRelayed;
+}
+
+std::optional<std::pair<std::string, uint16_t>> PeerSessions::SeenAddressOf(const DeviceId& d) const {
+  auto it = members_.find(d);
+  if (it == members_.end()) return std::nullopt;
+  const Session& s = sessions_.at(it->second);
+  if (s.kind == PathKind::kRelayed || s.control_port == 0 || it->second->remote_host().empty()) return std::nullopt;
+  return std::pair{it->second->remote_host(), s.control_port};
+}
+
+PeerSessions::Session& PeerSessions::Adopt(std::shared_ptr<Connection> conn, std::optional<std::string> dial_target) {
   Connection* raw = conn.get();
   Session& s = sessions_[raw];
   s.conn = conn;
@@ -123,6 +148,7 @@ void PeerSessions::Adopt(std::shared_ptr<Connection> conn, std::optional<std::st
       .on_frame = [this, raw](Frame f) { OnFrame(raw, std::move(f)); },
       .on_closed = [this, raw](const std::string& reason) { OnClosed(raw, reason); },
   });
+  return s;
 }
 
 void PeerSessions::OnReady(Connection* raw) {
@@ -151,11 +177,15 @@ void PeerSessions::RegisterMember(Session& s) {
   Connection* raw = s.conn.get();
   const DeviceId peer = raw->peer();
   if (auto it = members_.find(peer); it != members_.end() && it->second != raw) {
-    // Two sessions with one device (both dialed): keep the one dialed by the
-    // device with the smaller id, so both ends keep the same one.
+    // Two sessions with one device (both dialed): keep a direct one over a
+    // relayed one, else the one dialed by the device with the smaller id,
+    // so both ends keep the same one.
     Connection* other = it->second;
     auto dialer = [&](Connection* c) { return c->initiator() ? ctx_.me() : c->peer(); };
-    Connection* keep = dialer(raw) < dialer(other) ? raw : other;
+    const bool raw_relayed = s.kind == PathKind::kRelayed;
+    const bool other_relayed = sessions_.at(other).kind == PathKind::kRelayed;
+    Connection* keep = raw_relayed != other_relayed ? (raw_relayed ? other : raw)
+                                                    : (dialer(raw) < dialer(other) ? raw : other);
     Connection* drop = keep == raw ? other : raw;
     if (drop == other) {
       members_.erase(it);
@@ -173,7 +203,10 @@ void PeerSessions::RegisterMember(Session& s) {
   SavePeerState(s, true);
   raw->Send(MessageType::kPing, PingNonce(ctx_.SteadyNow()));  // its round trip, for `hearth devices`
   if (hooks_.member_up) hooks_.member_up(peer);
-  ctx_.Log("connected to " + ctx_.Name(peer) + " at " + raw->remote_host());
+  if (s.via) ctx_.Log("connected to " + ctx_.Name(peer) + " through " + ctx_.Name(*s.via) + " (relayed)");
+  else if (s.kind == PathKind::kPunched)
+    ctx_.Log("connected to " + ctx_.Name(peer) + " at " + raw->remote_host() + " (a punched hole)");
+  else ctx_.Log("connected to " + ctx_.Name(peer) + " at " + raw->remote_host());
 }
 
 void PeerSessions::SavePeerState(const Session& s, bool online) {
@@ -184,12 +217,17 @@ void PeerSessions::SavePeerState(const Session& s, bool online) {
   rec.torrent_port = s.torrent_port;
   rec.last_seen_us = ctx_.Now();
   rec.online = online;
-  rec.path = PathOf(rec.host);
-  if (rec.control_port == 0) {
-    // Keep the port learned earlier (an accepted session has not said yet).
+  rec.path = s.kind == PathKind::kRelayed ? "relayed" : s.kind == PathKind::kPunched ? "punched" : PathOf(rec.host);
+  rec.via = s.via;
+  if (rec.control_port == 0 || s.kind == PathKind::kRelayed) {
+    // Keep the address learned earlier: an accepted session has not said
+    // its port yet, a relayed one has no address of its own.
     if (auto known = store::ListPeers(ctx_.home.db()); known) {
-      for (const auto& p : *known)
-        if (p.device == rec.device) rec.control_port = p.control_port;
+      for (const auto& p : *known) {
+        if (p.device != rec.device) continue;
+        if (rec.control_port == 0 || s.kind == PathKind::kRelayed) rec.control_port = p.control_port;
+        if (s.kind == PathKind::kRelayed) rec.host = p.host;
+      }
     }
   }
   (void)store::SavePeer(ctx_.home.db(), rec);
@@ -200,6 +238,7 @@ void PeerSessions::OnClosed(Connection* raw, const std::string& reason) {
   if (it == sessions_.end()) return;
   Session s = std::move(it->second);
   sessions_.erase(it);
+  if (hooks_.session_ended) hooks_.session_ended(raw);
   if (s.member) {
     const DeviceId peer = raw->peer();
     if (auto m = members_.find(peer); m != members_.end() && m->second == raw) {
@@ -231,8 +270,13 @@ void PeerSessions::OnFrame(Connection* raw, Frame frame) {
   auto dispatched = DispatchMemberMessage(model_, peer, frame.type, frame.payload);
   if (!dispatched) return conn->SendErrorAndClose(kErrMalformed, dispatched.error().detail);
   if (*dispatched != Dispatched::kNotForModel) return;
+  if (IsRelayMessage(frame.type)) {
+    if (hooks_.relay) hooks_.relay(*conn, type, frame.payload);
+    return;
+  }
   switch (type) {
     case MessageType::kPing: return conn->Send(MessageType::kPong, frame.payload);
+
     case MessageType::kError: {
       auto e = DecodeError(frame.payload);
       return conn->Close(e ? "peer reported an error: " + e->second : "peer sent a malformed error");
@@ -259,7 +303,7 @@ void PeerSessions::OnHello(const DeviceId& from, const Hello& hello) {
   s->torrent_port = hello.torrent_port;
   SavePeerState(*s, true);
   const std::string& host = s->conn->remote_host();
-  if (s->control_port != 0 && !s->dial_target)
+  if (s->control_port != 0 && !s->dial_target && s->kind != PathKind::kRelayed)
     dial_book_.Learn(FormatEndpoint(host, s->control_port), host, s->control_port, from,
                      ctx_.SteadyNow() + std::chrono::seconds(1));
   BroadcastPeers();
@@ -269,7 +313,7 @@ void PeerSessions::BroadcastPeers() {
   std::vector<PeerAddress> list;
   for (auto& [device, raw] : members_) {
     const Session& s = sessions_.at(raw);
-    if (s.control_port == 0) continue;
+    if (s.control_port == 0 || s.kind == PathKind::kRelayed) continue;
     auto addr = ParseInviteAddress(FormatEndpoint(raw->remote_host(), s.control_port));
     if (addr) list.push_back(PeerAddress{device, *addr});
   }
@@ -280,7 +324,7 @@ void PeerSessions::BroadcastPeers() {
 
 void PeerSessions::OnPeers(const DeviceId&, const std::vector<PeerAddress>& peers) {
   for (const PeerAddress& p : peers) {
-    if (p.device == ctx_.me() || !ctx_.IsUnrevokedMember(p.device) || members_.contains(p.device)) continue;
+    if (p.device == ctx_.me() || !ctx_.IsUnrevokedMember(p.device) || IsDirect(p.device)) continue;
     std::string key = p.address.ToString();
     if (dial_book_.Contains(key)) continue;
     if (auto ep = ParseEndpoint(key, false)) dial_book_.Add(key, ep->address().to_string(), ep->port(), p.device);
@@ -298,7 +342,9 @@ void PeerSessions::LearnAddresses(const DeviceId& device, const std::vector<Invi
 }
 
 void PeerSessions::Tick(std::chrono::steady_clock::time_point now) {
-  auto connected_or_gone = [this](const DeviceId& d) { return members_.contains(d) || !ctx_.IsUnrevokedMember(d); };
+  // A relayed member is still dialed: a direct session replaces the relayed
+  // one when it comes up.
+  auto connected_or_gone = [this](const DeviceId& d) { return IsDirect(d) || !ctx_.IsUnrevokedMember(d); };
   for (const std::string& key : dial_book_.Due(now, connected_or_gone)) {
     if (sessions_.size() >= kMaxSessions) break;
     Dial(key);

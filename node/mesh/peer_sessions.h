@@ -27,6 +27,11 @@
 
 namespace hearth::mesh {
 
+// How a session's stream came to be: dialed or accepted on the network,
+// a hole punched through NATs (hole_punch.h), or carried by a member
+// (relays.h).
+enum class PathKind { kNetwork, kPunched, kRelayed };
+
 class PeerSessions {
  public:
   struct Hooks {
@@ -34,6 +39,11 @@ class PeerSessions {
     std::function<void(const DeviceId&)> member_down;  // its session ended
     // A candidate's JOIN frame. Admit() it, or SendErrorAndClose.
     std::function<void(Connection&, ByteSpan)> join;
+    // A member's RELAY_* or PUNCH frame (relay_messages.h).
+    std::function<void(Connection&, MessageType, ByteSpan)> relay;
+    // Any session ended (admitted or not; a duplicate too), before it is
+    // freed: whatever refers to the connection lets go.
+    std::function<void(Connection*)> session_ended;
   };
 
   PeerSessions(MeshContext& ctx, Transport& transport, MeshModel& model, Hooks hooks);
@@ -53,6 +63,10 @@ class PeerSessions {
   bool AddDialTarget(const std::string& key, const std::string& host, uint16_t port);
   // A candidate that paired (a member now).
   void Admit(Connection& candidate);
+  // A stream to a member opened some other way than Dial and Listen: a
+  // punched hole (initiator by key order) or a relayed channel (initiator:
+  // the end that asked). Only members are admitted on it.
+  void AdoptStream(std::unique_ptr<ByteStream> stream, bool initiator, PathKind kind);
 
   // The session half of HELLO and PEERS: where the member listens, and the
   // household's other devices to dial.
@@ -65,6 +79,12 @@ class PeerSessions {
   // Members with an open session, by device.
   const std::map<DeviceId, Connection*>& members() const { return members_; }
   bool IsOnline(const DeviceId& d) const { return members_.contains(d); }
+  // Online through a session that is not relayed.
+  bool IsDirect(const DeviceId& d) const;
+  // Where a member's session comes from and its control port (its HELLO),
+  // when the session is not relayed and the port is known: what a third
+  // member tells the other end of a hole punch.
+  std::optional<std::pair<std::string, uint16_t>> SeenAddressOf(const DeviceId& d) const;
   // The member's session, or nullptr when it has none.
   Connection* SessionOf(const DeviceId& d) const;
   // Where the member's swarm listens (its HELLO); 0 before it said.
@@ -85,11 +105,13 @@ class PeerSessions {
     uint16_t torrent_port = 0;
     std::optional<std::string> dial_target;  // the DialBook key it was dialed at
     std::chrono::steady_clock::time_point last_heard{};
+    PathKind kind = PathKind::kNetwork;
+    std::optional<DeviceId> via;  // the relay, when kind is kRelayed
   };
 
   void Accepted(std::unique_ptr<ByteStream> stream);
   void Dial(const std::string& key);
-  void Adopt(std::shared_ptr<Connection> conn, std::optional<std::string> dial_target);
+  Session& Adopt(std::shared_ptr<Connection> conn, std::optional<std::string> dial_target);
   void OnReady(Connection* conn);
   void OnFrame(Connection* conn, Frame frame);
   void OnClosed(Connection* conn, const std::string& reason);

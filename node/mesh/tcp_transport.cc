@@ -7,6 +7,9 @@ namespace hearth::mesh {
 namespace {
 
 using tcp = asio::ip::tcp;
+// SO_REUSEPORT, which Asio has no name for: a listener and the sockets that
+// punch holes from its port (TcpTransport::Punch) all set it.
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 TransportFailure FailureOf(const boost::system::error_code& ec, const std::string& where = "") {
   namespace e = asio::error;
@@ -118,9 +121,22 @@ std::expected<void, TransportFailure> TcpTransport::Listen(const std::string& ho
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
   if (ec) return std::unexpected(TransportFailure{TransportError::kBadAddress, "not an IP address: " + host});
-  const tcp::endpoint ep(address, port);
+  tcp::endpoint ep(address, port);
+  // SO_REUSEPORT (for hole punches from this port) would also let a second
+  // process of this user listen on the port and take half its connections.
+  // So the port is first claimed without it: taken, it is refused; 0, it
+  // becomes a free one. The probe closes just before the listener binds.
+  {
+    tcp::acceptor probe(io_);
+    probe.open(ep.protocol(), ec);
+    if (!ec) probe.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) probe.bind(ep, ec);
+    if (!ec) ep = probe.local_endpoint(ec);
+    if (ec) return std::unexpected(FailureOf(ec, "cannot listen on " + host + ":" + std::to_string(port)));
+  }
   acceptor_.open(ep.protocol(), ec);
   if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.set_option(ReusePort(true), ec);
   if (!ec) acceptor_.bind(ep, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
@@ -163,15 +179,19 @@ uint16_t TcpTransport::listening_port() const {
   return ec ? 0 : ep.port();
 }
 
-void TcpTransport::Dial(const std::string& host, uint16_t port, std::chrono::milliseconds timeout, Dialed done) {
+std::optional<asio::ip::address> TcpTransport::AddressOrFail(const std::string& host, Dialed& done) {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
-  if (ec) {
-    asio::post(io_, [done = std::move(done), host] {
-      done(std::unexpected(TransportFailure{TransportError::kBadAddress, "not an IP address: " + host}));
-    });
-    return;
-  }
+  if (!ec) return address;
+  asio::post(io_, [done = std::move(done), host] {
+    done(std::unexpected(TransportFailure{TransportError::kBadAddress, "not an IP address: " + host}));
+  });
+  return std::nullopt;
+}
+
+void TcpTransport::Dial(const std::string& host, uint16_t port, std::chrono::milliseconds timeout, Dialed done) {
+  const auto address = AddressOrFail(host, done);
+  if (!address) return;
   auto socket = std::make_shared<tcp::socket>(io_);
   auto timer = std::make_shared<asio::steady_timer>(io_, timeout);
   auto timed_out = std::make_shared<bool>(false);
@@ -181,13 +201,90 @@ void TcpTransport::Dial(const std::string& host, uint16_t port, std::chrono::mil
     boost::system::error_code ignored;
     socket->close(ignored);
   });
-  socket->async_connect(tcp::endpoint(address, port), [socket, timer, timed_out, done = std::move(done)](
+  socket->async_connect(tcp::endpoint(*address, port), [socket, timer, timed_out, done = std::move(done)](
                                                            boost::system::error_code e) {
     timer->cancel();
     if (*timed_out) return done(std::unexpected(TransportFailure{TransportError::kTimedOut, "no answer in time"}));
     if (e) return done(std::unexpected(FailureOf(e)));
     done(Wrap(std::move(*socket)));
   });
+}
+
+namespace {
+
+// One hole punch: connect from the listening address and port until a
+// connection opens or the deadline passes. A refusal (the other end's NAT
+// or host answered before its own dial went out) is tried again shortly,
+// on a fresh socket (a failed connect leaves a socket unusable).
+struct PunchAttempt : std::enable_shared_from_this<PunchAttempt> {
+  PunchAttempt(asio::io_context& io, tcp::endpoint f, tcp::endpoint t, std::chrono::milliseconds timeout,
+               Transport::Dialed d)
+      : socket(io), timer(io), from(f), to(t), deadline(std::chrono::steady_clock::now() + timeout),
+        done(std::move(d)) {}
+
+  void Try() {
+    boost::system::error_code ec;
+    socket = tcp::socket(socket.get_executor());
+    socket.open(to.protocol(), ec);
+    if (!ec) socket.set_option(tcp::socket::reuse_address(true), ec);
+    if (!ec) socket.set_option(ReusePort(true), ec);
+    if (!ec) socket.bind(from, ec);
+    if (ec) return Finish(std::unexpected(FailureOf(ec, "cannot bind " + from.address().to_string() + ":" +
+                                                            std::to_string(from.port()) + " to punch")));
+    timer.expires_at(deadline);
+    timer.async_wait([self = shared_from_this()](boost::system::error_code e) {
+      if (e) return;
+      self->timed_out = true;
+      boost::system::error_code ignored;
+      self->socket.close(ignored);
+    });
+    socket.async_connect(to, [self = shared_from_this()](boost::system::error_code e) {
+      self->timer.cancel();
+      if (self->timed_out) return self->Finish(std::unexpected(TransportFailure{TransportError::kTimedOut, "no hole in time"}));
+      if (!e) return self->Finish(TcpTransport::Wrap(std::move(self->socket)));
+      const bool again = e == asio::error::connection_refused || e == asio::error::connection_reset ||
+                         e == boost::system::errc::address_not_available;
+      if (!again || std::chrono::steady_clock::now() + std::chrono::milliseconds(200) >= self->deadline)
+        return self->Finish(std::unexpected(FailureOf(e)));
+      boost::system::error_code ignored;
+      self->socket.close(ignored);
+      self->timer.expires_after(std::chrono::milliseconds(200));
+      self->timer.async_wait([self](boost::system::error_code w) {
+        if (!w) self->Try();
+      });
+    });
+  }
+  void Finish(std::expected<std::unique_ptr<ByteStream>, TransportFailure> result) {
+    if (!done) return;
+    auto d = std::exchange(done, nullptr);
+    asio::post(socket.get_executor(), [d = std::move(d), r = std::make_shared<decltype(result)>(std::move(result))] {
+      d(std::move(*r));
+    });
+  }
+
+  tcp::socket socket;
+  asio::steady_timer timer;
+  tcp::endpoint from, to;
+  std::chrono::steady_clock::time_point deadline;
+  Transport::Dialed done;
+  bool timed_out = false;
+};
+
+}  // namespace
+
+void TcpTransport::Punch(const std::string& host, uint16_t port, std::chrono::milliseconds timeout, Dialed done) {
+  const auto address = AddressOrFail(host, done);
+  if (!address) return;
+  boost::system::error_code ec;
+  const auto local = acceptor_.local_endpoint(ec);
+  if (ec || !acceptor_.is_open()) {
+    asio::post(io_, [done = std::move(done)] {
+      done(std::unexpected(TransportFailure{TransportError::kFailed, "not listening: no port to punch from"}));
+    });
+    return;
+  }
+  auto attempt = std::make_shared<PunchAttempt>(io_, local, tcp::endpoint(*address, port), timeout, std::move(done));
+  attempt->Try();
 }
 
 }  // namespace hearth::mesh

@@ -2,7 +2,7 @@
 // mesh and the network. A Connection (connection.h) runs its handshake and
 // frames over a ByteStream; MeshNode listens and dials through a Transport.
 // TCP is the one the node uses (TcpTransport); tests use in-memory pipes
-// (memory_transport.h); a relayed stream is a third kind to come.
+// (memory_transport.h); a relayed stream (relay_channel.h) is a third kind.
 //
 // Threads: everything on the one io_context a transport was made with;
 // completion handlers are never called from inside the call that started
@@ -17,12 +17,15 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <utility>  // before Boost.Asio: its awaitable.hpp needs std::exchange
 
 #include <boost/asio.hpp>
+
+#include "protocol/ids.h"
 
 namespace hearth::mesh {
 
@@ -64,6 +67,8 @@ class ByteStream {
   // Where the other end is, for logs and the peer list ("" when unknown).
   virtual std::string remote_host() const = 0;
   virtual uint16_t remote_port() const = 0;
+  // The member that carries the stream (relay_channel.h), if it is relayed.
+  virtual std::optional<DeviceId> relayed_via() const { return std::nullopt; }
 };
 
 // Reads exactly `buffer.size()` bytes (a handshake message). `stream` must
@@ -84,6 +89,11 @@ class Transport {
   virtual uint16_t listening_port() const = 0;  // 0 when not listening
   // Opens a stream to `host`:`port`, or fails within `timeout`.
   virtual void Dial(const std::string& host, uint16_t port, std::chrono::milliseconds timeout, Dialed done) = 0;
+  // Dials `host`:`port` from the address and port this transport listens
+  // on, while the other end does the same (a hole punch: hole_punch.h),
+  // trying again on a refusal until `timeout`. A transport that cannot
+  // fails with kFailed.
+  virtual void Punch(const std::string& host, uint16_t port, std::chrono::milliseconds timeout, Dialed done) = 0;
 };
 
 // TCP on the io_context (no Nagle: frames are small and latency matters).
@@ -100,12 +110,17 @@ class TcpTransport final : public Transport {
   void StopListening() override;
   uint16_t listening_port() const override;
   void Dial(const std::string& host, uint16_t port, std::chrono::milliseconds timeout, Dialed done) override;
+  // The listener and each punch set SO_REUSEPORT, so that a punch can bind
+  // the listening port while it listens.
+  void Punch(const std::string& host, uint16_t port, std::chrono::milliseconds timeout, Dialed done) override;
 
   // A stream over a socket connected some other way.
   static std::unique_ptr<ByteStream> Wrap(asio::ip::tcp::socket socket);
 
  private:
   void Accept();
+  // `host` as an address; or nullopt, with `done` posted kBadAddress.
+  std::optional<asio::ip::address> AddressOrFail(const std::string& host, Dialed& done);
 
   asio::io_context& io_;
   asio::ip::tcp::acceptor acceptor_;

@@ -16,7 +16,10 @@ Statement& Statement::Bind(int i, int64_t v) {
   return *this;
 }
 Statement& Statement::Bind(int i, ByteSpan v) {
-  sqlite3_bind_blob64(stmt_.get(), i, v.data(), v.size(), SQLITE_TRANSIENT);
+  // An empty span is an empty blob, not NULL (its data() may be null, which
+  // SQLite would bind as NULL: a plan placing a blob nowhere broke on that).
+  if (v.empty()) sqlite3_bind_zeroblob(stmt_.get(), i, 0);
+  else sqlite3_bind_blob64(stmt_.get(), i, v.data(), v.size(), SQLITE_TRANSIENT);
   return *this;
 }
 Statement& Statement::Bind(int i, const std::string& v) {

@@ -26,7 +26,7 @@ class Statement {
   Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt, sqlite3_finalize) {}
 
   Statement& Bind(int i, int64_t v);
-  Statement& Bind(int i, ByteSpan v);
+  Statement& Bind(int i, ByteSpan v);  // an empty span binds an empty blob, never NULL
   Statement& Bind(int i, const std::string& v);
   Statement& BindNull(int i);
 

@@ -166,14 +166,16 @@ std::expected<bool, StoreError> HasInviteExpiringAfter(Database& db, int64_t sin
 
 std::expected<void, StoreError> SavePeer(Database& db, const PeerRecord& p) {
   auto st = db.Prepare(
-      "INSERT INTO peers (device, host, control_port, torrent_port, last_seen_us, online, path) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?) "
+      "INSERT INTO peers (device, host, control_port, torrent_port, last_seen_us, online, path, via) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT (device) DO UPDATE SET host = excluded.host, control_port = excluded.control_port, "
       "torrent_port = excluded.torrent_port, last_seen_us = excluded.last_seen_us, online = excluded.online, "
-      "path = excluded.path, rtt_us = CASE WHEN excluded.online THEN rtt_us END");
+      "path = excluded.path, via = excluded.via, rtt_us = CASE WHEN excluded.online THEN rtt_us END");
   if (!st) return std::unexpected(st.error());
   st->Bind(1, p.device.bytes).Bind(2, p.host).Bind(3, int64_t{p.control_port}).Bind(4, int64_t{p.torrent_port});
   st->Bind(5, p.last_seen_us).Bind(6, int64_t{p.online ? 1 : 0}).Bind(7, p.path);
+  if (p.via) st->Bind(8, p.via->bytes);
+  else st->BindNull(8);
   return st->Run();
 }
 
@@ -186,7 +188,8 @@ std::expected<void, StoreError> SavePeerRtt(Database& db, const DeviceId& device
 
 std::expected<std::vector<PeerRecord>, StoreError> ListPeers(Database& db) {
   auto st = db.Prepare(
-      "SELECT device, host, control_port, torrent_port, last_seen_us, online, path, rtt_us FROM peers ORDER BY device");
+      "SELECT device, host, control_port, torrent_port, last_seen_us, online, path, rtt_us, via FROM peers "
+      "ORDER BY device");
   if (!st) return std::unexpected(st.error());
   std::vector<PeerRecord> out;
   auto r = st->ForEach([&](Statement& s) {
@@ -199,6 +202,11 @@ std::expected<std::vector<PeerRecord>, StoreError> ListPeers(Database& db) {
     p.online = s.Int(5) != 0;
     p.path = s.Text(6).value_or("");
     if (!s.IsNull(7)) p.rtt_us = s.Int(7);
+    if (!s.IsNull(8)) {
+      DeviceId via;
+      CopyTo(s.Blob(8), via.bytes);
+      p.via = via;
+    }
     out.push_back(std::move(p));
   });
   if (!r) return std::unexpected(r.error());

@@ -41,7 +41,8 @@ struct PeerRecord {
   uint16_t torrent_port = 0;
   int64_t last_seen_us = 0;
   bool online = false;
-  std::string path;               // "lan" or "direct" (schema 0012); "" before it is known
+  std::string path;               // lan, direct, mapped, punched or relayed (schema 0012); "" before it is known
+  std::optional<DeviceId> via;    // the relaying member when path is "relayed" (schema 0013)
   std::optional<int64_t> rtt_us;  // last PING round trip of the session up (ListPeers only)
 };
 // Saves everything but rtt_us, which is cleared when the peer goes offline.

@@ -319,6 +319,7 @@ TEST_F(MeshHostileTest, PeerSendingCorruptPiecesIsBannedAndFetchCompletesElsewhe
   }
   auto c = Serve("c");
   ASSERT_TRUE(c->WaitForLog("connected to a")) << c->Log();
+  const std::string a_address = a->address();
   a->Stop();
   ThreadedNode liar(Home("b"), LiarOptions(c->address()));
   ASSERT_TRUE(c->WaitForLog("connected to b")) << c->Log();
@@ -328,11 +329,14 @@ TEST_F(MeshHostileTest, PeerSendingCorruptPiecesIsBannedAndFetchCompletesElsewhe
   // The ban names the device, not the address both devices share.
   EXPECT_TRUE(c->WaitForLog(": device b (", std::chrono::seconds(30))) << c->Log();
   EXPECT_TRUE(c->WaitForLog("sent corrupt data and is banned from this blob")) << c->Log();
-  // The honest holder comes back at the same address; the fetch completes
-  // from it.
-  a = Serve("a");
+  // The honest holder comes back at the same address (c dials it there: a
+  // stopped too soon after c came up to be sure of c's new port); the fetch
+  // completes from it.
+  a = std::make_unique<NodeProcess>(HEARTH_BIN, Home("a"), std::vector<std::string>{}, std::vector<std::string>{},
+                                    a_address);
+  ASSERT_TRUE(a->started()) << a->Log();
   auto done = fetch.get();
-  ASSERT_EQ(done.exit_code, 0) << done.err << c->Log();
+  ASSERT_EQ(done.exit_code, 0) << done.err << c->Log() << "--- a:\n" << a->Log();
   ASSERT_EQ(Hearth("c", "export " + t + " " + Quote(dir_ / "out")).exit_code, 0);
   const std::string source = Json("a", "show " + t)["source_path"];
   EXPECT_EQ(ReadFileBytes(dir_ / ("out/" + std::filesystem::path(source).filename().string())), ReadFileBytes(source));

@@ -130,6 +130,50 @@ TEST(TcpTransportTest, ListensDialsAndReportsARefusal) {
   EXPECT_EQ(bad->error().error, TransportError::kBadAddress);
 }
 
+TEST(TcpTransportTest, ASecondListenerOnATakenPortIsRefused) {
+  // The listener sets SO_REUSEPORT (for hole punches); another process or
+  // transport must still not share its port.
+  asio::io_context io;
+  TcpTransport first(io), second(io);
+  ASSERT_TRUE(first.Listen("127.0.0.1", 0, [](std::unique_ptr<ByteStream>) {}));
+  auto again = second.Listen("127.0.0.1", first.listening_port(), [](std::unique_ptr<ByteStream>) {});
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().error, TransportError::kInUse) << again.error().Message();
+}
+
+// Two transports dial each other at once, each from its listening port: one
+// TCP connection opens between the two ports (both connects succeed, or one
+// side's listener takes the other's SYN), and bytes cross it.
+TEST(TcpTransportTest, TwoPunchesFromTheListeningPortsOpenOneConnection) {
+  asio::io_context io;
+  TcpTransport a(io), b(io);
+  std::vector<std::unique_ptr<ByteStream>> streams_a, streams_b;
+  ASSERT_TRUE(a.Listen("127.0.0.1", 0, [&](std::unique_ptr<ByteStream> s) { streams_a.push_back(std::move(s)); }));
+  ASSERT_TRUE(b.Listen("127.0.0.2", 0, [&](std::unique_ptr<ByteStream> s) { streams_b.push_back(std::move(s)); }));
+  int answers = 0;
+  a.Punch("127.0.0.2", b.listening_port(), std::chrono::seconds(5), [&](auto s) {
+    ++answers;
+    if (s) streams_a.push_back(std::move(*s));
+  });
+  b.Punch("127.0.0.1", a.listening_port(), std::chrono::seconds(5), [&](auto s) {
+    ++answers;
+    if (s) streams_b.push_back(std::move(*s));
+  });
+  ASSERT_TRUE(RunUntil(io, [&] { return answers == 2 && !streams_a.empty() && !streams_b.empty(); }));
+  ASSERT_EQ(streams_a.size(), 1u);
+  ASSERT_EQ(streams_b.size(), 1u);
+  EXPECT_EQ(streams_a[0]->remote_port(), b.listening_port()) << "from b's listening port";
+  EXPECT_EQ(streams_b[0]->remote_port(), a.listening_port()) << "from a's listening port";
+  std::array<char, 2> buf{};
+  std::optional<Result> read;
+  ReadExactly(*streams_b[0], asio::buffer(buf), [&](Result r) { read = r; });
+  const std::string hi = "hi";
+  streams_a[0]->Write(asio::buffer(hi), [](Result) {});
+  ASSERT_TRUE(RunUntil(io, [&] { return read.has_value(); }));
+  ASSERT_TRUE(read->has_value());
+  EXPECT_EQ(std::string(buf.data(), 2), "hi");
+}
+
 // Two devices of one household over an in-memory pipe.
 class SessionOverMemoryTest : public ::testing::Test {
  protected:

@@ -177,7 +177,7 @@ TEST(LedgerEntry, TheReachFlagFollowsTheCapacities) {
   auto back2 = DecodeBody(EntryType::kPolicySet, EncodeBody(capped));
   ASSERT_TRUE(back2);
   EXPECT_EQ(std::get<PolicySet>(*back2), capped);
-  for (uint8_t bad : {uint8_t{0}, uint8_t{2}, uint8_t{0x81}}) {
+  for (uint8_t bad : {uint8_t{0}, uint8_t{2}, uint8_t{4}, uint8_t{0x81}}) {  // 2: relay limits that are not there
     Bytes b = plain;
     b.insert(b.end(), {0, 0, bad});
     auto r = DecodeBody(EntryType::kPolicySet, b);
@@ -187,6 +187,35 @@ TEST(LedgerEntry, TheReachFlagFollowsTheCapacities) {
   Bytes trailing = with;
   trailing.push_back(0);
   EXPECT_FALSE(DecodeBody(EntryType::kPolicySet, trailing));
+}
+
+TEST(LedgerEntry, RelayLimitsFollowTheFlags) {
+  DeviceId d1, d2;
+  d1.bytes.fill(1);
+  d2.bytes.fill(2);
+  PolicySet p{1, 0, {}};
+  p.relay_limits = {{d1, 1'000'000}, {d2, 5}};
+  const Bytes plain = EncodeBody(PolicySet{1, 0, {}});
+  const Bytes with = EncodeBody(p);
+  // No capacities (m = 0), flags with bit 1, then the limits.
+  EXPECT_EQ(ToHex(with).substr(0, ToHex(plain).size() + 10), ToHex(plain) + "0000" + "02" + "0002");
+  auto back = DecodeBody(EntryType::kPolicySet, with);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(std::get<PolicySet>(*back), p);
+  p.reach = true;
+  auto both = DecodeBody(EntryType::kPolicySet, EncodeBody(p));
+  ASSERT_TRUE(both);
+  EXPECT_EQ(std::get<PolicySet>(*both), p);
+  // Unsorted, a rate of 0, and an empty list are not canonical.
+  PolicySet unsorted = p;
+  unsorted.relay_limits = {{d2, 5}, {d1, 7}};
+  EXPECT_FALSE(DecodeBody(EntryType::kPolicySet, EncodeBody(unsorted)));
+  PolicySet zero = p;
+  zero.relay_limits = {{d1, 0}};
+  EXPECT_FALSE(DecodeBody(EntryType::kPolicySet, EncodeBody(zero)));
+  Bytes empty = plain;
+  empty.insert(empty.end(), {0, 0, 2, 0, 0});
+  EXPECT_FALSE(DecodeBody(EntryType::kPolicySet, empty));
 }
 
 TEST(LedgerEntry, InvalidBodiesAreMalformed) {

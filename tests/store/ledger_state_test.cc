@@ -122,6 +122,7 @@ TEST(LedgerStateMigration, AHomeFromSchemaSevenDerivesItsStateOnFirstOpen) {
            "DROP TABLE catalog_albums; DROP TABLE catalog_artists; DROP TABLE catalog_album_genres; "
            "DROP TABLE catalog_album_search; DROP TABLE catalog_artist_search; DROP TABLE placement_devices; "
            "DROP TABLE placement_plan; ALTER TABLE peers DROP COLUMN rtt_us; ALTER TABLE peers DROP COLUMN path; "
+           "ALTER TABLE peers DROP COLUMN via; "
            "PRAGMA user_version = 7;"));
   const LedgerFold fold = FoldOf(household, log);
   auto home = Home::OpenJoining(dir / "home");

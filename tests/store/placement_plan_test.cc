@@ -124,6 +124,21 @@ TEST_F(SqlPlanTest, TheRowsAreThePlanThePlacerMakesInMemory) {
   ExpectSame(rows, InMemory(2));
 }
 
+// Every device full (each with room for 1 byte): no blob has a place, and
+// the plan says so row by row instead of failing to be written.
+TEST_F(SqlPlanTest, APlanWhereNoDeviceHasRoomIsWrittenWithEmptyPlaces) {
+  AddClaims(30, 5);
+  for (auto& d : devices_) d.room = 1;
+  SqlPlan rows(*db_, me_);
+  auto totals = rows.Rebuild(devices_, 1, "full");
+  ASSERT_TRUE(totals) << totals.error().message;
+  const PlacementPlan plan = InMemory(1);
+  EXPECT_EQ(totals->short_of_room, live_.size());
+  EXPECT_EQ(totals->short_of_room, plan.short_of_room);
+  for (const auto& [blob, size] : live_) EXPECT_TRUE(rows.Assigned(blob).empty()) << blob.ShortHex();
+  EXPECT_EQ(rows.TakeError(), std::nullopt);
+}
+
 TEST_F(SqlPlanTest, AReopenedHomeFindsThePlanUnderItsKey) {
   AddClaims(120, 3);
   {

@@ -1,0 +1,60 @@
+// HolePunch: two devices behind NATs, each with a session to a third member,
+// open a direct TCP session by dialing each other at the same moment from
+// their listening ports (mesh_format.md, "Relays and hole punching"). While
+// the household's policy says reach=on:
+//   - a member this device has no direct session with for kFirstTry (none
+//     at all, or a relayed one) is asked for through the members it has a
+//     direct session with, in turn (PUNCH without an address), again after
+//     kFirstRetry doubling to kMaxRetry;
+//   - a member asked to help tells both ends where the other is (PUNCH with
+//     the address its session with the other comes from);
+//   - told, this device dials there from its listening port for kPunchFor
+//     (Transport::Punch); the session that opens is admitted like any other
+//     (path "punched"), the device with the smaller key as initiator.
+//
+// Single-threaded, on the node's thread; borrows the context, the sessions
+// and the transport, which outlive it.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "node/mesh/member_retries.h"
+#include "node/mesh/mesh_context.h"
+#include "node/mesh/peer_sessions.h"
+#include "node/mesh/transport.h"
+
+namespace hearth::mesh {
+
+class HolePunch {
+ public:
+  static constexpr std::chrono::seconds kFirstTry{2};
+  static constexpr std::chrono::seconds kFirstRetry{5};
+  static constexpr std::chrono::minutes kMaxRetry{5};
+  static constexpr std::chrono::seconds kPunchFor{10};
+
+  HolePunch(MeshContext& ctx, PeerSessions& peers, Transport& transport)
+      : ctx_(ctx), peers_(peers), transport_(transport) {}
+  HolePunch(const HolePunch&) = delete;
+  HolePunch& operator=(const HolePunch&) = delete;
+
+  // A PUNCH frame on a member's session.
+  void OnPunch(Connection& from, ByteSpan payload);
+  // A member's direct session came up: no punching for it.
+  void DirectUp(const DeviceId& device) { retries_.Forget(device); }
+  void Tick(std::chrono::steady_clock::time_point now);
+
+ private:
+  void Help(Connection& from, const DeviceId& other);
+  void Dial(const DeviceId& peer, const InviteAddress& address);
+
+  MeshContext& ctx_;
+  PeerSessions& peers_;
+  Transport& transport_;
+  MemberRetries retries_{kFirstTry, kFirstRetry, kMaxRetry};  // members with no direct session
+  std::set<DeviceId> punching_;
+  std::set<DeviceId> failed_;  // punches that failed, said once
+};
+
+}  // namespace hearth::mesh

@@ -154,8 +154,9 @@ void Fetcher::OnTorrent(const DeviceId& from, TorrentReply reply) {
   }
   const uint16_t port = peers_.TorrentPortOf(from);
   Connection* c = peers_.SessionOf(from);
-  // A relayed holder has no address to connect to: RelayedFetches reads it.
-  if (c && port != 0 && !c->remote_host().empty() && it->second.connected.insert(from).second)
+  // A relayed or punched holder has no swarm port to connect to:
+  // RelayedFetches reads it.
+  if (c && port != 0 && peers_.SwarmReachable(from) && it->second.connected.insert(from).second)
     transfer_->ConnectPeer(reply.blob, c->remote_host(), port);
 }
 

@@ -129,6 +129,11 @@ bool PeerSessions::IsDirect(const DeviceId& d) const {
   return it != members_.end() && sessions_.at(it->second).kind != PathKind::kRelayed;
 }
 
+bool PeerSessions::SwarmReachable(const DeviceId& d) const {
+  auto it = members_.find(d);
+  return it != members_.end() && sessions_.at(it->second).kind == PathKind::kNetwork;
+}
+
 std::optional<std::pair<std::string, uint16_t>> PeerSessions::SeenAddressOf(const DeviceId& d) const {
   auto it = members_.find(d);
   if (it == members_.end()) return std::nullopt;

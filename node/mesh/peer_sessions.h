@@ -81,6 +81,10 @@ class PeerSessions {
   bool IsOnline(const DeviceId& d) const { return members_.contains(d); }
   // Online through a session that is not relayed.
   bool IsDirect(const DeviceId& d) const;
+  // Online through a session dialed or accepted on the network: its swarm
+  // port is as reachable as its mesh port. Not so for a relayed session, nor
+  // a punched one (the hole is the mesh port's alone).
+  bool SwarmReachable(const DeviceId& d) const;
   // Where a member's session comes from and its control port (its HELLO),
   // when the session is not relayed and the port is known: what a third
   // member tells the other end of a hole punch.

@@ -10,7 +10,8 @@ void RelayedFetches::Tick(std::chrono::steady_clock::time_point now) {
   swarm::BlobTransfer* transfer = fetcher_.transfer();
   if (!transfer) return;
   std::erase_if(pulls_, [&](const auto& p) {
-    return !fetcher_.IsFetching(p.first) || !peers_.IsOnline(p.second.from) || peers_.IsDirect(p.second.from);
+    return !fetcher_.IsFetching(p.first) || !peers_.IsOnline(p.second.from) ||
+           peers_.SwarmReachable(p.second.from);
   });
   for (const auto& [blob, fetch] : fetcher_.fetches()) {
     if (auto p = pulls_.find(blob); p != pulls_.end()) {
@@ -28,7 +29,7 @@ void RelayedFetches::Tick(std::chrono::steady_clock::time_point now) {
     bool direct = false;
     for (const auto& [device, conn] : peers_.members()) {
       if (!have_.Lists(device, blob)) continue;
-      if (peers_.IsDirect(device)) direct = true;
+      if (peers_.SwarmReachable(device)) direct = true;
       else relayed = device;
     }
     if (direct || !relayed) continue;
@@ -38,7 +39,8 @@ void RelayedFetches::Tick(std::chrono::steady_clock::time_point now) {
     pull.from = *relayed;
     pull.end = static_cast<uint32_t>((status->total + crypto::kSealedChunkSize - 1) / crypto::kSealedChunkSize);
     pull.heard = now;
-    ctx_.Log("fetching blob " + blob.ShortHex() + " over the relayed session with " + ctx_.Name(*relayed));
+    ctx_.Log("fetching blob " + blob.ShortHex() + " over the mesh session with " + ctx_.Name(*relayed) +
+             (peers_.IsDirect(*relayed) ? " (a punched hole: its swarm cannot be reached)" : " (relayed)"));
     Fill(blob, pull);
   }
 }

@@ -1,10 +1,10 @@
-// RelayedFetches: fetches from a member reached only through a relay. The
-// swarm cannot connect to such a holder (it has no address this device can
-// dial), so the blob's chunks are read over the relayed mesh session
-// instead (READ/DATA, kPullWindow chunks in flight) and handed to the
+// RelayedFetches: fetches from a member reached only through a relay or a
+// punched hole. The swarm cannot connect to such a holder (no address of
+// its swarm port this device can dial), so the blob's chunks are read over
+// the mesh session instead (READ/DATA, kPullWindow chunks in flight) and handed to the
 // fetch, whose transfer checks each against its piece hash like any
-// downloaded piece (Fetcher::OfferChunk). A fetch with a holder online
-// through a direct session is left to the swarm.
+// downloaded piece (Fetcher::OfferChunk). A fetch with a holder whose
+// swarm can be reached (PeerSessions::SwarmReachable) is left to the swarm.
 //
 // Single-threaded, on the node's thread; borrows the context, sessions,
 // have index and fetcher, which outlive it.

@@ -1,11 +1,16 @@
-// Reach through a home router, inside network namespaces this test creates
-// (and only there): a small internet (198.20.0.0/24, a range miniupnpd
-// accepts as public; the namespaces have no route out) with a DHT node, a
-// home router doing NAT with miniupnpd (UPnP IGD and NAT-PMP), and a café
-// router doing NAT without either. The PC at home asks its router to
-// forward its ports; the device at the café finds it through the DHT and
-// reaches it through the forwarded port: it joins, syncs and fetches a track
-// held only by the PC.
+// Reach through routers, inside network namespaces these tests create (and
+// only there): a small internet (198.20.0.0/24, a range miniupnpd accepts as
+// public; the namespaces have no route out) with a DHT node, a home router
+// doing NAT with miniupnpd (UPnP IGD and NAT-PMP), and a café router doing
+// NAT without either.
+//   - The PC at home asks its router to forward its ports; the device at
+//     the café finds it through the DHT and reaches it through the
+//     forwarded port: it joins, syncs and fetches a track held only by the
+//     PC.
+//   - Without UPnP at home, the café device and the PC punch a hole through
+//     both NATs with the help of a storage box on the internet; a phone
+//     behind a carrier-grade double NAT (random source ports: no hole to
+//     punch) is relayed through the box, and plays and fetches the track.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -21,15 +26,20 @@ namespace {
 class ReachNatTest : public MeshFixture {
  protected:
   void SetUp() override {
-    if (::geteuid() == 0 && Sh("command -v nft >/dev/null && command -v miniupnpd >/dev/null") != 0)
-      GTEST_SKIP() << "needs nftables and miniupnpd-nftables (tools/setup installs them)";
     // The internet: the DHT node, and the two routers' WAN sides.
-    std::string error;
-    const std::string skip = net_.Make({"d", "h", "c"}, &error);
-    if (!skip.empty()) GTEST_SKIP() << skip;
-    ASSERT_EQ(error, "");
+    ASSERT_NO_FATAL_FAILURE(Internet({"d", "h", "c"}));
+    if (IsSkipped()) return;
     ASSERT_NO_FATAL_FAILURE(Router("h", 1, /*upnp=*/true));
     ASSERT_NO_FATAL_FAILURE(Router("c", 2, /*upnp=*/false));
+  }
+  // Hosts on the internet, 198.20.0.1 on in this order.
+  void Internet(const std::vector<std::string>& hosts) {
+    if (::geteuid() == 0 && Sh("command -v nft >/dev/null && command -v miniupnpd >/dev/null") != 0)
+      GTEST_SKIP() << "needs nftables and miniupnpd-nftables (tools/setup installs them)";
+    std::string error;
+    const std::string skip = net_.Make(hosts, &error);
+    if (!skip.empty()) GTEST_SKIP() << skip;
+    ASSERT_EQ(error, "");
   }
   void TearDown() override {
     upnpd_.reset();
@@ -46,8 +56,17 @@ class ReachNatTest : public MeshFixture {
   // namespace `r`+"x" at 10.77.N.2 behind it; with miniupnpd when `upnp`.
   void Router(const std::string& r, int n, bool upnp) {
     const std::string tag = std::to_string(::getpid() % 100000);  // as NetnsBridge names things
-    const std::string rns = Ns(r), dns = Ns(r + "x"), l = "rl" + r + tag, d = "rd" + r + tag;
-    const std::string net = "10.77." + std::to_string(n);
+    Nat(Ns(r), "rv" + r + tag, r + "x", "10.77." + std::to_string(n), upnp, /*fully_random=*/false);
+  }
+
+  // Namespace `router` (reaching the internet through `wan`) made a router
+  // doing NAT (masquerade; with random source ports when `fully_random`, as
+  // a carrier-grade NAT does) for a new namespace `inner` at NET.2 behind it
+  // (NET.1 the router's side); with miniupnpd when `upnp`.
+  void Nat(const std::string& rns, const std::string& wan, const std::string& inner, const std::string& net,
+           bool upnp, bool fully_random) {
+    const std::string tag = std::to_string(::getpid() % 100000);
+    const std::string dns = Ns(inner), l = "rl" + inner + tag, d = "rd" + inner + tag;
     ASSERT_EQ(Sh("ip netns add " + dns), 0);
     devices_.push_back(dns);
     ASSERT_EQ(Sh("ip link add " + l + " type veth peer name " + d), 0);
@@ -57,8 +76,7 @@ class ReachNatTest : public MeshFixture {
                  " up && ip -n " + dns + " link set lo up && ip -n " + dns + " route add default via " + net + ".1"),
               0);
     ASSERT_EQ(Sh("ip netns exec " + rns + " sysctl -qw net.ipv4.ip_forward=1"), 0);
-    const std::string wan = "rv" + r + tag;
-    const std::string rules = Home("nft-" + r);
+    const std::string rules = Home("nft-" + inner);
     std::ofstream(rules) << "table inet filter {\n"
                             "  chain forward {\n"
                             "    type filter hook forward priority 0; policy drop;\n"
@@ -67,6 +85,12 @@ class ReachNatTest : public MeshFixture {
                             "    jump miniupnpd\n"
                             "  }\n"
                             "  chain miniupnpd {\n  }\n"
+                            // Like a home router: nothing answers a stranger
+                            // on the WAN (a SYN there is dropped, not reset).
+                            "  chain input {\n"
+                            "    type filter hook input priority 0; policy accept;\n"
+                            "    iifname \"" << wan << "\" ct state new drop\n"
+                            "  }\n"
                             "  chain prerouting {\n"
                             "    type nat hook prerouting priority -100; policy accept;\n"
                             "    jump prerouting_miniupnpd\n"
@@ -74,7 +98,7 @@ class ReachNatTest : public MeshFixture {
                             "  chain postrouting {\n"
                             "    type nat hook postrouting priority 100; policy accept;\n"
                             "    jump postrouting_miniupnpd\n"
-                            "    oifname \"" << wan << "\" masquerade\n"
+                            "    oifname \"" << wan << "\" masquerade" << (fully_random ? " fully-random" : "") << "\n"
                             "  }\n"
                             "  chain prerouting_miniupnpd {\n  }\n"
                             "  chain postrouting_miniupnpd {\n  }\n"
@@ -82,16 +106,16 @@ class ReachNatTest : public MeshFixture {
     const auto nft = RunCommand("ip netns exec " + rns + " nft -f " + Quote(rules));
     ASSERT_EQ(nft.exit_code, 0) << "nft: " << nft.err;
     if (!upnp) return;
-    const std::string conf = Home("upnpd-" + r + ".conf");
+    const std::string conf = Home("upnpd-" + inner + ".conf");
     std::ofstream(conf) << "ext_ifname=" << wan << "\nlistening_ip=" << l << "\nhttp_port=0\nenable_upnp=yes\n"
                         << "enable_natpmp=yes\nsecure_mode=yes\nsystem_uptime=no\n"
                         << "uuid=3f1c0000-0000-4000-8000-000000000001\n"
                         << "allow 1024-65535 " << net << ".0/24 1024-65535\ndeny 0-65535 0.0.0.0/0 0-65535\n";
-    std::vector<std::string> argv = In(r);
+    std::vector<std::string> argv = {"ip", "netns", "exec", rns};
     for (const std::string& a : {std::string("miniupnpd"), std::string("-d"), std::string("-f"), conf,
-                                 std::string("-P"), Home("upnpd-" + r + ".pid")})
+                                 std::string("-P"), Home("upnpd-" + inner + ".pid")})
       argv.push_back(a);
-    upnpd_ = std::make_unique<LoggedProcess>(argv, Home("upnpd-" + r + ".log"));
+    upnpd_ = std::make_unique<LoggedProcess>(argv, Home("upnpd-" + inner + ".log"));
     ASSERT_TRUE(upnpd_->WaitForLog("HTTP listening on port")) << upnpd_->Log();
   }
 
@@ -158,6 +182,99 @@ TEST_F(ReachNatTest, ADeviceAtTheCafeReachesHomeThroughTheForwardedPort) {
   EXPECT_EQ(a.Stop(), 0) << a.Log();
   EXPECT_TRUE(Eventually([&] { return RunCommand(forwards).out.find("dport 7601") == std::string::npos; }))
       << RunCommand(forwards).out << upnpd_->Log();
+}
+
+
+// Home without UPnP (10.77.1.2 behind 198.20.0.3), the café (10.77.2.2
+// behind 198.20.0.4), a phone behind a customer router (10.77.4.2) behind a
+// carrier's NAT with random source ports (100.64.3.2 behind 198.20.0.5),
+// and a storage box on the internet (198.20.0.2).
+class ReachNatsTest : public ReachNatTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(Internet({"d", "s", "h", "c", "g"}));
+    if (IsSkipped()) return;
+    const std::string tag = std::to_string(::getpid() % 100000);
+    ASSERT_NO_FATAL_FAILURE(Router("h", 1, /*upnp=*/false));
+    ASSERT_NO_FATAL_FAILURE(Router("c", 2, /*upnp=*/false));
+    ASSERT_NO_FATAL_FAILURE(Nat(Ns("g"), "rvg" + tag, "gx", "100.64.3", /*upnp=*/false, /*fully_random=*/true));
+    ASSERT_NO_FATAL_FAILURE(Nat(Ns("gx"), "rdgx" + tag, "gxx", "10.77.4", /*upnp=*/false, /*fully_random=*/false));
+  }
+  // `home`'s view of device `name` in `hearth devices --json`.
+  nlohmann::json DeviceSeenBy(const std::string& ns, const std::string& home, const std::string& name) {
+    auto r = RunCommand(HearthIn(ns, Home(home)) + "devices --json");
+    for (const auto& d : nlohmann::json::parse(r.out, nullptr, false))
+      if (d.is_object() && d["name"] == name) return d;
+    return nlohmann::json();
+  }
+};
+
+TEST_F(ReachNatsTest, BehindNatsDevicesPunchAHoleOrAreRelayedThroughTheStorageBox) {
+  InitAndImport("a", 1, /*seconds=*/30);
+  const std::string track = TrackIds("a").at(0);
+  ASSERT_EQ(Hearth("a", "policy set reach=on").exit_code, 0);
+  {
+    // Everyone pairs at home first (on loopback), then goes out.
+    auto a = Serve("a");
+    ASSERT_EQ(Join("s", Invite("a", "--role storage")).exit_code, 0);
+    ASSERT_EQ(Hearth("a", "policy set capacity=s:1").exit_code, 0);  // the box keeps no copy: the PC's is the one
+    ASSERT_EQ(Join("b", Invite("a")).exit_code, 0);
+    ASSERT_EQ(Join("p", Invite("a", "--role phone")).exit_code, 0);
+  }
+  for (const char* h : {"a", "s", "b", "p"}) ForgetAddresses(Home(h));
+  std::vector<std::string> dht_argv = In("d");
+  for (const char* arg : {HEARTH_BIN, "dht-node", "--listen", "198.20.0.1:6881"}) dht_argv.push_back(arg);
+  LoggedProcess dht(dht_argv, Home("dht.log"));
+  ASSERT_TRUE(dht.WaitForLog("listening on UDP 198.20.0.1:6881")) << dht.Log();
+  const std::vector<std::string> reach = {"--no-lan", "--dht-bootstrap", "198.20.0.1:6881"};
+  std::vector<std::string> to_box = reach;
+  for (const char* arg : {"--peer", "198.20.0.2:7601"}) to_box.push_back(arg);
+
+  NodeProcess box(HEARTH_BIN, Home("s"), reach, In("s"), "198.20.0.2:7601");
+  ASSERT_TRUE(box.started()) << box.Log();
+  NodeProcess a(HEARTH_BIN, Home("a"), to_box, In("hx"), "10.77.1.2:7601");
+  NodeProcess b(HEARTH_BIN, Home("b"), to_box, In("cx"), "10.77.2.2:7601");
+  NodeProcess p(HEARTH_BIN, Home("p"), to_box, In("gxx"), "10.77.4.2:7601");
+  ASSERT_TRUE(a.started() && b.started() && p.started()) << a.Log() << b.Log() << p.Log();
+
+  // The café and home punch a hole: the box tells each where the other is.
+  EXPECT_TRUE(b.WaitForLog("at 198.20.0.3 (a punched hole)", std::chrono::seconds(60)))
+      << b.Log() << box.Log() << a.Log();
+  EXPECT_TRUE(box.WaitForLog("reach: helping")) << box.Log();
+  // The phone's carrier picks a new source port for every connection: no
+  // hole; the box carries its session with the PC.
+  EXPECT_TRUE(p.WaitForLog(") through s (", std::chrono::seconds(60))) << p.Log() << box.Log();
+  EXPECT_TRUE(box.WaitForLog("relay: carrying a session from ")) << box.Log();
+
+  // The phone plays the track (the start of its stream, over the relay)...
+  const std::string password = Home("password");
+  std::ofstream(password) << "a long enough password\n";
+  auto user = RunCommand(HearthIn("gxx", Home("p")) + "user add carol --json --password-file " + Quote(password));
+  const std::string key = nlohmann::json::parse(user.out, nullptr, false).value("api_key", std::string());
+  ASSERT_FALSE(key.empty()) << user.out << user.err;
+  const std::string out = Home("played");
+  auto played = RunCommand("ip netns exec " + Ns("gxx") + " curl -sSf -r 0-99999 -o " + Quote(out) +
+                           " -H 'Authorization: Bearer " + key + "' http://127.0.0.1:" + std::to_string(p.http_port()) +
+                           "/api/v1/tracks/" + track + "/stream");
+  EXPECT_EQ(played.exit_code, 0) << played.err << p.Log();
+  const std::string source = Json("a", "show " + track)["source_path"];
+  const std::vector<uint8_t> original = ReadFileBytes(source);
+  ASSERT_GT(original.size(), 100000u);
+  EXPECT_EQ(ReadFileBytes(out), std::vector<uint8_t>(original.begin(), original.begin() + 100000));
+  // ...then fetches it, as the café device does over its punched hole.
+  for (const auto& [ns, home] : {std::pair{"gxx", "p"}, std::pair{"cx", "b"}}) {
+    auto fetch = RunCommand(HearthIn(ns, Home(home)) + "fetch " + track + " --timeout 60");
+    EXPECT_EQ(fetch.exit_code, 0) << home << ": " << fetch.out << fetch.err;
+  }
+  EXPECT_TRUE(p.WaitForLog("over the mesh session with a")) << p.Log();
+  EXPECT_TRUE(b.WaitForLog("over the mesh session with a")) << b.Log();
+
+  // How each is reached, as `hearth devices` says.
+  const auto seen_by_b = DeviceSeenBy("cx", "b", "a");
+  EXPECT_EQ(seen_by_b["path"], "punched") << seen_by_b.dump();
+  const auto seen_by_p = DeviceSeenBy("gxx", "p", "a");
+  EXPECT_EQ(seen_by_p["path"], "relayed") << seen_by_p.dump();
+  EXPECT_EQ(seen_by_p["via"]["name"], "s") << seen_by_p.dump();
 }
 
 }  // namespace

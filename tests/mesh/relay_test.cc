@@ -114,7 +114,7 @@ TEST_F(MeshFixture, TwoDevicesThatCannotDialEachOtherAreRelayedByAThirdThenGoDir
   // A fetch: the whole blob, checked piece by piece.
   b.Want(blobs[1]);
   EXPECT_TRUE(run_until([&] { return home_b->blobs().Has(blobs[1]); }, std::chrono::seconds(30))) << joined(log_b);
-  EXPECT_TRUE(logged(log_b, "over the relayed session with a")) << joined(log_b);
+  EXPECT_TRUE(logged(log_b, "over the mesh session with a")) << joined(log_b);
 
   EXPECT_FALSE(home_r->blobs().Has(blobs[1])) << "the box kept no copy";
   EXPECT_EQ(r.relayed_for_others(), 1u);

@@ -29,7 +29,7 @@ namespace hearth::mesh {
 
 class HolePunch {
  public:
-  static constexpr std::chrono::seconds kFirstTry{2};
+  static constexpr std::chrono::seconds kFirstTry{1};
   static constexpr std::chrono::seconds kFirstRetry{5};
   static constexpr std::chrono::minutes kMaxRetry{5};
   static constexpr std::chrono::seconds kPunchFor{10};

@@ -105,6 +105,7 @@ class MeshNode : private MeshModel {
   size_t online_peers() const { return peers_.members().size(); }
   // Channels this node carries for others (relays.h).
   size_t relayed_for_others() const { return relays_.carried(); }
+  uint64_t bytes_relayed_for_others() const { return relays_.bytes_carried(); }
   // Reach through the DHT, as `hearth status` shows it.
   const DhtRendezvous::Status& reach_status() const { return reach_.status(); }
   uint64_t refused_swarm_requests() const { return guard_ ? guard_->refused_requests() : 0; }

@@ -80,8 +80,8 @@ void RelaySplices::Stop() {
 }
 
 void RelaySplices::Send(const std::weak_ptr<Connection>& to, MessageType type, Bytes payload) {
-  if (type == MessageType::kRelayData) bytes_carried_ += payload.size() - 4;
   if (queue_.empty() && (type != MessageType::kRelayData || !Limit())) {
+    if (type == MessageType::kRelayData) bytes_carried_ += payload.size() - 4;
     if (auto c = to.lock(); c && !c->closed()) c->Send(type, payload);
     return;
   }
@@ -116,6 +116,7 @@ void RelaySplices::Drain() {
       return;
     }
     if (limit) tokens_ -= cost;
+    bytes_carried_ += static_cast<uint64_t>(cost);
     if (auto c = q.to.lock(); c && !c->closed()) c->Send(q.type, q.payload);
     queue_.pop_front();
   }

@@ -45,6 +45,7 @@ class RelaySplices {
   void SessionEnded(Connection* hop);
   void Stop();
   size_t carried() const { return routes_.size() / 2; }
+  // RELAY_DATA bytes passed on (after the rate limit), since start.
   uint64_t bytes_carried() const { return bytes_carried_; }
 
  private:

@@ -31,7 +31,7 @@ namespace hearth::mesh {
 
 class Relays {
  public:
-  static constexpr std::chrono::seconds kRelayAfter{3};
+  static constexpr std::chrono::seconds kRelayAfter{1};
   static constexpr std::chrono::seconds kOpenTimeout{10};
   static constexpr std::chrono::seconds kFirstRetry{2};
   static constexpr std::chrono::seconds kMaxRetry{60};
@@ -50,6 +50,7 @@ class Relays {
   void Tick(std::chrono::steady_clock::time_point now);
   void Stop();
   size_t carried() const { return splices_.carried(); }
+  uint64_t bytes_carried() const { return splices_.bytes_carried(); }
 
  private:
   using Half = std::pair<Connection*, uint32_t>;

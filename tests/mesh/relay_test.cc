@@ -119,6 +119,27 @@ TEST_F(MeshFixture, TwoDevicesThatCannotDialEachOtherAreRelayedByAThirdThenGoDir
   EXPECT_FALSE(home_r->blobs().Has(blobs[1])) << "the box kept no copy";
   EXPECT_EQ(r.relayed_for_others(), 1u);
 
+  // An admin caps what the box relays: the other track comes at that rate
+  // at most (plus the bucket's quarter second and a frame in flight).
+  constexpr uint64_t kRate = 256 * 1024;
+  ASSERT_EQ(Hearth("a", "policy set relay_limit=r:256K/s").exit_code, 0);
+  ASSERT_TRUE(run_until([&] { return !home_r->ledger().ledger().state().policy.relay_limits.empty(); },
+                        std::chrono::seconds(10)));
+  const uint64_t carried_before = r.bytes_relayed_for_others();
+  const auto capped_from = std::chrono::steady_clock::now();
+  b.Want(blobs[0]);
+  bool within = true;
+  EXPECT_TRUE(run_until(
+      [&] {
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - capped_from).count();
+        const uint64_t carried = r.bytes_relayed_for_others() - carried_before;
+        if (carried > kRate * elapsed + 128 * 1024 + kMaxRelayChunk) within = false;
+        return home_b->blobs().Has(blobs[0]);
+      },
+      std::chrono::seconds(30)));
+  EXPECT_TRUE(within) << "the box relayed faster than its limit";
+  EXPECT_GT(r.bytes_relayed_for_others() - carried_before, 400'000u) << "the track came through the box";
+
   // Once they can dial each other, the direct session replaces the relayed one.
   net.Mend("127.0.0.1", "127.0.0.3");
   const auto mended = std::chrono::steady_clock::now();

@@ -31,7 +31,7 @@ std::optional<store::PeerRecord> PeerIn(store::Home& home, const DeviceId& devic
 }
 
 TEST_F(MeshFixture, TwoDevicesThatCannotDialEachOtherAreRelayedByAThirdThenGoDirect) {
-  InitAndImport("a", 2, /*seconds=*/40);  // several chunks each
+  InitAndImport("a", 3, /*seconds=*/40);  // several chunks each
   ASSERT_EQ(Hearth("a", "policy set reach=on").exit_code, 0);
   {
     auto a = Serve("a");
@@ -43,7 +43,7 @@ TEST_F(MeshFixture, TwoDevicesThatCannotDialEachOtherAreRelayedByAThirdThenGoDir
   }
   std::vector<BlobId> blobs;
   for (const auto& t : Json("a", "ls")) blobs.push_back(BlobFromHex(t["blob"]));
-  ASSERT_EQ(blobs.size(), 2u);
+  ASSERT_EQ(blobs.size(), 3u);
   auto home_a = store::Home::Open(Home("a"));
   auto home_r = store::Home::Open(Home("r"));
   auto home_b = store::Home::Open(Home("b"));
@@ -119,7 +119,7 @@ TEST_F(MeshFixture, TwoDevicesThatCannotDialEachOtherAreRelayedByAThirdThenGoDir
   EXPECT_FALSE(home_r->blobs().Has(blobs[1])) << "the box kept no copy";
   EXPECT_EQ(r.relayed_for_others(), 1u);
 
-  // An admin caps what the box relays: the other track comes at that rate
+  // An admin caps what the box relays: the third track comes at that rate
   // at most (plus the bucket's quarter second and a frame in flight).
   constexpr uint64_t kRate = 256 * 1024;
   ASSERT_EQ(Hearth("a", "policy set relay_limit=r:256K/s").exit_code, 0);
@@ -127,14 +127,15 @@ TEST_F(MeshFixture, TwoDevicesThatCannotDialEachOtherAreRelayedByAThirdThenGoDir
                         std::chrono::seconds(10)));
   const uint64_t carried_before = r.bytes_relayed_for_others();
   const auto capped_from = std::chrono::steady_clock::now();
-  b.Want(blobs[0]);
+  ASSERT_FALSE(home_b->blobs().Has(blobs[2]));
+  b.Want(blobs[2]);
   bool within = true;
   EXPECT_TRUE(run_until(
       [&] {
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - capped_from).count();
         const uint64_t carried = r.bytes_relayed_for_others() - carried_before;
         if (carried > kRate * elapsed + 128 * 1024 + kMaxRelayChunk) within = false;
-        return home_b->blobs().Has(blobs[0]);
+        return home_b->blobs().Has(blobs[2]);
       },
       std::chrono::seconds(30)));
   EXPECT_TRUE(within) << "the box relayed faster than its limit";

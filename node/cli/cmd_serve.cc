@@ -1,4 +1,6 @@
 // hearth serve: run this device's node in the foreground.
+#include <malloc.h>
+
 #include <csignal>
 #include <ctime>
 #include <iostream>
@@ -47,6 +49,12 @@ void LogLine(const std::string& line) {
 }
 
 CliResult RunServe(const Context& ctx, const ServeOptions& o) {
+  // Sessions move 64 KiB frames and chunks: with glibc's defaults each burst
+  // grows the heap and each lull gives it back (brk), and every shrink
+  // flushes the TLB of every core -- measured as half the CPU of a relayed
+  // fetch (tools/bench/reach). Keep a few MiB at the top instead.
+  mallopt(M_TOP_PAD, 4 << 20);
+  mallopt(M_TRIM_THRESHOLD, 8 << 20);
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
   if (auto running = RunningNode(home->dir()); running && running->pid != ::getpid())

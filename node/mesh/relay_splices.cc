@@ -30,6 +30,9 @@ void RelaySplices::Open(Connection& hop, uint32_t channel, const DeviceId& targe
     hop.Send(MessageType::kRelayClose, EncodeRelayClose(RelayClose{channel, code, why}));
   };
   if (routes_.contains({&hop, channel})) return refuse(RelayCloseCode::kBroken, "that channel is open already");
+  // The asker picks ids from its own half: odd when it dialed the hop.
+  if ((channel & 1u) != (hop.initiator() ? 0u : 1u))
+    return refuse(RelayCloseCode::kBroken, "a channel id from the relay's half");
   if (!ctx_.home.ledger().ledger().state().policy.reach)
     return refuse(RelayCloseCode::kRefused, "the household's policy says reach=off");
   if (target == hop.peer() || target == ctx_.me() || !ctx_.IsUnrevokedMember(target))
@@ -38,23 +41,59 @@ void RelaySplices::Open(Connection& hop, uint32_t channel, const DeviceId& targe
   if (!to || !peers_.IsDirect(target))
     return refuse(RelayCloseCode::kNotConnected, "the relay has no direct session with that device");
   if (carried() >= kMaxCarried) return refuse(RelayCloseCode::kRefused, "the relay carries all it can");
+  size_t asked = 0;
+  for (const auto& [half, route] : routes_) asked += half.first == &hop && route.asker == hop.peer();
+  if (asked >= kMaxPerAsker) return refuse(RelayCloseCode::kRefused, "the relay carries all it will for one device");
   const uint32_t out = next_channel_(*to);
-  routes_[{&hop, channel}] = Route{{to, out}, to->weak_from_this()};
-  routes_[{to, out}] = Route{{&hop, channel}, hop.weak_from_this()};
+  routes_[{&hop, channel}] = Route{{to, out}, to->weak_from_this(), hop.peer()};
+  routes_[{to, out}] = Route{{&hop, channel}, hop.weak_from_this(), hop.peer()};
   to->Send(MessageType::kRelayOpen, EncodeRelayOpen(RelayOpen{out, /*to_relay=*/false, hop.peer()}));
   ctx_.Log("relay: carrying a session from " + ctx_.Name(hop.peer()) + " to " + ctx_.Name(target));
 }
 
 bool RelaySplices::Forward(Connection& hop, MessageType type, uint32_t channel, ByteSpan payload) {
-  auto it = routes_.find({&hop, channel});
+  const Half half{&hop, channel};
+  auto it = routes_.find(half);
   if (it == routes_.end()) return false;
+  // The window, as the relay sees it: data from this half waits for acks
+  // from the other end; an ack from this half returns data of the other's.
+  if (type == MessageType::kRelayData) {
+    it->second.unacked += payload.size() >= 4 ? payload.size() - 4 : 0;
+    if (it->second.unacked > kRelayWindow) {
+      Break(half, "more than the window unacked");
+      return true;
+    }
+  } else if (type == MessageType::kRelayAck) {
+    auto ack = DecodeRelayAck(payload);
+    Route& back = routes_.at(it->second.other);
+    if (!ack || ack->bytes > back.unacked) {
+      Break(half, ack ? "an ack past what was sent" : ack.error());
+      return true;
+    }
+    back.unacked -= ack->bytes;
+  }
   const Route route = it->second;
-  Send(route.other_conn, type, Renamed(payload, route.other.second));
+  Send(route.other, route.other_conn, type, Renamed(payload, route.other.second));
   if (type == MessageType::kRelayClose) {
     routes_.erase(it);
     routes_.erase(route.other);
   }
   return true;
+}
+
+void RelaySplices::Break(const Half& half, const std::string& why) {
+  auto it = routes_.find(half);
+  if (it == routes_.end()) return;
+  const Route route = it->second;
+  const Half other = route.other;
+  const std::weak_ptr<Connection> here = routes_.at(other).other_conn;
+  std::erase_if(queue_, [&](const Queued& q) { return q.dest == half || q.dest == other; });
+  routes_.erase(half);
+  routes_.erase(other);
+  for (const auto& [to, id] : {std::pair{here, half.second}, std::pair{route.other_conn, other.second}})
+    if (auto c = to.lock(); c && !c->closed())
+      c->Send(MessageType::kRelayClose, EncodeRelayClose(RelayClose{id, RelayCloseCode::kBroken, why}));
+  ctx_.Log("relay: closed a channel from " + ctx_.Name(half.first->peer()) + ": " + why);
 }
 
 void RelaySplices::SessionEnded(Connection* hop) {
@@ -65,7 +104,8 @@ void RelaySplices::SessionEnded(Connection* hop) {
     auto it = routes_.find(half);
     if (it == routes_.end()) continue;
     const Route route = it->second;
-    Send(route.other_conn, MessageType::kRelayClose,
+    std::erase_if(queue_, [&](const Queued& q) { return q.dest == route.other; });
+    Send(route.other, route.other_conn, MessageType::kRelayClose,
          EncodeRelayClose(RelayClose{route.other.second, RelayCloseCode::kHopLost,
                                      "the relay lost its session with the other end"}));
     routes_.erase(it);
@@ -79,13 +119,13 @@ void RelaySplices::Stop() {
   routes_.clear();
 }
 
-void RelaySplices::Send(const std::weak_ptr<Connection>& to, MessageType type, Bytes payload) {
+void RelaySplices::Send(const Half& dest, const std::weak_ptr<Connection>& to, MessageType type, Bytes payload) {
   if (queue_.empty() && (type != MessageType::kRelayData || !Limit())) {
     if (type == MessageType::kRelayData) bytes_carried_ += payload.size() - 4;
     if (auto c = to.lock(); c && !c->closed()) c->Send(type, payload);
     return;
   }
-  queue_.push_back(Queued{to, type, std::move(payload)});
+  queue_.push_back(Queued{dest, to, type, std::move(payload)});
   Drain();
 }
 

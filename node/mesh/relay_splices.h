@@ -5,6 +5,14 @@
 // until either end closes it or either session ends. It never reads what it
 // carries: the two ends' own mesh session is encrypted end to end.
 //
+// The relay holds the ends to the rules it can see: a channel id from the
+// asker's half of the id space (odd/even by who dialed the hop), at most
+// kMaxPerAsker channels for one asker, and no more than kRelayWindow of
+// RELAY_DATA unacked in either direction. A channel that breaks a rule is
+// closed at both ends (RELAY_CLOSE kBroken), and what was queued for it is
+// dropped, so a member that floods cannot make the relay hold more than a
+// window per channel.
+//
 // While the household's policy caps this device's relaying
 // (relay_limit=DEVICE:RATE), RELAY_DATA is passed on at most at that rate,
 // in order (the frames behind it wait too, so nothing overtakes).
@@ -28,6 +36,7 @@ namespace hearth::mesh {
 class RelaySplices {
  public:
   static constexpr size_t kMaxCarried = 32;  // channels carried at once
+  static constexpr size_t kMaxPerAsker = 8;  // of them, asked for by one member
 
   // `next_channel`: a fresh channel id for this device to open on a hop.
   RelaySplices(MeshContext& ctx, PeerSessions& peers, std::function<uint32_t(const Connection&)> next_channel);
@@ -53,13 +62,19 @@ class RelaySplices {
   struct Route {
     Half other;
     std::weak_ptr<Connection> other_conn;
+    DeviceId asker;          // who asked for the splice
+    uint64_t unacked = 0;    // RELAY_DATA from this half not yet acked by the other end
   };
   struct Queued {
+    Half dest;
     std::weak_ptr<Connection> to;
     MessageType type;
     Bytes payload;
   };
-  void Send(const std::weak_ptr<Connection>& to, MessageType type, Bytes payload);
+  void Send(const Half& dest, const std::weak_ptr<Connection>& to, MessageType type, Bytes payload);
+  // Closes both halves of the splice `half` belongs to (kBroken), dropping
+  // what waits for them.
+  void Break(const Half& half, const std::string& why);
   void Drain();
   std::optional<uint64_t> Limit() const;  // bytes per second, from the policy
 

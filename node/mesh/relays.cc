@@ -90,6 +90,7 @@ void Relays::Offered(Connection& hop, uint32_t id, const DeviceId& from) {
   if (from == ctx_.me() || !ctx_.IsUnrevokedMember(from)) return refuse("not a member");
   if (peers_.IsDirect(from)) return refuse("a direct session is up");
   if (channels_.contains({&hop, id})) return refuse("that channel is open already");
+  if ((id & 1u) != (hop.initiator() ? 0u : 1u)) return refuse("a channel id from this device's half");
   auto channel = NewChannel(hop, id);
   hop.Send(MessageType::kRelayAccept, EncodeRelayChannel(id));
   peers_.AdoptStream(MakeRelayStream(channel), /*initiator=*/false, PathKind::kRelayed);
@@ -105,7 +106,14 @@ void Relays::SessionEnded(Connection* hop) {
 }
 
 void Relays::Tick(std::chrono::steady_clock::time_point now) {
-  std::erase_if(opening_, [&](const auto& o) { return now > o.second.deadline; });
+  // Unanswered: closed at the relay too, which would otherwise keep the
+  // half-open splice.
+  std::erase_if(opening_, [&](const auto& o) {
+    if (now <= o.second.deadline) return false;
+    o.first.first->Send(MessageType::kRelayClose,
+                        EncodeRelayClose(RelayClose{o.first.second, RelayCloseCode::kEnded, "no answer in time"}));
+    return true;
+  });
   if (!Reaching()) {
     retries_.Clear();
     return;

@@ -4,7 +4,8 @@
 //   - a member this device has had no session with for kRelayAfter is asked
 //     for through the members it has a direct session with, in turn
 //     (RELAY_OPEN), again after kFirstRetry doubling to kMaxRetry, until a
-//     session with it is up (relayed or not);
+//     session with it is up (relayed or not); a channel not accepted within
+//     kOpenTimeout is closed (RELAY_CLOSE), so the relay forgets it;
 //   - a relay that reaches it opens the channel; both ends run an ordinary
 //     mesh session over it (relay_channel.h), this device as initiator when
 //     it asked, which PeerSessions admits like any other (path "relayed");

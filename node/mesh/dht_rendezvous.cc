@@ -246,6 +246,7 @@ void DhtRendezvous::OnFound(const reach::DhtItem& item) {
   const int64_t max_age_us = std::chrono::duration_cast<std::chrono::microseconds>(kRecordMaxAge).count();
   if (age_us > max_age_us || age_us < -3'600'000'000) return;
   peers_.LearnAddresses(device, record->addresses);
+  if (found_cb_) found_cb_(device, record->addresses);
   std::vector<InviteAddress>& known = found_[device];
   if (known != record->addresses) {
     known = record->addresses;

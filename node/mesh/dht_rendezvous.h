@@ -45,8 +45,11 @@ class DhtRendezvous {
 
   // `torrent_port`: the swarm's listening port (0: none), mapped with the
   // mesh's when port mapping is on.
-  DhtRendezvous(MeshContext& ctx, PeerSessions& peers, std::function<uint16_t()> torrent_port)
-      : ctx_(ctx), peers_(peers), torrent_port_(std::move(torrent_port)) {}
+  // `found`: a member's record was found and opened (each time), with the
+  // addresses in it -- for hole punching (hole_punch.h).
+  using Found = std::function<void(const DeviceId&, const std::vector<InviteAddress>&)>;
+  DhtRendezvous(MeshContext& ctx, PeerSessions& peers, std::function<uint16_t()> torrent_port, Found found)
+      : ctx_(ctx), peers_(peers), torrent_port_(std::move(torrent_port)), found_cb_(std::move(found)) {}
   ~DhtRendezvous();
   DhtRendezvous(const DhtRendezvous&) = delete;
   DhtRendezvous& operator=(const DhtRendezvous&) = delete;
@@ -75,6 +78,7 @@ class DhtRendezvous {
   MeshContext& ctx_;
   PeerSessions& peers_;
   std::function<uint16_t()> torrent_port_;
+  Found found_cb_;
   std::unique_ptr<reach::Dht> dht_;
   std::chrono::steady_clock::time_point next_start_{};
   std::shared_ptr<const RendezvousDayKeys> keys_;  // today's

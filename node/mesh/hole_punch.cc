@@ -10,8 +10,12 @@ namespace hearth::mesh {
 void HolePunch::Tick(std::chrono::steady_clock::time_point now) {
   if (ctx_.stopping || !ctx_.home.ledger().ledger().state().policy.reach) {
     retries_.Clear();
+    records_.clear();
     return;
   }
+  std::erase_if(records_, [&](const auto& r) { return now > r.second.until || peers_.IsDirect(r.first); });
+  for (const auto& [device, record] : records_)
+    if (now >= record.from && !punching_.contains(device)) Dial(device, record.address);
   std::vector<DeviceId> helpers;
   for (const auto& [device, conn] : peers_.members())
     if (peers_.IsDirect(device)) helpers.push_back(device);
@@ -28,6 +32,14 @@ void HolePunch::OnPunch(Connection& from, ByteSpan payload) {
   if (!ctx_.home.ledger().ledger().state().policy.reach || ctx_.stopping) return;
   if (!punch->address) return Help(from, punch->device);
   Dial(punch->device, *punch->address);
+}
+
+void HolePunch::FromRecord(const DeviceId& device, const std::vector<InviteAddress>& addresses) {
+  if (addresses.empty() || device == ctx_.me() || peers_.IsDirect(device)) return;
+  const auto now = ctx_.SteadyNow();
+  auto [it, fresh] = records_.try_emplace(device, FromRecord_{addresses.front(), now + kRecordPunchAfter, now});
+  it->second.address = addresses.front();  // the latest record's; still punching if it was
+  it->second.until = now + kRecordPunchFor;
 }
 
 void HolePunch::Help(Connection& from, const DeviceId& other) {

@@ -10,7 +10,14 @@
 //     the address its session with the other comes from);
 //   - told, this device dials there from its listening port for kPunchFor
 //     (Transport::Punch); the session that opens is admitted like any other
-//     (path "punched"), the device with the smaller key as initiator.
+//     (path "punched"), the device with the smaller key as initiator;
+//   - with no third member to help, a member's rendezvous record found in
+//     the DHT (dht_rendezvous.h) does: unless an ordinary dial reached the
+//     member within kRecordPunchAfter, this device dials the record's first
+//     address (outside first) from its listening port, again each time a
+//     punch ends, for kRecordPunchFor after the record was found. The
+//     member does the same with this device's record, so the two dials
+//     cross within a punch's time. At most one punch per member at a time.
 //
 // Single-threaded, on the node's thread; borrows the context, the sessions
 // and the transport, which outlive it.
@@ -19,6 +26,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <vector>
 
 #include "node/mesh/member_retries.h"
 #include "node/mesh/mesh_context.h"
@@ -33,6 +41,8 @@ class HolePunch {
   static constexpr std::chrono::seconds kFirstRetry{5};
   static constexpr std::chrono::minutes kMaxRetry{5};
   static constexpr std::chrono::seconds kPunchFor{10};
+  static constexpr std::chrono::seconds kRecordPunchAfter{3};
+  static constexpr std::chrono::minutes kRecordPunchFor{2};
 
   HolePunch(MeshContext& ctx, PeerSessions& peers, Transport& transport)
       : ctx_(ctx), peers_(peers), transport_(transport) {}
@@ -41,8 +51,13 @@ class HolePunch {
 
   // A PUNCH frame on a member's session.
   void OnPunch(Connection& from, ByteSpan payload);
+  // `device`'s rendezvous record, just found, says it is at `addresses`.
+  void FromRecord(const DeviceId& device, const std::vector<InviteAddress>& addresses);
   // A member's direct session came up: no punching for it.
-  void DirectUp(const DeviceId& device) { retries_.Forget(device); }
+  void DirectUp(const DeviceId& device) {
+    retries_.Forget(device);
+    records_.erase(device);
+  }
   void Tick(std::chrono::steady_clock::time_point now);
 
  private:
@@ -55,6 +70,11 @@ class HolePunch {
   MemberRetries retries_{kFirstTry, kFirstRetry, kMaxRetry};  // members with no direct session
   std::set<DeviceId> punching_;
   std::set<DeviceId> failed_;  // punches that failed, said once
+  struct FromRecord_ {
+    InviteAddress address;
+    std::chrono::steady_clock::time_point from, until;
+  };
+  std::map<DeviceId, FromRecord_> records_;  // members to punch to from their records
 };
 
 }  // namespace hearth::mesh

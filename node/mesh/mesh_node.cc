@@ -56,7 +56,8 @@ MeshNode::MeshNode(asio::io_context& io, store::Home& home, MeshOptions options)
       released_(ctx_, have_, fetcher_, reads_),
       cache_(ctx_, peers_, have_, reads_),
       repair_(ctx_, have_, fetcher_),
-      reach_(ctx_, peers_, [this] { return torrent_port(); }),
+      reach_(ctx_, peers_, [this] { return torrent_port(); },
+             [this](const DeviceId& d, const std::vector<InviteAddress>& at) { punch_.FromRecord(d, at); }),
       relays_(ctx_, peers_),
       relayed_fetches_(ctx_, peers_, have_, fetcher_),
       punch_(ctx_, peers_, transport()) {}

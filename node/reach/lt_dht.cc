@@ -151,8 +151,8 @@ std::expected<std::unique_ptr<LtDht>, std::string> LtDht::Start(DhtOptions optio
     // As before when it can (its port may be taken now: then any port).
     const bool reuse = saved && saved->port != 0;
     auto make = [&](const std::string& listen) {
-      lt::session_params params(Settings(listen, true, static_cast<bool>(dht->options_.incoming),
-                                         dht->options_.libtorrent_bootstrap));
+      // Packets always: their answers say where this host is (ObserveAddress).
+      lt::session_params params(Settings(listen, true, /*packets=*/true, dht->options_.libtorrent_bootstrap));
       params.extensions.clear();
       if (saved) params.dht_state = saved->dht;
       return std::make_unique<lt::session>(std::move(params));
@@ -243,12 +243,16 @@ void LtDht::Handle(const std::vector<lt::alert*>& alerts) {
       std::memcpy(salt.data(), put->salt.data(), salt.size());
       if (options_.put_done) options_.put_done(salt, put->num_success);
     } else if (auto* pkt = lt::alert_cast<lt::dht_pkt_alert>(a)) {
-      if (pkt->direction == lt::dht_pkt_alert::incoming && options_.incoming) {
+      if (pkt->direction == lt::dht_pkt_alert::incoming) {
         const lt::udp::endpoint& from = pkt->node;
-        const std::string host = from.address().is_v6() ? "[" + from.address().to_string() + "]" : from.address().to_string();
         const auto buf = pkt->pkt_buf();
-        options_.incoming(host + ":" + std::to_string(from.port()),
-                          std::span<const char>(buf.data(), static_cast<size_t>(buf.size())));
+        const std::span<const char> bytes(buf.data(), static_cast<size_t>(buf.size()));
+        ObserveAddress(from.address().to_string(), bytes);
+        if (options_.incoming) {
+          const std::string host =
+              from.address().is_v6() ? "[" + from.address().to_string() + "]" : from.address().to_string();
+          options_.incoming(host + ":" + std::to_string(from.port()), bytes);
+        }
       }
     } else if (auto* pm = lt::alert_cast<lt::portmap_alert>(a)) {
       if (pm->map_protocol != lt::portmap_protocol::tcp) continue;
@@ -268,7 +272,9 @@ void LtDht::Handle(const std::vector<lt::alert*>& alerts) {
       Log(std::string("port mapping failed (") +
           (pe->map_transport == lt::portmap_transport::upnp ? "UPnP" : "NAT-PMP") + "): " + pe->error.message());
     } else if (auto* ip = lt::alert_cast<lt::external_ip_alert>(a)) {
-      external_ = ip->external_address.to_string();
+      // libtorrent's own voter (and the router, through UPnP): until a node
+      // has answered.
+      if (tally_.address().empty()) external_ = ip->external_address.to_string();
     } else if (auto* st = lt::alert_cast<lt::dht_stats_alert>(a)) {
       int n = 0;
       for (const auto& bucket : st->routing_table) n += bucket.num_nodes;
@@ -277,6 +283,34 @@ void LtDht::Handle(const std::vector<lt::alert*>& alerts) {
       Log("DHT: " + a->message());
     }
   }
+}
+
+void LtDht::ObserveAddress(const std::string& node, std::span<const char> packet) {
+  lt::error_code ec;
+  const lt::bdecode_node msg = lt::bdecode(packet, ec);
+  if (ec || msg.type() != lt::bdecode_node::dict_t || msg.dict_find_string_value("y") != "r") return;
+  const lt::bdecode_node ip = msg.dict_find_string("ip");
+  if (!ip) return;
+  // BEP 42: the address the query came from, compact (4 or 16 bytes, port).
+  const lt::string_view v = ip.string_value();
+  std::string address;
+  if (v.size() == 6) {
+    lt::address_v4::bytes_type b;
+    std::memcpy(b.data(), v.data(), 4);
+    address = lt::address_v4(b).to_string();
+  } else if (v.size() == 18) {
+    lt::address_v6::bytes_type b;
+    std::memcpy(b.data(), v.data(), 16);
+    address = lt::address_v6(b).to_string();
+  } else {
+    return;
+  }
+  const std::string before = tally_.address();
+  if (!tally_.Vote(node, address, std::chrono::steady_clock::now())) return;
+  external_ = tally_.address();
+  if (!before.empty())
+    Log("this device's address outside is now " + external_ + " (was " + before + "), as " +
+        std::to_string(tally_.voters()) + " DHT node(s) see it");
 }
 
 }  // namespace hearth::reach

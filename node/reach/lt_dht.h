@@ -17,10 +17,12 @@
 #include <expected>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 
 #include <libtorrent/session.hpp>
 
+#include "node/reach/address_tally.h"
 #include "node/reach/dht.h"
 
 namespace hearth::reach {
@@ -51,11 +53,14 @@ class LtDht final : public Dht {
   DhtOptions options_;
   void Handle(const std::vector<lt::alert*>& alerts);
   void SaveState() const;
+  // A DHT packet from `node` (its IP address): an answer's "ip" is a vote.
+  void ObserveAddress(const std::string& node, std::span<const char> packet);
 
   std::unique_ptr<lt::session> session_;  // the DHT
   std::unique_ptr<lt::session> mapper_;   // port mapping (map_tcp_ports), no DHT
   int nodes_ = 0;
   std::string external_;
+  AddressTally tally_;  // this host's address outside, from the answers
   std::multimap<int, uint16_t> mappings_;  // add_port_mapping's handles -> local port
   std::map<uint16_t, uint16_t> mapped_;    // local -> external TCP port, as the router said
   std::chrono::steady_clock::time_point last_stats_{};

@@ -6,7 +6,9 @@
 //   - The PC at home asks its router to forward its ports; the device at
 //     the café finds it through the DHT and reaches it through the
 //     forwarded port: it joins, syncs and fetches a track held only by the
-//     PC.
+//     PC. Then the router loses UPnP and its public address: the PC learns
+//     the new one from the DHT, and the two punch a hole from each other's
+//     records.
 //   - Without UPnP at home, the café device and the PC punch a hole through
 //     both NATs with the help of a storage box on the internet; a phone
 //     behind a carrier-grade double NAT (random source ports: no hole to
@@ -124,9 +126,10 @@ class ReachNatTest : public MeshFixture {
   std::unique_ptr<LoggedProcess> upnpd_;
 };
 
-TEST_F(ReachNatTest, ADeviceAtTheCafeReachesHomeThroughTheForwardedPort) {
-  InitAndImport("a", 1);
+TEST_F(ReachNatTest, ADeviceAtTheCafeReachesHomeThroughTheForwardedPortThenThroughAHole) {
+  InitAndImport("a", 2);
   const std::string track = TrackIds("a").at(0);
+  const std::string second = TrackIds("a").at(1);
   ASSERT_EQ(Hearth("a", "policy set reach=on").exit_code, 0);
   std::vector<std::string> dht_argv = In("d");
   for (const char* arg : {HEARTH_BIN, "dht-node", "--listen", "198.20.0.1:6881"}) dht_argv.push_back(arg);
@@ -182,6 +185,44 @@ TEST_F(ReachNatTest, ADeviceAtTheCafeReachesHomeThroughTheForwardedPort) {
   EXPECT_EQ(a.Stop(), 0) << a.Log();
   EXPECT_TRUE(Eventually([&] { return RunCommand(forwards).out.find("dport 7601") == std::string::npos; }))
       << RunCommand(forwards).out << upnpd_->Log();
+
+  // The PC again: forwarded again, and the café device back through it.
+  NodeProcess a2(HEARTH_BIN, Home("a"), reach, In("hx"), "10.77.1.2:7601");
+  ASSERT_TRUE(a2.started()) << a2.Log();
+  ASSERT_TRUE(a2.WaitForLog("connected to b", std::chrono::seconds(60))) << a2.Log() << b.Log();
+
+  // The router reboots without UPnP and with a new public address: its
+  // forwards are gone, and so is every connection through it. (The old
+  // address's flows are dropped: masquerade forgets its own, not the
+  // forwards'.)
+  upnpd_.reset();
+  const std::string tag = std::to_string(::getpid() % 100000);
+  const std::string in_h = "ip netns exec " + Ns("h") + " ";
+  ASSERT_EQ(Sh(in_h + "nft flush chain inet filter prerouting_miniupnpd && " + in_h +
+               "nft flush chain inet filter postrouting_miniupnpd && " + in_h + "nft flush chain inet filter miniupnpd"),
+            0);
+  ASSERT_EQ(Sh(in_h + "nft insert rule inet filter forward ct original ip daddr 198.20.0.2 drop"), 0);
+  ASSERT_EQ(Sh("ip -n " + Ns("h") + " addr del 198.20.0.2/24 dev rvh" + tag + " && ip -n " + Ns("h") +
+               " addr add 198.20.0.6/24 dev rvh" + tag),
+            0);
+  // The PC learns its new address from the DHT's answers and publishes it;
+  // with no third member to help, both ends punch from each other's
+  // records, and the café device is home again.
+  EXPECT_TRUE(a2.WaitForLog("reach: this device's address outside is now 198.20.0.6 (was 198.20.0.2)",
+                            std::chrono::seconds(120)))
+      << a2.Log();
+  EXPECT_TRUE(a2.WaitForLog("reach: published this device's addresses (198.20.0.6:7601", std::chrono::seconds(60)))
+      << a2.Log();
+  EXPECT_TRUE(b.WaitForLog(") at 198.20.0.6 (a punched hole)", std::chrono::seconds(120)))
+      << b.Log() << a2.Log();
+  for (const auto& d : Json("b", "devices")) {
+    if (d["name"] == "a") {
+      EXPECT_EQ(d["path"], "punched") << d.dump();
+    }
+  }
+  auto fetched = RunCommand(HearthIn("cx", Home("b")) + "fetch " + second + " --timeout 60");
+  EXPECT_EQ(fetched.exit_code, 0) << fetched.out << fetched.err << b.Log();
+  EXPECT_TRUE(Holds("b", second));
 }
 
 
@@ -267,9 +308,11 @@ TEST_F(ReachNatsTest, BehindNatsDevicesPunchAHoleOrAreRelayedThroughTheStorageBo
     EXPECT_EQ(fetch.exit_code, 0) << home << ": " << fetch.out << fetch.err;
   }
   // The phone's holder is the PC, or the café device once it has the track:
-  // either is reached only through the box.
+  // either is reached only through the box. The café device's is the PC
+  // (a punched hole) or the phone (relayed): neither has a swarm port it
+  // can reach, so both fetches go over mesh sessions.
   EXPECT_TRUE(p.WaitForLog("over the mesh session with ")) << p.Log();
-  EXPECT_TRUE(b.WaitForLog("over the mesh session with a")) << b.Log();
+  EXPECT_TRUE(b.WaitForLog("over the mesh session with ")) << b.Log();
 
   // How each is reached, as `hearth devices` says.
   const auto seen_by_b = DeviceSeenBy("cx", "b", "a");

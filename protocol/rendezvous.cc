@@ -12,7 +12,11 @@
 namespace hearth {
 namespace {
 
+// Version 1 has no forwarded mask; version 2, written only when an
+// address is forwarded, adds it (so a device without forwards stays
+// readable by nodes that know version 1 only).
 constexpr uint8_t kRecordVersion = 1;
+constexpr uint8_t kRecordVersionForwarded = 2;
 
 ByteSpan Text(std::string_view s) { return ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }
 
@@ -79,11 +83,13 @@ std::expected<Bytes, RendezvousError> RendezvousDayKeys::Seal(const crypto::Devi
   if (record.addresses.size() > kMaxRendezvousAddresses) return std::unexpected(RendezvousError::kTooManyAddresses);
   const RendezvousSalt salt = SaltOf(record.device);
   ByteWriter w;
-  w.U8(kRecordVersion);
+  if (record.forwarded >> record.addresses.size()) return std::unexpected(RendezvousError::kTooManyAddresses);
+  w.U8(record.forwarded ? kRecordVersionForwarded : kRecordVersion);
   w.Fixed(record.device.bytes);
   w.I64(record.time_us);
   w.U8(static_cast<uint8_t>(record.addresses.size()));
   for (const InviteAddress& a : record.addresses) WriteAddress(w, a);
+  if (record.forwarded) w.U16(record.forwarded);
   const crypto::Signature sig = device_key.Sign(SignedPart(day_, salt, w.bytes()));
   w.Fixed(sig);
   return crypto::SealBox(seal_key_, salt, w.bytes());
@@ -102,10 +108,15 @@ std::expected<RendezvousRecord, RendezvousError> RendezvousDayKeys::Open(const D
   const uint8_t count = r.U8();
   if (count > kMaxRendezvousAddresses) r.Fail();
   for (uint8_t i = 0; r.ok() && i < count; ++i) record.addresses.push_back(ReadAddress(r));
+  if (version == kRecordVersionForwarded) {
+    record.forwarded = r.U16();
+    if (record.forwarded == 0 || (count < 16 && (record.forwarded >> count))) r.Fail();
+  }
   const size_t body = r.position();
   crypto::Signature sig{};
   r.Fixed(sig);
-  if (!r.ok() || !r.AtEnd() || version != kRecordVersion) return std::unexpected(RendezvousError::kMalformed);
+  if (!r.ok() || !r.AtEnd() || (version != kRecordVersion && version != kRecordVersionForwarded))
+    return std::unexpected(RendezvousError::kMalformed);
   if (record.device != device) return std::unexpected(RendezvousError::kWrongDevice);
   if (!crypto::VerifySignature(device.bytes, SignedPart(day_, salt, ByteSpan(*plain).first(body)), sig))
     return std::unexpected(RendezvousError::kBadSignature);

@@ -54,6 +54,9 @@ struct RendezvousRecord {
   DeviceId device;
   int64_t time_us = 0;  // when the device wrote it
   std::vector<InviteAddress> addresses;
+  // Bit i: addresses[i] is a port a router forwards to the device (UPnP or
+  // NAT-PMP), so a session dialed there is "mapped". Written in version 2.
+  uint16_t forwarded = 0;
   bool operator==(const RendezvousRecord&) const = default;
 };
 

@@ -14,9 +14,11 @@ namespace {
 // How long a put may go unanswered before it counts as stored nowhere.
 constexpr auto kPutTimeout = std::chrono::seconds(60);
 
-std::string Joined(const std::vector<InviteAddress>& addresses) {
+// "A, B": each address, "(forwarded)" after those the mask marks.
+std::string Joined(const std::vector<InviteAddress>& addresses, uint16_t forwarded = 0) {
   std::string out;
-  for (const InviteAddress& a : addresses) out += (out.empty() ? "" : ", ") + a.ToString();
+  for (size_t i = 0; i < addresses.size(); ++i)
+    out += (out.empty() ? "" : ", ") + addresses[i].ToString() + ((forwarded >> i) & 1u ? " (forwarded)" : "");
   return out;
 }
 
@@ -177,10 +179,15 @@ void DhtRendezvous::Publish(std::chrono::steady_clock::time_point now) {
   put_in_flight_ = false;
   std::vector<InviteAddress> addresses = OwnAddresses();
   if (addresses.empty()) return;
-  const bool changed = addresses != pending_ || published_day_ != keys_->day();
+  // The address outside at the router's forward is marked, so that a
+  // member dialing it knows its path is "mapped".
+  uint16_t forwarded = 0;
+  for (size_t i = 0; i < addresses.size(); ++i)
+    if (!status_.outside_address.empty() && addresses[i].ToString() == status_.outside_address) forwarded |= 1u << i;
+  const bool changed = addresses != pending_ || forwarded != pending_forwarded_ || published_day_ != keys_->day();
   if (!changed && now < put_.next) return;
   if (changed) put_ = Backoff{};
-  RendezvousRecord record{ctx_.me(), ctx_.Now(), addresses};
+  RendezvousRecord record{ctx_.me(), ctx_.Now(), addresses, forwarded};
   auto sealed = keys_->Seal(ctx_.home.device_key(), record);
   if (!sealed) {
     ctx_.Log(std::string("reach: cannot seal this device's record: ") + Describe(sealed.error()));
@@ -191,6 +198,7 @@ void DhtRendezvous::Publish(std::chrono::steady_clock::time_point now) {
   put_in_flight_ = true;
   put_started_ = now;
   pending_ = std::move(addresses);
+  pending_forwarded_ = forwarded;
   published_day_ = keys_->day();
 }
 
@@ -203,10 +211,11 @@ void DhtRendezvous::OnPutDone(const RendezvousSalt& salt, int stored) {
     put_.wait = std::min<std::chrono::seconds>(put_.wait * 2, kMaxRetry);
     return;
   }
-  if (pending_ != last_published_)
-    ctx_.Log("reach: published this device's addresses (" + Joined(pending_) + ") on " + std::to_string(stored) +
-             " DHT node(s)");
+  if (pending_ != last_published_ || pending_forwarded_ != last_forwarded_)
+    ctx_.Log("reach: published this device's addresses (" + Joined(pending_, pending_forwarded_) + ") on " +
+             std::to_string(stored) + " DHT node(s)");
   last_published_ = pending_;
+  last_forwarded_ = pending_forwarded_;
   status_.published.clear();
   for (const InviteAddress& a : pending_) status_.published.push_back(a.ToString());
   status_.published_us = ctx_.Now();
@@ -245,7 +254,7 @@ void DhtRendezvous::OnFound(const reach::DhtItem& item) {
   const int64_t age_us = ctx_.Now() - record->time_us;
   const int64_t max_age_us = std::chrono::duration_cast<std::chrono::microseconds>(kRecordMaxAge).count();
   if (age_us > max_age_us || age_us < -3'600'000'000) return;
-  peers_.LearnAddresses(device, record->addresses);
+  peers_.LearnAddresses(device, record->addresses, record->forwarded);
   if (found_cb_) found_cb_(device, record->addresses);
   std::vector<InviteAddress>& known = found_[device];
   if (known != record->addresses) {

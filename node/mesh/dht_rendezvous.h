@@ -87,7 +87,9 @@ class DhtRendezvous {
   bool put_in_flight_ = false;
   std::chrono::steady_clock::time_point put_started_{};
   std::vector<InviteAddress> pending_;  // the addresses of the last put tried (in flight or done)
+  uint16_t pending_forwarded_ = 0;      // and which of them a router forwards
   std::vector<InviteAddress> last_published_;
+  uint16_t last_forwarded_ = 0;
   uint32_t published_day_ = 0;
   std::map<DeviceId, Backoff> lookups_;
   std::map<DeviceId, std::vector<InviteAddress>> found_;  // what was last found per member (logged on change)

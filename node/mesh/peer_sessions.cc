@@ -223,6 +223,9 @@ void PeerSessions::SavePeerState(const Session& s, bool online) {
   rec.last_seen_us = ctx_.Now();
   rec.online = online;
   rec.path = s.kind == PathKind::kRelayed ? "relayed" : s.kind == PathKind::kPunched ? "punched" : PathOf(rec.host);
+  if (s.kind == PathKind::kNetwork && s.dial_target)
+    if (auto f = forwarded_.find(rec.device); f != forwarded_.end() && f->second.contains(*s.dial_target))
+      rec.path = "mapped";  // dialed at the forward its router keeps for it
   rec.via = s.via;
   if (rec.control_port == 0 || s.kind == PathKind::kRelayed) {
     // Keep the address learned earlier: an accepted session has not said
@@ -336,10 +339,15 @@ void PeerSessions::OnPeers(const DeviceId&, const std::vector<PeerAddress>& peer
   }
 }
 
-void PeerSessions::LearnAddresses(const DeviceId& device, const std::vector<InviteAddress>& addresses) {
+void PeerSessions::LearnAddresses(const DeviceId& device, const std::vector<InviteAddress>& addresses,
+                                  uint16_t forwarded) {
   if (device == ctx_.me() || !ctx_.IsUnrevokedMember(device)) return;
-  for (const InviteAddress& a : addresses) {
+  std::set<std::string>& marked = forwarded_[device];
+  marked.clear();
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    const InviteAddress& a = addresses[i];
     const std::string key = a.ToString();
+    if (i < 16 && (forwarded >> i) & 1u) marked.insert(key);
     auto ep = ParseEndpoint(key, false);
     if (!ep) continue;
     dial_book_.Learn(key, ep->address().to_string(), ep->port(), device, ctx_.SteadyNow());

@@ -14,6 +14,7 @@
 #include <expected>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,8 +74,9 @@ class PeerSessions {
   void OnHello(const DeviceId& from, const Hello& hello);
   void OnPeers(const DeviceId& from, const std::vector<PeerAddress>& peers);
   // Where `device` said it can be reached (its rendezvous record): dialed
-  // from now on, each address once it is due.
-  void LearnAddresses(const DeviceId& device, const std::vector<InviteAddress>& addresses);
+  // from now on, each address once it is due. `forwarded` bit i: address i
+  // is a router's forward; a session dialed there has the path "mapped".
+  void LearnAddresses(const DeviceId& device, const std::vector<InviteAddress>& addresses, uint16_t forwarded = 0);
 
   // Members with an open session, by device.
   const std::map<DeviceId, Connection*>& members() const { return members_; }
@@ -131,6 +133,7 @@ class PeerSessions {
   std::map<Connection*, Session> sessions_;
   std::map<DeviceId, Connection*> members_;  // one session per member device
   DialBook dial_book_;                       // where to dial, and when again
+  std::map<DeviceId, std::set<std::string>> forwarded_;  // dial keys a member's record marks as forwarded
   std::chrono::steady_clock::time_point last_member_at_{};
   std::chrono::steady_clock::time_point last_ping_{};
   std::chrono::steady_clock::time_point last_seen_saved_{};

@@ -143,7 +143,7 @@ TEST_F(ReachNatTest, ADeviceAtTheCafeReachesHomeThroughTheForwardedPortThenThrou
   ASSERT_TRUE(a.started()) << a.Log();
   EXPECT_TRUE(a.WaitForLog("reach: the router forwards TCP port 7601 to 7601", std::chrono::seconds(30)))
       << a.Log() << upnpd_->Log();
-  EXPECT_TRUE(a.WaitForLog("reach: published this device's addresses (198.20.0.2:7601, 10.77.1.2:7601)",
+  EXPECT_TRUE(a.WaitForLog("reach: published this device's addresses (198.20.0.2:7601 (forwarded), 10.77.1.2:7601)",
                            std::chrono::seconds(30)))
       << a.Log();
   // serve.json follows within a tick.
@@ -176,7 +176,7 @@ TEST_F(ReachNatTest, ADeviceAtTheCafeReachesHomeThroughTheForwardedPortThenThrou
   EXPECT_TRUE(Holds("b", track));
   for (const auto& d : Json("b", "devices")) {
     if (d["name"] == "a") {
-      EXPECT_EQ(d["path"], "direct") << d.dump();
+      EXPECT_EQ(d["path"], "mapped") << d.dump();  // the record marks the router's forward
     }
   }
   // The router forwards 7601 while the PC runs, and no longer once it stops.

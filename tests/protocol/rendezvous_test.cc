@@ -60,6 +60,27 @@ TEST(Rendezvous, AMemberOpensWhatAnotherMemberSealedToday) {
   EXPECT_EQ(mine.SaltOf(pc.id()), theirs.SaltOf(pc.id()));
 }
 
+TEST(Rendezvous, AForwardedAddressIsMarkedAndOnlyThenIsTheRecordVersionTwo) {
+  const HouseholdId home = RandomHousehold();
+  const RendezvousDayKeys keys(home, RendezvousDay(1'764'547'200));
+  Member pc;
+  RendezvousRecord plain = RecordOf(pc);
+  RendezvousRecord forwarded = plain;
+  forwarded.forwarded = 1;  // the first address is the router's forward
+  auto a = keys.Seal(pc.key, plain);
+  auto b = keys.Seal(pc.key, forwarded);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(b->size(), a->size() + 2) << "version 1 has no mask at all";
+  auto opened = keys.Open(pc.id(), *b);
+  ASSERT_TRUE(opened) << Describe(opened.error());
+  EXPECT_EQ(opened->forwarded, 1u);
+  EXPECT_EQ(*opened, forwarded);
+  EXPECT_EQ(keys.Open(pc.id(), *a)->forwarded, 0u);
+  // A bit past the addresses is not sealed.
+  forwarded.forwarded = 1u << 2;
+  EXPECT_FALSE(keys.Seal(pc.key, forwarded));
+}
+
 TEST(Rendezvous, AnotherHouseholdOrDayOrSaltCannotOpenIt) {
   const HouseholdId home = RandomHousehold();
   Member pc, phone;

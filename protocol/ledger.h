@@ -129,6 +129,7 @@ class Ledger {
     bool chained = true;
     bool effective = false;
     uint64_t covered_at = 0;  // device.add: first seq of the added device's chain with it in its past
+    uint32_t canon = 0;       // position in the canonical order (Recompute)
   };
   struct Author {
     DeviceId device;
@@ -139,6 +140,7 @@ class Ledger {
     std::vector<uint32_t> any_adds;  // every chained device.add of this device (records)
     std::vector<uint32_t> adds;      // effective ones
     std::vector<uint32_t> revokes;   // effective revocations of this device
+    std::vector<uint32_t> demotions;  // effective device.adds of it without admin (phase A; fixed for phase B)
     AuthorWindow window;
   };
 

@@ -20,12 +20,23 @@ std::optional<LedgerError> Ledger::WhyIneffective(const Record& rec) const {
                        who() + " is flagged for equivocation from seq " + std::to_string(equivocated)};
   }
   if (rec.type == EntryType::kGenesis) return std::nullopt;
+  // Admin power: the admin flag of the author's latest effective add (in
+  // canonical order; `adds` is kept in it) in this entry's causal past --
+  // the genesis for the founder -- unless a demotion (an add without the
+  // flag) concurrent with this entry comes later in canonical order.
   bool added = IsFounder(a), admin = IsFounder(a);
+  std::optional<uint32_t> latest;  // canonical position of that add
   for (uint32_t x : authors_[a].adds) {
     if (InPast(records_[x], rec.clock)) {
       added = true;
-      admin = admin || std::get<DeviceAdd>(records_[x].body).admin;
+      admin = std::get<DeviceAdd>(records_[x].body).admin;
+      latest = records_[x].canon;
     }
+  }
+  for (uint32_t x : authors_[a].demotions) {
+    const Record& demotion = records_[x];
+    const bool before_it = rec.author < demotion.clock.size() && demotion.clock[rec.author] >= rec.seq;
+    if (admin && !before_it && !InPast(demotion, rec.clock) && (!latest || demotion.canon > *latest)) admin = false;
   }
   if (!added) {
     return LedgerError{LedgerErrc::kUnknownAuthor,
@@ -108,9 +119,11 @@ std::vector<uint32_t> Ledger::CanonicalOrder() const {
 
 void Ledger::Recompute() {
   const std::vector<uint32_t> order = CanonicalOrder();
+  for (uint32_t i = 0; i < order.size(); ++i) records_[order[i]].canon = i;
   for (Author& a : authors_) {
     a.adds.clear();
     a.revokes.clear();
+    a.demotions.clear();
   }
   auto target_of = [&](const Record& r) -> uint32_t {
     if (const auto* add = std::get_if<DeviceAdd>(&r.body)) return author_index_.at(add->device);
@@ -126,9 +139,10 @@ void Ledger::Recompute() {
     if (WhyIneffective(rec)) continue;
     Author& target = authors_[target_of(rec)];
     (rec.type == EntryType::kDeviceAdd ? target.adds : target.revokes).push_back(r);
+    if (rec.type == EntryType::kDeviceAdd && !std::get<DeviceAdd>(rec.body).admin) target.demotions.push_back(r);
   }
 
-  // Phase B: with the revocations fixed, decide every membership entry and
+  // Phase B: with the revocations and demotions fixed, decide every membership entry and
   // fold the effective ones into a fresh state.
   for (Author& a : authors_) a.adds.clear();
   std::vector<uint32_t> policies;
@@ -202,7 +216,7 @@ void Ledger::Apply(const Record& rec, LedgerState& state, std::vector<uint32_t>&
       }
       m.name = add.name;
       m.role = add.role;
-      m.admin = m.founder || add.admin;
+      m.admin = add.admin;  // the founder's too: an admin may take it away
       break;
     }
     case EntryType::kDeviceRevoke: {

@@ -216,6 +216,11 @@ CliResult RunStatus(const Context& ctx, bool json) {
       device["revoked"] = self->second.revoked;
     }
     device["has_content_secret"] = home->content_secret() != nullptr;
+    nlohmann::json admins = nlohmann::json::array();
+    for (const auto& [id, m] : state.members)
+      if (m.admin && !m.revoked) admins.push_back({{"id", DeviceText(id)}, {"short", DeviceShort(id)}, {"name", m.name}});
+    nlohmann::json warnings = nlohmann::json::array();
+    if (admins.size() <= 1) warnings.push_back(SingleAdminWarning(state));
     ctx.PrintJson({{"home", home->dir()},
                    {"household", {{"id", home->household().Hex()}, {"name", state.household_name}}},
                    {"device", device},
@@ -233,6 +238,8 @@ CliResult RunStatus(const Context& ctx, bool json) {
                                  ? node->reach
                                  : nlohmann::json{{"policy", state.policy.reach}, {"dht", false}}},
                    {"health", HealthJson(*home, *health)},
+                   {"admins", admins},
+                   {"warnings", warnings},
                    {"node", node_json}});
     return {};
   }
@@ -255,6 +262,7 @@ CliResult RunStatus(const Context& ctx, bool json) {
                : std::string("node       not running (`hearth serve`)\n"));
   out << ReachLine(state.policy.reach, node ? node->reach : nlohmann::json());
   PrintHealth(out, *home, *health);
+  if (AdminCount(state) <= 1) out << SingleAdminWarning(state) << '\n';
   return {};
 }
 

@@ -4,7 +4,10 @@
 
 #include <functional>
 
+#include <string>
+
 #include "node/cli/cli_context.h"
+#include "protocol/ledger_state.h"
 
 namespace hearth::cli {
 
@@ -22,5 +25,11 @@ void RegisterFetch(CLI::App& app, Context& ctx, Action* action);
 void RegisterUser(CLI::App& app, Context& ctx, Action* action);
 void RegisterFolders(CLI::App& app, Context& ctx, Action* action);
 void RegisterDhtNode(CLI::App& app, Context& ctx, Action* action);
+void RegisterAdmin(CLI::App& app, Context& ctx, Action* action);
+
+// The household's unrevoked admins (cmd_admin.cc), and what `status` and
+// `admin list` say while there is only one (or none).
+size_t AdminCount(const LedgerState& state);
+std::string SingleAdminWarning(const LedgerState& state);
 
 }  // namespace hearth::cli

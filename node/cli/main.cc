@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   RegisterUser(app, ctx, &action);
   RegisterFolders(app, ctx, &action);
   RegisterDhtNode(app, ctx, &action);
+  RegisterAdmin(app, ctx, &action);
 
   try {
     app.parse(argc, argv);

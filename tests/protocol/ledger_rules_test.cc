@@ -272,5 +272,92 @@ TEST_F(LedgerRules, MutualRevocationByTwoAdminsConvergesToOneWinner) {
   EXPECT_NE(s.members.at(IdOf(A)).revoked, s.members.at(IdOf(B)).revoked);
 }
 
+// Admins: a grant or a revoke of admin rights is a device.add of the device
+// with the flag set or cleared.
+TEST_F(LedgerRules, AnAdminGrantedLaterActsAsOneAndNoLongerOnceItIsTakenAway) {
+  AddMembers(/*b_admin=*/false);
+  ra.Write(A, MakeAdd(B, Role::kFull, true, "laptop"));
+  ASSERT_TRUE(ra.last);
+  rb.SyncFrom(ra);
+  EXPECT_TRUE(rb.ledger.state().members.at(IdOf(B)).admin);
+  rb.Write(B, PolicySet{2, 0, {}});
+  ASSERT_TRUE(rb.last) << rb.last.error().error.detail;
+  EXPECT_EQ(rb.ledger.state().policy.copies, 2);
+  ra.SyncFrom(rb);
+  ra.Write(A, MakeAdd(B, Role::kFull, false, "laptop"));
+  ASSERT_TRUE(ra.last);
+  rb.SyncFrom(ra);
+  EXPECT_FALSE(rb.ledger.state().members.at(IdOf(B)).admin);
+  EXPECT_FALSE(rb.ledger.state().members.at(IdOf(B)).revoked) << "still a member";
+  rb.Write(B, PolicySet{3, 0, {}});
+  ASSERT_FALSE(rb.last);
+  EXPECT_EQ(Code(rb.last), LedgerErrc::kNotAdmin);
+  EXPECT_EQ(rb.ledger.state().policy.copies, 2);
+  rb.Write(B, MakeClaim(1));
+  EXPECT_TRUE(rb.last) << "a member still claims tracks";
+}
+
+TEST_F(LedgerRules, TheFoundersAdminRightsCanBeTakenAwayByAnotherAdmin) {
+  AddMembers(/*b_admin=*/true);
+  rb.Write(B, MakeAdd(A, Role::kFull, false, "pc"));
+  ASSERT_TRUE(rb.last) << rb.last.error().error.detail;
+  ra.SyncFrom(rb);
+  EXPECT_FALSE(ra.ledger.state().members.at(IdOf(A)).admin);
+  EXPECT_TRUE(ra.ledger.state().members.at(IdOf(A)).founder);
+  ra.Write(A, MakeAdd(X, Role::kFull, false, "new"));
+  ASSERT_FALSE(ra.last);
+  EXPECT_EQ(Code(ra.last), LedgerErrc::kNotAdmin);
+}
+
+TEST_F(LedgerRules, EntriesOfAnAdminConcurrentWithItsDemotionAreCutOffWhateverTheOrder) {
+  AddMembers(/*b_admin=*/true);
+  // B sets the policy; concurrently A takes B's admin rights away.
+  SignedEntry policy = rb.Write(B, PolicySet{4, 0, {}});
+  ASSERT_TRUE(rb.last);
+  SignedEntry demotion = ra.Write(A, MakeAdd(B, Role::kFull, false, "laptop"));
+  ASSERT_TRUE(ra.last);
+  auto r = ra.Deliver(policy);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(Code(r), LedgerErrc::kNotAdmin);
+  EXPECT_TRUE(r.error().kept);
+  ASSERT_TRUE(rb.Deliver(demotion));
+  EXPECT_FALSE(rb.ledger.IsEffective(policy.id));
+  EXPECT_EQ(rb.ledger.state().policy.copies, 1);
+  EXPECT_EQ(ra.ledger.state(), rb.ledger.state());
+}
+
+TEST_F(LedgerRules, MutualDemotionByTwoAdminsLeavesExactlyOne) {
+  AddMembers(/*b_admin=*/true);
+  ra.Write(A, MakeAdd(B, Role::kFull, false, "laptop"));
+  rb.Write(B, MakeAdd(A, Role::kFull, false, "pc"));
+  ra.SyncFrom(rb);
+  rb.SyncFrom(ra);
+  const LedgerState& s = ra.ledger.state();
+  EXPECT_EQ(s, rb.ledger.state());
+  EXPECT_NE(s.members.at(IdOf(A)).admin, s.members.at(IdOf(B)).admin);
+}
+
+TEST_F(LedgerRules, AConcurrentGrantAndDemotionConvergeAndTheDeviceActsAsTheOutcomeSays) {
+  AddMembers(/*b_admin=*/true);
+  ra.Write(A, MakeAdd(C, Role::kPhone, true, "phone"));
+  ASSERT_TRUE(ra.last);
+  rb.SyncFrom(ra);
+  // C is an admin; A takes it away while B, not seeing that, grants it again.
+  ra.Write(A, MakeAdd(C, Role::kPhone, false, "phone"));
+  rb.Write(B, MakeAdd(C, Role::kPhone, true, "phone"));
+  ra.SyncFrom(rb);
+  rb.SyncFrom(ra);
+  const LedgerState& s = ra.ledger.state();
+  ASSERT_EQ(s, rb.ledger.state());
+  // Whichever the canonical order put last decided; C's next entry agrees.
+  Replica rc(h);
+  rc.SyncFrom(ra);
+  rc.Write(C, PolicySet{6, 0, {}});
+  EXPECT_EQ(static_cast<bool>(rc.last), s.members.at(IdOf(C)).admin);
+  rb.SyncFrom(rc);
+  ra.SyncFrom(rc);
+  EXPECT_EQ(ra.ledger.state(), rb.ledger.state());
+}
+
 }  // namespace
 }  // namespace hearth

@@ -308,13 +308,20 @@ std::optional<LedgerError> LedgerFold::WhyIneffective(
   }
   if (rec.type == EntryType::kGenesis) return std::nullopt;
   const bool founder = genesis_ && records_[*genesis_].author == a;
+  // Admin: the flag of the latest (canonical order) effective add in the
+  // past, unless a concurrent demotion comes after it in that order.
   bool added = founder, admin = founder;
+  std::optional<uint32_t> latest;
   for (uint32_t x : adds_[a]) {
-    if (InPast(x, r)) {
+    if (InPast(x, r) && (!latest || canon_[x] > *latest)) {
       added = true;
-      admin = admin || std::get<DeviceAdd>(*records_[x].body).admin;
+      admin = std::get<DeviceAdd>(*records_[x].body).admin;
+      latest = canon_[x];
     }
   }
+  if (a < demotions_.size())
+    for (uint32_t x : demotions_[a])
+      if (!InPast(r, x) && !InPast(x, r) && (!latest || canon_[x] > *latest)) admin = false;
   if (!added) {
     return LedgerError{LedgerErrc::kUnknownAuthor,
                        who() + " has no effective device.add in this entry's causal past"};
@@ -361,8 +368,11 @@ std::vector<uint32_t> LedgerFold::CanonicalOrder() const {
 
 void LedgerFold::Recompute() {
   const std::vector<uint32_t> order = CanonicalOrder();
+  canon_.assign(records_.size(), 0);
+  for (uint32_t i = 0; i < order.size(); ++i) canon_[order[i]] = i;
   for (auto& v : adds_) v.clear();
   for (auto& v : revokes_) v.clear();
+  demotions_.assign(authors_.size(), {});
   auto target_of = [&](uint32_t r) -> uint32_t {
     const Body& b = *records_[r].body;
     if (const auto* add = std::get_if<DeviceAdd>(&b)) return author_index_.at(add->device);
@@ -377,6 +387,8 @@ void LedgerFold::Recompute() {
     if (t != EntryType::kDeviceAdd && t != EntryType::kDeviceRevoke) continue;
     if (WhyIneffective(r, revokes_)) continue;
     (t == EntryType::kDeviceAdd ? adds_ : revokes_)[target_of(r)].push_back(r);
+    if (t == EntryType::kDeviceAdd && !std::get<DeviceAdd>(*records_[r].body).admin)
+      demotions_[target_of(r)].push_back(r);
   }
 
   // Phase B: with the revocations fixed, decide every entry and fold the
@@ -434,7 +446,7 @@ void LedgerFold::Apply(uint32_t r, FoldState& state) {
       }
       m.name = add.name;
       m.role = add.role;
-      m.admin = m.founder || add.admin;
+      m.admin = add.admin;
       break;
     }
     case EntryType::kDeviceRevoke: {

@@ -109,6 +109,8 @@ class LedgerFold {
   std::vector<std::vector<uint32_t>> adds_;          // per author: effective device.add records
   std::vector<std::vector<uint32_t>> any_adds_;      // per author: every kept device.add
   std::vector<std::vector<uint32_t>> revokes_;       // per author: effective revocations
+  std::vector<std::vector<uint32_t>> demotions_;     // per author: effective adds without admin (phase A)
+  std::vector<uint32_t> canon_;                      // per record: position in the canonical order
   std::vector<uint32_t> policies_;                   // effective policy.set records
   std::optional<uint32_t> genesis_;
   FoldState state_;

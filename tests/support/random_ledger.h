@@ -100,6 +100,16 @@ inline Simulation Simulate(uint32_t seed) {
       EXPECT_TRUE(r2.Deliver(one));
       EXPECT_TRUE(sim.replicas[4].Deliver(two));
       equivocated = true;
+    } else if (action < 67) {
+      // An admin (in its own view) grants or takes away another device's
+      // admin rights: a device.add of it as it is, the flag flipped. Never
+      // the founder's, whose revocation of device 3 must stand.
+      const auto& members = r.ledger.state().members;
+      auto me = members.find(IdOf(key));
+      const int target = std::uniform_int_distribution<int>(1, 3)(rng);
+      auto it = members.find(IdOf(sim.keys[target]));
+      if (me != members.end() && me->second.admin && it != members.end() && !it->second.revoked)
+        r.Write(key, MakeAdd(sim.keys[target], it->second.role, !it->second.admin, it->second.name), t);
     } else {
       int other = std::uniform_int_distribution<int>(0, 4)(rng);
       r.SyncFrom(sim.replicas[other]);

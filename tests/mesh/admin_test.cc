@@ -1,0 +1,78 @@
+// Admins with real nodes: the founder makes a second device an admin; with
+// the founder away, that device pairs a new one; then it takes the lost
+// founder's rights away. `status` warns while the household has one admin.
+#include <gtest/gtest.h>
+
+#include "tests/mesh/mesh_fixture.h"
+
+namespace hearth::testing {
+namespace {
+
+std::vector<std::string> AdminNames(const nlohmann::json& list) {
+  std::vector<std::string> names;
+  for (const auto& a : list) names.push_back(a.value("name", ""));
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST_F(MeshFixture, ASecondAdminPairsADeviceWhileTheFirstIsAway) {
+  InitAndImport("a", 1);
+  auto status = Json("a", "status");
+  EXPECT_EQ(AdminNames(status["admins"]), std::vector<std::string>{"a"}) << status.dump();
+  ASSERT_EQ(status["warnings"].size(), 1u) << status.dump();
+  EXPECT_NE(status["warnings"][0].get<std::string>().find("only admin"), std::string::npos);
+  EXPECT_NE(Hearth("a", "status").out.find("warning: a is the household's only admin"), std::string::npos);
+  {
+    auto a = Serve("a");
+    ASSERT_EQ(Join("b", Invite("a")).exit_code, 0);
+    ASSERT_EQ(Join("s", Invite("a", "--role storage")).exit_code, 0);
+    // What is refused, and why.
+    auto last = Hearth("a", "admin revoke a");
+    EXPECT_EQ(last.exit_code, 1);
+    EXPECT_NE(last.err.find("only admin"), std::string::npos) << last.err;
+    auto storage = Hearth("a", "admin grant s");
+    EXPECT_EQ(storage.exit_code, 1);
+    EXPECT_NE(storage.err.find("storage device cannot be an admin"), std::string::npos) << storage.err;
+    auto not_admin = Hearth("b", "admin grant b");
+    EXPECT_EQ(not_admin.exit_code, 1);
+    EXPECT_NE(not_admin.err.find("only an admin device"), std::string::npos) << not_admin.err;
+    auto again = Hearth("a", "admin grant a");
+    EXPECT_EQ(again.exit_code, 1);
+    EXPECT_NE(again.err.find("an admin already"), std::string::npos) << again.err;
+
+    auto granted = Json("a", "admin grant b");
+    EXPECT_EQ(granted["admin"], true) << granted.dump();
+    EXPECT_EQ(granted["name"], "b");
+    // The laptop learns it from the PC.
+    auto b = Serve("b");
+    EXPECT_TRUE(Eventually([&] { return AdminNames(Json("b", "admin list")).size() == 2; }))
+        << Json("b", "admin list").dump();
+  }
+  EXPECT_EQ(Json("b", "status")["warnings"].size(), 0u);
+
+  // The PC is away: the laptop pairs a phone on its own.
+  {
+    auto b = Serve("b");
+    ASSERT_EQ(Join("c", Invite("b", "--role phone")).exit_code, 0);
+  }
+  bool found = false;
+  for (const auto& d : Json("b", "devices")) found = found || d["name"] == "c";
+  EXPECT_TRUE(found) << Json("b", "devices").dump();
+
+  // The PC is lost: the laptop takes its rights away, and is the one admin.
+  auto revoked = Json("b", "admin revoke a");
+  EXPECT_EQ(revoked["admin"], false) << revoked.dump();
+  EXPECT_EQ(AdminNames(Json("b", "admin list")), std::vector<std::string>{"b"});
+  auto warned = Json("b", "status");
+  ASSERT_EQ(warned["warnings"].size(), 1u) << warned.dump();
+  EXPECT_NE(warned["warnings"][0].get<std::string>().find("b is the household's only admin"), std::string::npos);
+  // And a is still a member that can sign in and claim, not an admin.
+  for (const auto& d : Json("b", "devices")) {
+    if (d["name"] == "a") {
+      EXPECT_EQ(d.value("revoked", false), false) << d.dump();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hearth::testing

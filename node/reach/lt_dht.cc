@@ -263,14 +263,32 @@ void LtDht::Handle(const std::vector<lt::alert*>& alerts) {
       for (auto it = first; it != last; ++it)
         if (std::distance(first, last) == 1 || it->second == pm->external_port) local = it->second;
       if (!local) continue;
+      said_failures_.clear();
       const bool fresh = !mapped_.contains(*local);
       mapped_[*local] = static_cast<uint16_t>(pm->external_port);
+      mapped_by_[*local] = pm->map_transport;
       if (fresh)
         Log("the router forwards TCP port " + std::to_string(pm->external_port) + " to " + std::to_string(*local) +
             (pm->map_transport == lt::portmap_transport::upnp ? " (UPnP)" : " (NAT-PMP)"));
     } else if (auto* pe = lt::alert_cast<lt::portmap_error_alert>(a)) {
-      Log(std::string("port mapping failed (") +
-          (pe->map_transport == lt::portmap_transport::upnp ? "UPnP" : "NAT-PMP") + "): " + pe->error.message());
+      // A forward that fails (to renew, too) is no longer one.
+      // (Only by the transport that made it: UPnP's success and NAT-PMP's
+      // failure for one port may both come.)
+      auto [first, last] = mappings_.equal_range(static_cast<int>(pe->mapping));
+      if (std::distance(first, last) == 1) {
+        const uint16_t local = first->second;
+        auto by = mapped_by_.find(local);
+        if (by != mapped_by_.end() && by->second == pe->map_transport && mapped_.erase(local) > 0) {
+          mapped_by_.erase(by);
+          Log("the router no longer forwards TCP port " + std::to_string(local));
+        }
+      }
+      // Said once each, until a mapping works: a router without UPnP fails
+      // every port, and again at each retry.
+      const std::string line = std::string("port mapping failed (") +
+                               (pe->map_transport == lt::portmap_transport::upnp ? "UPnP" : "NAT-PMP") +
+                               "): " + pe->error.message();
+      if (said_failures_.insert(line).second) Log(line);
     } else if (auto* ip = lt::alert_cast<lt::external_ip_alert>(a)) {
       // libtorrent's own voter (and the router, through UPnP): until a node
       // has answered.

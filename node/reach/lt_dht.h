@@ -17,6 +17,7 @@
 #include <expected>
 #include <map>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 
@@ -63,6 +64,8 @@ class LtDht final : public Dht {
   AddressTally tally_;  // this host's address outside, from the answers
   std::multimap<int, uint16_t> mappings_;  // add_port_mapping's handles -> local port
   std::map<uint16_t, uint16_t> mapped_;    // local -> external TCP port, as the router said
+  std::map<uint16_t, lt::portmap_transport> mapped_by_;  // local port -> UPnP or NAT-PMP
+  std::set<std::string> said_failures_;    // port mapping failures logged since the last success
   std::chrono::steady_clock::time_point last_stats_{};
 };
 

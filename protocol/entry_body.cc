@@ -13,13 +13,24 @@ std::string_view TypeName(EntryType t) {
     case EntryType::kTrackClaim: return "track.claim";
     case EntryType::kTrackRelease: return "track.release";
     case EntryType::kPolicySet: return "policy.set";
+    case EntryType::kRecoverySet: return "recovery.set";
+    case EntryType::kRecoveryUse: return "recovery.use";
   }
   return "unknown";
 }
 
 bool IsAdminOnly(EntryType t) {
-  return t == EntryType::kDeviceAdd || t == EntryType::kDeviceRevoke ||
-         t == EntryType::kPolicySet;
+  return t == EntryType::kDeviceAdd || t == EntryType::kDeviceRevoke || t == EntryType::kPolicySet ||
+         t == EntryType::kRecoverySet;
+}
+
+Bytes RecoveryProofBytes(const HouseholdId& household, const DeviceId& author, uint64_t seq) {
+  ByteWriter w;
+  w.Fixed(AsBytes("hearth/recovery/v1"));
+  w.Fixed(household.bytes);
+  w.Fixed(author.bytes);
+  w.U64(seq);
+  return w.Take();
 }
 
 std::string_view RoleName(Role r) {
@@ -43,6 +54,13 @@ struct Encoder {
     w.Fixed(g.nonce);
     w.Str(g.household_name);
     w.Str(g.founder_name);
+    // Came later: absent, the genesis ends here (its one encoding of before).
+    if (g.recovery_key) w.Fixed(*g.recovery_key);
+  }
+  void operator()(const RecoverySet& s) { w.Fixed(s.key); }
+  void operator()(const RecoveryUse& u) {
+    w.Fixed(u.key);
+    w.Fixed(u.proof);
   }
   void operator()(const DeviceAdd& a) {
     w.Fixed(a.device.bytes);
@@ -103,6 +121,11 @@ std::expected<Body, std::string> DecodeFields(EntryType type, ByteReader& r) {
       g.household_name = r.Str(kMaxNameBytes);
       g.founder_name = r.Str(kMaxNameBytes);
       if (r.ok() && g.household_name.empty()) return std::unexpected("empty household name");
+      if (r.ok() && !r.AtEnd()) {
+        RecoveryKey k{};
+        r.Fixed(k);
+        g.recovery_key = k;
+      }
       return g;
     }
     case EntryType::kDeviceAdd: {
@@ -183,6 +206,17 @@ std::expected<Body, std::string> DecodeFields(EntryType type, ByteReader& r) {
       if (r.ok() && (p.copies < 1 || p.copies > kMaxCopies))
         return std::unexpected("copies must be 1..16");
       return p;
+    }
+    case EntryType::kRecoverySet: {
+      RecoverySet k;
+      r.Fixed(k.key);
+      return k;
+    }
+    case EntryType::kRecoveryUse: {
+      RecoveryUse u;
+      r.Fixed(u.key);
+      r.Fixed(u.proof);
+      return u;
     }
   }
   return std::unexpected("unknown entry type");

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -23,6 +24,8 @@ enum class EntryType : uint8_t {
   kTrackClaim = 4,
   kTrackRelease = 5,
   kPolicySet = 6,
+  kRecoverySet = 7,
+  kRecoveryUse = 8,
 };
 std::string_view TypeName(EntryType t);  // "genesis", "device.add", ...
 // Types only an admin device may write.
@@ -39,10 +42,15 @@ inline constexpr uint8_t kPolicyReach = 0x01;        // policy.set flags bit: re
 inline constexpr uint8_t kPolicyRelayLimits = 0x02;  // policy.set flags bit: relay limits follow
 inline constexpr uint8_t kMaxCopies = 16;
 
+// The public half of a household's recovery key (an Ed25519 key whose
+// secret half only the people hold, written down at `hearth init`).
+using RecoveryKey = std::array<uint8_t, 32>;
+
 struct Genesis {
   std::array<uint8_t, 16> nonce{};
   std::string household_name;
   std::string founder_name;  // the founding device's name
+  std::optional<RecoveryKey> recovery_key;  // absent in households founded before recovery keys
   bool operator==(const Genesis&) const = default;
 };
 
@@ -108,7 +116,29 @@ struct PolicySet {
   bool operator==(const PolicySet&) const = default;
 };
 
-using Body = std::variant<Genesis, DeviceAdd, DeviceRevoke, TrackClaim, TrackRelease, PolicySet>;
+// recovery.set (admins): the household's recovery key from now on
+// (`hearth recovery rotate`); the key it replaces no longer works.
+struct RecoverySet {
+  RecoveryKey key{};
+  bool operator==(const RecoverySet&) const = default;
+};
+
+// recovery.use: the author, a member, becomes an admin on the strength of the
+// recovery key -- `proof` is the key's signature over RecoveryProofBytes of
+// this household, the author and the entry's seq -- even when no admin is
+// left to add it (`hearth recover`).
+struct RecoveryUse {
+  RecoveryKey key{};
+  std::array<uint8_t, 64> proof{};
+  bool operator==(const RecoveryUse&) const = default;
+};
+
+// What a recovery proof signs: "hearth/recovery/v1" || household id ||
+// author || seq (u64), so that it works for one entry of one device only.
+Bytes RecoveryProofBytes(const HouseholdId& household, const DeviceId& author, uint64_t seq);
+
+using Body = std::variant<Genesis, DeviceAdd, DeviceRevoke, TrackClaim, TrackRelease, PolicySet, RecoverySet,
+                          RecoveryUse>;
 
 EntryType TypeOf(const Body& body);
 Bytes EncodeBody(const Body& body);

@@ -14,7 +14,7 @@ std::string Seq(uint64_t s) { return std::to_string(s); }
 
 bool IsMembershipType(EntryType t) {
   return t == EntryType::kGenesis || t == EntryType::kDeviceAdd || t == EntryType::kDeviceRevoke ||
-         t == EntryType::kPolicySet;
+         t == EntryType::kPolicySet || t == EntryType::kRecoverySet || t == EntryType::kRecoveryUse;
 }
 
 void Merge(VectorClock& into, const VectorClock& from) {

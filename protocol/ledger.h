@@ -153,6 +153,11 @@ class Ledger {
   void Cover(uint32_t author, uint64_t seq, const VectorClock& clock);
   static bool InPast(const Record& x, const VectorClock& clock);
   std::optional<LedgerError> WhyIneffective(const Record& r) const;
+  // The household's recovery key at `rec`: the latest effective recovery.set
+  // in its causal past, else the genesis's.
+  std::optional<RecoveryKey> RecoveryKeyAt(const Record& rec) const;
+  // A device.add's admin flag; a recovery.use makes its author an admin.
+  bool AdminFlag(uint32_t record) const;
   std::optional<LedgerError> WhyOutsideWindow(uint32_t author, uint64_t seq) const;
   std::vector<uint32_t> CanonicalOrder() const;
   void Recompute();
@@ -171,6 +176,7 @@ class Ledger {
   std::optional<uint32_t> genesis_;
   uint64_t kept_ = 0;
   uint64_t membership_effective_ = 0;
+  std::vector<uint32_t> recovery_sets_;  // effective recovery.set records, in canonical order
   LedgerState state_;
   // Recently kept entries, so parents rarely need the index.
   mutable std::unordered_map<EntryId, KeptEntry, Id32Hash> recent_;

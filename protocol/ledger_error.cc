@@ -18,6 +18,7 @@ std::string_view CodeName(LedgerErrc code) {
     case LedgerErrc::kNotAdmin: return "not-admin";
     case LedgerErrc::kBadGenesis: return "bad-genesis";
     case LedgerErrc::kBadReference: return "bad-reference";
+    case LedgerErrc::kBadRecovery: return "bad-recovery";
   }
   return "unknown";
 }

@@ -22,6 +22,7 @@ enum class LedgerErrc {
   kNotAdmin,        // admin-only type from a non-admin device
   kBadGenesis,      // genesis in the wrong place or not matching the household
   kBadReference,    // body names something that does not exist (e.g. unknown claim)
+  kBadRecovery,     // recovery.use: not the household's recovery key at the entry, or a bad proof
 };
 
 // Stable lowercase name of a code ("bad-signature"), for --json output.

@@ -3,6 +3,7 @@
 // effective claims and releases. See ledger_rules.md.
 #include <algorithm>
 
+#include "crypto/signing.h"
 #include "protocol/ledger.h"
 
 namespace hearth {
@@ -29,7 +30,7 @@ std::optional<LedgerError> Ledger::WhyIneffective(const Record& rec) const {
   for (uint32_t x : authors_[a].adds) {
     if (InPast(records_[x], rec.clock)) {
       added = true;
-      admin = std::get<DeviceAdd>(records_[x].body).admin;
+      admin = AdminFlag(x);
       latest = records_[x].canon;
     }
   }
@@ -54,7 +55,32 @@ std::optional<LedgerError> Ledger::WhyIneffective(const Record& rec) const {
     return LedgerError{LedgerErrc::kNotAdmin, who() + " is not an admin; " +
                                                   std::string(TypeName(rec.type)) + " needs one"};
   }
+  if (rec.type == EntryType::kRecoveryUse) {
+    const auto& use = std::get<RecoveryUse>(rec.body);
+    const std::optional<RecoveryKey> key = RecoveryKeyAt(rec);
+    if (!key)
+      return LedgerError{LedgerErrc::kBadRecovery, "the household has no recovery key in this entry's causal past"};
+    if (use.key != *key)
+      return LedgerError{LedgerErrc::kBadRecovery,
+                         "not the household's recovery key in this entry's causal past (replaced, or never its)"};
+    if (!crypto::VerifySignature(use.key, RecoveryProofBytes(household_, authors_[a].device, rec.seq), use.proof))
+      return LedgerError{LedgerErrc::kBadRecovery, "the recovery proof does not verify for " + who()};
+  }
   return std::nullopt;
+}
+
+std::optional<RecoveryKey> Ledger::RecoveryKeyAt(const Record& rec) const {
+  // recovery_sets_ is in canonical order: the last one in the past is the latest.
+  std::optional<RecoveryKey> key;
+  if (genesis_) key = std::get<Genesis>(records_[*genesis_].body).recovery_key;
+  for (uint32_t x : recovery_sets_)
+    if (InPast(records_[x], rec.clock)) key = std::get<RecoverySet>(records_[x].body).key;
+  return key;
+}
+
+bool Ledger::AdminFlag(uint32_t record) const {
+  if (const auto* add = std::get_if<DeviceAdd>(&records_[record].body)) return add->admin;
+  return records_[record].type == EntryType::kRecoveryUse;
 }
 
 std::optional<LedgerError> Ledger::WhyOutsideWindow(uint32_t a, uint64_t seq) const {
@@ -125,6 +151,7 @@ void Ledger::Recompute() {
     a.revokes.clear();
     a.demotions.clear();
   }
+  recovery_sets_.clear();
   auto target_of = [&](const Record& r) -> uint32_t {
     if (const auto* add = std::get_if<DeviceAdd>(&r.body)) return author_index_.at(add->device);
     return author_index_.at(std::get<DeviceRevoke>(r.body).device);
@@ -135,6 +162,13 @@ void Ledger::Recompute() {
   // the first in canonical order wins.
   for (uint32_t r : order) {
     const Record& rec = records_[r];
+    if (rec.type == EntryType::kRecoverySet || rec.type == EntryType::kRecoveryUse) {
+      // They change who is an admin, and what key recovers: decided here too.
+      if (WhyIneffective(rec)) continue;
+      if (rec.type == EntryType::kRecoverySet) recovery_sets_.push_back(r);
+      else authors_[rec.author].adds.push_back(r);
+      continue;
+    }
     if (rec.type != EntryType::kDeviceAdd && rec.type != EntryType::kDeviceRevoke) continue;
     if (WhyIneffective(rec)) continue;
     Author& target = authors_[target_of(rec)];
@@ -145,6 +179,7 @@ void Ledger::Recompute() {
   // Phase B: with the revocations and demotions fixed, decide every membership entry and
   // fold the effective ones into a fresh state.
   for (Author& a : authors_) a.adds.clear();
+  recovery_sets_.clear();
   std::vector<uint32_t> policies;
   LedgerState state;
   state.household = household_;
@@ -160,6 +195,8 @@ void Ledger::Recompute() {
     if (!rec.effective) continue;
     ++membership_effective_;
     if (rec.type == EntryType::kDeviceAdd) authors_[target_of(rec)].adds.push_back(r);
+    if (rec.type == EntryType::kRecoveryUse) authors_[rec.author].adds.push_back(r);
+    if (rec.type == EntryType::kRecoverySet) recovery_sets_.push_back(r);
     Apply(rec, state, policies);
   }
   for (const Author& a : authors_) {
@@ -204,8 +241,15 @@ void Ledger::Apply(const Record& rec, LedgerState& state, std::vector<uint32_t>&
       m.admin = true;
       m.founder = true;
       m.added_by = rec.id;
+      state.recovery_key = g.recovery_key;
       break;
     }
+    case EntryType::kRecoverySet:
+      state.recovery_key = std::get<RecoverySet>(rec.body).key;
+      break;
+    case EntryType::kRecoveryUse:
+      state.members.at(authors_[rec.author].device).admin = true;
+      break;
     case EntryType::kDeviceAdd: {
       const auto& add = std::get<DeviceAdd>(rec.body);
       auto [it, fresh] = state.members.try_emplace(add.device);

@@ -35,6 +35,7 @@ struct LedgerState {
   std::map<DeviceId, Member> members;     // every device ever added (revoked ones too)
   PolicySet policy;                        // copies = 1 until a policy.set says otherwise
   std::optional<EntryId> policy_entry;
+  std::optional<RecoveryKey> recovery_key;  // the genesis's, or the latest effective recovery.set's
 
   bool operator==(const LedgerState&) const = default;
 };

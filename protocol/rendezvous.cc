@@ -18,12 +18,10 @@ namespace {
 constexpr uint8_t kRecordVersion = 1;
 constexpr uint8_t kRecordVersionForwarded = 2;
 
-ByteSpan Text(std::string_view s) { return ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }
-
 // BLAKE2b-256 keyed with `key` over `label` || `data`, wiped from the stack.
 crypto::Secret<32> Derive(ByteSpan key, std::string_view label, ByteSpan data = {}) {
   ByteWriter w;
-  w.Fixed(Text(label));
+  w.Fixed(AsBytes(label));
   w.Fixed(data);
   crypto::Digest d = crypto::Blake2b256Keyed(key, w.bytes());
   crypto::Secret<32> out{std::span<const uint8_t, 32>(d)};
@@ -41,7 +39,7 @@ crypto::Secret<32> DayKey(const HouseholdId& household, uint32_t day) {
 // its signature.
 Bytes SignedPart(uint32_t day, const RendezvousSalt& salt, ByteSpan body) {
   ByteWriter w;
-  w.Fixed(Text("hearth/reach/v1/record"));
+  w.Fixed(AsBytes("hearth/reach/v1/record"));
   w.U32(day);
   w.Fixed(salt);
   w.Fixed(body);

@@ -23,10 +23,8 @@ std::vector<DeviceId> Admins(const LedgerState& state) {
 CliResult RunAdminChange(const Context& ctx, const std::string& key, bool grant, bool json) {
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
+  if (auto a = RequireAdminDevice(*home); !a) return a;
   const LedgerState& state = home->ledger().ledger().state();
-  auto me = state.members.find(home->device_id());
-  if (me == state.members.end() || !me->second.admin || me->second.revoked)
-    return std::unexpected(CliError{"only an admin device can do this"});
   auto device = ResolveDevice(state, key);
   if (!device) return std::unexpected(CliError{device.error()});
   const Member m = state.members.at(*device);  // a copy: writing the entry below replaces the state
@@ -73,6 +71,14 @@ CliResult RunAdminList(const Context& ctx, bool json) {
 }
 
 }  // namespace
+
+CliResult RequireAdminDevice(store::Home& home) {
+  const auto& members = home.ledger().ledger().state().members;
+  auto me = members.find(home.device_id());
+  if (me == members.end() || !me->second.admin || me->second.revoked)
+    return std::unexpected(CliError{"only an admin device can do this"});
+  return {};
+}
 
 std::string SingleAdminWarning(const LedgerState& state) {
   for (const auto& [id, m] : state.members)

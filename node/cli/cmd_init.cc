@@ -5,6 +5,7 @@
 
 #include "node/cli/commands.h"
 #include "protocol/byte_io.h"
+#include "protocol/recovery_key.h"
 
 namespace hearth::cli {
 namespace {
@@ -21,9 +22,13 @@ CliResult RunInit(const Context& ctx, const InitArgs& args) {
       return std::unexpected(CliError{"names must be 1 to 256 bytes of UTF-8", 2});
     }
   }
-  store::InitOptions options{args.name, args.device_name, ctx.clock};
+  // The recovery key: its public half goes into the genesis; its secret
+  // half is shown once, here, and kept nowhere.
+  const crypto::DeviceKey recovery = crypto::DeviceKey::Generate();
+  store::InitOptions options{args.name, args.device_name, ctx.clock, recovery.public_key()};
   auto home = store::Home::Init(ctx.HomeDir(), options);
   if (!home) return std::unexpected(CliError{home.error().message});
+  const std::string recovery_text = EncodeRecoveryKey(recovery.ExportSeed());
   const auto& state = home->ledger().ledger().state();
   if (args.json) {
     ctx.PrintJson({{"home", home->dir()},
@@ -32,12 +37,14 @@ CliResult RunInit(const Context& ctx, const InitArgs& args) {
                                {"short", DeviceShort(home->device_id())},
                                {"name", args.device_name},
                                {"role", "full"},
-                               {"admin", true}}}});
+                               {"admin", true}}},
+                   {"recovery_key", recovery_text}});
   } else {
     *ctx.out << fmt::format("created household \"{}\" ({}) in {}\n", state.household_name,
                             home->household().ShortHex(), home->dir())
              << fmt::format("this device: \"{}\" {} (full, admin)\n", args.device_name,
-                            DeviceShort(home->device_id()));
+                            DeviceShort(home->device_id()))
+             << RecoveryKeyNotice(recovery_text);
   }
   return {};
 }

@@ -51,7 +51,8 @@ CliResult RunInvite(const Context& ctx, const InviteArgs& a) {
   const auto& members = home->ledger().ledger().state().members;
   auto me = members.find(home->device_id());
   if (me == members.end() || !me->second.admin || me->second.revoked)
-    return std::unexpected(CliError{"only an admin device can invite; run `hearth invite` on the first device"});
+    return std::unexpected(CliError{"only an admin device can invite (`hearth admin list` names them; with none "
+                                    "left, `hearth recover` makes this device one)"});
 
   InviteCode code;
   code.household = home->household();

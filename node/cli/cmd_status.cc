@@ -221,6 +221,7 @@ CliResult RunStatus(const Context& ctx, bool json) {
       if (m.admin && !m.revoked) admins.push_back({{"id", DeviceText(id)}, {"short", DeviceShort(id)}, {"name", m.name}});
     nlohmann::json warnings = nlohmann::json::array();
     if (admins.size() <= 1) warnings.push_back(SingleAdminWarning(state));
+    if (!state.recovery_key) warnings.push_back(NoRecoveryKeyWarning());
     ctx.PrintJson({{"home", home->dir()},
                    {"household", {{"id", home->household().Hex()}, {"name", state.household_name}}},
                    {"device", device},
@@ -239,6 +240,7 @@ CliResult RunStatus(const Context& ctx, bool json) {
                                  : nlohmann::json{{"policy", state.policy.reach}, {"dht", false}}},
                    {"health", HealthJson(*home, *health)},
                    {"admins", admins},
+                   {"recovery_key", state.recovery_key.has_value()},
                    {"warnings", warnings},
                    {"node", node_json}});
     return {};
@@ -263,6 +265,7 @@ CliResult RunStatus(const Context& ctx, bool json) {
   out << ReachLine(state.policy.reach, node ? node->reach : nlohmann::json());
   PrintHealth(out, *home, *health);
   if (AdminCount(state) <= 1) out << SingleAdminWarning(state) << '\n';
+  if (!state.recovery_key) out << NoRecoveryKeyWarning() << '\n';
   return {};
 }
 

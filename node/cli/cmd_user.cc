@@ -21,36 +21,10 @@ struct UserArgs {
   bool json = false;
 };
 
-// The password from --password-file (its first line), else from stdin: a
-// prompt without echo on a terminal, the first line otherwise.
-std::expected<std::string, CliError> ReadPassword(const std::string& file) {
-  std::string line;
-  if (!file.empty()) {
-    std::ifstream in(file);
-    if (!in) return std::unexpected(CliError{"cannot read " + file});
-    std::getline(in, line);
-  } else if (::isatty(STDIN_FILENO)) {
-    termios old{};
-    ::tcgetattr(STDIN_FILENO, &old);
-    termios quiet = old;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-    std::cerr << "password: " << std::flush;
-    std::getline(std::cin, line);
-    ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
-    std::cerr << '\n';
-  } else {
-    std::getline(std::cin, line);
-  }
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line.empty()) return std::unexpected(CliError{"the password is empty", 2});
-  return line;
-}
-
 CliResult RunAdd(const Context& ctx, const UserArgs& a, bool change) {
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
-  auto password = ReadPassword(a.password_file);
+  auto password = ReadSecretLine(a.password_file, "password");
   if (!password) return std::unexpected(password.error());
   http::Users users(home->db(), home->device_key());
   auto user = change ? users.SetPassword(a.name, *password) : users.Add(a.name, *password, a.admin, ctx.clock());
@@ -92,6 +66,32 @@ CliResult RunRemove(const Context& ctx, const UserArgs& a) {
 }
 
 }  // namespace
+
+// A secret from `file` (its first line), else from stdin: a prompt without
+// echo on a terminal, the first line otherwise.
+std::expected<std::string, CliError> ReadSecretLine(const std::string& file, const std::string& what) {
+  std::string line;
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) return std::unexpected(CliError{"cannot read " + file});
+    std::getline(in, line);
+  } else if (::isatty(STDIN_FILENO)) {
+    termios old{};
+    ::tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::cerr << what << ": " << std::flush;
+    std::getline(std::cin, line);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << '\n';
+  } else {
+    std::getline(std::cin, line);
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) return std::unexpected(CliError{"the " + what + " is empty", 2});
+  return line;
+}
 
 void RegisterUser(CLI::App& app, Context& ctx, Action* action) {
   CLI::App* user = AddCommand(app, "user", "Listeners who log in to this device's web player and APIs");

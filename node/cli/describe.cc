@@ -1,5 +1,7 @@
 #include "node/cli/describe.h"
 
+#include "crypto/base32.h"
+
 #include <ctime>
 
 #include <fmt/format.h>
@@ -107,7 +109,9 @@ nlohmann::json BodyJson(const SignedEntry& e, const crypto::ContentSecret* secre
       [&](const auto& b) -> json {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, Genesis>) {
-          return {{"household_name", b.household_name}, {"founder_name", b.founder_name}};
+          json j = {{"household_name", b.household_name}, {"founder_name", b.founder_name}};
+          if (b.recovery_key) j["recovery_key"] = crypto::Base32Encode(*b.recovery_key);
+          return j;
         } else if constexpr (std::is_same_v<T, DeviceAdd>) {
           return {{"device", DeviceText(b.device)}, {"role", RoleName(b.role)},
                   {"admin", b.admin}, {"name", b.name}};
@@ -132,6 +136,10 @@ nlohmann::json BodyJson(const SignedEntry& e, const crypto::ContentSecret* secre
           return j;
         } else if constexpr (std::is_same_v<T, TrackRelease>) {
           return {{"claim", b.claim.Hex()}};
+        } else if constexpr (std::is_same_v<T, RecoverySet>) {
+          return {{"recovery_key", crypto::Base32Encode(b.key)}};
+        } else if constexpr (std::is_same_v<T, RecoveryUse>) {
+          return {{"recovery_key", crypto::Base32Encode(b.key)}, {"proof_bytes", b.proof.size()}};
         } else {
           json budgets = json::array();
           for (const auto& bud : b.budgets)
@@ -168,6 +176,10 @@ std::string BodySummary(const SignedEntry& e, const crypto::ContentSecret* secre
           return s;
         } else if constexpr (std::is_same_v<T, TrackRelease>) {
           return fmt::format("claim={}", b.claim.ShortHex());
+        } else if constexpr (std::is_same_v<T, RecoverySet>) {
+          return fmt::format("recovery key={}", crypto::Base32Encode(b.key).substr(0, 8));
+        } else if constexpr (std::is_same_v<T, RecoveryUse>) {
+          return fmt::format("with recovery key={}: the author becomes an admin", crypto::Base32Encode(b.key).substr(0, 8));
         } else {
           return fmt::format("copies={} stream_limit={} budgets={} capacities={} reach={}", b.copies,
                              b.stream_limit, b.budgets.size(), b.capacities.size(), b.reach ? "on" : "off");

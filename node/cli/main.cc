@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   RegisterFolders(app, ctx, &action);
   RegisterDhtNode(app, ctx, &action);
   RegisterAdmin(app, ctx, &action);
+  RegisterRecovery(app, ctx, &action);
 
   try {
     app.parse(argc, argv);

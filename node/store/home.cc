@@ -87,6 +87,7 @@ std::expected<Home, StoreError> Home::Init(const std::string& dir, const InitOpt
   crypto::RandomBytes(genesis.nonce.data(), genesis.nonce.size());
   genesis.household_name = options.household_name;
   genesis.founder_name = options.device_name;
+  genesis.recovery_key = options.recovery_key;
   const DeviceId me{key.public_key()};
   const HouseholdId household = DeriveHouseholdId(me, genesis);
 

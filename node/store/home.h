@@ -33,6 +33,9 @@ struct InitOptions {
   std::string household_name;
   std::string device_name;
   Clock clock = SystemNowMicros;
+  // The public half of the household's recovery key, written into the
+  // genesis (the caller shows the secret half once and keeps nothing).
+  std::optional<RecoveryKey> recovery_key;
 };
 
 class Home {

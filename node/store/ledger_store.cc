@@ -207,11 +207,18 @@ std::expected<LedgerStore::BatchOutcome, StoreError> LedgerStore::AppendVerified
 
 std::expected<SignedEntry, AppendError> LedgerStore::Author(const crypto::DeviceKey& key,
                                                             Body body, int64_t time_us) {
+  return Author(key, [&body](uint64_t) { return std::move(body); }, time_us);
+}
+
+std::expected<SignedEntry, AppendError> LedgerStore::Author(const crypto::DeviceKey& key,
+                                                            const std::function<Body(uint64_t seq)>& make_body,
+                                                            int64_t time_us) {
   std::expected<SignedEntry, AppendError> result =
       std::unexpected(AppendError{std::nullopt, std::nullopt});
   auto tx = db_->Transaction([&]() -> std::expected<void, StoreError> {
     if (auto r = CatchUp(); !r) return r;
-    Entry e = ledger_.NextEntry(DeviceId{key.public_key()}, std::move(body), time_us);
+    Entry e = ledger_.NextEntry(DeviceId{key.public_key()}, TrackRelease{}, time_us);
+    e.body = make_body(e.seq);
     SignedEntry signed_entry = SignEntry(std::move(e), key);
     auto r = AcceptAndInsert(signed_entry);
     if (!r && r.error().store) return std::unexpected(*r.error().store);

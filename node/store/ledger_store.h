@@ -67,6 +67,11 @@ class LedgerStore {
   // previous entry, citing every other author's head as parents.
   std::expected<SignedEntry, AppendError> Author(const crypto::DeviceKey& key, Body body,
                                                  int64_t time_us);
+  // As Author, with a body that depends on the entry's sequence number
+  // (a recovery.use's proof), made inside the same transaction.
+  std::expected<SignedEntry, AppendError> Author(const crypto::DeviceKey& key,
+                                                 const std::function<Body(uint64_t seq)>& make_body,
+                                                 int64_t time_us);
 
   // Follows rows other processes appended since the last load (their
   // derived rows came in the same transactions, so this only re-reads heads

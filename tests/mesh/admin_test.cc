@@ -1,7 +1,12 @@
 // Admins with real nodes: the founder makes a second device an admin; with
 // the founder away, that device pairs a new one; then it takes the lost
 // founder's rights away. `status` warns while the household has one admin.
+// And recovery: the founder's home is deleted, a member recovers admin
+// rights with the key `init` printed, revokes the lost PC and pairs a new
+// device; a rotated key replaces the old one.
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "tests/mesh/mesh_fixture.h"
 
@@ -72,6 +77,62 @@ TEST_F(MeshFixture, ASecondAdminPairsADeviceWhileTheFirstIsAway) {
       EXPECT_EQ(d.value("revoked", false), false) << d.dump();
     }
   }
+}
+
+TEST_F(MeshFixture, TheOnlyAdminIsLostAndAMemberRecoversWithTheRecoveryKey) {
+  const auto init = Json("a", "init --name Home --device-name a");
+  const std::string key = init.value("recovery_key", "");
+  ASSERT_EQ(key.size(), 69u) << init.dump();
+  EXPECT_NE(Hearth("z", "init --name Other --device-name z").out.find("recovery key (write it down"),
+            std::string::npos);
+  {
+    auto a = Serve("a");
+    ASSERT_EQ(Join("b", Invite("a")).exit_code, 0);
+  }
+  // The PC's disk dies: its home is gone, and with it the only admin.
+  std::filesystem::remove_all(Home("a"));
+  auto refused = Hearth("b", "invite");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("hearth recover"), std::string::npos) << refused.err;
+
+  const std::string key_file = Home("recovery.txt");
+  std::ofstream(key_file) << "wrong-" << key.substr(6) << "\n";
+  auto typo = Hearth("b", "recover --key-file " + Quote(key_file));
+  EXPECT_EQ(typo.exit_code, 2) << typo.err;
+  EXPECT_NE(typo.err.find("typo"), std::string::npos) << typo.err;
+  std::ofstream(key_file) << key << "\n";
+  auto recovered = Json("b", "recover --json --key-file " + Quote(key_file));
+  EXPECT_EQ(recovered["admin"], true) << recovered.dump();
+  auto twice = Hearth("b", "recover --key-file " + Quote(key_file));
+  EXPECT_EQ(twice.exit_code, 1);
+  EXPECT_NE(twice.err.find("an admin already"), std::string::npos) << twice.err;
+
+  // b revokes the lost PC, replaces the recovery key (the old one was
+  // typed in on b; it may have been seen), and pairs a new device.
+  ASSERT_EQ(Hearth("b", "revoke a --reason 'disk died'").exit_code, 0);
+  const std::string fresh = Json("b", "recovery rotate")["recovery_key"];
+  ASSERT_EQ(fresh.size(), 69u);
+  EXPECT_NE(fresh, key);
+  {
+    auto b = Serve("b");
+    ASSERT_EQ(Join("c", Invite("b")).exit_code, 0);
+  }
+  bool c_member = false, a_revoked = false;
+  for (const auto& d : Json("b", "devices")) {
+    c_member = c_member || d["name"] == "c";
+    a_revoked = a_revoked || (d["name"] == "a" && d.value("revoked", false));
+  }
+  EXPECT_TRUE(c_member);
+  EXPECT_TRUE(a_revoked);
+
+  // On the new device (which has the whole ledger), the old key no longer
+  // works and the new one does.
+  auto stale = Hearth("c", "recover --key-file " + Quote(key_file));
+  EXPECT_EQ(stale.exit_code, 1);
+  EXPECT_NE(stale.err.find("not this household's recovery key"), std::string::npos) << stale.err;
+  std::ofstream(key_file) << fresh << "\n";
+  EXPECT_EQ(Json("c", "recover --json --key-file " + Quote(key_file))["admin"], true);
+  EXPECT_EQ(AdminNames(Json("c", "admin list")), (std::vector<std::string>{"b", "c"}));
 }
 
 }  // namespace

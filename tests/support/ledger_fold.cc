@@ -1,5 +1,7 @@
 #include "tests/support/ledger_fold.h"
 
+#include "crypto/signing.h"
+
 #include <algorithm>
 #include <queue>
 
@@ -39,8 +41,8 @@ bool LedgerFold::InPast(uint32_t x, uint32_t r) const {
 }
 
 bool LedgerFold::IsMembershipType(EntryType t) const {
-  return t == EntryType::kGenesis || t == EntryType::kDeviceAdd ||
-         t == EntryType::kDeviceRevoke || t == EntryType::kPolicySet;
+  return t == EntryType::kGenesis || t == EntryType::kDeviceAdd || t == EntryType::kDeviceRevoke ||
+         t == EntryType::kPolicySet || t == EntryType::kRecoverySet || t == EntryType::kRecoveryUse;
 }
 
 std::expected<void, Rejection> LedgerFold::Accept(const SignedEntry& entry) {
@@ -315,7 +317,8 @@ std::optional<LedgerError> LedgerFold::WhyIneffective(
   for (uint32_t x : adds_[a]) {
     if (InPast(x, r) && (!latest || canon_[x] > *latest)) {
       added = true;
-      admin = std::get<DeviceAdd>(*records_[x].body).admin;
+      const auto* add = std::get_if<DeviceAdd>(&*records_[x].body);
+      admin = add ? add->admin : true;  // else a recovery.use of its own
       latest = canon_[x];
     }
   }
@@ -337,6 +340,23 @@ std::optional<LedgerError> LedgerFold::WhyIneffective(
     return LedgerError{LedgerErrc::kNotAdmin, who() + " is not an admin; " +
                                                   std::string(TypeName(rec.type)) +
                                                   " needs one"};
+  }
+  if (rec.type == EntryType::kRecoveryUse) {
+    // The key at the entry: the latest (canonical order) effective
+    // recovery.set in its past, else the genesis's.
+    std::optional<RecoveryKey> key;
+    if (genesis_) key = std::get<Genesis>(*records_[*genesis_].body).recovery_key;
+    std::optional<uint32_t> latest_set;
+    for (uint32_t x : recovery_sets_)
+      if (InPast(x, r) && (!latest_set || canon_[x] > *latest_set)) {
+        key = std::get<RecoverySet>(*records_[x].body).key;
+        latest_set = canon_[x];
+      }
+    const auto& use = std::get<RecoveryUse>(*rec.body);
+    if (!key || use.key != *key)
+      return LedgerError{LedgerErrc::kBadRecovery, "not the household's recovery key at this entry"};
+    if (!crypto::VerifySignature(use.key, RecoveryProofBytes(household_, authors_[a], rec.seq), use.proof))
+      return LedgerError{LedgerErrc::kBadRecovery, "the recovery proof does not verify"};
   }
   return std::nullopt;
 }
@@ -373,6 +393,7 @@ void LedgerFold::Recompute() {
   for (auto& v : adds_) v.clear();
   for (auto& v : revokes_) v.clear();
   demotions_.assign(authors_.size(), {});
+  recovery_sets_.clear();
   auto target_of = [&](uint32_t r) -> uint32_t {
     const Body& b = *records_[r].body;
     if (const auto* add = std::get_if<DeviceAdd>(&b)) return author_index_.at(add->device);
@@ -384,6 +405,12 @@ void LedgerFold::Recompute() {
   // in canonical order wins.
   for (uint32_t r : order) {
     EntryType t = records_[r].type;
+    if (t == EntryType::kRecoverySet || t == EntryType::kRecoveryUse) {
+      if (WhyIneffective(r, revokes_)) continue;
+      if (t == EntryType::kRecoverySet) recovery_sets_.push_back(r);
+      else adds_[records_[r].author].push_back(r);
+      continue;
+    }
     if (t != EntryType::kDeviceAdd && t != EntryType::kDeviceRevoke) continue;
     if (WhyIneffective(r, revokes_)) continue;
     (t == EntryType::kDeviceAdd ? adds_ : revokes_)[target_of(r)].push_back(r);
@@ -394,6 +421,7 @@ void LedgerFold::Recompute() {
   // Phase B: with the revocations fixed, decide every entry and fold the
   // effective ones into a fresh state.
   for (auto& v : adds_) v.clear();
+  recovery_sets_.clear();
   policies_.clear();
   FoldState state;
   state.household = household_;
@@ -407,6 +435,8 @@ void LedgerFold::Recompute() {
     }
     if (!rec.effective) continue;
     if (rec.type == EntryType::kDeviceAdd) adds_[target_of(r)].push_back(r);
+    if (rec.type == EntryType::kRecoveryUse) adds_[rec.author].push_back(r);
+    if (rec.type == EntryType::kRecoverySet) recovery_sets_.push_back(r);
     Apply(r, state);
   }
   for (uint32_t a = 0; a < authors_.size(); ++a) {
@@ -434,8 +464,15 @@ void LedgerFold::Apply(uint32_t r, FoldState& state) {
       m.admin = true;
       m.founder = true;
       m.added_by = rec.id;
+      state.recovery_key = g.recovery_key;
       break;
     }
+    case EntryType::kRecoverySet:
+      state.recovery_key = std::get<RecoverySet>(body).key;
+      break;
+    case EntryType::kRecoveryUse:
+      state.members.at(authors_[rec.author]).admin = true;
+      break;
     case EntryType::kDeviceAdd: {
       const auto& add = std::get<DeviceAdd>(body);
       auto [it, fresh] = state.members.try_emplace(add.device);

@@ -111,6 +111,7 @@ class LedgerFold {
   std::vector<std::vector<uint32_t>> revokes_;       // per author: effective revocations
   std::vector<std::vector<uint32_t>> demotions_;     // per author: effective adds without admin (phase A)
   std::vector<uint32_t> canon_;                      // per record: position in the canonical order
+  std::vector<uint32_t> recovery_sets_;              // effective recovery.set records
   std::vector<uint32_t> policies_;                   // effective policy.set records
   std::optional<uint32_t> genesis_;
   FoldState state_;

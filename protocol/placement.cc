@@ -48,8 +48,10 @@ std::vector<size_t> Rank(const BlobId& blob, const std::vector<Candidate>& candi
   std::vector<std::pair<double, size_t>> scored;
   scored.reserve(candidates.size());
   for (size_t i = 0; i < candidates.size(); ++i) scored.emplace_back(Score(candidates[i], blob), i);
-  // Candidates are sorted by device, so on equal scores the smaller key wins.
-  std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  // Candidates are sorted by device, so on equal scores the smaller key (the
+  // smaller index) wins.
+  std::sort(scored.begin(), scored.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
   std::vector<size_t> out;
   out.reserve(scored.size());
   for (const auto& [score, i] : scored) out.push_back(i);
@@ -100,8 +102,10 @@ std::span<const uint8_t> ReplicaPlacer::Place(const BlobId& blob, uint64_t size)
   scored_.clear();
   for (size_t i = 0; i < devices_.size(); ++i)
     scored_.emplace_back(weights_[i] / -std::log(Uniform(devices_[i], blob)), i);
-  // Devices are sorted by key, so on equal scores the smaller key wins.
-  std::stable_sort(scored_.begin(), scored_.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  // Devices are sorted by key, so on equal scores the smaller key (the
+  // smaller index) wins.
+  std::sort(scored_.begin(), scored_.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
   picked_.clear();
   for (const auto& [score, i] : scored_) {
     if (picked_.size() == want_) break;

@@ -15,13 +15,15 @@ std::string_view TypeName(EntryType t) {
     case EntryType::kPolicySet: return "policy.set";
     case EntryType::kRecoverySet: return "recovery.set";
     case EntryType::kRecoveryUse: return "recovery.use";
+    case EntryType::kListenerSet: return "listener.set";
+    case EntryType::kListenerRemove: return "listener.remove";
   }
   return "unknown";
 }
 
 bool IsAdminOnly(EntryType t) {
   return t == EntryType::kDeviceAdd || t == EntryType::kDeviceRevoke || t == EntryType::kPolicySet ||
-         t == EntryType::kRecoverySet;
+         t == EntryType::kRecoverySet || t == EntryType::kListenerSet || t == EntryType::kListenerRemove;
 }
 
 Bytes RecoveryProofBytes(const HouseholdId& household, const DeviceId& author, uint64_t seq) {
@@ -58,9 +60,19 @@ struct Encoder {
     if (g.recovery_key) w.Fixed(*g.recovery_key);
   }
   void operator()(const RecoverySet& s) { w.Fixed(s.key); }
+  void operator()(const ListenerSet& s) {
+    w.Fixed(s.listener.bytes);
+    w.Blob(s.sealed);
+  }
+  void operator()(const ListenerRemove& r) { w.Fixed(r.listener.bytes); }
   void operator()(const RecoveryUse& u) {
     w.Fixed(u.key);
     w.Fixed(u.proof);
+    // Came later: absent, the body ends here (its one encoding of before).
+    if (u.join) {
+      w.U8(static_cast<uint8_t>(u.join->role));
+      w.Str(u.join->name);
+    }
   }
   void operator()(const DeviceAdd& a) {
     w.Fixed(a.device.bytes);
@@ -216,7 +228,28 @@ std::expected<Body, std::string> DecodeFields(EntryType type, ByteReader& r) {
       RecoveryUse u;
       r.Fixed(u.key);
       r.Fixed(u.proof);
+      if (r.ok() && !r.AtEnd()) {
+        RecoveryJoin j;
+        const uint8_t role = r.U8();
+        if (r.ok() && role != static_cast<uint8_t>(Role::kFull) && role != static_cast<uint8_t>(Role::kPhone))
+          return std::unexpected("a device joining by recovery is full or phone");
+        j.role = static_cast<Role>(role);
+        j.name = r.Str(kMaxNameBytes);
+        u.join = std::move(j);
+      }
       return u;
+    }
+    case EntryType::kListenerSet: {
+      ListenerSet s;
+      s.listener = ReadId<ListenerTag>(r);
+      s.sealed = r.Blob(kMaxSealedListenerBytes);
+      if (r.ok() && s.sealed.empty()) return std::unexpected("a listener's sealed details are empty");
+      return s;
+    }
+    case EntryType::kListenerRemove: {
+      ListenerRemove x;
+      x.listener = ReadId<ListenerTag>(r);
+      return x;
     }
   }
   return std::unexpected("unknown entry type");

@@ -26,6 +26,8 @@ enum class EntryType : uint8_t {
   kPolicySet = 6,
   kRecoverySet = 7,
   kRecoveryUse = 8,
+  kListenerSet = 9,
+  kListenerRemove = 10,
 };
 std::string_view TypeName(EntryType t);  // "genesis", "device.add", ...
 // Types only an admin device may write.
@@ -37,6 +39,7 @@ std::string_view RoleName(Role r);  // "full", "phone", "storage"
 inline constexpr size_t kMaxNameBytes = 256;
 inline constexpr size_t kMaxReasonBytes = 1024;
 inline constexpr size_t kMaxSealedDetailsBytes = 60 * 1024;
+inline constexpr size_t kMaxSealedListenerBytes = 4096;
 inline constexpr size_t kMaxBudgets = 256;
 inline constexpr uint8_t kPolicyReach = 0x01;        // policy.set flags bit: reach=on
 inline constexpr uint8_t kPolicyRelayLimits = 0x02;  // policy.set flags bit: relay limits follow
@@ -123,13 +126,24 @@ struct RecoverySet {
   bool operator==(const RecoverySet&) const = default;
 };
 
-// recovery.use: the author, a member, becomes an admin on the strength of the
-// recovery key -- `proof` is the key's signature over RecoveryProofBytes of
-// this household, the author and the entry's seq -- even when no admin is
-// left to add it (`hearth recover`).
+// What a recovery.use adds when its author is a new device joining on the
+// strength of the recovery key (`hearth join --recovery-key-file`).
+struct RecoveryJoin {
+  Role role = Role::kFull;  // full or phone: a storage device cannot be an admin
+  std::string name;
+  bool operator==(const RecoveryJoin&) const = default;
+};
+
+// recovery.use: the author becomes an admin on the strength of the recovery
+// key -- `proof` is the key's signature over RecoveryProofBytes of this
+// household, the author and the entry's seq -- even when no admin is left to
+// add it (`hearth recover`). With `join`, the author need not be a member
+// yet: the entry adds it, with that role and name (a new device that joined
+// through a member that is not an admin).
 struct RecoveryUse {
   RecoveryKey key{};
   std::array<uint8_t, 64> proof{};
+  std::optional<RecoveryJoin> join;
   bool operator==(const RecoveryUse&) const = default;
 };
 
@@ -137,8 +151,23 @@ struct RecoveryUse {
 // author || seq (u64), so that it works for one entry of one device only.
 Bytes RecoveryProofBytes(const HouseholdId& household, const DeviceId& author, uint64_t seq);
 
+// listener.set (admins): a household listener -- new, or changed -- as
+// sealed ListenerDetails (listener_details.h) that only devices holding the
+// content secret can open. The listener is known on every member device.
+struct ListenerSet {
+  ListenerId listener;
+  Bytes sealed;
+  bool operator==(const ListenerSet&) const = default;
+};
+
+// listener.remove (admins): the listener can no longer log in anywhere.
+struct ListenerRemove {
+  ListenerId listener;
+  bool operator==(const ListenerRemove&) const = default;
+};
+
 using Body = std::variant<Genesis, DeviceAdd, DeviceRevoke, TrackClaim, TrackRelease, PolicySet, RecoverySet,
-                          RecoveryUse>;
+                          RecoveryUse, ListenerSet, ListenerRemove>;
 
 EntryType TypeOf(const Body& body);
 Bytes EncodeBody(const Body& body);

@@ -58,6 +58,7 @@ struct EntryTag;
 struct FileTag;
 struct TrackTag;
 struct BlobTag;
+struct ListenerTag;
 
 // A device's Ed25519 public key.
 using DeviceId = Id32<DeviceTag>;
@@ -71,6 +72,9 @@ using FileId = Id32<FileTag>;
 using TrackId = Id32<TrackTag>;
 // The BitTorrent v2 info-hash of a blob's deterministic torrent.
 using BlobId = Id32<BlobTag>;
+// A household listener: the content secret's keyed hash of the name, so that
+// storage devices see that listeners exist but not who (listener_details.h).
+using ListenerId = Id32<ListenerTag>;
 
 // How devices are shown to people: lowercase base32, no padding; the short
 // form is the first 8 characters.

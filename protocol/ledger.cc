@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "crypto/signing.h"
+
 namespace hearth {
 namespace {
 
@@ -14,7 +16,8 @@ std::string Seq(uint64_t s) { return std::to_string(s); }
 
 bool IsMembershipType(EntryType t) {
   return t == EntryType::kGenesis || t == EntryType::kDeviceAdd || t == EntryType::kDeviceRevoke ||
-         t == EntryType::kPolicySet || t == EntryType::kRecoverySet || t == EntryType::kRecoveryUse;
+         t == EntryType::kPolicySet || t == EntryType::kRecoverySet || t == EntryType::kRecoveryUse ||
+         t == EntryType::kListenerSet || t == EntryType::kListenerRemove;
 }
 
 void Merge(VectorClock& into, const VectorClock& from) {
@@ -115,7 +118,8 @@ std::expected<void, Rejection> Ledger::AcceptImpl(const SignedEntry& signed_entr
   } else {
     if (!genesis_) return Drop(LedgerErrc::kUnknownAuthor, "the ledger has no genesis yet");
     auto it = author_index_.find(e.author);
-    if (it == author_index_.end() || (!IsFounder(it->second) && authors_[it->second].any_adds.empty())) {
+    if ((it == author_index_.end() || (!IsFounder(it->second) && authors_[it->second].any_adds.empty())) &&
+        !IsVouchedRecoveryJoin(e)) {
       return Drop(LedgerErrc::kUnknownAuthor, who() + " was never added to this household");
     }
   }
@@ -178,7 +182,7 @@ std::expected<void, Rejection> Ledger::AcceptImpl(const SignedEntry& signed_entr
     return std::unexpected(Rejection{LedgerError{LedgerErrc::kEquivocation, detail}, true});
   }
 
-  if (!is_genesis && !IsFounder(a)) {
+  if (!is_genesis && !IsFounder(a) && !IsVouchedRecoveryJoin(e)) {
     const auto& adds = authors_[a].any_adds;
     if (std::none_of(adds.begin(), adds.end(), [&](uint32_t x) { return InPast(records_[x], kept.clock); })) {
       return Drop(LedgerErrc::kUnknownAuthor,
@@ -216,6 +220,15 @@ std::expected<void, Rejection> Ledger::AcceptImpl(const SignedEntry& signed_entr
   return {};
 }
 
+bool Ledger::IsVouchedRecoveryJoin(const Entry& e) const {
+  const auto* use = std::get_if<RecoveryUse>(&e.body);
+  if (!use || !use->join || !genesis_) return false;
+  bool known = std::get<Genesis>(records_[*genesis_].body).recovery_key == use->key;
+  for (const Record& rec : records_)
+    if (const auto* set = std::get_if<RecoverySet>(&rec.body); set && set->key == use->key) known = true;
+  return known && crypto::VerifySignature(use->key, RecoveryProofBytes(household_, e.author, e.seq), use->proof);
+}
+
 Ledger::Record Ledger::RecordOf(const SignedEntry& entry, KeptEntry kept) {
   Record rec;
   rec.id = entry.id;
@@ -247,6 +260,7 @@ uint32_t Ledger::Keep(const SignedEntry& entry, KeptEntry kept) {
   index_->Keep(entry, kept, false);
   uint32_t target = UINT32_MAX;
   if (const auto* add = std::get_if<DeviceAdd>(&e.body)) target = AuthorIndex(add->device);
+  if (const auto* use = std::get_if<RecoveryUse>(&e.body); use && use->join) target = a;  // adds its author
   if (const auto* rev = std::get_if<DeviceRevoke>(&e.body)) AuthorIndex(rev->device);
   const bool chained = kept.chained;
   const uint32_t r = static_cast<uint32_t>(records_.size());
@@ -254,6 +268,7 @@ uint32_t Ledger::Keep(const SignedEntry& entry, KeptEntry kept) {
   record_index_.emplace(entry.id, r);
   if (chained) {
     if (target != UINT32_MAX) authors_[target].any_adds.push_back(r);
+    if (target == a) records_[r].covered_at = e.seq;  // a join has itself in its past
     if (records_[r].type == EntryType::kGenesis && !genesis_) genesis_ = r;
   }
   return r;
@@ -372,6 +387,10 @@ Ledger Ledger::Restore(HouseholdId household, LedgerIndex& index, LedgerSnapshot
         if (lo <= ledger.authors_[t->second].length) rec.covered_at = lo;
         ledger.authors_[t->second].any_adds.push_back(r);
       }
+    }
+    if (const auto* use = std::get_if<RecoveryUse>(&e.body); use && use->join && rec.chained) {
+      rec.covered_at = rec.seq;
+      ledger.authors_[rec.author].any_adds.push_back(r);
     }
     if (rec.chained && rec.type == EntryType::kGenesis && !ledger.genesis_) ledger.genesis_ = r;
     ledger.record_index_.emplace(rec.id, r);

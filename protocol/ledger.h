@@ -156,6 +156,10 @@ class Ledger {
   // The household's recovery key at `rec`: the latest effective recovery.set
   // in its causal past, else the genesis's.
   std::optional<RecoveryKey> RecoveryKeyAt(const Record& rec) const;
+  // A recovery.use that adds its own author (a join), signed by a key the
+  // household has had as its recovery key: stored even though the author
+  // has no device.add (whether it takes effect is decided with the rest).
+  bool IsVouchedRecoveryJoin(const Entry& e) const;
   // A device.add's admin flag; a recovery.use makes its author an admin.
   bool AdminFlag(uint32_t record) const;
   std::optional<LedgerError> WhyOutsideWindow(uint32_t author, uint64_t seq) const;

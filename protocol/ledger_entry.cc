@@ -92,7 +92,7 @@ std::expected<SignedEntry, LedgerError> DecodeEntry(ByteSpan bytes) {
   uint8_t type = r.U8();
   uint32_t body_size = r.U32();
   if (!r.ok()) return std::unexpected(Malformed("entry header is truncated"));
-  if (type < 1 || type > static_cast<uint8_t>(EntryType::kRecoveryUse))
+  if (type < 1 || type > static_cast<uint8_t>(EntryType::kListenerRemove))
     return std::unexpected(Malformed("unknown entry type " + std::to_string(type)));
   if (body_size > kMaxBodyBytes) return std::unexpected(Malformed("body too large"));
   size_t body_at = r.position();

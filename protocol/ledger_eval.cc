@@ -25,8 +25,13 @@ std::optional<LedgerError> Ledger::WhyIneffective(const Record& rec) const {
   // canonical order; `adds` is kept in it) in this entry's causal past --
   // the genesis for the founder -- unless a demotion (an add without the
   // flag) concurrent with this entry comes later in canonical order.
-  bool added = IsFounder(a), admin = IsFounder(a);
+  // A recovery.use that joins is its own author's add (its key and proof are
+  // checked below).
+  const auto* joining = std::get_if<RecoveryUse>(&rec.body);
+  const bool joins = joining && joining->join;
+  bool added = IsFounder(a) || joins, admin = IsFounder(a) || joins;
   std::optional<uint32_t> latest;  // canonical position of that add
+  if (joins) latest = rec.canon;
   for (uint32_t x : authors_[a].adds) {
     if (InPast(records_[x], rec.clock)) {
       added = true;
@@ -247,9 +252,22 @@ void Ledger::Apply(const Record& rec, LedgerState& state, std::vector<uint32_t>&
     case EntryType::kRecoverySet:
       state.recovery_key = std::get<RecoverySet>(rec.body).key;
       break;
-    case EntryType::kRecoveryUse:
-      state.members.at(authors_[rec.author].device).admin = true;
+    case EntryType::kRecoveryUse: {
+      const DeviceId& device = authors_[rec.author].device;
+      const auto& use = std::get<RecoveryUse>(rec.body);
+      auto [it, fresh] = state.members.try_emplace(device);
+      Member& m = it->second;
+      if (fresh) {
+        m.device = device;
+        m.added_by = rec.id;
+      }
+      if (use.join) {
+        m.name = use.join->name;
+        m.role = use.join->role;
+      }
+      m.admin = true;
       break;
+    }
     case EntryType::kDeviceAdd: {
       const auto& add = std::get<DeviceAdd>(rec.body);
       auto [it, fresh] = state.members.try_emplace(add.device);
@@ -275,6 +293,16 @@ void Ledger::Apply(const Record& rec, LedgerState& state, std::vector<uint32_t>&
     case EntryType::kPolicySet:
       // Collected here; the winner is chosen once all are known.
       policies.push_back(static_cast<uint32_t>(&rec - records_.data()));
+      break;
+    case EntryType::kListenerSet: {
+      // Canonical order puts an entry's past before it: the last one applied
+      // is a latest, and of concurrent ones the later in canonical order wins.
+      const auto& set = std::get<ListenerSet>(rec.body);
+      state.listeners[set.listener] = ListenerRecord{rec.id, set.sealed};
+      break;
+    }
+    case EntryType::kListenerRemove:
+      state.listeners.erase(std::get<ListenerRemove>(rec.body).listener);
       break;
     case EntryType::kTrackClaim:
     case EntryType::kTrackRelease:

@@ -27,6 +27,14 @@ struct Member {
   bool operator==(const Member&) const = default;
 };
 
+// A household listener as the ledger holds it: sealed, the latest effective
+// listener.set in canonical order (listener_details.h opens it).
+struct ListenerRecord {
+  EntryId entry;  // the listener.set
+  Bytes sealed;
+  bool operator==(const ListenerRecord&) const = default;
+};
+
 struct LedgerState {
   HouseholdId household;
   std::string household_name;
@@ -36,6 +44,7 @@ struct LedgerState {
   PolicySet policy;                        // copies = 1 until a policy.set says otherwise
   std::optional<EntryId> policy_entry;
   std::optional<RecoveryKey> recovery_key;  // the genesis's, or the latest effective recovery.set's
+  std::map<ListenerId, ListenerRecord> listeners;  // removed ones are not here
 
   bool operator==(const LedgerState&) const = default;
 };

@@ -10,6 +10,19 @@ Bytes EncodeJoin(const JoinRequest& j) {
   w.Fixed(j.invite_id);
   w.Fixed(j.proof);
   w.Str(j.device_name);
+  if (j.recovery) {
+    w.Fixed(j.recovery->key);
+    w.Fixed(j.recovery->proof);
+  }
+  return w.Take();
+}
+
+Bytes RecoveryJoinProofBytes(const HouseholdId& household, const DeviceId& joiner, const crypto::Digest& invite_id) {
+  ByteWriter w;
+  w.Fixed(AsBytes("hearth/recovery-join/v1"));
+  w.Fixed(household.bytes);
+  w.Fixed(joiner.bytes);
+  w.Fixed(invite_id);
   return w.Take();
 }
 
@@ -19,6 +32,12 @@ std::expected<JoinRequest, std::string> DecodeJoin(ByteSpan payload) {
   r.Fixed(j.invite_id);
   r.Fixed(j.proof);
   j.device_name = r.Str(kMaxNameBytes);
+  if (r.ok() && !r.AtEnd()) {
+    JoinRecovery rec;
+    r.Fixed(rec.key);
+    r.Fixed(rec.proof);
+    j.recovery = rec;
+  }
   return FinishDecode(r, std::move(j), "join");
 }
 
@@ -195,6 +214,31 @@ std::expected<std::array<uint8_t, 32>, std::string> DecodeSwarmToken(ByteSpan pa
   std::array<uint8_t, 32> t{};
   r.Fixed(t);
   return FinishDecode(r, t, "swarm token");
+}
+
+Bytes EncodeStreams(const std::vector<StreamSlot>& slots) {
+  ByteWriter w;
+  w.U16(static_cast<uint16_t>(slots.size()));
+  for (const StreamSlot& s : slots) {
+    w.Fixed(s.track.bytes);
+    w.U32(s.left_ms);
+  }
+  return w.Take();
+}
+
+std::expected<std::vector<StreamSlot>, std::string> DecodeStreams(ByteSpan payload) {
+  ByteReader r(payload);
+  const size_t n = r.U16();
+  if (n > kMaxStreamSlots) return std::unexpected("streams: more than " + std::to_string(kMaxStreamSlots) + " slots");
+  std::vector<StreamSlot> slots;
+  for (size_t i = 0; i < n && r.ok(); ++i) {
+    StreamSlot s;
+    r.Fixed(s.track.bytes);
+    s.left_ms = r.U32();
+    if (r.ok() && s.left_ms == 0) return std::unexpected("streams: a slot with no time left");
+    slots.push_back(s);
+  }
+  return FinishDecode(r, std::move(slots), "streams");
 }
 
 }  // namespace hearth

@@ -8,6 +8,7 @@
 //   TORRENT_REQUEST / TORRENT   ask for and deliver a blob's .torrent
 //   SWARM_TOKEN  the sender's swarm token, with which it proves itself on
 //             BitTorrent connections (node/swarm/swarm_guard.h)
+//   STREAMS   the streams the sender's players are playing (the stream limit)
 #pragma once
 
 #include <array>
@@ -24,10 +25,22 @@
 
 namespace hearth {
 
+// With an invite for recovery (`hearth invite --for-recovery`), the joiner
+// shows it holds the household's recovery key before the inviter hands over
+// the content secret: the key's signature over RecoveryJoinProofBytes.
+struct JoinRecovery {
+  RecoveryKey key{};
+  std::array<uint8_t, 64> proof{};
+  bool operator==(const JoinRecovery&) const = default;
+};
+// "hearth/recovery-join/v1" || household id || joiner's device key || invite id
+Bytes RecoveryJoinProofBytes(const HouseholdId& household, const DeviceId& joiner, const crypto::Digest& invite_id);
+
 struct JoinRequest {
   crypto::Digest invite_id{};
   crypto::Digest proof{};
   std::string device_name;  // at most kMaxNameBytes
+  std::optional<JoinRecovery> recovery;  // trailing, when present
   bool operator==(const JoinRequest&) const = default;
 };
 Bytes EncodeJoin(const JoinRequest& j);
@@ -103,6 +116,17 @@ inline constexpr uint16_t kErrMalformed = 1;   // a message that does not decode
 inline constexpr uint16_t kErrInvite = 2;      // unknown, used, expired or wrong invite
 inline constexpr uint16_t kErrNotAllowed = 3;  // e.g. the inviter is not an admin
 inline constexpr uint16_t kErrInternal = 4;    // the sender failed (disk, database)
+
+// STREAMS: the streams playing from the sender's players now, its whole set
+// (node/http/stream_slots.h): each a track and how long its slot still holds.
+inline constexpr size_t kMaxStreamSlots = 1024;
+struct StreamSlot {
+  TrackId track;
+  uint32_t left_ms = 0;  // 1.. ; relative, so that no clocks are compared
+  bool operator==(const StreamSlot&) const = default;
+};
+Bytes EncodeStreams(const std::vector<StreamSlot>& slots);
+std::expected<std::vector<StreamSlot>, std::string> DecodeStreams(ByteSpan payload);
 
 Bytes EncodeSwarmToken(const std::array<uint8_t, 32>& token);
 std::expected<std::array<uint8_t, 32>, std::string> DecodeSwarmToken(ByteSpan payload);

@@ -58,6 +58,8 @@ std::expected<Dispatched, DispatchError> DispatchMemberMessage(MeshModel& model,
     case MessageType::kListenerEvents:
       return Deliver(DecodeListenerEvents(payload),
                      [&](std::vector<ListenerEvent> e) { model.OnListenerEvents(from, std::move(e)); });
+    case MessageType::kStreams:
+      return Deliver(DecodeStreams(payload), [&](std::vector<StreamSlot> s) { model.OnStreams(from, std::move(s)); });
     case MessageType::kPing:
     case MessageType::kPong:
     case MessageType::kError:

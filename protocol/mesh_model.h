@@ -52,6 +52,8 @@ class MeshModel {
   // Stars, plays and playlists (listener_events.h).
   virtual void OnListenerHeads(const DeviceId& from, const ListenerHeads& heads) = 0;
   virtual void OnListenerEvents(const DeviceId& from, std::vector<ListenerEvent> events) = 0;
+  // The streams the member's players play now (the stream limit).
+  virtual void OnStreams(const DeviceId& from, std::vector<StreamSlot> slots) = 0;
 };
 
 // Why a member's frame was not passed on. The session answers a malformed

@@ -41,6 +41,7 @@ enum class MessageType : uint8_t {
   kRelayAck = 45,
   kRelayClose = 46,
   kPunch = 47,
+  kStreams = 48,  // mesh_messages.h
   kPing = 10,
   kPong = 11,
   kError = 15,

@@ -76,7 +76,8 @@ CliResult RequireAdminDevice(store::Home& home) {
   const auto& members = home.ledger().ledger().state().members;
   auto me = members.find(home.device_id());
   if (me == members.end() || !me->second.admin || me->second.revoked)
-    return std::unexpected(CliError{"only an admin device can do this"});
+    return std::unexpected(CliError{"only an admin device can do this (`hearth admin list` names them; with none "
+                                    "left, `hearth recover` makes this device one)"});
   return {};
 }
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "node/cli/commands.h"
+#include "node/http/listener_book.h"
 #include "node/cli/describe.h"
 #include "node/cli/library_access.h"
 #include "node/cli/serve_info.h"
@@ -152,30 +153,42 @@ CliResult RunWhere(const Context& ctx, const std::string& key, bool json) {
   return {};
 }
 
-std::expected<void, CliError> RequireAdmin(store::Home& home) {
-  const auto& members = home.ledger().ledger().state().members;
-  auto me = members.find(home.device_id());
-  if (me == members.end() || !me->second.admin || me->second.revoked)
-    return std::unexpected(CliError{"only an admin device can do this"});
-  return {};
-}
-
 CliResult RunRevoke(const Context& ctx, const std::string& key, const std::string& reason, bool json) {
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
-  if (auto a = RequireAdmin(*home); !a) return a;
+  if (auto a = RequireAdminDevice(*home); !a) return a;
   const LedgerState& state = home->ledger().ledger().state();
   auto device = ResolveDevice(state, key);
   if (!device) return std::unexpected(CliError{device.error()});
   if (*device == home->device_id()) return std::unexpected(CliError{"a device cannot revoke itself"});
   if (state.members.at(*device).revoked) return std::unexpected(CliError{"that device is already revoked"});
   const std::string name = state.members.at(*device).name;
+  const bool knew_secrets = state.members.at(*device).role != Role::kStorage;
   auto e = home->ledger().Author(home->device_key(), DeviceRevoke{*device, reason}, ctx.clock());
   if (!e) return std::unexpected(CliError{"cannot revoke: " + e.error().Message()});
-  if (json) ctx.PrintJson({{"revoked", DeviceText(*device)}, {"name", name}, {"entry", e->id.Hex()}});
-  else
+  // The device could open the listeners' app passwords and API keys: replace them.
+  size_t rotated = 0;
+  std::string rotate_error;
+  if (knew_secrets && home->content_secret()) {
+    auto r = http::ListenerBook(*home).RotateSecrets(ctx.clock());
+    if (r) rotated = *r;
+    else rotate_error = r.error().message;
+  }
+  if (json) {
+    nlohmann::json out{{"revoked", DeviceText(*device)}, {"name", name}, {"entry", e->id.Hex()},
+                       {"listeners_rotated", rotated}};
+    if (!rotate_error.empty()) out["rotate_error"] = rotate_error;
+    ctx.PrintJson(out);
+  } else {
     *ctx.out << fmt::format("revoked {} ({}); a running node cuts it off now, the others as the entry reaches them\n",
                             name, DeviceShort(*device));
+    if (rotated > 0)
+      *ctx.out << fmt::format("new app passwords and API keys for {} listener(s), which {} could read: "
+                              "`hearth user show NAME` prints them for Subsonic apps\n",
+                              rotated, name);
+  }
+  if (!rotate_error.empty())
+    return std::unexpected(CliError{"revoked, but the listeners' app passwords were not replaced: " + rotate_error});
   return {};
 }
 
@@ -194,7 +207,7 @@ CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
   const LedgerState& state = home->ledger().ledger().state();
   PolicySet policy = state.policy;
   if (!setting.empty()) {
-    if (auto a = RequireAdmin(*home); !a) return a;
+    if (auto a = RequireAdminDevice(*home); !a) return a;
     size_t eq = setting.find('=');
     std::string k = setting.substr(0, eq), v = eq == std::string::npos ? "" : setting.substr(eq + 1);
     if (k == "copies") {
@@ -219,6 +232,10 @@ CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
       if (!bytes) return std::unexpected(CliError{bytes.error(), 2});
       if (k == "budget") SetDeviceSize(policy.budgets, *device, *bytes);
       else SetDeviceSize(policy.capacities, *device, *bytes);
+    } else if (k == "stream_limit") {
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 4 || std::stoi(v) > 1000)
+        return std::unexpected(CliError{"expected stream_limit=N: streams per owned copy at once, 0..1000 (0: no limit)", 2});
+      policy.stream_limit = static_cast<uint16_t>(std::stoi(v));
     } else if (k == "reach") {
       if (v != "on" && v != "off") return std::unexpected(CliError{"expected reach=on or reach=off", 2});
       policy.reach = v == "on";
@@ -239,7 +256,8 @@ CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
                 [](const RelayLimit& x, const RelayLimit& y) { return x.device < y.device; });
     } else {
       return std::unexpected(CliError{
-          "expected copies=N, budget=DEVICE:SIZE, capacity=DEVICE:SIZE, reach=on|off or relay_limit=DEVICE:RATE", 2});
+          "expected copies=N, stream_limit=N, budget=DEVICE:SIZE, capacity=DEVICE:SIZE, reach=on|off or "
+          "relay_limit=DEVICE:RATE", 2});
     }
     auto e = home->ledger().Author(home->device_key(), policy, ctx.clock());
     if (!e) return std::unexpected(CliError{"cannot set the policy: " + e.error().Message()});
@@ -266,7 +284,8 @@ CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
                    {"reach", policy.reach},
                    {"relay_limits", relay_limits}});
   } else {
-    *ctx.out << fmt::format("copies={}\nreach={}\n", policy.copies, policy.reach ? "on" : "off");
+    *ctx.out << fmt::format("copies={}\nstream_limit={}{}\nreach={}\n", policy.copies, policy.stream_limit,
+                            policy.stream_limit == 0 ? " (no limit)" : " per owned copy", policy.reach ? "on" : "off");
     for (const auto& b : policy.budgets)
       *ctx.out << fmt::format("budget {}={} bytes ({})\n", name(b.device), b.bytes, HumanBytes(b.bytes));
     for (const auto& c : policy.capacities)

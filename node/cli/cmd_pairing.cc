@@ -13,6 +13,7 @@
 #include "node/mesh/join_client.h"
 #include "node/store/mesh_tables.h"
 #include "protocol/pairing.h"
+#include "protocol/recovery_key.h"
 
 namespace hearth::cli {
 namespace {
@@ -21,6 +22,7 @@ struct InviteArgs {
   std::string role = "full";
   std::string ttl = "24h";
   std::vector<std::string> addresses;
+  bool for_recovery = false;
   bool json = false;
 };
 
@@ -48,11 +50,23 @@ CliResult RunInvite(const Context& ctx, const InviteArgs& a) {
     return std::unexpected(CliError{"--ttl must be like 90s, 30m, 24h or 7d (at most 30d)", 2});
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
-  const auto& members = home->ledger().ledger().state().members;
-  auto me = members.find(home->device_id());
-  if (me == members.end() || !me->second.admin || me->second.revoked)
-    return std::unexpected(CliError{"only an admin device can invite (`hearth admin list` names them; with none "
-                                    "left, `hearth recover` makes this device one)"});
+  if (a.for_recovery) {
+    // Any member that holds the content secret: the new device proves it
+    // holds the recovery key, and adds itself as an admin.
+    if (role == Role::kStorage)
+      return std::unexpected(CliError{"a device joining with the recovery key becomes an admin, and a storage device "
+                                      "cannot be one: use --role full or phone", 2});
+    const LedgerState& state = home->ledger().ledger().state();
+    auto me = state.members.find(home->device_id());
+    if (me == state.members.end() || me->second.revoked || !home->content_secret())
+      return std::unexpected(CliError{"only a member device that holds the content secret can invite for recovery"});
+    if (!state.recovery_key)
+      return std::unexpected(CliError{"the household has no recovery key: nobody can join with one"});
+  } else if (auto admin = RequireAdminDevice(*home); !admin) {
+    return std::unexpected(CliError{admin.error().message +
+                                    "; with no admin left, a new device can join with the recovery key: "
+                                    "`hearth invite --for-recovery` here"});
+  }
 
   InviteCode code;
   code.household = home->household();
@@ -86,6 +100,7 @@ CliResult RunInvite(const Context& ctx, const InviteArgs& a) {
   invite.role = role;
   invite.created_us = ctx.clock();
   invite.expires_us = invite.created_us + *ttl * 1'000'000;
+  invite.recovery = a.for_recovery;
   if (auto saved = store::SaveInvite(home->db(), invite); !saved)
     return std::unexpected(CliError{"cannot record the invite: " + saved.error().message});
   const std::string text = EncodeInviteCode(code);
@@ -93,13 +108,14 @@ CliResult RunInvite(const Context& ctx, const InviteArgs& a) {
     nlohmann::json addrs = nlohmann::json::array();
     for (const auto& ad : code.addresses) addrs.push_back(ad.ToString());
     ctx.PrintJson({{"code", text}, {"role", a.role}, {"expires", FormatTime(invite.expires_us)},
-                   {"expires_us", invite.expires_us}, {"addresses", addrs}});
+                   {"expires_us", invite.expires_us}, {"addresses", addrs}, {"for_recovery", a.for_recovery}});
     return {};
   }
   *ctx.out << text << '\n';
   std::cerr << fmt::format("one-time code for a {} device, valid until {}; on the new device run:\n"
-                           "  hearth join {}\n",
-                           a.role, FormatTime(invite.expires_us), text.substr(0, 16) + "…");
+                           "  hearth join {}{}\n",
+                           a.role, FormatTime(invite.expires_us), text.substr(0, 16) + "…",
+                           a.for_recovery ? " --recovery-key-file FILE   (it adds itself as an admin)" : "");
   return {};
 }
 
@@ -108,6 +124,8 @@ struct JoinArgs {
   std::string device_name;
   std::vector<std::string> peers;
   int timeout_s = 30;
+  std::string recovery_key_file;
+  bool with_recovery_key = false;
   bool json = false;
 };
 
@@ -138,10 +156,19 @@ CliResult RunJoin(const Context& ctx, const JoinArgs& a) {
   if (auto r = home->db().Exec("PRAGMA cache_size = -65536; PRAGMA synchronous = OFF"); !r)
     return std::unexpected(CliError{r.error().message});
   const std::string name = a.device_name.empty() ? HostName() : a.device_name;
+  std::optional<crypto::DeviceKey> recovery;
+  if (a.with_recovery_key || !a.recovery_key_file.empty()) {
+    auto text = ReadSecretLine(a.recovery_key_file, "recovery key");
+    if (!text) return std::unexpected(text.error());
+    auto seed = DecodeRecoveryKey(*text);
+    if (!seed) return std::unexpected(CliError{std::string(Describe(seed.error())), 2});
+    recovery = crypto::DeviceKey::FromSeed(*seed);
+  }
   auto outcome = mesh::JoinHousehold(*home, *code, name, a.peers, std::chrono::seconds(a.timeout_s),
                                      [&](const std::string& line) {
                                        if (!a.json) std::cerr << "hearth: " << line << '\n';
-                                     });
+                                     },
+                                     recovery ? &*recovery : nullptr);
   const std::string device = DeviceText(home->device_id());
   if (outcome) {
     // Durable before it takes its place: the log folded into the database
@@ -171,6 +198,7 @@ CliResult RunJoin(const Context& ctx, const JoinArgs& a) {
                    {"inviter", outcome->inviter_name},
                    {"inviter_address", outcome->inviter_address},
                    {"entries", outcome->entries},
+                   {"admin", outcome->recovered},
                    {"home", dir}});
     return {};
   }
@@ -178,6 +206,9 @@ CliResult RunJoin(const Context& ctx, const JoinArgs& a) {
                           "Run `hearth serve` to take part in the mesh.\n",
                           outcome->household_name, RoleName(outcome->role), outcome->entries,
                           outcome->inviter_name.empty() ? outcome->inviter_address : outcome->inviter_name);
+  if (outcome->recovered)
+    *ctx.out << "The recovery key made this device an admin: it can revoke lost devices (`hearth revoke`), pair new "
+                "ones and change the policy.\n";
   return {};
 }
 
@@ -191,6 +222,9 @@ void RegisterPairing(CLI::App& app, Context& ctx, Action* action) {
   invite->add_option("--ttl", ia->ttl, "How long the code stays valid (90s, 30m, 24h, 7d)")->capture_default_str();
   invite->add_option("--address", ia->addresses,
                      "HOST:PORT where the new device can reach this one (default: the running node's)");
+  invite->add_flag("--for-recovery", ia->for_recovery,
+                   "For a device that joins with the household's recovery key and becomes an admin (any member "
+                   "may invite one: for when no admin is left)");
   invite->add_flag("--json", ia->json, "Print the result as JSON");
   invite->callback([&ctx, ia, action] { *action = [&ctx, ia] { return RunInvite(ctx, *ia); }; });
 
@@ -200,6 +234,10 @@ void RegisterPairing(CLI::App& app, Context& ctx, Action* action) {
   join->add_option("--device-name", ja->device_name, "This device's name (default: the host name)");
   join->add_option("--peer", ja->peers, "HOST:PORT of the inviting device, tried before the code's addresses");
   join->add_option("--timeout", ja->timeout_s, "Seconds the inviting device may stay silent (a big ledger takes as long as it takes)")->capture_default_str();
+  join->add_option("--recovery-key-file", ja->recovery_key_file,
+                   "Join with the household's recovery key (from this file's first line) and become an admin; the "
+                   "code must come from `hearth invite --for-recovery`");
+  join->add_flag("--recovery-key", ja->with_recovery_key, "As --recovery-key-file, reading the key from the terminal");
   join->add_flag("--json", ja->json, "Print the result as JSON");
   join->callback([&ctx, ja, action] { *action = [&ctx, ja] { return RunJoin(ctx, *ja); }; });
 }

@@ -99,6 +99,17 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
     if (!WriteServeInfo(dir, info)) LogLine("warning: cannot write " + dir + "/serve.json");
   };
   mo.released_grace = std::chrono::seconds(o.keep_released_s);
+  // The HTTP side (below) runs on its own thread; declared here so that
+  // the mesh's STREAMS reach it for as long as the node runs.
+  http::asio::io_context http_io;
+  std::unique_ptr<http::HttpService> service;
+  if (!o.no_http && home->content_secret()) {
+    mo.streams_heard = [&http_io, &service](const DeviceId& from, std::vector<StreamSlot> slots) {
+      http::asio::post(http_io, [&service, from, slots = std::move(slots)] {
+        if (service) service->PeerStreams(from, slots);
+      });
+    };
+  }
   mesh::MeshNode node(io, *home, mo);
   if (auto started = node.Start(); !started) return std::unexpected(CliError{started.error().message});
 
@@ -106,11 +117,9 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
   // reading chunks it does not hold through the mesh.
   const bool serve_http = !o.no_http && home->content_secret() != nullptr;
   if (!o.no_http && !serve_http) LogLine("no HTTP: this storage device holds no content secret, so it plays nothing");
-  http::asio::io_context http_io;
   // Transcoding workers: a few more than cores, so that a new stream's first
   // step is not queued behind every running stream's.
   http::asio::thread_pool workers(2 * std::max(1u, std::thread::hardware_concurrency()));
-  std::unique_ptr<http::HttpService> service;
   std::unique_ptr<http::Server> server;
   std::string http_endpoint;
   if (serve_http) {
@@ -137,6 +146,9 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
     so.chunks_elsewhere = mesh_chunks(true);
     so.damaged_blob = [&io, &node](const BlobId& blob) { mesh::asio::post(io, [&node, blob] { node.CheckBlob(blob); }); };
     so.wake_fetch = [&io, &node](const BlobId& blob) { mesh::asio::post(io, [&node, blob] { node.Want(blob); }); };
+    so.streams_changed = [&io, &node](std::vector<StreamSlot> slots) {
+      mesh::asio::post(io, [&node, slots = std::move(slots)]() mutable { node.SetStreams(std::move(slots)); });
+    };
     service = std::make_unique<http::HttpService>(http_io, workers, std::move(so));
     if (auto opened = service->Open(); !opened) return std::unexpected(CliError{"HTTP: " + opened.error()});
     server = std::make_unique<http::Server>(

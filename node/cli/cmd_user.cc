@@ -1,15 +1,20 @@
-// hearth user add|list|remove|passwd: the household listeners who log in to
-// this device's web player, JSON API and OpenSubsonic apps.
+// hearth user add|passwd|show|list|remove: the household's listeners, who
+// log in to every member device's web player, JSON API and OpenSubsonic apps.
+// They live in the ledger (node/http/listener_book.h): an admin device
+// writes them, every member device follows.
 #include <termios.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <iostream>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "node/cli/commands.h"
+#include "node/http/listener_book.h"
 #include "node/http/users.h"
+#include "node/store/play_tables.h"
 
 namespace hearth::cli {
 namespace {
@@ -21,47 +26,107 @@ struct UserArgs {
   bool json = false;
 };
 
+CliError BookError(const http::ListenerBookError& e) {
+  const bool usage = e.code == http::ListenerBookErrc::kBadName || e.code == http::ListenerBookErrc::kBadPassword;
+  return CliError{e.message, usage ? 2 : 1};
+}
+
+// Moves listeners this device had before household listeners into the
+// ledger, when this is an admin device; says so on stderr.
+void Migrate(const Context& ctx, store::Home& home) {
+  auto migrated = http::ListenerBook(home).MigrateDeviceListeners(ctx.clock());
+  if (!migrated) return;  // not an admin, or nothing to move: they keep working on this device
+  for (const auto& name : migrated->moved)
+    std::cerr << "hearth: listener " << name << " of this device is now a household listener, known on every device\n";
+  for (const auto& name : migrated->dropped)
+    std::cerr << "hearth: this device's own listener " << name << " was dropped: the household has a listener of that name\n";
+}
+
+void PrintSecrets(const Context& ctx, const std::string& what, const ListenerDetails& d, bool json) {
+  if (json) {
+    ctx.PrintJson({{"user", d.name}, {"admin", d.admin}, {"household", true}, {"app_password", d.app_password},
+                   {"api_key", d.api_key}});
+    return;
+  }
+  *ctx.out << fmt::format(
+      "{} {}{}: logs in with the password on every device of the household.\n"
+      "  Subsonic apps: user {}, password {} (or API key {})\n",
+      what, d.name, d.admin ? " (admin)" : "", d.name, d.app_password, d.api_key);
+}
+
 CliResult RunAdd(const Context& ctx, const UserArgs& a, bool change) {
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
+  Migrate(ctx, *home);
+  http::ListenerBook book(*home);
+  if (change && !http::ListenerBook(*home).Find(a.name).value_or(std::nullopt)) {
+    if (auto local = store::FindUser(home->db(), a.name); local && *local)
+      return std::unexpected(CliError{
+          a.name + " is this device's own listener from before household listeners: add it to the household on an "
+                   "admin device (`hearth user add " + a.name + "` there), then `hearth user remove " + a.name +
+          "` here"});
+  }
   auto password = ReadSecretLine(a.password_file, "password");
   if (!password) return std::unexpected(password.error());
-  http::Users users(home->db(), home->device_key());
-  auto user = change ? users.SetPassword(a.name, *password) : users.Add(a.name, *password, a.admin, ctx.clock());
-  if (!user) return std::unexpected(CliError{user.error()});
-  if (a.json) {
-    ctx.PrintJson({{"user", user->name}, {"admin", user->admin}, {"api_key", user->api_key}});
-  } else {
-    *ctx.out << fmt::format("{} user {}{}; API key {}\n", change ? "changed the password of" : "added",
-                            user->name, user->admin ? " (admin)" : "", user->api_key);
-  }
+  auto user = change ? book.SetPassword(a.name, *password, ctx.clock()) : book.Add(a.name, *password, a.admin, ctx.clock());
+  if (!user) return std::unexpected(BookError(user.error()));
+  PrintSecrets(ctx, change ? "changed the password of" : "added", *user, a.json);
+  if (!a.json && change) *ctx.out << "  (the old app password and API key no longer work)\n";
+  return {};
+}
+
+CliResult RunShow(const Context& ctx, const UserArgs& a) {
+  auto home = ctx.OpenHome();
+  if (!home) return std::unexpected(home.error());
+  Migrate(ctx, *home);
+  auto found = http::ListenerBook(*home).Find(a.name);
+  if (!found) return std::unexpected(BookError(found.error()));
+  if (!*found) return std::unexpected(CliError{"no household listener named " + a.name});
+  PrintSecrets(ctx, "listener", **found, a.json);
   return {};
 }
 
 CliResult RunList(const Context& ctx, bool json) {
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
-  http::Users users(home->db(), home->device_key());
-  auto list = users.List();
-  if (!list) return std::unexpected(CliError{list.error()});
+  Migrate(ctx, *home);
+  auto household = http::ListenerBook(*home).List();
+  if (!household) return std::unexpected(BookError(household.error()));
+  auto local = store::ListUsers(home->db());
+  if (!local) return std::unexpected(CliError{local.error().message});
+  std::set<std::string> names;
+  for (const auto& d : *household) names.insert(d.name);
   if (json) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& u : *list) out.push_back({{"user", u.name}, {"admin", u.admin}});
+    for (const auto& d : *household) out.push_back({{"user", d.name}, {"admin", d.admin}, {"household", true}});
+    for (const auto& r : *local)
+      if (!names.contains(r.name)) out.push_back({{"user", r.name}, {"admin", r.admin}, {"household", false}});
     ctx.PrintJson(out);
     return {};
   }
-  if (list->empty()) *ctx.out << "no users yet: add one with `hearth user add NAME`\n";
-  for (const auto& u : *list) *ctx.out << u.name << (u.admin ? "  (admin)" : "") << '\n';
+  if (household->empty() && local->empty()) *ctx.out << "no users yet: add one with `hearth user add NAME` (admins)\n";
+  for (const auto& d : *household) *ctx.out << d.name << (d.admin ? "  (admin)" : "") << '\n';
+  for (const auto& r : *local)
+    if (!names.contains(r.name))
+      *ctx.out << r.name << (r.admin ? "  (admin)" : "")
+               << "  (this device only, from before household listeners: an admin device moves it when it runs)\n";
   return {};
 }
 
 CliResult RunRemove(const Context& ctx, const UserArgs& a) {
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
-  http::Users users(home->db(), home->device_key());
-  if (auto r = users.Remove(a.name); !r) return std::unexpected(CliError{r.error()});
+  Migrate(ctx, *home);
+  auto found = http::ListenerBook(*home).Find(a.name);
+  if (found && *found) {
+    if (auto r = http::ListenerBook(*home).Remove(a.name, ctx.clock()); !r) return std::unexpected(BookError(r.error()));
+  } else {
+    auto removed = store::RemoveUser(home->db(), a.name);
+    if (!removed) return std::unexpected(CliError{removed.error().message});
+    if (!*removed) return std::unexpected(CliError{"no user named " + a.name});
+  }
   if (a.json) ctx.PrintJson({{"removed", a.name}});
-  else *ctx.out << "removed user " << a.name << "\n";
+  else *ctx.out << "removed user " << a.name << "; every device refuses it as the entry reaches it\n";
   return {};
 }
 
@@ -94,11 +159,11 @@ std::expected<std::string, CliError> ReadSecretLine(const std::string& file, con
 }
 
 void RegisterUser(CLI::App& app, Context& ctx, Action* action) {
-  CLI::App* user = AddCommand(app, "user", "Listeners who log in to this device's web player and APIs");
+  CLI::App* user = AddCommand(app, "user", "The household's listeners, who log in to every device's player and APIs");
   user->require_subcommand(1);
 
   auto add_args = std::make_shared<UserArgs>();
-  CLI::App* add = AddCommand(*user, "add", "Add a listener (the password is read from --password-file or stdin)");
+  CLI::App* add = AddCommand(*user, "add", "Add a household listener (admins; the password is read from --password-file or stdin)");
   add->add_option("name", add_args->name, "User name")->required();
   add->add_option("--password-file", add_args->password_file, "Read the password from this file's first line");
   add->add_flag("--admin", add_args->admin, "May look up other users");
@@ -106,11 +171,17 @@ void RegisterUser(CLI::App& app, Context& ctx, Action* action) {
   add->callback([&ctx, add_args, action] { *action = [&ctx, add_args] { return RunAdd(ctx, *add_args, false); }; });
 
   auto pw_args = std::make_shared<UserArgs>();
-  CLI::App* passwd = AddCommand(*user, "passwd", "Change a listener's password (and API key)");
+  CLI::App* passwd = AddCommand(*user, "passwd", "Change a listener's password (admins; the app password and API key change too)");
   passwd->add_option("name", pw_args->name, "User name")->required();
   passwd->add_option("--password-file", pw_args->password_file, "Read the password from this file's first line");
   passwd->add_flag("--json", pw_args->json, "Print JSON");
   passwd->callback([&ctx, pw_args, action] { *action = [&ctx, pw_args] { return RunAdd(ctx, *pw_args, true); }; });
+
+  auto show_args = std::make_shared<UserArgs>();
+  CLI::App* show = AddCommand(*user, "show", "Show a listener's app password and API key (for Subsonic apps)");
+  show->add_option("name", show_args->name, "User name")->required();
+  show->add_flag("--json", show_args->json, "Print JSON");
+  show->callback([&ctx, show_args, action] { *action = [&ctx, show_args] { return RunShow(ctx, *show_args); }; });
 
   auto list_json = std::make_shared<bool>(false);
   CLI::App* list = AddCommand(*user, "list", "List the listeners");

@@ -8,6 +8,7 @@
 
 #include "protocol/byte_io.h"
 #include "protocol/claim_details.h"
+#include "protocol/listener_details.h"
 
 namespace hearth::cli {
 namespace {
@@ -140,6 +141,15 @@ nlohmann::json BodyJson(const SignedEntry& e, const crypto::ContentSecret* secre
           return {{"recovery_key", crypto::Base32Encode(b.key)}};
         } else if constexpr (std::is_same_v<T, RecoveryUse>) {
           return {{"recovery_key", crypto::Base32Encode(b.key)}, {"proof_bytes", b.proof.size()}};
+        } else if constexpr (std::is_same_v<T, ListenerSet>) {
+          json j = {{"listener", b.listener.Hex()}, {"sealed_bytes", b.sealed.size()}};
+          // The name and role only: never the verifier or the secrets.
+          if (secret)
+            if (auto d = OpenListenerDetails(*secret, e.entry.household, b.listener, b.sealed))
+              j["details"] = {{"name", d->name}, {"admin", d->admin}};
+          return j;
+        } else if constexpr (std::is_same_v<T, ListenerRemove>) {
+          return {{"listener", b.listener.Hex()}};
         } else {
           json budgets = json::array();
           for (const auto& bud : b.budgets)
@@ -180,6 +190,13 @@ std::string BodySummary(const SignedEntry& e, const crypto::ContentSecret* secre
           return fmt::format("recovery key={}", crypto::Base32Encode(b.key).substr(0, 8));
         } else if constexpr (std::is_same_v<T, RecoveryUse>) {
           return fmt::format("with recovery key={}: the author becomes an admin", crypto::Base32Encode(b.key).substr(0, 8));
+        } else if constexpr (std::is_same_v<T, ListenerSet>) {
+          if (secret)
+            if (auto d = OpenListenerDetails(*secret, e.entry.household, b.listener, b.sealed))
+              return fmt::format("listener=\"{}\"{}", d->name, d->admin ? " admin" : "");
+          return fmt::format("listener={} (sealed)", b.listener.ShortHex());
+        } else if constexpr (std::is_same_v<T, ListenerRemove>) {
+          return fmt::format("listener={} removed", b.listener.ShortHex());
         } else {
           return fmt::format("copies={} stream_limit={} budgets={} capacities={} reach={}", b.copies,
                              b.stream_limit, b.budgets.size(), b.capacities.size(), b.reach ? "on" : "off");

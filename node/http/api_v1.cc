@@ -113,6 +113,17 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
   const bool get = method == bhttp::verb::get || method == bhttp::verb::head;
   auto not_found = [&](const std::string& what) { return Error(req, bhttp::status::not_found, what); };
 
+  if (get && parts.size() == 1 && parts[0] == "streams") {
+    // What plays across the household now, as far as this device knows.
+    const int64_t now = options_.clock();
+    json playing = json::array();
+    for (const auto& [track, n] : slots_.AllPlaying(now)) {
+      auto s = library_->Song(track.Hex());
+      playing.push_back({{"track", track.Hex()}, {"title", s ? json(s->title) : json(nullptr)}, {"streams", n}});
+    }
+    return Json(req, bhttp::status::ok,
+                json{{"stream_limit", home_->ledger().ledger().state().policy.stream_limit}, {"playing", playing}});
+  }
   if (get && parts.size() == 1 && parts[0] == "me") {
     const auto& members = home_->ledger().ledger().state().members;
     auto me = members.find(home_->device_id());
@@ -140,6 +151,13 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
       return Json(req, bhttp::status::ok, SongJson(*song));
     }
     if (get && parts.size() == 3 && parts[2] == "stream") {
+      if (auto refused = TakeStreamSlot(*user, client, *song)) {
+        return Json(req, bhttp::status::too_many_requests,
+                    json{{"error", refused->Message()},
+                         {"stream_limit", refused->limit},
+                         {"playing", refused->playing},
+                         {"copies", refused->copies}});
+      }
       play.song = std::move(*song);
       play.opus = Get(params, "format").value_or("original") == "opus";
       play.bitrate_kbps = IntParam(params, "bitrate", 128, 64, 192);

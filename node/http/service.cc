@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include "crypto/bytes.h"
+#include "node/http/listener_book.h"
 #include "node/library/catalog.h"
 #include "node/store/mesh_tables.h"
 
@@ -66,10 +67,29 @@ std::expected<void, std::string> HttpService::Open() {
   library_ = std::make_unique<LibraryIndex>(home_->db());
   users_ = std::make_unique<Users>(home_->db(), home_->device_key());
   imports_ = std::make_unique<ImportJobs>(options_.home_dir);
+  MigrateDeviceListeners();
   data_version_ = -1;
   ledger_size_ = UINT64_MAX;
   Refresh();
   return {};
+}
+
+void HttpService::MigrateDeviceListeners() {
+  // Listeners this device had on its own before household listeners: an
+  // admin device moves them into the ledger; elsewhere they keep working here.
+  auto log = [&](const std::string& line) {
+    if (options_.log) options_.log(line);
+  };
+  auto migrated = ListenerBook(*home_).MigrateDeviceListeners(options_.clock());
+  if (!migrated) {
+    if (migrated.error().code != ListenerBookErrc::kNotAdmin)
+      log("http: cannot move this device's listeners into the household: " + migrated.error().message);
+    return;
+  }
+  for (const auto& name : migrated->moved)
+    log("http: listener " + name + " of this device is now a household listener, known on every device");
+  for (const auto& name : migrated->dropped)
+    log("http: this device's own listener " + name + " was dropped: the household has a listener of that name");
 }
 
 void HttpService::Refresh() {
@@ -82,6 +102,7 @@ void HttpService::Refresh() {
     options_.log("http: cannot read the ledger: " + r.error().message);
   const uint64_t ledger_size = home_->ledger().ledger().size();
   if (ledger_size != ledger_size_) {
+    users_->Sync(home_->ledger().ledger().state(), home_->content_secret());
     if (auto synced = catalog_->Sync(home_->ledger().ledger().state(), home_->content_secret()); !synced) {
       if (options_.log) options_.log("http: cannot sync the catalog: " + synced.error().message);
       data_version_ = -1;  // try again at the next request
@@ -146,6 +167,29 @@ std::expected<User, AuthFailure> HttpService::ApiUser(const Request& req, const 
     if (u) return *u;
   }
   return std::unexpected(AuthFailure::kWrongCredentials);
+}
+
+void HttpService::PeerStreams(const DeviceId& device, const std::vector<StreamSlot>& slots) {
+  slots_.SetPeer(device, slots, options_.clock());
+}
+
+std::optional<StreamRefusal> HttpService::TakeStreamSlot(const User& user, const std::string& client,
+                                                         const library::TrackRecord& song) {
+  const uint32_t limit = home_->ledger().ledger().state().policy.stream_limit;
+  // Every live claim of the track is an owned copy.
+  uint32_t copies = 1;
+  if (limit > 0)
+    if (auto claims = catalog_->ClaimsOf(song.track); claims && !claims->empty())
+      copies = static_cast<uint32_t>(claims->size());
+  const int64_t now = options_.clock();
+  auto taken = slots_.Acquire(user.name, client, song.track, static_cast<int64_t>(song.duration_ms) * 1000, limit,
+                              copies, now);
+  if (!taken) {
+    if (options_.log) options_.log("http: refused a stream for " + user.name + ": " + taken.error().Message());
+    return taken.error();
+  }
+  if (*taken && options_.streams_changed) options_.streams_changed(slots_.Local(now));
+  return std::nullopt;
 }
 
 bool HttpService::HeldHere(const BlobId& blob) { return home_->blobs().Has(blob); }

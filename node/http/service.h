@@ -28,6 +28,7 @@
 #include "node/http/login_throttle.h"
 #include "node/http/query.h"
 #include "node/http/server.h"
+#include "node/http/stream_slots.h"
 #include "node/http/users.h"
 #include "node/media/blob_reader.h"
 #include "node/store/clock.h"
@@ -53,6 +54,9 @@ struct ServiceOptions {
   // Asks the node to keep a blob here (pin) or lets it go (unpin): the
   // service writes the pins/wanted tables itself; this only wakes the node.
   std::function<void(const BlobId&)> wake_fetch;
+  // This device's streams changed (stream_slots.h): tell the other members
+  // (the mesh's STREAMS). Called on the HTTP thread.
+  std::function<void(std::vector<StreamSlot>)> streams_changed;
 };
 
 // The MIME type of an original in `format` (mp3, m4a, flac, ogg, opus, wav).
@@ -70,6 +74,10 @@ class HttpService {
   std::expected<void, std::string> Open();
   asio::awaitable<void> Handle(Exchange& ex);
 
+  // What member `device` says its players play now (the mesh's STREAMS).
+  // On the HTTP thread.
+  void PeerStreams(const DeviceId& device, const std::vector<StreamSlot>& slots);
+
   // For tests and the CLI.
   Users& users() { return *users_; }
   store::Home& home() { return *home_; }
@@ -77,6 +85,11 @@ class HttpService {
  private:
   // Shared (service.cc).
   void Refresh();
+  void MigrateDeviceListeners();
+  // Takes (or renews) the stream slot for `user` on `client` playing `song`,
+  // unless the household's stream limit says no (stream_slots.h).
+  std::optional<StreamRefusal> TakeStreamSlot(const User& user, const std::string& client,
+                                              const library::TrackRecord& song);
   // Who a JSON API request comes from (bearer key, Basic password, cookie,
   // ?key=); `client` is its address, for the login throttle.
   std::expected<User, AuthFailure> ApiUser(const Request& req, const Params& params, const std::string& client);
@@ -140,6 +153,7 @@ class HttpService {
   std::unique_ptr<store::Home> home_;
   std::unique_ptr<library::Catalog> catalog_;
   std::unique_ptr<Users> users_;
+  StreamSlots slots_;
   LoginThrottle throttle_{[this] { return options_.clock(); }};
   std::unique_ptr<ImportJobs> imports_;
   // The library as players see it, read from the catalog tables on each

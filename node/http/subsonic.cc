@@ -88,6 +88,8 @@ Response HttpService::SubsonicResponse(const Request& req, Target& target, PlayA
       play.bitrate_kbps = kbps;
       play.start_seconds = SecondsParam(p, "timeOffset");
     }
+    if (auto refused = TakeStreamSlot(*user, client, *r))
+      return reply(subsonic::Failed(subsonic::kGeneric, refused->Message()));
     play.song = *r;
     return Response{};
   }

@@ -65,12 +65,12 @@ struct BrowseCalls : SubsonicRequest {
   Result GetUser() {
     const std::string name = Get(p, "username").value_or(user.name);
     if (name != user.name && !user.admin) return std::unexpected(Failure{ss::kNotAuthorized, "only an admin may look up other users"});
-    auto row = store::FindUser(db(), name);
-    if (!row || !*row) return std::unexpected(Failure{ss::kNotFound, "no user named " + name});
+    auto found = svc.users().Find(name);
+    if (!found) return std::unexpected(Failure{ss::kNotFound, "no user named " + name});
     return json{{"user",
                  {{"username", name},
                   {"scrobblingEnabled", true},
-                  {"adminRole", (*row)->admin},
+                  {"adminRole", found->admin},
                   {"settingsRole", false},
                   {"downloadRole", true},
                   {"uploadRole", false},

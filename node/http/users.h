@@ -1,23 +1,42 @@
-// Household listeners (the HTTP side's accounts) and how a request proves
-// who it comes from: a password (plain or Subsonic's "enc:" hex), Subsonic's
-// token = md5(password + salt), or an API key (Subsonic apiKey, and the web
-// player's bearer token).
+// Who may log in to this device's web player, JSON API and OpenSubsonic, and
+// how a request proves it: a password (plain or Subsonic's "enc:" hex),
+// Subsonic's token = md5(app password + salt), or an API key (Subsonic
+// apiKey, and the web player's session token).
 //
-// Subsonic's token scheme needs the password itself on the server, so it is
-// stored sealed (crypto/sealed_box.h) under a key derived from this device's
-// key, bound to the user's name -- never in clear, and useless without the
-// device key. Comparisons are constant-time.
+// Two kinds of listener:
+// - household listeners, from the ledger's listener.set entries, opened with
+//   the content secret (protocol/listener_details.h). Known on every member
+//   device. The login password is checked against its Argon2id verifier;
+//   Subsonic's token scheme needs a secret the server can read, so apps use
+//   the listener's random app password (a password check accepts either).
+//   Written by listener_book.h on admin devices.
+// - this device's own listeners from before household listeners (the users
+//   table, the password sealed under a key derived from the device key),
+//   until an admin device moves them into the ledger
+//   (ListenerBook::MigrateDeviceListeners). A household listener of the same
+//   name hides one of these.
 //
-// Borrows the Database (one thread).
+// Argon2id costs tens of milliseconds and 64 MiB, and runs on the caller's
+// thread; a password that checked out is remembered (as a keyed hash, for
+// this process only) until the listener changes, so Basic auth on every
+// request costs it once. Comparisons are constant-time.
+//
+// Borrows the Database; one thread.
 #pragma once
 
 #include <expected>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "crypto/content_secret.h"
 #include "crypto/secret.h"
 #include "crypto/signing.h"
 #include "node/store/database.h"
+#include "protocol/ledger_state.h"
+#include "protocol/listener_details.h"
 
 namespace hearth::http {
 
@@ -25,6 +44,7 @@ struct User {
   std::string name;
   bool admin = false;
   std::string api_key;
+  bool household = true;  // false: this device's own listener from before
 };
 
 enum class AuthFailure {
@@ -37,13 +57,15 @@ class Users {
  public:
   Users(store::Database& db, const crypto::DeviceKey& device_key);
 
-  // Names: 1..64 characters of letters, digits, '.', '_', '-', '@'.
-  // Passwords: 1..256 bytes.
-  std::expected<User, std::string> Add(const std::string& name, const std::string& password, bool admin,
-                                       int64_t now_us);
-  std::expected<void, std::string> Remove(const std::string& name);
-  std::expected<User, std::string> SetPassword(const std::string& name, const std::string& password);
-  std::expected<std::vector<User>, std::string> List();
+  // Takes the household's listeners from `state` (after the ledger changed;
+  // cheap when its listeners did not). Without `secret` (a storage device)
+  // there are none. A record that does not open is skipped and counted.
+  void Sync(const LedgerState& state, const crypto::ContentSecret* secret);
+  size_t unreadable() const { return unreadable_; }
+
+  std::optional<User> Find(const std::string& name);
+  // Household listeners by name, then this device's own.
+  std::vector<User> List();
 
   std::expected<User, AuthFailure> CheckPassword(const std::string& name, const std::string& password);
   std::expected<User, AuthFailure> CheckToken(const std::string& name, const std::string& token,
@@ -51,11 +73,27 @@ class Users {
   std::expected<User, AuthFailure> CheckApiKey(const std::string& key);
 
  private:
-  std::expected<std::pair<User, std::string>, AuthFailure> Load(const std::string& name);
+  struct Local {
+    User user;
+    std::string password;
+  };
+  std::expected<Local, AuthFailure> LoadLocal(const std::string& name);
+  bool VerifiedBefore(const ListenerDetails& d, const std::string& password, bool remember);
+
   store::Database* db_;
-  crypto::Secret<32> key_;
+  crypto::Secret<32> key_;         // opens the users table's passwords
+  crypto::Secret<32> cache_key_;   // random per process: keys the remembered passwords
+  std::map<ListenerId, EntryId> seen_;
+  std::map<std::string, ListenerDetails> household_;  // by name
+  std::map<std::string, std::string> by_api_key_;      // api key -> name
+  std::set<std::string> verified_;                     // keyed hashes of passwords that checked out
+  size_t unreadable_ = 0;
 };
 
+// The key that seals this device's own listeners' passwords (the users table).
+crypto::Secret<32> DevicePasswordKey(const crypto::DeviceKey& device_key);
+// Decodes Subsonic's "enc:HEX" password form; other text is returned as is.
+std::optional<std::string> DecodeSubsonicPassword(const std::string& given);
 // Lowercase hex MD5 (Subsonic tokens; nothing else in Hearth uses MD5).
 std::string Md5Hex(std::string_view data);
 

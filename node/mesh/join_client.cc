@@ -22,8 +22,8 @@ namespace {
 class Attempt {
  public:
   Attempt(asio::io_context& io, store::Home& home, const InviteCode& code, const std::string& device_name,
-          const std::function<void(const std::string&)>& log)
-      : io_(io), home_(home), code_(code), device_name_(device_name), log_(log) {}
+          const std::function<void(const std::string&)>& log, const crypto::DeviceKey* recovery_key)
+      : io_(io), home_(home), code_(code), device_name_(device_name), recovery_key_(recovery_key), log_(log) {}
 
   void Run(const tcp::endpoint& ep) {
     address_ = FormatEndpoint(ep.address().to_string(), ep.port());
@@ -62,6 +62,11 @@ class Attempt {
     j.invite_id = InviteIdOf(code_.secret);
     j.proof = JoinProof(code_.secret, code_.household, code_.inviter, home_.device_id());
     j.device_name = device_name_;
+    if (recovery_key_) {
+      j.recovery = JoinRecovery{recovery_key_->public_key(),
+                                recovery_key_->Sign(RecoveryJoinProofBytes(code_.household, home_.device_id(),
+                                                                           j.invite_id))};
+    }
     conn_->Send(MessageType::kJoin, EncodeJoin(j));
   }
 
@@ -112,13 +117,41 @@ class Attempt {
       }
       case MessageType::kSynced:
         if (!StoreChecked() || !Commit()) return;
+        if (recovery_key_) return AddSelf();
         return Finish();
       case MessageType::kPing:
         conn_->Send(MessageType::kPong, f.payload);
         return;
+      case MessageType::kPong:
+        // The inviter answers in order: it has taken this device's entry.
+        if (awaiting_pong_ && f.payload == kAddedNonce) return Finish();
+        return;
       default:
         return;  // have-sets, tokens, pings: for `hearth serve`, not for joining
     }
+  }
+
+  // Joining with the recovery key: this device's first entry adds it as an
+  // admin (a recovery.use that joins); the inviter gets it, then a PING,
+  // whose PONG says it was taken.
+  void AddSelf() {
+    const crypto::DeviceKey& key = *recovery_key_;
+    const DeviceId me = home_.device_id();
+    const HouseholdId household = code_.household;
+    const Role role = outcome_.role;
+    const std::string name = device_name_;
+    auto e = home_.ledger().Author(
+        home_.device_key(),
+        [&](uint64_t seq) -> Body {
+          return RecoveryUse{key.public_key(), key.Sign(RecoveryProofBytes(household, me, seq)),
+                             RecoveryJoin{role, name}};
+        },
+        SystemNowMicros());
+    if (!e) return Fail("the recovery key did not add this device: " + e.error().Message(), false);
+    outcome_.recovered = true;
+    for (Bytes& batch : EncodeEntryBatches({e->bytes})) conn_->Send(MessageType::kEntries, std::move(batch));
+    awaiting_pong_ = true;
+    conn_->Send(MessageType::kPing, kAddedNonce);
   }
 
   // Stores the batch whose signatures are being checked, once they are.
@@ -252,6 +285,9 @@ class Attempt {
   store::Home& home_;
   const InviteCode& code_;
   std::string device_name_;
+  const crypto::DeviceKey* recovery_key_;
+  bool awaiting_pong_ = false;
+  inline static const Bytes kAddedNonce = Bytes(8, 0xA5);
   std::string address_;
   std::shared_ptr<Connection> conn_;
   bool admitted_ = false;
@@ -274,7 +310,8 @@ std::expected<JoinOutcome, std::string> JoinHousehold(store::Home& home, const I
                                                       const std::string& device_name,
                                                       const std::vector<std::string>& extra,
                                                       std::chrono::seconds timeout,
-                                                      std::function<void(const std::string&)> log) {
+                                                      std::function<void(const std::string&)> log,
+                                                      const crypto::DeviceKey* recovery_key) {
   std::vector<std::string> addresses = extra;
   for (const InviteAddress& a : code.addresses) addresses.push_back(a.ToString());
   if (addresses.empty()) return std::unexpected("the invite code names no address; pass --peer HOST:PORT");
@@ -284,7 +321,7 @@ std::expected<JoinOutcome, std::string> JoinHousehold(store::Home& home, const I
     if (!ep) return std::unexpected("--peer " + text + ": " + ep.error());
     if (log) log("contacting the inviting device at " + text);
     asio::io_context io;
-    Attempt attempt(io, home, code, device_name, log);
+    Attempt attempt(io, home, code, device_name, log, recovery_key);
     attempt.Run(*ep);
     auto pinged = std::chrono::steady_clock::now();
     while (!attempt.result_ && std::chrono::steady_clock::now() - attempt.heard_ < timeout && !io.stopped()) {

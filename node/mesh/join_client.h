@@ -25,13 +25,19 @@ struct JoinOutcome {
   std::string inviter_name;
   std::string inviter_address;  // HOST:PORT it was reached at
   size_t entries = 0;           // ledger entries received
+  bool recovered = false;       // joined with the recovery key: this device added itself as an admin
 };
 
-// `home` must come from Home::CreateJoining for the code's household.
+// `home` must come from Home::CreateJoining for the code's household. With
+// `recovery_key` (the household's recovery key, for an invite made with
+// `hearth invite --for-recovery` by any member), JOIN carries the key's proof,
+// and once the ledger is here this device writes its own recovery.use that
+// adds it as an admin, and sends it to the inviter before it returns.
 std::expected<JoinOutcome, std::string> JoinHousehold(store::Home& home, const InviteCode& code,
                                                       const std::string& device_name,
                                                       const std::vector<std::string>& extra,
                                                       std::chrono::seconds timeout,
-                                                      std::function<void(const std::string&)> log);
+                                                      std::function<void(const std::string&)> log,
+                                                      const crypto::DeviceKey* recovery_key = nullptr);
 
 }  // namespace hearth::mesh

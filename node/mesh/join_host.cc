@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include "crypto/signing.h"
 #include "node/store/mesh_tables.h"
 #include "protocol/ledger_entry.h"
 #include "protocol/mesh_messages.h"
@@ -25,13 +26,29 @@ void JoinHost::OnJoin(Connection& c, ByteSpan payload) {
   crypto::Digest expected = JoinProof((*invite)->secret, home.household(), home.device_id(), c.peer());
   if (sodium_memcmp(expected.data(), join->proof.data(), expected.size()) != 0)
     return refuse("the invite proof does not match this invite code");
-  const auto& members = home.ledger().ledger().state().members;
-  if (auto me = members.find(home.device_id()); me == members.end() || !me->second.admin || me->second.revoked)
+  const LedgerState& state = home.ledger().ledger().state();
+  const auto& members = state.members;
+  const bool recovery = (*invite)->recovery;
+  if (recovery) {
+    // The new device adds itself with the recovery key: it must show it
+    // holds the household's key before it gets the content secret.
+    if (!join->recovery) return refuse("this invite is for a device joining with the recovery key, and none was given");
+    if (!state.recovery_key || join->recovery->key != *state.recovery_key)
+      return refuse("that is not the household's recovery key (replaced, or never its)");
+    if (!crypto::VerifySignature(join->recovery->key, RecoveryJoinProofBytes(home.household(), c.peer(), join->invite_id),
+                                 join->recovery->proof))
+      return refuse("the recovery proof does not verify");
+    if (!home.content_secret())
+      return c.SendErrorAndClose(kErrNotAllowed, "the inviting device holds no content secret to hand over");
+  } else if (auto me = members.find(home.device_id());
+             me == members.end() || !me->second.admin || me->second.revoked) {
     return c.SendErrorAndClose(kErrNotAllowed, "the inviting device is no longer an admin");
+  }
 
   const Role role = (*invite)->role;
   auto added = home.db().Transaction([&]() -> std::expected<void, store::StoreError> {
     if (auto r = store::MarkInviteUsed(home.db(), join->invite_id, c.peer(), ctx_.Now()); !r) return r;
+    if (recovery) return {};  // its own recovery.use adds it, sent once it has the ledger
     DeviceAdd add{c.peer(), role, false, join->device_name};
     auto e = home.ledger().Author(home.device_key(), add, ctx_.Now());
     if (!e) return std::unexpected(store::StoreError{store::StoreErrc::kRejected, e.error().Message()});
@@ -53,7 +70,11 @@ void JoinHost::OnJoin(Connection& c, ByteSpan payload) {
   c.Send(MessageType::kWelcome, EncodeWelcome(welcome));
   sodium_memzero(welcome.content_secret ? welcome.content_secret->data() : nullptr,
                  welcome.content_secret ? 32 : 0);
-  ctx_.Log("paired " + ctx_.Name(c.peer()) + " as a " + std::string(RoleName(role)) + " device");
+  if (recovery)
+    ctx_.Log("a new device (" + DeviceShort(c.peer()) + ") joins with the household's recovery key as a " +
+             std::string(RoleName(role)) + " device; it adds itself as an admin");
+  else
+    ctx_.Log("paired " + ctx_.Name(c.peer()) + " as a " + std::string(RoleName(role)) + " device");
   peers_.Admit(c);
   sync_.BroadcastNewEntries(nullptr, {});
 }

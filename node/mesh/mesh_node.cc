@@ -129,6 +129,38 @@ void MeshNode::MemberUp(const DeviceId& peer) {
   listeners_.MemberUp(peer);
   relays_.MemberUp(peer);
   if (peers_.IsDirect(peer)) punch_.DirectUp(peer);
+  SendStreams(peer);
+}
+
+bool MeshNode::PlaysMusic(const DeviceId& peer) const {
+  if (!ctx_.home.content_secret()) return false;
+  const auto& members = ctx_.home.ledger().ledger().state().members;
+  auto m = members.find(peer);
+  return m != members.end() && !m->second.revoked && m->second.role != Role::kStorage;
+}
+
+void MeshNode::SetStreams(std::vector<StreamSlot> slots) {
+  streams_ = std::move(slots);
+  streams_set_us_ = std::max<int64_t>(
+      1, std::chrono::duration_cast<std::chrono::microseconds>(ctx_.SteadyNow().time_since_epoch()).count());
+  for (const auto& [peer, session] : peers_.members()) SendStreams(peer);
+}
+
+void MeshNode::SendStreams(const DeviceId& peer) {
+  Connection* c = peers_.SessionOf(peer);
+  if (!c || streams_set_us_ == 0 || !PlaysMusic(peer)) return;  // never played: nothing to say
+  // The time each slot has left, from now.
+  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(ctx_.SteadyNow().time_since_epoch()).count();
+  const int64_t gone_ms = (now - streams_set_us_) / 1000;
+  std::vector<StreamSlot> left;
+  for (const StreamSlot& s : streams_)
+    if (s.left_ms > gone_ms) left.push_back(StreamSlot{s.track, static_cast<uint32_t>(s.left_ms - gone_ms)});
+  c->Send(MessageType::kStreams, EncodeStreams(left));
+}
+
+void MeshNode::OnStreams(const DeviceId& from, std::vector<StreamSlot> slots) {
+  if (!PlaysMusic(from) || !ctx_.options.streams_heard) return;
+  ctx_.options.streams_heard(from, std::move(slots));
 }
 
 void MeshNode::MemberDown(const DeviceId& peer) {

@@ -100,6 +100,11 @@ class MeshNode : private MeshModel {
   // A read of `blob` failed authentication: verify it now (and repair it).
   void CheckBlob(const BlobId& blob) { repair_.CheckNow(blob); }
 
+  // The streams this device's players play now (its whole set): sent as
+  // STREAMS to every online member that holds the content secret, now and
+  // to each that comes online while the set is not empty.
+  void SetStreams(std::vector<StreamSlot> slots);
+
   uint16_t control_port() const { return peers_.port(); }
   uint16_t torrent_port() const { return fetcher_.transfer() ? fetcher_.transfer()->port() : 0; }
   size_t online_peers() const { return peers_.members().size(); }
@@ -115,6 +120,8 @@ class MeshNode : private MeshModel {
   const swarm::SwarmToken& swarm_proof() const { return guard_->my_proof(); }
 
  private:
+  bool PlaysMusic(const DeviceId& peer) const;  // an unrevoked member that is not a storage device
+  void SendStreams(const DeviceId& peer);
   void Tick();
   void MemberUp(const DeviceId& peer);
   void MemberDown(const DeviceId& peer);
@@ -145,6 +152,7 @@ class MeshNode : private MeshModel {
   void OnListenerEvents(const DeviceId& from, std::vector<ListenerEvent> events) override {
     listeners_.OnEvents(from, events);
   }
+  void OnStreams(const DeviceId& from, std::vector<StreamSlot> slots) override;
 
   MeshContext ctx_;
   std::unique_ptr<Transport> own_transport_;  // TCP, when options.transport is null
@@ -171,6 +179,8 @@ class MeshNode : private MeshModel {
   std::set<std::string> foreign_beacons_;  // senders of other households' beacons, logged once each
   static constexpr size_t kForeignBeaconsNamed = 16;
   std::function<void(const BlobId&, int)> piece_observer_;
+  std::vector<StreamSlot> streams_;
+  int64_t streams_set_us_ = 0;  // steady clock, when streams_ was set (0: never)
   int64_t data_version_ = -1;  // PRAGMA data_version at the last tick
 };
 

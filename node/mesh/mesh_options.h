@@ -12,6 +12,7 @@
 #include "node/mesh/local_room.h"
 #include "node/mesh/scrubber.h"
 #include "node/mesh/transport.h"
+#include "protocol/mesh_messages.h"
 #include "node/reach/dht.h"
 #include "node/store/clock.h"
 #include "node/swarm/blob_transfer.h"
@@ -72,6 +73,9 @@ struct MeshOptions {
   bool port_mapping = true;
   // Hears of every change of the node's reach (on its thread).
   std::function<void(const reach::ReachStatus&)> reach_changed;
+  // Hears each member's STREAMS (its whole set of playing streams; on the
+  // node's thread), for the HTTP side's stream limit.
+  std::function<void(const DeviceId&, std::vector<StreamSlot>)> streams_heard;
 };
 
 }  // namespace hearth::mesh

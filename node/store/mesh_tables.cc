@@ -114,15 +114,16 @@ std::expected<std::map<DeviceId, size_t>, StoreError> PeerBlobCounts(Database& d
 
 std::expected<void, StoreError> SaveInvite(Database& db, const Invite& invite) {
   auto st = db.Prepare(
-      "INSERT INTO invites (invite_id, secret, role, created_us, expires_us) VALUES (?, ?, ?, ?, ?)");
+      "INSERT INTO invites (invite_id, secret, role, created_us, expires_us, recovery) VALUES (?, ?, ?, ?, ?, ?)");
   if (!st) return std::unexpected(st.error());
   st->Bind(1, invite.id).Bind(2, invite.secret).Bind(3, static_cast<int64_t>(invite.role));
-  st->Bind(4, invite.created_us).Bind(5, invite.expires_us);
+  st->Bind(4, invite.created_us).Bind(5, invite.expires_us).Bind(6, int64_t{invite.recovery});
   return st->Run();
 }
 
 std::expected<std::optional<Invite>, StoreError> FindInvite(Database& db, const crypto::Digest& id) {
-  auto st = db.Prepare("SELECT role, created_us, expires_us, used_by, secret FROM invites WHERE invite_id = ?");
+  auto st = db.Prepare(
+      "SELECT role, created_us, expires_us, used_by, secret, recovery FROM invites WHERE invite_id = ?");
   if (!st) return std::unexpected(st.error());
   st->Bind(1, id);
   auto row = st->Step();
@@ -134,6 +135,7 @@ std::expected<std::optional<Invite>, StoreError> FindInvite(Database& db, const 
   inv.created_us = st->Int(1);
   inv.expires_us = st->Int(2);
   CopyTo(st->Blob(4), inv.secret);
+  inv.recovery = st->Int(5) != 0;
   if (Bytes used = st->Blob(3); used.size() == 32) {
     DeviceId d;
     CopyTo(used, d.bytes);

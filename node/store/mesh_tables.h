@@ -23,6 +23,8 @@ struct Invite {
   int64_t created_us = 0;
   int64_t expires_us = 0;
   std::optional<DeviceId> used_by;
+  // For a device that joins with the recovery key and adds itself.
+  bool recovery = false;
 };
 
 std::expected<void, StoreError> SaveInvite(Database& db, const Invite& invite);

@@ -272,7 +272,7 @@ std::expected<LedgerSnapshot, StoreError> SqlLedgerIndex::Snapshot() {
 
   auto members = db_->Prepare(
       "SELECT e.bytes, k.author, k.chained, k.clock FROM ledger_kept k "
-      "JOIN ledger_entries e ON e.arrival = k.arrival WHERE k.type IN (1, 2, 3, 6, 7, 8) ORDER BY k.arrival");
+      "JOIN ledger_entries e ON e.arrival = k.arrival WHERE k.type IN (1, 2, 3, 6, 7, 8, 9, 10) ORDER BY k.arrival");
   if (!members) return std::unexpected(members.error());
   auto m = members->ForEach([&](const Statement& row) -> std::expected<void, StoreError> {
     auto entry = DecodeEntry(row.Blob(0));

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "tests/mesh/mesh_fixture.h"
+#include "tests/support/http_client.h"
 
 namespace hearth::testing {
 namespace {
@@ -36,11 +37,15 @@ TEST_F(ClientsTest, AnOpenSubsonicClientLibraryWorksAndEveryAnswerMatchesTheSche
     ASSERT_TRUE(MakeTone(dir_ / "lib2/covered.mp3", o));
     ASSERT_EQ(Hearth("a", "import " + Quote(dir_ / "lib2")).exit_code, 0);
   }
-  const std::string key = AddUser("a", "dana", "pass word");
+  const std::string file = dir_ / "pw-dana";
+  std::ofstream(file) << "pass word\n";
+  auto dana = Json("a", "user add dana --password-file " + Quote(file));
+  const std::string key = dana.value("api_key", ""), app_password = dana.value("app_password", "");
   auto a = Serve("a", {"--no-lan"});
   ASSERT_NE(a->http_port(), 0);
+  // A Subsonic app logs in with the app password (token auth), or the API key.
   auto r = RunCommand("node " + Quote(kScripts + "/subsonic_client.mjs") + " http://127.0.0.1:" +
-                      std::to_string(a->http_port()) + " dana " + Quote("pass word") + " " + key + " " +
+                      std::to_string(a->http_port()) + " dana " + Quote(app_password) + " " + key + " " +
                       Quote(kSchemas));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err << a->Log();
   EXPECT_NE(r.out.find("ok: "), std::string::npos) << r.out;
@@ -49,8 +54,8 @@ TEST_F(ClientsTest, AnOpenSubsonicClientLibraryWorksAndEveryAnswerMatchesTheSche
 TEST_F(ClientsTest, TheWebPlayerPlaysAndSeeksATrackHeldByAnotherDevice) {
   InitAndImport("a", 3, 12, ".wav");
   auto a = Serve("a", {"--no-lan"});
+  AddUser("a", "erin", "pw");  // a household listener: the phone joins knowing it
   ASSERT_EQ(Join("b", Invite("a", "--role phone")).exit_code, 0);
-  AddUser("b", "erin", "pw");
   auto b = Serve("b", {"--no-lan"});
   ASSERT_TRUE(b->WaitForLog("connected to a")) << b->Log();
   const std::string shot = dir_ / "player.png";
@@ -58,6 +63,24 @@ TEST_F(ClientsTest, TheWebPlayerPlaysAndSeeksATrackHeldByAnotherDevice) {
                       std::to_string(b->http_port()) + "/ erin pw Song a " + Quote(shot));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err << b->Log();
   EXPECT_GT(std::filesystem::file_size(shot), 10'000u);
+}
+
+TEST_F(ClientsTest, TheWebPlayerSaysWhenTheStreamLimitIsReached) {
+  InitAndImport("a", 1, 30);
+  const std::string key = AddUser("a", "erin", "pw");
+  ASSERT_EQ(Hearth("a", "policy set stream_limit=1").exit_code, 0);
+  auto a = Serve("a", {"--no-lan"});
+  ASSERT_EQ(Join("b", Invite("a", "--role phone")).exit_code, 0);
+  auto b = Serve("b", {"--no-lan"});
+  ASSERT_TRUE(b->WaitForLog("connected to a")) << b->Log();
+  const std::map<std::string, std::string> auth = {{"Authorization", "Bearer " + key}};
+  // The track plays on the PC (its slot holds for the track's 30 s); the phone hears of it.
+  const std::string track = TrackIds("a").at(0);
+  ASSERT_EQ(Fetch(a->http_port(), "/api/v1/tracks/" + track + "/stream", auth).status, 200);
+  ASSERT_TRUE(Eventually([&] { return Fetch(b->http_port(), "/api/v1/streams", auth).Json()["playing"].size() == 1; }));
+  auto r = RunCommand("node " + Quote(kScripts + "/stream_limit.mjs") + " http://127.0.0.1:" +
+                      std::to_string(b->http_port()) + " erin pw Song");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << b->Log();
 }
 
 TEST_F(ClientsTest, TheWebPlayerScrollsThroughTenThousandAlbumsAPageAtATime) {

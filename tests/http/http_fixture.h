@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "node/http/listener_book.h"
 #include "node/http/server.h"
 #include "node/http/service.h"
 #include "node/library/importer.h"
@@ -54,11 +55,12 @@ class HttpFixture : public ::testing::Test {
       auto summary = importer.Run({.paths = {dir_ / "music"}, .in_place = false});
       ASSERT_TRUE(summary) << summary.error();
       ASSERT_EQ(summary->imported, Formats().size());
-      Users users(home->db(), home->device_key());
-      auto alice = users.Add(kAlice, kAlicePassword, true, 1);
-      ASSERT_TRUE(alice) << alice.error();
+      ListenerBook book(*home);
+      auto alice = book.Add(kAlice, kAlicePassword, true, 1);
+      ASSERT_TRUE(alice) << alice.error().message;
       alice_key_ = alice->api_key;
-      ASSERT_TRUE(users.Add("bob", "bobpw", false, 1));
+      alice_app_password_ = alice->app_password;
+      ASSERT_TRUE(book.Add("bob", "bobpw", false, 1));
     }
     ServiceOptions so;
     so.home_dir = dir_ / "home";
@@ -139,6 +141,7 @@ class HttpFixture : public ::testing::Test {
   std::thread thread_;
   uint16_t port_ = 0;
   std::string alice_key_;
+  std::string alice_app_password_;  // for Subsonic tokens
   std::atomic<int64_t> clock_offset_us_{0};
   void AdvanceClock(std::chrono::microseconds d) { clock_offset_us_ += d.count(); }
   // Runs `f` on the server's thread and returns what it returns.

@@ -22,9 +22,14 @@ TEST_F(HttpFixture, SubsonicAuthInEveryForm) {
     hex += two;
   }
   EXPECT_EQ(Body(Get("/rest/ping.view?u=alice&p=enc:" + hex + "&f=json"))["status"], "ok");
-  // token = md5(password + salt)
-  const std::string token = Md5Hex(std::string(kAlicePassword) + "c19b2d");
+  // token = md5(app password + salt): the login password is not kept where it could be read
+  const std::string token = Md5Hex(alice_app_password_ + "c19b2d");
   EXPECT_EQ(Body(Get("/rest/ping?u=alice&t=" + token + "&s=c19b2d&f=json"))["status"], "ok");
+  EXPECT_EQ(ErrorCode(Get("/rest/ping?u=alice&t=" + Md5Hex(std::string(kAlicePassword) + "c19b2d") +
+                          "&s=c19b2d&f=json")),
+            40);
+  // The app password also works as a plain password.
+  EXPECT_EQ(Body(Get("/rest/ping?u=alice&p=" + alice_app_password_ + "&f=json"))["status"], "ok");
   EXPECT_EQ(ErrorCode(Get("/rest/ping?u=alice&t=" + token + "&s=other&f=json")), 40);
   EXPECT_EQ(Body(Get("/rest/ping?apiKey=" + alice_key_ + "&f=json"))["status"], "ok");
   EXPECT_EQ(ErrorCode(Get("/rest/ping?apiKey=nope&f=json")), 44);

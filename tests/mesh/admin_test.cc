@@ -3,11 +3,14 @@
 // founder's rights away. `status` warns while the household has one admin.
 // And recovery: the founder's home is deleted, a member recovers admin
 // rights with the key `init` printed, revokes the lost PC and pairs a new
-// device; a rotated key replaces the old one.
+// device; a rotated key replaces the old one. With every admin lost, a new
+// device joins through a phone with the recovery key.
 #include <gtest/gtest.h>
 
 #include <fstream>
 
+#include "crypto/signing.h"
+#include "protocol/recovery_key.h"
 #include "tests/mesh/mesh_fixture.h"
 
 namespace hearth::testing {
@@ -133,6 +136,64 @@ TEST_F(MeshFixture, TheOnlyAdminIsLostAndAMemberRecoversWithTheRecoveryKey) {
   std::ofstream(key_file) << fresh << "\n";
   EXPECT_EQ(Json("c", "recover --json --key-file " + Quote(key_file))["admin"], true);
   EXPECT_EQ(AdminNames(Json("c", "admin list")), (std::vector<std::string>{"b", "c"}));
+}
+
+// Every admin is lost, and the member left is a phone that should not be
+// an admin: a new PC joins through the phone with the recovery key and adds
+// itself as an admin, then revokes the lost PC and pairs another device.
+TEST_F(MeshFixture, EveryAdminIsLostAndANewDeviceJoinsThroughAMemberWithTheRecoveryKey) {
+  const std::string key = Json("a", "init --name Home --device-name a").value("recovery_key", "");
+  ASSERT_EQ(key.size(), 69u);
+  {
+    auto a = Serve("a");
+    ASSERT_EQ(Join("p", Invite("a", "--role phone")).exit_code, 0);
+  }
+  std::filesystem::remove_all(Home("a"));
+  auto phone = Serve("p");
+  // Only an invite for recovery: a plain one needs an admin; a storage box cannot become one.
+  auto plain = Hearth("p", "invite");
+  EXPECT_EQ(plain.exit_code, 1);
+  EXPECT_NE(plain.err.find("--for-recovery"), std::string::npos) << plain.err;
+  EXPECT_EQ(Hearth("p", "invite --for-recovery --role storage").exit_code, 2);
+
+  // A wrong key: the phone refuses before it hands over anything, and no home is left behind.
+  const std::string key_file = Home("recovery.txt");
+  const crypto::DeviceKey other = crypto::DeviceKey::Generate();
+  std::ofstream(key_file) << EncodeRecoveryKey(other.ExportSeed()) << "\n";
+  auto wrong = Join("n", Invite("p", "--for-recovery"), "--recovery-key-file " + Quote(key_file));
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.err.find("not the household's recovery key"), std::string::npos) << wrong.err;
+  EXPECT_FALSE(std::filesystem::exists(Home("n")));
+  // Without a key: refused too.
+  auto none = Join("n", Invite("p", "--for-recovery"));
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.err.find("recovery key"), std::string::npos) << none.err;
+
+  std::ofstream(key_file) << key << "\n";
+  auto joined = Hearth("n", "join " + Quote(Invite("p", "--for-recovery")) + " --device-name n --json " +
+                                "--recovery-key-file " + Quote(key_file));
+  ASSERT_EQ(joined.exit_code, 0) << joined.err << phone->Log();
+  EXPECT_EQ(nlohmann::json::parse(joined.out).value("admin", false), true) << joined.out;
+  const std::vector<std::string> both = {"a", "n"};  // the lost PC is an admin until it is revoked
+  EXPECT_EQ(AdminNames(Json("n", "admin list")), both);
+  // The phone has the new PC's entry: it knows the new admin.
+  EXPECT_TRUE(Eventually([&] { return AdminNames(Json("p", "admin list")) == both; }));
+
+  // The new PC acts as the admin it is.
+  ASSERT_EQ(Hearth("n", "revoke a --reason 'disk died'").exit_code, 0);
+  phone.reset();
+  {
+    auto n = Serve("n");
+    ASSERT_EQ(Join("d", Invite("n")).exit_code, 0);
+  }
+  bool d_member = false, a_revoked = false;
+  for (const auto& d : Json("d", "devices")) {
+    d_member = d_member || d["name"] == "d";
+    a_revoked = a_revoked || (d["name"] == "a" && d.value("revoked", false));
+  }
+  EXPECT_TRUE(d_member);
+  EXPECT_TRUE(a_revoked);
+  EXPECT_EQ(AdminNames(Json("d", "admin list")), std::vector<std::string>{"n"});
 }
 
 }  // namespace

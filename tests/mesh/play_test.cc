@@ -36,8 +36,8 @@ class PlayTest : public MeshFixture {
 TEST_F(PlayTest, APhoneStreamsATrackHeldOnlyByAnotherDevice) {
   InitAndImport("a", 2, 20, ".wav");  // 20 s of WAV: ~3.5 MB, 54 chunks
   auto a = Serve("a");
+  const std::string key = AddUser("a");  // a household listener: the phone joins knowing it
   ASSERT_EQ(Join("b", Invite("a", "--role phone")).exit_code, 0);
-  const std::string key = AddUser("b");
   ASSERT_FALSE(key.empty());
   auto b = Serve("b");
   ASSERT_NE(b->http_port(), 0);
@@ -92,12 +92,12 @@ TEST_F(PlayTest, APhoneStreamsATrackHeldOnlyByAnotherDevice) {
 TEST_F(PlayTest, APhonesCacheStaysWithinItsBudgetLeastRecentlyPlayedFirst) {
   InitAndImport("a", 3, 4, ".wav");  // ~0.7 MB each
   auto a = Serve("a", {"--no-lan"});
+  const std::string key = AddUser("a");
   ASSERT_EQ(Join("b", Invite("a", "--role phone")).exit_code, 0);
   auto set = Hearth("a", "policy set budget=b:1100K");  // room for one track, not two
   ASSERT_EQ(set.exit_code, 0) << set.err;
   EXPECT_EQ(Json("a", "policy show")["budgets"][0]["bytes"], 1'100'000);
   EXPECT_EQ(Hearth("a", "policy set budget=b:lots").exit_code, 2);
-  const std::string key = AddUser("b");
   auto b = Serve("b", {"--no-lan"});
   ASSERT_TRUE(b->WaitForLog("connected to a")) << b->Log();
   const auto tracks = TrackIds("b");
@@ -135,8 +135,8 @@ TEST_F(PlayTest, CoverArtComesFromTheTracksBlobOnADeviceThatLacksIt) {
   ASSERT_TRUE(MakeTone(dir_ / "lib/covered.flac", o));
   ASSERT_EQ(Hearth("a", "import " + Quote(dir_ / "lib")).exit_code, 0);
   auto a = Serve("a", {"--no-lan"});
+  const std::string key = AddUser("a");
   ASSERT_EQ(Join("b", Invite("a", "--role phone")).exit_code, 0);
-  const std::string key = AddUser("b");
   auto b = Serve("b", {"--no-lan"});
   ASSERT_TRUE(b->WaitForLog("connected to a")) << b->Log();
   const std::map<std::string, std::string> auth = {{"Authorization", "Bearer " + key}};
@@ -160,10 +160,9 @@ TEST_F(PlayTest, CoverArtComesFromTheTracksBlobOnADeviceThatLacksIt) {
 TEST_F(PlayTest, StarsPlaysAndPlaylistsFollowTheListenerToEveryDevice) {
   InitAndImport("a", 3, 2);
   auto a = Serve("a", {"--no-lan"});
+  AddUser("a");  // a household listener: known on both devices
   ASSERT_EQ(Join("b", Invite("a", "--role phone")).exit_code, 0);
   ASSERT_EQ(Join("s", Invite("a", "--role storage")).exit_code, 0);
-  AddUser("a");  // the same listener name on both devices (own passwords)
-  AddUser("b");
   auto b = Serve("b", {"--no-lan"});
   auto storage = Serve("s", {"--no-lan"});
   ASSERT_TRUE(b->WaitForLog("connected to a")) << b->Log();

@@ -254,6 +254,10 @@ TEST_F(ReachNatsTest, BehindNatsDevicesPunchAHoleOrAreRelayedThroughTheStorageBo
   InitAndImport("a", 1, /*seconds=*/30);
   const std::string track = TrackIds("a").at(0);
   ASSERT_EQ(Hearth("a", "policy set reach=on").exit_code, 0);
+  // A household listener, added on the PC: the phone has it from the ledger it joins with.
+  const std::string password = Home("password");
+  std::ofstream(password) << "a long enough password\n";
+  auto user = Hearth("a", "user add carol --json --password-file " + Quote(password));
   {
     // Everyone pairs at home first (on loopback), then goes out.
     auto a = Serve("a");
@@ -288,9 +292,6 @@ TEST_F(ReachNatsTest, BehindNatsDevicesPunchAHoleOrAreRelayedThroughTheStorageBo
   EXPECT_TRUE(box.WaitForLog("relay: carrying a session from ")) << box.Log();
 
   // The phone plays the track (the start of its stream, over the relay)...
-  const std::string password = Home("password");
-  std::ofstream(password) << "a long enough password\n";
-  auto user = RunCommand(HearthIn("gxx", Home("p")) + "user add carol --json --password-file " + Quote(password));
   const std::string key = nlohmann::json::parse(user.out, nullptr, false).value("api_key", std::string());
   ASSERT_FALSE(key.empty()) << user.out << user.err;
   const std::string out = Home("played");

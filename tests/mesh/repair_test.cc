@@ -133,10 +133,10 @@ TEST_F(RepairTest, AStreamReadsADamagedChunkFromAnotherHolderAndSetsOffTheRepair
   const std::string track = TrackIds("a")[0];
   ASSERT_EQ(Hearth("a", "policy set copies=2").exit_code, 0);
   auto a = Serve("a");
-  ASSERT_EQ(Join("b", Invite("a")).exit_code, 0);
   const std::string pw = dir_ / "pw";
   std::ofstream(pw) << "pw\n";
-  const std::string key = Json("b", "user add carol --password-file " + Quote(pw)).value("api_key", std::string());
+  const std::string key = Json("a", "user add carol --password-file " + Quote(pw)).value("api_key", std::string());
+  ASSERT_EQ(Join("b", Invite("a")).exit_code, 0);
   ASSERT_FALSE(key.empty());
   auto b = Serve("b");  // the default pace: a day per round
   const std::string good = Read(BlobPath("a", hex));
@@ -168,9 +168,9 @@ TEST_F(RepairTest, AnOpusStreamReadsADamagedChunkFromAnotherHolder) {
   const std::string pw = dir_ / "pw";
   std::ofstream(pw) << "pw\n";
   const std::string key_a = Json("a", "user add dave --password-file " + Quote(pw)).value("api_key", std::string());
+  const std::string key_b = Json("a", "user add carol --password-file " + Quote(pw)).value("api_key", std::string());
   auto a = Serve("a");
   ASSERT_EQ(Join("b", Invite("a")).exit_code, 0);
-  const std::string key_b = Json("b", "user add carol --password-file " + Quote(pw)).value("api_key", std::string());
   ASSERT_FALSE(key_a.empty() || key_b.empty());
   auto b = Serve("b");
   const std::string good = Read(BlobPath("a", hex));

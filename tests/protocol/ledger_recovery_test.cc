@@ -8,6 +8,7 @@
 
 #include "protocol/ledger.h"
 #include "protocol/recovery_key.h"
+#include "tests/support/ledger_fold.h"
 #include "tests/support/test_household.h"
 
 namespace hearth {
@@ -45,6 +46,17 @@ class LedgerRecovery : public ::testing::Test {
     SignedEntry signed_entry = SignEntry(e, device);
     r.last = r.Deliver(signed_entry);
     return signed_entry;
+  }
+  // New device `device`'s first entry on `r`: a recovery.use that joins,
+  // with `key`'s proof made for `proof_for` (itself, unless said).
+  std::expected<void, Rejection> Join(Replica& r, const crypto::DeviceKey& device, const crypto::DeviceKey& key,
+                                       const crypto::DeviceKey* proof_for = nullptr) {
+    Entry e = r.ledger.NextEntry(IdOf(device), RecoveryUse{}, 0);
+    const DeviceId who = IdOf(proof_for ? *proof_for : device);
+    e.body = RecoveryUse{key.public_key(), key.Sign(RecoveryProofBytes(h, who, e.seq)),
+                         RecoveryJoin{Role::kFull, "new pc"}};
+    r.last = r.Deliver(SignEntry(e, device));
+    return r.last;
   }
   static LedgerErrc Code(const std::expected<void, Rejection>& r) { return r.error().error.code; }
 
@@ -118,6 +130,59 @@ TEST_F(LedgerRecovery, ARecoveryRacingTheDevicesRevocationHasNoEffectWhateverThe
   EXPECT_EQ(ra.ledger.state(), rb.ledger.state());
 }
 
+// A new device joined through a member that is not an admin (with every
+// admin gone) adds itself with the recovery key: its first entry is a
+// recovery.use that joins.
+TEST_F(LedgerRecovery, ANewDeviceJoinsWithTheRecoveryKeyAndActsAsAnAdmin) {
+  Replica rx(h);
+  rx.SyncFrom(ra);
+  ASSERT_TRUE(Join(rx, X, R)) << rx.last.error().error.detail;
+  const Member& x = rx.ledger.state().members.at(IdOf(X));
+  EXPECT_TRUE(x.admin);
+  EXPECT_EQ(x.name, "new pc");
+  EXPECT_EQ(x.role, Role::kFull);
+  // It acts as an admin: revokes the lost PC, pairs a device, claims a track.
+  rx.Write(X, DeviceRevoke{IdOf(A), "the PC's disk died"});
+  ASSERT_TRUE(rx.last) << rx.last.error().error.detail;
+  const crypto::DeviceKey D = KeyFor(10);
+  rx.Write(X, MakeAdd(D, Role::kPhone, false, "new phone"));
+  ASSERT_TRUE(rx.last) << rx.last.error().error.detail;
+  SignedEntry claim = rx.Write(X, testing::MakeClaim(77));
+  ASSERT_TRUE(rx.last);
+  EXPECT_TRUE(rx.ledger.IsEffective(claim.id));
+  // Every replica, and the oracle, agree.
+  rb.SyncFrom(rx);
+  EXPECT_EQ(rb.ledger.state(), rx.ledger.state());
+  testing::LedgerFold fold(h);
+  for (const SignedEntry& e : rx.log) (void)fold.Accept(e);
+  EXPECT_EQ(static_cast<const LedgerState&>(fold.state()), rx.ledger.state());
+}
+
+TEST_F(LedgerRecovery, AJoinWithAStrangersKeyIsNotStoredAndOneWithARotatedKeyHasNoEffect) {
+  const crypto::DeviceKey Y = KeyFor(11);
+  Replica ry(h);
+  ry.SyncFrom(ra);
+  // A key the household never had: dropped, the ledger stores nothing.
+  auto r = Join(ry, Y, X);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(Code(r), LedgerErrc::kUnknownAuthor);
+  EXPECT_FALSE(r.error().kept);
+  // The household's key, but the proof made for another device: dropped too.
+  EXPECT_FALSE(Join(ry, Y, R, /*proof_for=*/&B));
+  EXPECT_FALSE(ry.ledger.state().members.contains(IdOf(Y)));
+  // A key replaced by a rotation in the entry's past: kept without effect,
+  // and so are the device's later entries.
+  ra.Write(A, RecoverySet{R2.public_key()});
+  ry.SyncFrom(ra);
+  auto stale = Join(ry, Y, R);
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(Code(stale), LedgerErrc::kBadRecovery);
+  EXPECT_TRUE(stale.error().kept);
+  EXPECT_FALSE(ry.ledger.state().members.contains(IdOf(Y)));
+  ry.Write(Y, testing::MakeClaim(5));
+  EXPECT_FALSE(ry.last);
+}
+
 TEST(LedgerRecoveryless, AHouseholdFoundedWithoutAKeyCannotBeRecoveredUntilAnAdminSetsOne) {
   const crypto::DeviceKey A = KeyFor(1), B = KeyFor(2), R = KeyFor(20);
   const HouseholdId h = testing::HouseholdOf(A);
@@ -174,6 +239,11 @@ TEST(RecoveryBodies, RoundTripAndAGenesisWithoutAKeyKeepsItsEncoding) {
       << "the key is not part of the household id";
   const RecoveryUse use{r.public_key(), r.Sign(AsBytes("x"))};
   EXPECT_EQ(DecodeBody(EntryType::kRecoveryUse, EncodeBody(use)).value(), Body(use));
+  const RecoveryUse joins{r.public_key(), r.Sign(AsBytes("x")), RecoveryJoin{Role::kPhone, "phone"}};
+  EXPECT_EQ(DecodeBody(EntryType::kRecoveryUse, EncodeBody(joins)).value(), Body(joins));
+  Bytes storage = EncodeBody(joins);
+  storage[32 + 64] = static_cast<uint8_t>(Role::kStorage);  // a storage device cannot be an admin
+  EXPECT_EQ(DecodeBody(EntryType::kRecoveryUse, storage).error().code, LedgerErrc::kMalformed);
   const RecoverySet set{r.public_key()};
   EXPECT_EQ(DecodeBody(EntryType::kRecoverySet, EncodeBody(set)).value(), Body(set));
   // Truncated, or with a byte too many: malformed.

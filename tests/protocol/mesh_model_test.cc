@@ -46,6 +46,7 @@ struct Recorder : MeshModel {
     for (const auto& x : e) encoded.push_back(EncodeListenerEvent(x));
     Add("listener_events", f, EncodeListenerEvents(encoded));
   }
+  void OnStreams(const DeviceId& f, std::vector<StreamSlot> s) override { Add("streams", f, EncodeStreams(s)); }
 };
 
 struct Sample {
@@ -94,6 +95,7 @@ std::vector<Sample> Samples() {
       {MessageType::kProof, "proof", EncodeProof(proof)},
       {MessageType::kListenerHeads, "listener_heads", EncodeListenerHeads({{other, 4}})},
       {MessageType::kListenerEvents, "listener_events", EncodeListenerEvents({EncodeListenerEvent(event)})},
+      {MessageType::kStreams, "streams", EncodeStreams({StreamSlot{TrackId{}, 180'000}})},
   };
 }
 

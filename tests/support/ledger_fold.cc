@@ -42,7 +42,8 @@ bool LedgerFold::InPast(uint32_t x, uint32_t r) const {
 
 bool LedgerFold::IsMembershipType(EntryType t) const {
   return t == EntryType::kGenesis || t == EntryType::kDeviceAdd || t == EntryType::kDeviceRevoke ||
-         t == EntryType::kPolicySet || t == EntryType::kRecoverySet || t == EntryType::kRecoveryUse;
+         t == EntryType::kPolicySet || t == EntryType::kRecoverySet || t == EntryType::kRecoveryUse ||
+         t == EntryType::kListenerSet || t == EntryType::kListenerRemove;
 }
 
 std::expected<void, Rejection> LedgerFold::Accept(const SignedEntry& entry) {
@@ -85,7 +86,7 @@ std::expected<void, Rejection> LedgerFold::AcceptImpl(const SignedEntry& signed_
     if (!genesis_) return Drop(LedgerErrc::kUnknownAuthor, "the ledger has no genesis yet");
     auto it = author_index_.find(e.author);
     bool founder = records_[*genesis_].author == (it == author_index_.end() ? ~0u : it->second);
-    if (it == author_index_.end() || (!founder && any_adds_[it->second].empty())) {
+    if ((it == author_index_.end() || (!founder && any_adds_[it->second].empty())) && !VouchedJoin(e)) {
       return Drop(LedgerErrc::kUnknownAuthor, who() + " was never added to this household");
     }
   }
@@ -156,7 +157,7 @@ std::expected<void, Rejection> LedgerFold::AcceptImpl(const SignedEntry& signed_
     return rx.chained && rx.author < clock.size() && clock[rx.author] >= rx.seq;
   };
 
-  if (!is_genesis && records_[*genesis_].author != a) {
+  if (!is_genesis && records_[*genesis_].author != a && !VouchedJoin(e)) {
     const auto& adds = any_adds_[a];
     if (std::none_of(adds.begin(), adds.end(), in_my_past)) {
       return Drop(LedgerErrc::kUnknownAuthor,
@@ -226,6 +227,7 @@ uint32_t LedgerFold::Store(const SignedEntry& entry, std::vector<uint32_t> deps,
     if (const auto* add = std::get_if<DeviceAdd>(&e.body)) {
       any_adds_[author_index_.at(add->device)].push_back(r);
     }
+    if (const auto* use = std::get_if<RecoveryUse>(&e.body); use && use->join) any_adds_[a].push_back(r);
     if (e.type() == EntryType::kGenesis && !genesis_) genesis_ = r;
   }
   return r;
@@ -312,8 +314,12 @@ std::optional<LedgerError> LedgerFold::WhyIneffective(
   const bool founder = genesis_ && records_[*genesis_].author == a;
   // Admin: the flag of the latest (canonical order) effective add in the
   // past, unless a concurrent demotion comes after it in that order.
-  bool added = founder, admin = founder;
+  // A recovery.use that joins adds its own author.
+  const auto* joining = std::get_if<RecoveryUse>(&*rec.body);
+  const bool joins = joining && joining->join;
+  bool added = founder || joins, admin = founder || joins;
   std::optional<uint32_t> latest;
+  if (joins) latest = canon_[r];
   for (uint32_t x : adds_[a]) {
     if (InPast(x, r) && (!latest || canon_[x] > *latest)) {
       added = true;
@@ -423,6 +429,7 @@ void LedgerFold::Recompute() {
   for (auto& v : adds_) v.clear();
   recovery_sets_.clear();
   policies_.clear();
+  listener_changes_.clear();
   FoldState state;
   state.household = household_;
   for (uint32_t r : order) {
@@ -445,6 +452,7 @@ void LedgerFold::Recompute() {
       m->second.equivocated = true;
   }
   ChoosePolicy(state, policies_);
+  ChooseListeners(state);
   state_ = std::move(state);
 }
 
@@ -470,9 +478,20 @@ void LedgerFold::Apply(uint32_t r, FoldState& state) {
     case EntryType::kRecoverySet:
       state.recovery_key = std::get<RecoverySet>(body).key;
       break;
-    case EntryType::kRecoveryUse:
-      state.members.at(authors_[rec.author]).admin = true;
+    case EntryType::kRecoveryUse: {
+      const auto& use = std::get<RecoveryUse>(body);
+      Member& m = state.members[authors_[rec.author]];
+      if (m.device.IsZero()) {
+        m.device = authors_[rec.author];
+        m.added_by = rec.id;
+      }
+      if (use.join) {
+        m.name = use.join->name;
+        m.role = use.join->role;
+      }
+      m.admin = true;
       break;
+    }
     case EntryType::kDeviceAdd: {
       const auto& add = std::get<DeviceAdd>(body);
       auto [it, fresh] = state.members.try_emplace(add.device);
@@ -510,7 +529,46 @@ void LedgerFold::Apply(uint32_t r, FoldState& state) {
       // Collected here; the winner is chosen once all are known.
       policies_.push_back(r);
       break;
+    case EntryType::kListenerSet:
+    case EntryType::kListenerRemove:
+      listener_changes_.push_back(r);
+      break;
   }
+}
+
+bool LedgerFold::VouchedJoin(const Entry& e) const {
+  const auto* use = std::get_if<RecoveryUse>(&e.body);
+  if (!use || !use->join || !genesis_) return false;
+  std::vector<RecoveryKey> keys;
+  if (auto g = std::get<Genesis>(*records_[*genesis_].body).recovery_key) keys.push_back(*g);
+  for (const Record& rec : records_)
+    if (rec.body)
+      if (const auto* set = std::get_if<RecoverySet>(&*rec.body)) keys.push_back(set->key);
+  return std::find(keys.begin(), keys.end(), use->key) != keys.end() &&
+         crypto::VerifySignature(use->key, RecoveryProofBytes(household_, e.author, e.seq), use->proof);
+}
+
+void LedgerFold::ChooseListeners(FoldState& state) const {
+  // For each listener: of the changes no other change to it has in its past,
+  // the one latest in canonical order; a set shows the listener, a remove hides it.
+  auto listener_of = [&](uint32_t x) {
+    const Body& b = *records_[x].body;
+    if (const auto* s = std::get_if<ListenerSet>(&b)) return s->listener;
+    return std::get<ListenerRemove>(b).listener;
+  };
+  std::map<ListenerId, uint32_t> best;
+  for (uint32_t c : listener_changes_) {
+    const ListenerId id = listener_of(c);
+    bool superseded = std::any_of(listener_changes_.begin(), listener_changes_.end(), [&](uint32_t d) {
+      return d != c && listener_of(d) == id && InPast(c, d);
+    });
+    if (superseded) continue;
+    auto [it, fresh] = best.try_emplace(id, c);
+    if (!fresh && canon_[c] > canon_[it->second]) it->second = c;
+  }
+  for (const auto& [id, c] : best)
+    if (const auto* s = std::get_if<ListenerSet>(&*records_[c].body))
+      state.listeners[id] = ListenerRecord{records_[c].id, s->sealed};
 }
 
 void LedgerFold::ChoosePolicy(FoldState& state, const std::vector<uint32_t>& policies) const {

@@ -96,6 +96,9 @@ class LedgerFold {
   void Recompute();
   void Apply(uint32_t r, FoldState& state);
   void ChoosePolicy(FoldState& state, const std::vector<uint32_t>& policies) const;
+  void ChooseListeners(FoldState& state) const;
+  // A recovery.use that adds its author, signed by a key the household has had.
+  bool VouchedJoin(const Entry& e) const;
   std::vector<uint32_t> CanonicalOrder() const;
   bool IsMembershipType(EntryType t) const;
 
@@ -113,6 +116,7 @@ class LedgerFold {
   std::vector<uint32_t> canon_;                      // per record: position in the canonical order
   std::vector<uint32_t> recovery_sets_;              // effective recovery.set records
   std::vector<uint32_t> policies_;                   // effective policy.set records
+  std::vector<uint32_t> listener_changes_;           // effective listener.set and .remove records
   std::optional<uint32_t> genesis_;
   FoldState state_;
 };

@@ -110,6 +110,13 @@ inline Simulation Simulate(uint32_t seed) {
       auto it = members.find(IdOf(sim.keys[target]));
       if (me != members.end() && me->second.admin && it != members.end() && !it->second.revoked)
         r.Write(key, MakeAdd(sim.keys[target], it->second.role, !it->second.admin, it->second.name), t);
+    } else if (action < 70) {
+      // Set or remove one of three listeners (sealed bytes the ledger does
+      // not open); a non-admin's is kept without effect.
+      ListenerId id;
+      id.bytes[0] = static_cast<uint8_t>(1 + step % 3);
+      if (action < 69) r.Write(key, ListenerSet{id, Bytes{static_cast<uint8_t>(step), 1, 2}}, t);
+      else r.Write(key, ListenerRemove{id}, t);
     } else {
       int other = std::uniform_int_distribution<int>(0, 4)(rng);
       r.SyncFrom(sim.replicas[other]);

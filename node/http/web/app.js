@@ -193,6 +193,22 @@ function prefetchNext() {
   s.load();
 }
 
+// An <audio> error says nothing of why: ask the server (one byte of the same
+// stream) and show its reason -- the household's stream limit, a track no
+// device online holds -- in place of the title.
+async function explainError(p) {
+  const shown = $("#now-title");
+  let reason = p.error.message || `code ${p.error.code}`;
+  try {
+    const res = await fetch(p.src, { credentials: "same-origin", headers: { Range: "bytes=0-0" } });
+    if (!res.ok) {
+      const text = await res.text();
+      try { reason = JSON.parse(text).error || text; } catch { reason = text.trim() || res.statusText; }
+    }
+  } catch (err) { reason = err.message; }
+  if (p === player()) shown.textContent = "Not playing: " + reason;
+}
+
 for (const p of state.players) {
   p.addEventListener("timeupdate", () => {
     if (p !== player()) return;
@@ -203,7 +219,7 @@ for (const p of state.players) {
   p.addEventListener("play", () => { if (p === player()) $("#play").innerHTML = "&#10074;&#10074;"; });
   p.addEventListener("pause", () => { if (p === player()) $("#play").innerHTML = "&#9654;"; });
   p.addEventListener("ended", () => { if (p === player()) playAt(state.index + 1); });
-  p.addEventListener("error", () => { if (p === player() && p.error) $("#now-title").textContent = "Playback error: " + (p.error.message || p.error.code); });
+  p.addEventListener("error", () => { if (p === player() && p.error) explainError(p); });
 }
 
 $("#play").addEventListener("click", () => { const p = player(); if (!p.src) return; p.paused ? p.play() : p.pause(); });

@@ -2,27 +2,18 @@
 // track (held by another node), seek, and screenshot. Usage:
 //   node web_player.mjs URL USER PASSWORD SEARCH_WORDS HOLDER_NAME SCREENSHOT.png
 // Prints one line per failed check and exits 1 if any failed.
-import { chromium } from "playwright-core";
+import { checks, launchPlayerBrowser, logIn, openPlayerPage } from "./player_page.mjs";
 
 const [url, user, password, words, holder, shot] = process.argv.slice(2);
-const failures = [];
-const expect = (ok, what) => { if (!ok) failures.push(what); };
+const { failures, expect, report } = checks();
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--mute-audio"],
-});
+const browser = await launchPlayerBrowser();
 try {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-  page.on("pageerror", (e) => failures.push("page error: " + e.message));
-  await page.goto(url);
-  await page.fill("input[name=user]", user);
-  await page.fill("input[name=password]", password + "-wrong");
-  await page.click("#login-form button");
+  const page = await openPlayerPage(browser, url, failures);
+  await logIn(page, user, password + "-wrong");
   await page.waitForFunction(() => document.querySelector("#login-error").textContent.length > 0);
   expect((await page.textContent("#login-error")).includes("wrong"), "a wrong password is refused in the page");
-  await page.fill("input[name=password]", password);
-  await page.click("#login-form button");
+  await logIn(page, user, password);
   await page.waitForSelector(".card", { timeout: 15000 });
   expect((await page.$$(".card")).length > 0, "albums are shown after login");
 
@@ -82,8 +73,4 @@ try {
 } finally {
   await browser.close();
 }
-if (failures.length) {
-  for (const f of failures) console.log("FAIL " + f);
-  process.exit(1);
-}
-console.log("ok");
+report("ok");

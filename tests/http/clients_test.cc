@@ -83,6 +83,22 @@ TEST_F(ClientsTest, TheWebPlayerSaysWhenTheStreamLimitIsReached) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err << b->Log();
 }
 
+TEST_F(ClientsTest, TheWebPlayerFitsAPhoneAndADesktop) {
+  InitAndImport("a", 4, 20);
+  AddUser("a", "gwen", "pw");
+  auto a = Serve("a", {"--no-lan"});
+  ASSERT_NE(a->http_port(), 0);
+  const std::string shots = dir_ / "player";
+  auto r = RunCommand("node " + Quote(kScripts + "/layout.mjs") + " http://127.0.0.1:" +
+                      std::to_string(a->http_port()) + " gwen pw " + Quote(shots));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << a->Log();
+  for (const char* size : {"390x844", "1280x800"}) {
+    const std::string shot = shots + "-" + size + ".png";
+    ASSERT_TRUE(std::filesystem::exists(shot)) << shot;
+    EXPECT_GT(std::filesystem::file_size(shot), 10'000u) << shot << " looks blank";
+  }
+}
+
 TEST_F(ClientsTest, TheWebPlayerScrollsThroughTenThousandAlbumsAPageAtATime) {
   // 10,000 one-track albums by 2,000 artists (five albums each).
   auto made = RunCommand(std::string(SYNTHETIC_HOME) + " make " + Quote(Home("big")) + " 10000 1");

@@ -181,7 +181,70 @@ function playAt(i, start = 0) {
   document.title = `${t.title} · Hearth`;
   renderQueue();
   prefetchNext();
+  showOnLockScreen(t);
 }
+
+// The lock screen, headset and media keys (Media Session API).
+function showOnLockScreen(t) {
+  if (!("mediaSession" in navigator)) return;
+  const cover = coverUrl(t.cover);
+  navigator.mediaSession.metadata = new MediaMetadata({
+    title: t.title, artist: t.artist, album: t.album,
+    artwork: cover ? [{ src: cover, sizes: "512x512" }] : [],
+  });
+}
+
+function togglePlay() { const p = player(); if (!p.src) return; p.paused ? p.play() : p.pause(); }
+
+// Seeks the playing track to `to` seconds (a transcode restarts from there).
+function seekTo(to) {
+  const t = state.queue[state.index];
+  if (!t) return;
+  to = Math.max(0, Math.min(t.duration || 0, to));
+  if (needsTranscode(t)) playAt(state.index, to); else player().currentTime = to;
+}
+
+if ("mediaSession" in navigator) {
+  const actions = {
+    play: () => player().play(),
+    pause: () => player().pause(),
+    previoustrack: () => playAt(Math.max(0, state.index - 1)),
+    nexttrack: () => playAt(state.index + 1),
+    seekto: (d) => seekTo(d.seekTime),
+    seekbackward: (d) => seekTo(state.offset + player().currentTime - (d.seekOffset || 10)),
+    seekforward: (d) => seekTo(state.offset + player().currentTime + (d.seekOffset || 10)),
+  };
+  for (const [action, handler] of Object.entries(actions)) {
+    try { navigator.mediaSession.setActionHandler(action, handler); } catch { /* not supported here */ }
+  }
+}
+
+// Desktop keys: space plays or pauses, arrows seek 10 s, N and P skip, / searches.
+document.addEventListener("keydown", (e) => {
+  if (e.target.closest("input, textarea") || e.ctrlKey || e.metaKey || e.altKey || $("#app").hidden) return;
+  const now = () => state.offset + player().currentTime;
+  const keys = {
+    " ": togglePlay,
+    ArrowRight: () => seekTo(now() + 10),
+    ArrowLeft: () => seekTo(now() - 10),
+    n: () => playAt(state.index + 1),
+    p: () => playAt(Math.max(0, state.index - 1)),
+    "/": () => $("#search").focus(),
+  };
+  const act = keys[e.key];
+  if (!act) return;
+  e.preventDefault();
+  act();
+});
+
+// Phones: the queue is a sheet above the player, opened from it.
+$("#queue-toggle").addEventListener("click", () => {
+  const open = $("#queue-panel").classList.toggle("open");
+  $("#queue-toggle").setAttribute("aria-expanded", String(open));
+});
+new ResizeObserver(() => {
+  document.documentElement.style.setProperty("--player-height", `${$("#player").offsetHeight}px`);
+}).observe($("#player"));
 
 function prefetchNext() {
   const next = state.queue[state.index + 1];
@@ -222,15 +285,10 @@ for (const p of state.players) {
   p.addEventListener("error", () => { if (p === player() && p.error) explainError(p); });
 }
 
-$("#play").addEventListener("click", () => { const p = player(); if (!p.src) return; p.paused ? p.play() : p.pause(); });
+$("#play").addEventListener("click", togglePlay);
 $("#next").addEventListener("click", () => playAt(state.index + 1));
 $("#prev").addEventListener("click", () => playAt(Math.max(0, state.index - 1)));
-$("#seek").addEventListener("change", (e) => {
-  const t = state.queue[state.index];
-  if (!t) return;
-  const to = Number(e.target.value);
-  if (needsTranscode(t)) playAt(state.index, to); else player().currentTime = to;
-});
+$("#seek").addEventListener("change", (e) => seekTo(Number(e.target.value)));
 
 // Start: logged in already (cookie) or not.
 fetch("/api/v1/me", { credentials: "same-origin" }).then((r) => (r.ok ? showApp() : showLogin()), showLogin);

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "crypto/base32.h"
@@ -94,7 +96,12 @@ std::expected<InviteCode, std::string> DecodeInviteCode(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r')) text.remove_suffix(1);
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   const std::string_view prefix = kInvitePrefix;
-  if (!text.starts_with(prefix)) return std::unexpected("not a hearth invite code (it starts with \"hearth1-\")");
+  // Any case: a QR code carries it in capitals (hearth invite --qr).
+  auto same_letter = [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) == y; };
+  if (text.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), text.begin(), [&](char p, char t) {
+        return same_letter(t, p);
+      }))
+    return std::unexpected("not a hearth invite code (it starts with \"hearth1-\")");
   auto raw = crypto::Base32Decode(text.substr(prefix.size()));
   if (!raw || raw->size() < 4) return std::unexpected("the invite code is damaged (not valid base32)");
   ByteSpan body(raw->data(), raw->size() - 4);

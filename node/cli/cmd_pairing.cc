@@ -9,6 +9,7 @@
 #include "crypto/sodium.h"
 #include "node/cli/commands.h"
 #include "node/cli/describe.h"
+#include "node/cli/qr_text.h"
 #include "node/cli/serve_info.h"
 #include "node/mesh/join_client.h"
 #include "node/store/mesh_tables.h"
@@ -23,6 +24,7 @@ struct InviteArgs {
   std::string ttl = "24h";
   std::vector<std::string> addresses;
   bool for_recovery = false;
+  bool qr = false;
   bool json = false;
 };
 
@@ -104,14 +106,26 @@ CliResult RunInvite(const Context& ctx, const InviteArgs& a) {
   if (auto saved = store::SaveInvite(home->db(), invite); !saved)
     return std::unexpected(CliError{"cannot record the invite: " + saved.error().message});
   const std::string text = EncodeInviteCode(code);
+  std::string qr;
+  if (a.qr) {
+    // The letters in capitals: a QR code holds them more compactly (the
+    // code reads the same either way).
+    std::string upper = text;
+    for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    auto drawn = QrText(upper);
+    if (!drawn) return std::unexpected(CliError{"cannot draw the invite as a QR code"});
+    qr = *drawn;
+  }
   if (a.json) {
     nlohmann::json addrs = nlohmann::json::array();
     for (const auto& ad : code.addresses) addrs.push_back(ad.ToString());
     ctx.PrintJson({{"code", text}, {"role", a.role}, {"expires", FormatTime(invite.expires_us)},
-                   {"expires_us", invite.expires_us}, {"addresses", addrs}, {"for_recovery", a.for_recovery}});
+                   {"expires_us", invite.expires_us}, {"addresses", addrs}, {"for_recovery", a.for_recovery},
+                   {"qr", a.qr ? nlohmann::json(qr) : nlohmann::json(nullptr)}});
     return {};
   }
   *ctx.out << text << '\n';
+  if (a.qr) std::cerr << qr << "(scan it with the new device's camera: it holds the code above)\n";
   std::cerr << fmt::format("one-time code for a {} device, valid until {}; on the new device run:\n"
                            "  hearth join {}{}\n",
                            a.role, FormatTime(invite.expires_us), text.substr(0, 16) + "…",
@@ -225,6 +239,7 @@ void RegisterPairing(CLI::App& app, Context& ctx, Action* action) {
   invite->add_flag("--for-recovery", ia->for_recovery,
                    "For a device that joins with the household's recovery key and becomes an admin (any member "
                    "may invite one: for when no admin is left)");
+  invite->add_flag("--qr", ia->qr, "Also draw the code as a QR code in the terminal (on stderr; `qr` in JSON)");
   invite->add_flag("--json", ia->json, "Print the result as JSON");
   invite->callback([&ctx, ia, action] { *action = [&ctx, ia] { return RunInvite(ctx, *ia); }; });
 

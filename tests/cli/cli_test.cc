@@ -166,5 +166,64 @@ TEST_F(Cli, UsersAreAddedListedRekeyedAndRemoved) {
   EXPECT_EQ(nlohmann::json::parse(Hearth("user list --json").out).size(), 1u);
 }
 
+// `hearth invite --qr` draws the code in the terminal; read back by a QR
+// decoder (zbarimg) from the drawing, it is the code printed above it.
+TEST_F(Cli, AnInviteDrawnAsAQrCodeReadsBackAsTheCode) {
+  ASSERT_EQ(Hearth("init --name Home --device-name pc").exit_code, 0);
+  auto r = Hearth("invite --qr --address 127.0.0.1:7601");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string code = r.out.substr(0, r.out.find('\n'));
+  ASSERT_TRUE(code.starts_with("hearth1-")) << r.out;
+  // The drawing: lines of blocks, two module rows each (light = block).
+  std::vector<std::string> rows;
+  size_t start = 0;
+  while (start < r.err.size()) {
+    const size_t end = r.err.find('\n', start);
+    std::string line = r.err.substr(start, end - start);
+    start = end == std::string::npos ? r.err.size() : end + 1;
+    std::string top, bottom;
+    for (size_t k = 0; k < line.size();) {
+      if (line[k] == ' ') {
+        top += '1', bottom += '1', ++k;
+      } else if (line.compare(k, 3, "\u2588") == 0) {
+        top += '0', bottom += '0', k += 3;
+      } else if (line.compare(k, 3, "\u2580") == 0) {
+        top += '0', bottom += '1', k += 3;
+      } else if (line.compare(k, 3, "\u2584") == 0) {
+        top += '1', bottom += '0', k += 3;
+      } else {
+        top.clear();  // not a line of the drawing
+        break;
+      }
+    }
+    if (top.empty()) continue;
+    rows.push_back(top);
+    rows.push_back(bottom);
+  }
+  ASSERT_GT(rows.size(), 20u) << r.err;
+  // As a plain PBM picture, 4 pixels a module (1 = black).
+  const std::string pbm = dir / "invite.pbm";
+  {
+    std::ofstream out(pbm);
+    const size_t scale = 4;
+    out << "P1\n" << rows[0].size() * scale << ' ' << rows.size() * scale << '\n';
+    for (const std::string& row : rows)
+      for (size_t s = 0; s < scale; ++s) {
+        for (char module : row)
+          for (size_t t = 0; t < scale; ++t) out << module << ' ';
+        out << '\n';
+      }
+  }
+  auto read = RunCommand("zbarimg --raw -q " + Quote(pbm));
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  std::string decoded = read.out.substr(0, read.out.find('\n'));
+  for (char& ch : decoded) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  EXPECT_EQ(decoded, code);
+  // JSON carries the same drawing.
+  auto json = nlohmann::json::parse(Hearth("invite --qr --json --address 127.0.0.1:7601").out);
+  EXPECT_TRUE(json["qr"].is_string());
+  EXPECT_GT(json["qr"].get<std::string>().size(), 100u);
+}
+
 }  // namespace
 }  // namespace hearth

@@ -28,6 +28,11 @@ TEST(PairingTest, InviteCodeRoundTripsAndRejectsDamage) {
   ASSERT_TRUE(back.has_value()) << back.error();
   EXPECT_EQ(*back, c);
   EXPECT_EQ(back->addresses[1].ToString(), "[::1]:7601");
+  // In capitals (as a QR code carries it): the same code.
+  std::string upper = text;
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  ASSERT_TRUE(DecodeInviteCode(upper).has_value());
+  EXPECT_EQ(*DecodeInviteCode(upper), c);
   // Every single-character change is caught (checksum or layout).
   for (size_t i = 8; i < text.size(); ++i) {
     std::string bad = text;

@@ -108,22 +108,18 @@ std::expected<Users::Local, AuthFailure> Users::LoadLocal(const std::string& nam
   return Local{User{(*found)->name, (*found)->admin, (*found)->api_key, false}, std::move(password)};
 }
 
-bool Users::VerifiedBefore(const ListenerDetails& d, const std::string& password, bool remember) {
+std::string Users::PasswordStamp(const ListenerDetails& d, const std::string& password) const {
   crypto::Blake2bStream h(cache_key_.span());
-  auto part = [&](std::string_view s) {
-    const uint64_t n = s.size();
+  auto part = [&](std::string_view text) {
+    const uint64_t n = text.size();
     h.Update(ByteSpan(reinterpret_cast<const uint8_t*>(&n), sizeof n));
-    h.Update(AsBytes(s));
+    h.Update(AsBytes(text));
   };
   part(d.name);
   part(d.verifier);
   part(password);
   const crypto::Digest digest = h.Finish();
-  std::string key(reinterpret_cast<const char*>(digest.data()), digest.size());
-  if (!remember) return verified_.contains(key);
-  if (verified_.size() >= kMaxRemembered) verified_.clear();
-  verified_.insert(std::move(key));
-  return true;
+  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
 std::expected<User, AuthFailure> Users::CheckPassword(const std::string& name, const std::string& password) {
@@ -131,9 +127,12 @@ std::expected<User, AuthFailure> Users::CheckPassword(const std::string& name, c
   if (!given) return std::unexpected(AuthFailure::kWrongCredentials);
   if (auto it = household_.find(name); it != household_.end()) {
     const ListenerDetails& d = it->second;
-    if (SameText(*given, d.app_password) || VerifiedBefore(d, *given, false)) return FromDetails(d);
+    if (SameText(*given, d.app_password)) return FromDetails(d);
+    std::string stamp = PasswordStamp(d, *given);
+    if (verified_.contains(stamp)) return FromDetails(d);
     if (!crypto::VerifyPassword(d.verifier, *given)) return std::unexpected(AuthFailure::kWrongCredentials);
-    VerifiedBefore(d, *given, true);
+    if (verified_.size() >= kMaxRemembered) verified_.clear();
+    verified_.insert(std::move(stamp));
     return FromDetails(d);
   }
   auto local = LoadLocal(name);

@@ -78,7 +78,9 @@ class Users {
     std::string password;
   };
   std::expected<Local, AuthFailure> LoadLocal(const std::string& name);
-  bool VerifiedBefore(const ListenerDetails& d, const std::string& password, bool remember);
+  // What verified_ keeps of a password that checked out: a hash keyed with
+  // cache_key_ over the name, the verifier and the password.
+  std::string PasswordStamp(const ListenerDetails& d, const std::string& password) const;
 
   store::Database* db_;
   crypto::Secret<32> key_;         // opens the users table's passwords

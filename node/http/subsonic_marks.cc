@@ -50,7 +50,7 @@ struct MarkCalls : SubsonicRequest {
       } else if (kind == "album") {
         if (auto a = index().Album(id)) albums.push_back(id3 ? Album(*a) : AlbumDir(*a));
       } else if (kind == "artist") {
-        if (auto a = index().Artist(id)) artists.push_back(Artist(*a));
+        if (auto a = index().Artist(id)) artists.push_back(id3 ? Artist(*a) : ArtistEntry(*a));
       }
     }
     return json{{"artist", artists}, {"album", albums}, {"song", songs}};

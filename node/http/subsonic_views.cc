@@ -87,6 +87,12 @@ json SubsonicViews::Artist(const ArtistInfo& a) {
   return j;
 }
 
+json SubsonicViews::ArtistEntry(const ArtistInfo& a) {
+  json j = {{"id", a.id}, {"name", a.name}};  // the spec's Artist has no album count or cover
+  Starred(j, "artist", a.id);
+  return j;
+}
+
 json SubsonicViews::Indexed(bool id3) {
   std::map<std::string, json> groups;
   // The protocol has no pages here: every artist, read as one list.
@@ -94,9 +100,7 @@ json SubsonicViews::Indexed(bool id3) {
     std::string letter = a.name.empty() ? "#" : std::string(1, static_cast<char>(std::toupper(
                                                                     static_cast<unsigned char>(a.name[0]))));
     if (!std::isalpha(static_cast<unsigned char>(letter[0]))) letter = "#";
-    json entry = id3 ? Artist(a) : json{{"id", a.id}, {"name", a.name}};
-    if (!id3) Starred(entry, "artist", a.id);
-    groups[letter].push_back(entry);
+    groups[letter].push_back(id3 ? Artist(a) : ArtistEntry(a));
   }
   json list = json::array();
   for (auto& [name, artists] : groups) list.push_back({{"name", name}, {"artist", artists}});

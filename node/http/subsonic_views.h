@@ -30,6 +30,7 @@ struct SubsonicViews {
   json Album(const AlbumInfo& a);             // an album (ID3)
   json AlbumDir(const AlbumInfo& a);          // the album as a directory entry (getAlbumList, getMusicDirectory)
   json Artist(const ArtistInfo& a);           // an artist (ID3)
+  json ArtistEntry(const ArtistInfo& a);      // an artist as the folder lists have it (getIndexes, getStarred)
   json Indexed(bool id3);                     // artists grouped by first letter
 
   LibraryIndex& index() { return index_; }

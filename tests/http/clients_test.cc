@@ -1,7 +1,8 @@
-// Real clients against real nodes: the subsonic-api library from npm (its
-// JSON answers validated against the OpenSubsonic schemas), and the web
-// player driven in headless Chromium by Playwright, playing a track that
-// only another device holds and scrolling through 10,000 albums.
+// Real clients against real nodes: the subsonic-api library from npm (every
+// call Hearth answers checked in JSON and XML against the OpenSubsonic
+// schemas), and the web player driven in headless Chromium by Playwright,
+// playing a track that only another device holds and scrolling through
+// 10,000 albums.
 #include <fstream>
 
 #include "tests/mesh/mesh_fixture.h"
@@ -29,9 +30,13 @@ class ClientsTest : public MeshFixture {
 TEST_F(ClientsTest, AnOpenSubsonicClientLibraryWorksAndEveryAnswerMatchesTheSchemas) {
   ASSERT_TRUE(std::filesystem::exists(kSchemas + "/openapi.json")) << kSchemas;
   InitAndImport("a", 5, 2);
-  {  // one track with cover art, so getCoverArt has something to give
+  {  // one track with cover art, so getCoverArt has something to give, and
+     // tags with XML's markup characters and beyond ASCII for both forms to carry
     ToneOptions o;
-    o.title = "With cover";
+    o.title = "Rock & Roll <Ünïcode> \"quoted\" 'single'";
+    o.artist = "Zoë & Co";
+    o.album = "<Odd> Album";
+    o.extra = "-metadata genre=Jazz -metadata date=1999 -metadata track=3/9 -metadata disc=1";
     ASSERT_TRUE(MakeImage(dir_ / "cover.jpg"));
     o.cover = dir_ / "cover.jpg";
     ASSERT_TRUE(MakeTone(dir_ / "lib2/covered.mp3", o));

@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
   CLI::App app{"hearth: your household's music on every device, one copy, no server"};
   app.name("hearth");
   app.require_subcommand(1);
-  app.set_version_flag("--version", "hearth 0.1.0");
+  app.set_version_flag("--version", "hearth " HEARTH_VERSION);
   Context ctx{.home_flag = {}, .out = &std::cout};
   app.add_option("--home", ctx.home_flag,
                  "Home directory (default: $HEARTH_HOME, else $XDG_DATA_HOME/hearth)");

@@ -32,11 +32,19 @@ std::string ModulePath() {
   if (const char* env = std::getenv("HEARTH_CODEC_MODULE"); env && *env) return env;
   namespace fs = std::filesystem;
   std::error_code ec;
+  auto self = fs::read_symlink("/proc/self/exe", ec);
+#ifdef HEARTH_CODEC_INSTALL_DIR
+  // Installed (PREFIX/bin/hearth): before the build's path, so that an
+  // installed hearth never loads the module of a later build.
+  if (!ec) {
+    fs::path installed = self.parent_path().parent_path() / HEARTH_CODEC_INSTALL_DIR / kModuleFile;
+    if (fs::exists(installed, ec)) return installed.string();
+  }
+#endif
 #ifdef HEARTH_CODEC_MODULE_PATH
   if (fs::exists(HEARTH_CODEC_MODULE_PATH, ec)) return HEARTH_CODEC_MODULE_PATH;
 #endif
-  auto self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return kModuleFile;
+  if (self.empty()) return kModuleFile;
   return (self.parent_path() / kModuleFile).string();
 }
 

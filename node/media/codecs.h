@@ -6,9 +6,11 @@
 // sealed blobs never maps it: at 100,000 tracks that is about half of an
 // idle `serve`'s resident memory (tools/bench/bench_scale).
 //
-// Where the module is found: $HEARTH_CODEC_MODULE when set, else the path
-// the build wrote it to (HEARTH_CODEC_MODULE_PATH, fixed at compile time),
-// else libhearth_codec.so beside the running executable.
+// Where the module is found: $HEARTH_CODEC_MODULE when set, else where it is
+// installed, PREFIX/HEARTH_CODEC_INSTALL_DIR for PREFIX/bin/hearth (the
+// package: /usr/lib/<multiarch>/hearth; packaging/), else the path the build
+// wrote it to (HEARTH_CODEC_MODULE_PATH), else libhearth_codec.so beside the
+// running executable. Both paths are fixed at compile time.
 //
 // The module exports one C symbol, kCodecEntry, returning a CodecModule.
 // C++ types cross the boundary, so module and executable must come from the

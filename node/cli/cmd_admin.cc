@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "node/admin/device_admin.h"
 #include "node/cli/commands.h"
 #include "node/cli/describe.h"
 
@@ -73,11 +74,7 @@ CliResult RunAdminList(const Context& ctx, bool json) {
 }  // namespace
 
 CliResult RequireAdminDevice(store::Home& home) {
-  const auto& members = home.ledger().ledger().state().members;
-  auto me = members.find(home.device_id());
-  if (me == members.end() || !me->second.admin || me->second.revoked)
-    return std::unexpected(CliError{"only an admin device can do this (`hearth admin list` names them; with none "
-                                    "left, `hearth recover` makes this device one)"});
+  if (auto a = admin::RequireAdmin(home); !a) return std::unexpected(CliError{a.error().message});
   return {};
 }
 

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "node/admin/device_admin.h"
+#include "node/admin/health_json.h"
 #include "node/cli/commands.h"
 #include "node/http/listener_book.h"
 #include "node/cli/describe.h"
@@ -34,11 +36,6 @@ std::map<BlobId, uint64_t> BlobSizes(store::Database& db) {
   std::map<BlobId, uint64_t> sizes;
   (void)store::ForEachLiveClaim(db, [&](const store::LiveClaim& c) { sizes[c.blob] = c.plaintext_length; });
   return sizes;
-}
-
-std::string NameOf(const LedgerState& state, const DeviceId& d) {
-  auto m = state.members.find(d);
-  return m == state.members.end() || m->second.name.empty() ? DeviceShort(d) : m->second.name;
 }
 
 CliResult RunDevices(const Context& ctx, bool json) {
@@ -96,7 +93,7 @@ CliResult RunDevices(const Context& ctx, bool json) {
       // How the session up now reaches it: lan, direct, mapped, punched or
       // relayed (through `via`).
       if (!path.empty()) row["path"] = path;
-      if (via) row["via"] = {{"id", DeviceText(*via)}, {"short", DeviceShort(*via)}, {"name", NameOf(state, *via)}};
+      if (via) row["via"] = {{"id", DeviceText(*via)}, {"short", DeviceShort(*via)}, {"name", admin::MemberName(state, *via)}};
       if (rtt_us) row["rtt_ms"] = static_cast<double>(*rtt_us) / 1000.0;
       if (report != reports->end()) {
         row["availability"] = report->second.availability / 1000.0;
@@ -108,7 +105,7 @@ CliResult RunDevices(const Context& ctx, bool json) {
       std::string seen_online = report == reports->end()
                                     ? "-"
                                     : fmt::format("{:.0f}% of the week", report->second.availability / 10.0);
-      if (via) path += " via " + NameOf(state, *via);
+      if (via) path += " via " + admin::MemberName(state, *via);
       if (!path.empty()) status += " (" + path + (rtt_us ? fmt::format(", {:.1f} ms", *rtt_us / 1000.0) : "") + ")";
       *ctx.out << fmt::format("{:<8}  {:<16} {:<8}{:<6} {:<26} {:<22} {:>5} blobs  {:<9} online {}\n", DeviceShort(id),
                               m.name.substr(0, 16), RoleName(m.role), m.admin ? "admin" : "", status, address,
@@ -157,25 +154,21 @@ CliResult RunRevoke(const Context& ctx, const std::string& key, const std::strin
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
   if (auto a = RequireAdminDevice(*home); !a) return a;
-  const LedgerState& state = home->ledger().ledger().state();
-  auto device = ResolveDevice(state, key);
+  auto device = ResolveDevice(home->ledger().ledger().state(), key);
   if (!device) return std::unexpected(CliError{device.error()});
-  if (*device == home->device_id()) return std::unexpected(CliError{"a device cannot revoke itself"});
-  if (state.members.at(*device).revoked) return std::unexpected(CliError{"that device is already revoked"});
-  const std::string name = state.members.at(*device).name;
-  const bool knew_secrets = state.members.at(*device).role != Role::kStorage;
-  auto e = home->ledger().Author(home->device_key(), DeviceRevoke{*device, reason}, ctx.clock());
-  if (!e) return std::unexpected(CliError{"cannot revoke: " + e.error().Message()});
+  auto revoked = admin::RevokeDevice(*home, *device, reason, ctx.clock());
+  if (!revoked) return std::unexpected(CliError{revoked.error().message});
+  const std::string& name = revoked->name;
   // The device could open the listeners' app passwords and API keys: replace them.
   size_t rotated = 0;
   std::string rotate_error;
-  if (knew_secrets && home->content_secret()) {
+  if (revoked->knew_listener_secrets && home->content_secret()) {
     auto r = http::ListenerBook(*home).RotateSecrets(ctx.clock());
     if (r) rotated = *r;
     else rotate_error = r.error().message;
   }
   if (json) {
-    nlohmann::json out{{"revoked", DeviceText(*device)}, {"name", name}, {"entry", e->id.Hex()},
+    nlohmann::json out{{"revoked", DeviceText(*device)}, {"name", name}, {"entry", revoked->entry.Hex()},
                        {"listeners_rotated", rotated}};
     if (!rotate_error.empty()) out["rotate_error"] = rotate_error;
     ctx.PrintJson(out);
@@ -190,15 +183,6 @@ CliResult RunRevoke(const Context& ctx, const std::string& key, const std::strin
   if (!rotate_error.empty())
     return std::unexpected(CliError{"revoked, but the listeners' app passwords were not replaced: " + rotate_error});
   return {};
-}
-
-// Sets (or with 0 removes) `device`'s entry in a list kept sorted by device:
-// the phones' budgets or the devices' capacities.
-template <typename Entry>
-void SetDeviceSize(std::vector<Entry>& list, const DeviceId& device, uint64_t bytes) {
-  std::erase_if(list, [&](const Entry& e) { return e.device == device; });
-  if (bytes > 0) list.push_back(Entry{device, bytes});
-  std::sort(list.begin(), list.end(), [](const Entry& x, const Entry& y) { return x.device < y.device; });
 }
 
 CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
@@ -230,8 +214,8 @@ CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
                                             v.substr(0, colon) + ":SIZE)", 2});
       auto bytes = ParseSize(v.substr(colon + 1));
       if (!bytes) return std::unexpected(CliError{bytes.error(), 2});
-      if (k == "budget") SetDeviceSize(policy.budgets, *device, *bytes);
-      else SetDeviceSize(policy.capacities, *device, *bytes);
+      if (k == "budget") admin::SetDeviceSize(policy.budgets, *device, *bytes);
+      else admin::SetDeviceSize(policy.capacities, *device, *bytes);
     } else if (k == "stream_limit") {
       if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 4 || std::stoi(v) > 1000)
         return std::unexpected(CliError{"expected stream_limit=N: streams per owned copy at once, 0..1000 (0: no limit)", 2});
@@ -259,30 +243,12 @@ CliResult RunPolicy(const Context& ctx, const std::string& setting, bool json) {
           "expected copies=N, stream_limit=N, budget=DEVICE:SIZE, capacity=DEVICE:SIZE, reach=on|off or "
           "relay_limit=DEVICE:RATE", 2});
     }
-    auto e = home->ledger().Author(home->device_key(), policy, ctx.clock());
-    if (!e) return std::unexpected(CliError{"cannot set the policy: " + e.error().Message()});
+    if (auto written = admin::WritePolicy(*home, policy, ctx.clock()); !written)
+      return std::unexpected(CliError{written.error().message, written.error().code == admin::AdminErrc::kBadRequest ? 2 : 1});
   }
-  auto name = [&](const DeviceId& d) {
-    auto m = state.members.find(d);
-    return m == state.members.end() ? DeviceShort(d) : m->second.name;
-  };
+  auto name = [&](const DeviceId& d) { return admin::MemberName(state, d); };
   if (json) {
-    nlohmann::json budgets = nlohmann::json::array();
-    for (const auto& b : policy.budgets)
-      budgets.push_back({{"device", DeviceText(b.device)}, {"name", name(b.device)}, {"bytes", b.bytes}});
-    nlohmann::json capacities = nlohmann::json::array();
-    for (const auto& c : policy.capacities)
-      capacities.push_back({{"device", DeviceText(c.device)}, {"name", name(c.device)}, {"bytes", c.bytes}});
-    nlohmann::json relay_limits = nlohmann::json::array();
-    for (const auto& l : policy.relay_limits)
-      relay_limits.push_back(
-          {{"device", DeviceText(l.device)}, {"name", name(l.device)}, {"bytes_per_second", l.bytes_per_second}});
-    ctx.PrintJson({{"copies", policy.copies},
-                   {"stream_limit", policy.stream_limit},
-                   {"budgets", budgets},
-                   {"capacities", capacities},
-                   {"reach", policy.reach},
-                   {"relay_limits", relay_limits}});
+    ctx.PrintJson(admin::PolicyJson(state, policy));
   } else {
     *ctx.out << fmt::format("copies={}\nstream_limit={}{}\nreach={}\n", policy.copies, policy.stream_limit,
                             policy.stream_limit == 0 ? " (no limit)" : " per owned copy", policy.reach ? "on" : "off");

@@ -5,7 +5,7 @@
 
 #include "node/cli/commands.h"
 #include "node/cli/describe.h"
-#include "node/cli/health.h"
+#include "node/admin/health_json.h"
 #include "node/cli/serve_info.h"
 #include "node/cli/library_access.h"
 #include "node/cli/track_json.h"
@@ -127,11 +127,11 @@ CliResult RunExport(const Context& ctx, const std::vector<std::string>& keys, bo
 // forget --missing: the originals gone from this device's folders that no
 // device holds a copy of (`hearth status` lists them).
 CliResult RunForgetMissing(const Context& ctx, Library& lib, bool json) {
-  auto health = ComputeHealth(lib.home, RunningNode(lib.home.dir()).has_value());
+  auto health = admin::ComputeHealth(lib.home, RunningNode(lib.home.dir()).has_value());
   if (!health) return std::unexpected(CliError{"cannot work out which tracks have a copy: " + health.error()});
   nlohmann::json done = nlohmann::json::array();
   size_t settled = 0, kept = 0;
-  for (const MissingOriginalHealth& m : health->missing) {
+  for (const admin::MissingOriginalHealth& m : health->missing) {
     if (!m.blob.holders.empty()) {
       ++kept;  // another device still has it: nothing to settle
       continue;

@@ -9,7 +9,8 @@
 #include "crypto/sodium.h"
 #include "node/cli/commands.h"
 #include "node/cli/describe.h"
-#include "node/cli/qr_text.h"
+#include "node/admin/invites.h"
+#include "node/admin/qr_code.h"
 #include "node/cli/serve_info.h"
 #include "node/mesh/join_client.h"
 #include "node/store/mesh_tables.h"
@@ -42,77 +43,36 @@ std::optional<int64_t> ParseDurationSeconds(const std::string& text) {
 }
 
 CliResult RunInvite(const Context& ctx, const InviteArgs& a) {
-  Role role;
-  if (a.role == "full") role = Role::kFull;
-  else if (a.role == "phone") role = Role::kPhone;
-  else if (a.role == "storage") role = Role::kStorage;
-  else return std::unexpected(CliError{"--role must be full, phone or storage", 2});
+  auto role = admin::ParseRoleName(a.role);
+  if (!role) return std::unexpected(CliError{"--role must be full, phone or storage", 2});
   auto ttl = ParseDurationSeconds(a.ttl);
-  if (!ttl || *ttl <= 0 || *ttl > 30 * 86400)
+  if (!ttl || *ttl <= 0 || *ttl > admin::kMaxInviteTtlSeconds)
     return std::unexpected(CliError{"--ttl must be like 90s, 30m, 24h or 7d (at most 30d)", 2});
   auto home = ctx.OpenHome();
   if (!home) return std::unexpected(home.error());
-  if (a.for_recovery) {
-    // Any member that holds the content secret: the new device proves it
-    // holds the recovery key, and adds itself as an admin.
-    if (role == Role::kStorage)
-      return std::unexpected(CliError{"a device joining with the recovery key becomes an admin, and a storage device "
-                                      "cannot be one: use --role full or phone", 2});
-    const LedgerState& state = home->ledger().ledger().state();
-    auto me = state.members.find(home->device_id());
-    if (me == state.members.end() || me->second.revoked || !home->content_secret())
-      return std::unexpected(CliError{"only a member device that holds the content secret can invite for recovery"});
-    if (!state.recovery_key)
-      return std::unexpected(CliError{"the household has no recovery key: nobody can join with one"});
-  } else if (auto admin = RequireAdminDevice(*home); !admin) {
-    return std::unexpected(CliError{admin.error().message +
-                                    "; with no admin left, a new device can join with the recovery key: "
-                                    "`hearth invite --for-recovery` here"});
-  }
-
-  InviteCode code;
-  code.household = home->household();
-  code.inviter = home->device_id();
-  crypto::RandomBytes(code.secret.data(), code.secret.size());
-  std::vector<std::string> addresses = a.addresses;
-  auto running = RunningNode(home->dir());
-  if (addresses.empty()) {
-    if (running) {
-      addresses.push_back(running->control);
+  admin::InviteRequest request{.role = *role, .ttl_s = *ttl, .addresses = a.addresses, .for_recovery = a.for_recovery};
+  if (request.addresses.empty()) {
+    if (auto running = RunningNode(home->dir())) {
+      request.addresses.push_back(running->control);
     } else {
-      addresses.push_back("127.0.0.1:7601");
+      request.addresses.push_back("127.0.0.1:7601");
       std::cerr << "hearth: warning: no node is running on this home; start `hearth serve` "
                    "before the new device joins\n";
     }
   }
-  for (const std::string& text : addresses) {
-    auto addr = ParseInviteAddress(text);
-    if (!addr) return std::unexpected(CliError{"--address: " + addr.error(), 2});
-    if (addr->ToString().starts_with("0.0.0.0") || addr->ToString().starts_with("[::]"))
-      return std::unexpected(CliError{"the node listens on every address; give the one the new device can reach "
-                                      "with --address HOST:PORT", 2});
-    code.addresses.push_back(*addr);
-  }
-  if (code.addresses.size() > kMaxInviteAddresses)
-    return std::unexpected(CliError{fmt::format("at most {} addresses", kMaxInviteAddresses), 2});
-
-  store::Invite invite;
-  invite.id = InviteIdOf(code.secret);
-  invite.secret = code.secret;
-  invite.role = role;
-  invite.created_us = ctx.clock();
-  invite.expires_us = invite.created_us + *ttl * 1'000'000;
-  invite.recovery = a.for_recovery;
-  if (auto saved = store::SaveInvite(home->db(), invite); !saved)
-    return std::unexpected(CliError{"cannot record the invite: " + saved.error().message});
-  const std::string text = EncodeInviteCode(code);
+  auto created = admin::CreateInvite(*home, request, ctx.clock());
+  if (!created)
+    return std::unexpected(CliError{created.error().message, created.error().code == admin::AdminErrc::kBadRequest ? 2 : 1});
+  const InviteCode& code = created->code;
+  const store::Invite& invite = created->invite;
+  const std::string& text = created->text;
   std::string qr;
   if (a.qr) {
     // The letters in capitals: a QR code holds them more compactly (the
     // code reads the same either way).
     std::string upper = text;
     for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    auto drawn = QrText(upper);
+    auto drawn = admin::QrText(upper);
     if (!drawn) return std::unexpected(CliError{"cannot draw the invite as a QR code"});
     qr = *drawn;
   }

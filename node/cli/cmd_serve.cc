@@ -4,6 +4,7 @@
 #include <csignal>
 #include <ctime>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -102,6 +103,12 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
   // The HTTP side (below) runs on its own thread; declared here so that
   // the mesh's STREAMS reach it for as long as the node runs.
   http::asio::io_context http_io;
+  // Where the mesh listens, once it does: the control room's invites carry it.
+  struct SharedText {
+    std::mutex mu;
+    std::string text;
+  };
+  auto mesh_address = std::make_shared<SharedText>();
   std::unique_ptr<http::HttpService> service;
   if (!o.no_http && home->content_secret()) {
     mo.streams_heard = [&http_io, &service](const DeviceId& from, std::vector<StreamSlot> slots) {
@@ -149,6 +156,10 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
     so.streams_changed = [&io, &node](std::vector<StreamSlot> slots) {
       mesh::asio::post(io, [&node, slots = std::move(slots)]() mutable { node.SetStreams(std::move(slots)); });
     };
+    so.mesh_address = [mesh_address] {
+      std::lock_guard lock(mesh_address->mu);
+      return mesh_address->text;
+    };
     service = std::make_unique<http::HttpService>(http_io, workers, std::move(so));
     if (auto opened = service->Open(); !opened) return std::unexpected(CliError{"HTTP: " + opened.error()});
     server = std::make_unique<http::Server>(
@@ -186,6 +197,10 @@ CliResult RunServe(const Context& ctx, const ServeOptions& o) {
 
   info.pid = ::getpid();
   info.control = mesh::FormatEndpoint(listen->address().to_string(), node.control_port());
+  {
+    std::lock_guard lock(mesh_address->mu);
+    mesh_address->text = info.control;
+  }
   info.torrent_port = node.torrent_port();
   info.device = DeviceText(home->device_id());
   info.started_us = ctx.clock();

@@ -7,7 +7,7 @@
 
 #include "node/cli/commands.h"
 #include "node/cli/describe.h"
-#include "node/cli/health.h"
+#include "node/admin/health_json.h"
 #include "node/library/catalog.h"
 #include "node/cli/serve_info.h"
 #include "node/store/live_claims.h"
@@ -17,103 +17,20 @@ namespace {
 
 constexpr size_t kListedTracks = 20;  // per list, in status; counts are whole
 
-std::string DeviceName(const LedgerState& state, const DeviceId& d) {
-  auto m = state.members.find(d);
-  return m == state.members.end() || m->second.name.empty() ? DeviceShort(d) : m->second.name;
-}
-
-nlohmann::json BlobListJson(store::Home& home, const std::vector<BlobHealth>& list) {
+void PrintHealth(std::ostream& out, store::Home& home, const admin::Health& h) {
   const LedgerState& state = home.ledger().ledger().state();
   library::Catalog catalog(home.db());
-  nlohmann::json out = nlohmann::json::array();
-  for (size_t i = 0; i < list.size() && i < kListedTracks; ++i) {
-    const BlobHealth& b = list[i];
-    nlohmann::json holders = nlohmann::json::array();
-    for (const DeviceId& d : b.holders) holders.push_back(DeviceName(state, d));
-    nlohmann::json j = {{"blob", b.blob.Hex()}, {"bytes", b.bytes}, {"copies", b.replicas}, {"holders", holders}};
-    if (auto t = catalog.AnyClaimOfBlob(b.blob); t && *t) {
-      j["track"] = (*t)->track.Hex();
-      j["title"] = (*t)->title;
-      j["artist"] = (*t)->artist;
-    }
-    out.push_back(std::move(j));
-  }
-  return out;
-}
-
-nlohmann::json MissingJson(store::Home& home, const Health& h) {
-  const LedgerState& state = home.ledger().ledger().state();
-  library::Catalog catalog(home.db());
-  nlohmann::json out = nlohmann::json::array();
-  for (const MissingOriginalHealth& m : h.missing) {
-    nlohmann::json holders = nlohmann::json::array();
-    for (const DeviceId& d : m.blob.holders) holders.push_back(DeviceName(state, d));
-    nlohmann::json j = {{"path", ToUtf8Lossy(m.path)}, {"reason", m.reason}, {"since", FormatTime(m.since_us)},
-                        {"claim", m.claim.Hex()},       {"blob", m.blob.blob.Hex()}, {"holders", holders},
-                        {"copy_left", !m.blob.holders.empty()}};
-    if (auto t = catalog.AnyClaimOfBlob(m.blob.blob); t && *t) {
-      j["track"] = (*t)->track.Hex();
-      j["title"] = (*t)->title;
-      j["artist"] = (*t)->artist;
-    }
-    out.push_back(std::move(j));
-  }
-  return out;
-}
-
-size_t NoCopyLeft(const Health& h) {
-  return static_cast<size_t>(std::count_if(h.missing.begin(), h.missing.end(),
-                                           [](const MissingOriginalHealth& m) { return m.blob.holders.empty(); }));
-}
-
-nlohmann::json HealthJson(store::Home& home, const Health& h) {
-  nlohmann::json devices = nlohmann::json::array();
-  for (const DeviceHealth& d : h.devices) {
-    nlohmann::json j = {{"id", DeviceText(d.id)},       {"name", d.name},
-                        {"role", RoleName(d.role)},     {"this_device", d.this_device},
-                        {"online", d.online},           {"held_bytes", d.held_bytes},
-                        {"held_blobs", d.held_blobs},   {"capacity", nullptr},
-                        {"room", nullptr},              {"availability", nullptr},
-                        {"disk_full", d.disk_full}};
-    if (d.capacity) j["capacity"] = *d.capacity;
-    if (d.room) j["room"] = *d.room;
-    if (d.reported) j["availability"] = d.availability / 1000.0;
-    if (d.last_seen_us > 0) j["last_seen"] = FormatTime(d.last_seen_us);
-    devices.push_back(std::move(j));
-  }
-  nlohmann::json lacks = nullptr;
-  if (h.short_of_room > 0) lacks = {{"blobs", h.short_of_room}, {"bytes", h.short_bytes}};
-  return {{"copies", h.copies},
-          {"replica_devices", h.replica_devices},
-          {"tracks", h.blobs},
-          {"under_replicated", h.under_replicated.size()},
-          {"under_replicated_tracks", BlobListJson(home, h.under_replicated)},
-          {"only_away", h.only_away.size()},
-          {"only_away_tracks", BlobListJson(home, h.only_away)},
-          {"no_copy", h.no_copy.size()},
-          {"no_copy_tracks", BlobListJson(home, h.no_copy)},
-          {"damaged", h.damaged.size()},
-          {"damaged_tracks", BlobListJson(home, h.damaged)},
-          {"missing_originals", MissingJson(home, h)},
-          {"missing_no_copy_left", NoCopyLeft(h)},
-          {"lacks_room", lacks},
-          {"devices", devices}};
-}
-
-void PrintHealth(std::ostream& out, store::Home& home, const Health& h) {
-  const LedgerState& state = home.ledger().ledger().state();
-  library::Catalog catalog(home.db());
-  auto track_name = [&](const BlobHealth& b) {
+  auto track_name = [&](const admin::BlobHealth& b) {
     if (auto t = catalog.AnyClaimOfBlob(b.blob); t && *t) return fmt::format("\"{}\" by {}", (*t)->title, (*t)->artist);
     return "blob " + b.blob.ShortHex();
   };
-  auto holder_names = [&](const BlobHealth& b) {
+  auto holder_names = [&](const admin::BlobHealth& b) {
     std::string names;
-    for (const DeviceId& d : b.holders) names += (names.empty() ? "" : ", ") + DeviceName(state, d);
+    for (const DeviceId& d : b.holders) names += (names.empty() ? "" : ", ") + admin::MemberName(state, d);
     return names;
   };
   const bool healthy = h.under_replicated.empty() && h.only_away.empty() && h.no_copy.empty() &&
-                       h.short_of_room == 0 && h.damaged.empty() && NoCopyLeft(h) == 0;
+                       h.short_of_room == 0 && h.damaged.empty() && admin::NoCopyLeft(h) == 0;
   out << fmt::format("health     {} track(s), copies={}: {}\n", h.blobs, h.copies,
                      healthy ? "every track has its copies" : "see below");
   if (h.replica_devices < h.copies)
@@ -121,7 +38,7 @@ void PrintHealth(std::ostream& out, store::Home& home, const Health& h) {
   if (h.short_of_room > 0)
     out << fmt::format("           the household lacks room for copies={}: {} track(s), {} find no device with room\n",
                        h.copies, h.short_of_room, HumanBytes(h.short_bytes));
-  auto list = [&](const std::vector<BlobHealth>& blobs, const std::string& what) {
+  auto list = [&](const std::vector<admin::BlobHealth>& blobs, const std::string& what) {
     if (blobs.empty()) return;
     out << fmt::format("           {} track(s) {}\n", blobs.size(), what);
     for (size_t i = 0; i < blobs.size() && i < kListedTracks; ++i)
@@ -135,12 +52,12 @@ void PrintHealth(std::ostream& out, store::Home& home, const Health& h) {
   list(h.no_copy, "that no device is known to hold");
   list(h.damaged, "whose copy here failed verification (set aside; fetching a good copy from another holder)");
   if (!h.missing.empty()) {
-    const size_t lost = NoCopyLeft(h);
+    const size_t lost = admin::NoCopyLeft(h);
     out << fmt::format("           {} original(s) gone from this device's folders; {} with no copy left{}\n",
                        h.missing.size(), lost,
                        lost ? " (the file coming back restores it; `hearth forget --missing` lets it go)" : "");
     size_t shown = 0;
-    for (const MissingOriginalHealth& m : h.missing) {
+    for (const admin::MissingOriginalHealth& m : h.missing) {
       if (shown++ == kListedTracks) {
         out << fmt::format("             ... and {} more\n", h.missing.size() - kListedTracks);
         break;
@@ -150,7 +67,7 @@ void PrintHealth(std::ostream& out, store::Home& home, const Health& h) {
                          m.blob.holders.empty() ? ", NO COPY LEFT" : " (still on " + holder_names(m.blob) + ")");
     }
   }
-  for (const DeviceHealth& d : h.devices) {
+  for (const admin::DeviceHealth& d : h.devices) {
     std::string line = fmt::format("  {:<12} {:<8} {:<8} holds {}", d.name, RoleName(d.role),
                                    d.this_device ? (d.online ? "serving" : "stopped") : (d.online ? "online" : "away"),
                                    HumanBytes(d.held_bytes));
@@ -199,7 +116,7 @@ CliResult RunStatus(const Context& ctx, bool json) {
   if (!live) return std::unexpected(CliError{live.error().message});
 
   const auto node = RunningNode(home->dir());
-  auto health = ComputeHealth(*home, node.has_value());
+  auto health = admin::ComputeHealth(*home, node.has_value());
   if (!health) return std::unexpected(CliError{"cannot work out the household's health: " + health.error()});
   if (json) {
     nlohmann::json node_json = {{"running", node.has_value()}};
@@ -238,7 +155,7 @@ CliResult RunStatus(const Context& ctx, bool json) {
                    {"reach", node && !node->reach.is_null()
                                  ? node->reach
                                  : nlohmann::json{{"policy", state.policy.reach}, {"dht", false}}},
-                   {"health", HealthJson(*home, *health)},
+                   {"health", admin::HealthJson(*home, *health)},
                    {"admins", admins},
                    {"recovery_key", state.recovery_key.has_value()},
                    {"warnings", warnings},

@@ -166,7 +166,7 @@ void RegisterUser(CLI::App& app, Context& ctx, Action* action) {
   CLI::App* add = AddCommand(*user, "add", "Add a household listener (admins; the password is read from --password-file or stdin)");
   add->add_option("name", add_args->name, "User name")->required();
   add->add_option("--password-file", add_args->password_file, "Read the password from this file's first line");
-  add->add_flag("--admin", add_args->admin, "May look up other users");
+  add->add_flag("--admin", add_args->admin, "An admin listener: the web player's control room, imports, looking up other users");
   add->add_flag("--json", add_args->json, "Print JSON");
   add->callback([&ctx, add_args, action] { *action = [&ctx, add_args] { return RunAdd(ctx, *add_args, false); }; });
 

@@ -78,15 +78,6 @@ std::expected<uint64_t, std::string> ParseSize(const std::string& text) {
   return whole * multiplier + fraction;
 }
 
-std::string FormatTime(int64_t time_us) {
-  std::time_t secs = static_cast<std::time_t>(time_us / 1000000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 nlohmann::json MemberJson(const Member& m) {
   nlohmann::json j = {{"id", DeviceText(m.device)},
                       {"short", DeviceShort(m.device)},

@@ -9,11 +9,10 @@
 
 #include "crypto/content_secret.h"
 #include "protocol/ledger.h"
+#include "protocol/time_text.h"
 
 namespace hearth::cli {
 
-// "2026-11-21T12:00:00Z" for microseconds since 1970.
-std::string FormatTime(int64_t time_us);
 // "1.5 MB", "320 KB", "12 B".
 std::string HumanBytes(uint64_t bytes);
 

@@ -15,15 +15,9 @@ namespace {
 
 using nlohmann::json;
 
-Response Json(const Request& req, bhttp::status status, const json& body) {
-  // Text that is not UTF-8 (a query of "%ff") is answered with U+FFFD, not
-  // with an exception.
-  return TextResponse(req, status, body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
-                      "application/json");
-}
-
+Response Json(const Request& req, bhttp::status status, const json& body) { return JsonResponse(req, status, body); }
 Response Error(const Request& req, bhttp::status status, const std::string& message) {
-  return Json(req, status, json{{"error", message}});
+  return JsonError(req, status, message);
 }
 
 // 429 with Retry-After (whole seconds, from the message's "in N s").
@@ -63,6 +57,17 @@ json AlbumSummary(const AlbumInfo& a) {
 }
 
 }  // namespace
+
+Response JsonResponse(const Request& req, bhttp::status status, const json& body) {
+  // Text that is not UTF-8 (a query of "%ff") is answered with U+FFFD, not
+  // with an exception.
+  return TextResponse(req, status, body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
+                      "application/json");
+}
+
+Response JsonError(const Request& req, bhttp::status status, const std::string& message) {
+  return JsonResponse(req, status, json{{"error", message}});
+}
 
 Response HttpService::ApiResponse(const Request& req, const Target& target, PlayAction& play,
                                   const std::string& client) {
@@ -113,6 +118,7 @@ Response HttpService::ApiResponse(const Request& req, const Target& target, Play
   const bool get = method == bhttp::verb::get || method == bhttp::verb::head;
   auto not_found = [&](const std::string& what) { return Error(req, bhttp::status::not_found, what); };
 
+  if (auto answered = AdminApiResponse(req, parts, *user)) return std::move(*answered);
   if (get && parts.size() == 1 && parts[0] == "streams") {
     // What plays across the household now, as far as this device knows.
     const int64_t now = options_.clock();

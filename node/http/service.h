@@ -57,7 +57,14 @@ struct ServiceOptions {
   // This device's streams changed (stream_slots.h): tell the other members
   // (the mesh's STREAMS). Called on the HTTP thread.
   std::function<void(std::vector<StreamSlot>)> streams_changed;
+  // Where this device's mesh listens (HOST:PORT), for the invites the control
+  // room makes; "" until it listens. Called on the HTTP thread.
+  std::function<std::string()> mesh_address;
 };
+
+// JSON answers of the API (api_v1.cc): `body` as JSON, and {"error": message}.
+Response JsonResponse(const Request& req, bhttp::status status, const nlohmann::json& body);
+Response JsonError(const Request& req, bhttp::status status, const std::string& message);
 
 // The MIME type of an original in `format` (mp3, m4a, flac, ogg, opus, wav).
 std::string AudioMime(const std::string& format);
@@ -137,6 +144,9 @@ class HttpService {
   asio::awaitable<std::optional<std::pair<Bytes, std::string>>> CoverFromTrack(const crypto::Digest& digest);
   Response ApiResponse(const Request& req, const Target& target, PlayAction& play, const std::string& client);
   Response SubsonicResponse(const Request& req, Target& target, PlayAction& play, const std::string& client);
+  // The control room's calls (api_admin.cc: health, policy, invites, revoke,
+  // folders): nullopt if `parts` names none of them.
+  std::optional<Response> AdminApiResponse(const Request& req, const std::vector<std::string>& parts, const User& user);
   // Sends `res`, or the stream `play` asks for.
   asio::awaitable<void> Answer(Exchange& ex, Response res, const PlayAction& play);
 

@@ -6,6 +6,7 @@
 
 #include "crypto/sodium.h"
 #include "node/http/subsonic_request.h"
+#include "node/http/users.h"
 #include "node/store/play_tables.h"
 #include "protocol/byte_io.h"
 

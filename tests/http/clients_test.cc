@@ -20,6 +20,11 @@ class ClientsTest : public MeshFixture {
     ASSERT_TRUE(std::filesystem::exists(kScripts + "/node_modules"))
         << "run tools/setup first: it installs the test clients from npm into " << kScripts;
   }
+  std::string WriteFile(const std::string& name, const std::string& text) {
+    const std::string file = dir_ / name;
+    std::ofstream(file) << text << "\n";
+    return file;
+  }
   std::string AddUser(const std::string& home, const std::string& name, const std::string& password) {
     const std::string file = dir_ / ("pw-" + name);
     std::ofstream(file) << password << "\n";
@@ -102,6 +107,52 @@ TEST_F(ClientsTest, TheWebPlayerFitsAPhoneAndADesktop) {
     ASSERT_TRUE(std::filesystem::exists(shot)) << shot;
     EXPECT_GT(std::filesystem::file_size(shot), 10'000u) << shot << " looks blank";
   }
+}
+
+TEST_F(ClientsTest, TheControlRoomPairsSetsThePolicyAndRevokesADevice) {
+  InitAndImport("a", 3, 5);
+  AddUser("a", "hana", "pw");
+  ASSERT_EQ(Hearth("a", "user add ivo --admin --password-file " + Quote(WriteFile("pw-ivo", "pw"))).exit_code, 0);
+  auto a = Serve("a", {"--no-lan"});
+  ASSERT_EQ(Join("b", Invite("a", "--role phone")).exit_code, 0);
+  auto b = Serve("b", {"--no-lan"});
+  ASSERT_TRUE(b->WaitForLog("connected to a")) << b->Log();
+  const std::string shots = dir_ / "control";
+  auto r = RunCommand("node " + Quote(kScripts + "/control_room.mjs") + " http://127.0.0.1:" +
+                      std::to_string(a->http_port()) + "/ ivo pw b " + Quote(shots));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << a->Log();
+  for (const char* size : {"390x844", "1280x800"}) {
+    const std::string shot = shots + "-" + size + ".png";
+    ASSERT_TRUE(std::filesystem::exists(shot)) << shot;
+    EXPECT_GT(std::filesystem::file_size(shot), 10'000u) << shot << " looks blank";
+  }
+  // The code the QR code holds is a real invite: a new device joins with it.
+  const size_t at = r.out.find("code: ");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const std::string code = r.out.substr(at + 6, r.out.find('\n', at) - at - 6);
+  auto joined = Join("c", code);
+  EXPECT_EQ(joined.exit_code, 0) << joined.out << joined.err;
+  EXPECT_EQ(Json("c", "policy show")["copies"], 2) << "the policy set from the page";
+  // Revoked from the page: the node cuts b off, and the ledger says so.
+  EXPECT_TRUE(a->WaitForLog("cutting off b")) << a->Log();
+  bool revoked = false;
+  for (const auto& d : Json("a", "devices"))
+    if (d["name"] == "b") revoked = d["revoked"];
+  EXPECT_TRUE(revoked);
+  EXPECT_EQ(Json("a", "policy show")["copies"], 2);
+  // hana is no admin: the control room is not hers.
+  EXPECT_EQ(Fetch(a->http_port(), "/api/v1/health", {{"Authorization", "Bearer " + Json("a", "user show hana").value("api_key", std::string())}}).status, 403);
+}
+
+TEST_F(ClientsTest, AnAlbumKeptInTheBrowserPlaysWithNoNetwork) {
+  InitAndImport("a", 2, 12, ".wav");
+  AddUser("a", "jo", "pw");
+  auto a = Serve("a", {"--no-lan"});
+  ASSERT_NE(a->http_port(), 0);
+  auto r = RunCommand("node " + Quote(kScripts + "/offline.mjs") + " http://127.0.0.1:" +
+                      std::to_string(a->http_port()) + "/ jo pw " + std::to_string(a->pid()));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << a->Log();
+  EXPECT_NE(r.out.find("ok: a kept album plays offline"), std::string::npos) << r.out;
 }
 
 TEST_F(ClientsTest, TheWebPlayerScrollsThroughTenThousandAlbumsAPageAtATime) {

@@ -231,6 +231,23 @@ TEST_F(HttpFixture, ServesTheWebPlayer) {
   EXPECT_EQ(Get("/app.js").headers["content-type"], "text/javascript; charset=utf-8");
   EXPECT_EQ(Get("/style.css").status, 200);
   EXPECT_EQ(Get("/nope.html").status, 404);
+  // An installable app: its manifest, icon and service worker.
+  EXPECT_NE(index.body.find("<link rel=\"manifest\" href=\"/manifest.webmanifest\">"), std::string::npos);
+  Reply manifest = Get("/manifest.webmanifest");
+  EXPECT_EQ(manifest.headers["content-type"], "application/manifest+json");
+  json m = manifest.Json();
+  EXPECT_EQ(m["start_url"], "/");
+  EXPECT_EQ(m["display"], "standalone");
+  ASSERT_FALSE(m["icons"].empty());
+  EXPECT_EQ(Get(m["icons"][0]["src"].get<std::string>()).headers["content-type"], "image/svg+xml");
+  Reply worker = Get("/sw.js");
+  EXPECT_EQ(worker.status, 200);
+  EXPECT_EQ(worker.headers["content-type"], "text/javascript; charset=utf-8");
+  // Every file the worker keeps for offline use is served.
+  for (const char* path : {"/offline.js", "/control.js"}) {
+    EXPECT_EQ(Get(path).status, 200) << path;
+    EXPECT_NE(worker.body.find(std::string("\"") + path + "\""), std::string::npos) << path;
+  }
 }
 
 }  // namespace

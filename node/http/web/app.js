@@ -31,15 +31,23 @@ const streamUrl = (t, start = 0) => needsTranscode(t)
   ? `/api/v1/tracks/${t.id}/stream?format=opus&bitrate=160&start=${start}`
   : `/api/v1/tracks/${t.id}/stream`;
 
+// With no network, the app opens on what this browser keeps (offline.js).
+let offlineMode = false;
 function showLogin() { $("#app").hidden = true; $("#login").hidden = false; }
-function showApp() { $("#login").hidden = true; $("#app").hidden = false; route(); }
+function showApp(me) {
+  $("#login").hidden = true;
+  $("#app").hidden = false;
+  $("#nav-control").hidden = !(me && me.admin);
+  $("#offline-banner").hidden = !offlineMode;
+  route();
+}
 
 $("#login-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const form = new FormData(e.target);
   const res = await fetch("/api/v1/login", { method: "POST", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ user: form.get("user"), password: form.get("password") }) });
-  if (res.ok) { $("#login-error").textContent = ""; showApp(); }
+  if (res.ok) { $("#login-error").textContent = ""; offlineMode = false; showApp(await res.json()); }
   else $("#login-error").textContent = (await res.json()).error;
 });
 $("#logout").addEventListener("click", async () => { await fetch("/api/v1/logout", { method: "POST" }); showLogin(); });
@@ -52,7 +60,7 @@ function trackTable(tracks) {
     el("td", {}, t.artist), el("td", {}, t.album), el("td", {}, fmt(t.duration)),
     el("td", { class: "holders" }, t.holders.join(", "), t.here ? el("span", { class: "here" }, " ✓ here") : ""),
     el("td", {}, el("button", { type: "button", class: "pin", onclick: (e) => pin(t, e.target) }, t.here ? "Held here" : "Pin here"))));
-  return el("table", {}, el("thead", {}, el("tr", {}, ...["#", "Title", "Artist", "Album", "Time", "Held by", ""].map((h) => el("th", {}, h)))),
+  return el("table", { class: "tracks" }, el("thead", {}, el("tr", {}, ...["#", "Title", "Artist", "Album", "Time", "Held by", ""].map((h) => el("th", {}, h)))),
     el("tbody", {}, ...rows));
 }
 
@@ -101,7 +109,8 @@ async function viewAlbum(id) {
   const a = await api("albums/" + id);
   return [el("div", { class: "album-head" }, a.cover ? el("img", { src: coverUrl(a.cover), alt: "" }) : el("div", { class: "cover", style: "width:180px" }),
     el("div", {}, el("h2", {}, a.name), el("p", {}, el("a", { href: "#artist/" + a.artistId }, a.artist), a.year ? ` · ${a.year}` : ""),
-      el("button", { type: "button", onclick: () => playList(a.tracks, 0) }, "Play album"))), trackTable(a.tracks)];
+      el("button", { type: "button", onclick: () => playList(a.tracks, 0) }, "Play album"), " ", offlineButton(a))),
+    trackTable(a.tracks)];
 }
 async function viewSearch(q) {
   const r = await api("search?q=" + encodeURIComponent(q) + "&limit=100");
@@ -125,6 +134,8 @@ async function route() {
     else if (name === "artist") nodes = await viewArtist(arg);
     else if (name === "artists") nodes = await viewArtists();
     else if (name === "devices") nodes = await viewDevices();
+    else if (name === "control") nodes = await viewControl();
+    else if (name === "offline" || offlineMode) nodes = await viewOffline();
     else if (name === "search" && arg) nodes = await viewSearch(arg);
     else nodes = await viewAlbums();
   } catch (err) { nodes = [el("p", { class: "error" }, err.message)]; }
@@ -290,5 +301,13 @@ $("#next").addEventListener("click", () => playAt(state.index + 1));
 $("#prev").addEventListener("click", () => playAt(Math.max(0, state.index - 1)));
 $("#seek").addEventListener("change", (e) => seekTo(Number(e.target.value)));
 
-// Start: logged in already (cookie) or not.
-fetch("/api/v1/me", { credentials: "same-origin" }).then((r) => (r.ok ? showApp() : showLogin()), showLogin);
+// Start: logged in already (cookie) or not; with no network at all, on what
+// this browser keeps offline.
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+fetch("/api/v1/me", { credentials: "same-origin" }).then(
+  async (r) => (r.ok ? showApp(await r.json()) : showLogin()),
+  () => {
+    offlineMode = true;
+    if (Object.keys(offline.index()).length) showApp(null);
+    else { showLogin(); $("#login-error").textContent = "No network, and no album kept offline in this browser."; }
+  });

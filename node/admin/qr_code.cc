@@ -1,11 +1,13 @@
-#include "node/cli/qr_text.h"
+#include "node/admin/qr_code.h"
 
 #include <qrencode.h>
 
 #include <cerrno>
 #include <memory>
 
-namespace hearth::cli {
+#include <fmt/format.h>
+
+namespace hearth::admin {
 namespace {
 
 constexpr int kQuiet = 2;
@@ -45,4 +47,30 @@ std::expected<std::string, QrErrc> QrText(std::string_view data, bool inverted) 
   return out;
 }
 
-}  // namespace hearth::cli
+std::expected<std::string, QrErrc> QrSvg(std::string_view data) {
+  auto modules = QrModules(data);
+  if (!modules) return std::unexpected(modules.error());
+  constexpr int kSvgQuiet = 4;
+  const int n = static_cast<int>(modules->size());
+  const int side = n + 2 * kSvgQuiet;
+  // One path of unit squares, a run of dark modules in a row at a time.
+  std::string path;
+  for (int y = 0; y < n; ++y) {
+    for (int x = 0; x < n;) {
+      if (!(*modules)[y][x]) {
+        ++x;
+        continue;
+      }
+      int run = 1;
+      while (x + run < n && (*modules)[y][x + run]) ++run;
+      path += fmt::format("M{} {}h{}v1h-{}z", x + kSvgQuiet, y + kSvgQuiet, run, run);
+      x += run;
+    }
+  }
+  return fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {0} {0}\" shape-rendering=\"crispEdges\">"
+      "<rect width=\"{0}\" height=\"{0}\" fill=\"#fff\"/><path fill=\"#000\" d=\"{1}\"/></svg>",
+      side, path);
+}
+
+}  // namespace hearth::admin

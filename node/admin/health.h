@@ -17,15 +17,19 @@
 #include "protocol/entry_body.h"
 #include "protocol/ids.h"
 
-namespace hearth::cli {
+namespace hearth::admin {
 
 struct DeviceHealth {
   DeviceId id;
   std::string name;
   Role role = Role::kFull;
+  bool admin = false;
   bool this_device = false;
   bool online = false;        // this device: its node is running
   int64_t last_seen_us = 0;   // 0: never seen
+  std::string address;        // where it was last reached (host:port); "" for this device or never
+  std::string path;           // while online: lan, direct, mapped, punched or relayed ("" unknown)
+  std::optional<DeviceId> via;  // the relaying member when path is "relayed"
   bool reported = false;      // the fields below came from the device itself
   uint16_t availability = 0;  // thousandths
   uint64_t held_bytes = 0;    // of the household's blobs, by what it says it holds
@@ -73,4 +77,4 @@ struct Health {
 
 std::expected<Health, std::string> ComputeHealth(store::Home& home, bool node_running);
 
-}  // namespace hearth::cli
+}  // namespace hearth::admin

@@ -1,4 +1,4 @@
-#include "node/cli/health.h"
+#include "node/admin/health.h"
 
 #include <algorithm>
 #include <map>
@@ -11,7 +11,7 @@
 #include "node/store/live_claims.h"
 #include "protocol/placement.h"
 
-namespace hearth::cli {
+namespace hearth::admin {
 
 std::expected<Health, std::string> ComputeHealth(store::Home& home, bool node_running) {
   const LedgerState& state = home.ledger().ledger().state();
@@ -57,6 +57,7 @@ std::expected<Health, std::string> ComputeHealth(store::Home& home, bool node_ru
     d.id = id;
     d.name = m.name;
     d.role = m.role;
+    d.admin = m.admin;
     d.this_device = id == home.device_id();
     if (d.this_device) {
       d.online = node_running;
@@ -67,8 +68,13 @@ std::expected<Health, std::string> ComputeHealth(store::Home& home, bool node_ru
         d.disk_full = (*own)->disk_full;
       }
     } else {
-      for (const auto& p : *peers)
-        if (p.device == id) d.online = p.online && node_running, d.last_seen_us = p.last_seen_us;
+      for (const auto& p : *peers) {
+        if (p.device != id) continue;
+        d.online = p.online && node_running;
+        d.last_seen_us = p.last_seen_us;
+        d.address = p.host + (p.control_port ? ":" + std::to_string(p.control_port) : "");
+        if (d.online) d.path = p.path, d.via = p.via;
+      }
       if (auto r = reports->find(id); r != reports->end()) {
         d.reported = true;
         d.availability = r->second.availability;
@@ -132,4 +138,4 @@ std::expected<Health, std::string> ComputeHealth(store::Home& home, bool node_ru
   return h;
 }
 
-}  // namespace hearth::cli
+}  // namespace hearth::admin

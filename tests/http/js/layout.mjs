@@ -44,7 +44,7 @@ try {
     await page.goto(url);
     await logIn(page, user, password);
     await page.waitForSelector(".card", { timeout: 15000 });
-    const controls = ["#search", "nav a[href='#artists']", "nav a[href='#albums']", "nav a[href='#devices']",
+    const controls = ["#search", "nav a[href='#artists']", "nav a[href='#albums']", "nav a[href='#devices']", "nav a[href='#offline']",
                       "#logout", "#prev", "#play", "#next", "#seek"];
     if (phone) controls.push("#queue-toggle");
     expect(!(await overflows(page)), `${size}: the album grid is wider than the window`);

@@ -227,7 +227,17 @@ TEST_F(HttpFixture, ServesTheWebPlayer) {
   Reply index = Get("/");
   EXPECT_EQ(index.status, 200);
   EXPECT_EQ(index.headers["content-type"], "text/html; charset=utf-8");
-  EXPECT_NE(index.body.find("<script src=\"/app.js\">"), std::string::npos);
+  EXPECT_NE(index.body.find("<script src=\"/app.js\""), std::string::npos);
+  // The first screen is in the page as sent: the login form for a stranger,
+  // the player for a visitor with a session (so it paints before any script).
+  EXPECT_NE(index.body.find("<section id=\"login\">"), std::string::npos);
+  EXPECT_NE(index.body.find("<section id=\"app\" hidden>"), std::string::npos);
+  EXPECT_EQ(index.headers["vary"], "Cookie");
+  Reply in = Get("/", {{"Cookie", "hearth_key=" + alice_key_}});
+  EXPECT_NE(in.body.find("<section id=\"login\" hidden>"), std::string::npos);
+  EXPECT_NE(in.body.find("<section id=\"app\">"), std::string::npos);
+  Reply wrong = Get("/", {{"Cookie", "hearth_key=not-a-key"}});
+  EXPECT_NE(wrong.body.find("<section id=\"login\">"), std::string::npos);
   EXPECT_EQ(Get("/app.js").headers["content-type"], "text/javascript; charset=utf-8");
   EXPECT_EQ(Get("/style.css").status, 200);
   EXPECT_EQ(Get("/nope.html").status, 404);

@@ -39,7 +39,8 @@ function showApp(me) {
   $("#app").hidden = false;
   $("#nav-control").hidden = !(me && me.admin);
   $("#offline-banner").hidden = !offlineMode;
-  route();
+  // The page as sent paints first (a frame), then the view fills in.
+  requestAnimationFrame(() => setTimeout(route));
 }
 
 $("#login-form").addEventListener("submit", async (e) => {
@@ -283,6 +284,11 @@ async function explainError(p) {
   if (p === player()) shown.textContent = "Not playing: " + reason;
 }
 
+// The play button's icon (inline SVG: no font has to be looked up for it).
+function showPlaying(playing) {
+  $("#play path").setAttribute("d", playing ? "M3 2h4v12H3zM9 2h4v12H9z" : "M4 2l10 6-10 6z");
+}
+
 for (const p of state.players) {
   p.addEventListener("timeupdate", () => {
     if (p !== player()) return;
@@ -290,8 +296,8 @@ for (const p of state.players) {
     $("#time").textContent = fmt(t);
     if (!$("#seek").matches(":active")) $("#seek").value = t;
   });
-  p.addEventListener("play", () => { if (p === player()) $("#play").innerHTML = "&#10074;&#10074;"; });
-  p.addEventListener("pause", () => { if (p === player()) $("#play").innerHTML = "&#9654;"; });
+  p.addEventListener("play", () => { if (p === player()) showPlaying(true); });
+  p.addEventListener("pause", () => { if (p === player()) showPlaying(false); });
   p.addEventListener("ended", () => { if (p === player()) playAt(state.index + 1); });
   p.addEventListener("error", () => { if (p === player() && p.error) explainError(p); });
 }
@@ -303,7 +309,10 @@ $("#seek").addEventListener("change", (e) => seekTo(Number(e.target.value)));
 
 // Start: logged in already (cookie) or not; with no network at all, on what
 // this browser keeps offline.
-if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+// The service worker installs (fetching the page's files again) once the
+// page has loaded, not while it paints.
+if ("serviceWorker" in navigator)
+  window.addEventListener("load", () => navigator.serviceWorker.register("/sw.js").catch(() => {}), { once: true });
 fetch("/api/v1/me", { credentials: "same-origin" }).then(
   async (r) => (r.ok ? showApp(await r.json()) : showLogin()),
   () => {

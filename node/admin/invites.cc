@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "crypto/sodium.h"
+#include "node/admin/device_admin.h"
 
 namespace hearth::admin {
 
@@ -33,11 +34,11 @@ std::expected<CreatedInvite, AdminError> CreateInvite(store::Home& home, const I
     if (!state.recovery_key)
       return std::unexpected(
           AdminError{AdminErrc::kConflict, "the household has no recovery key: nobody can join with one"});
-  } else if (!member || !me->second.admin) {
-    return std::unexpected(AdminError{
-        AdminErrc::kNotAllowed,
-        "only an admin device can pair a new device (`hearth admin list` names them); with no admin left, a new "
-        "device can join with the recovery key: `hearth invite --for-recovery`"});
+  } else if (auto admin = RequireAdmin(home); !admin) {
+    return std::unexpected(AdminError{AdminErrc::kNotAllowed,
+                                      admin.error().message +
+                                          "; with no admin left, a new device can join with the recovery key: "
+                                          "`hearth invite --for-recovery`"});
   }
 
   CreatedInvite out;

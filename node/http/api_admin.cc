@@ -104,6 +104,8 @@ std::optional<Response> HttpService::AdminApiResponse(const Request& req, const 
     return JsonResponse(req, bhttp::status::ok, admin::PolicyJson(now, now.policy));
   }
   if (parts[0] == "invites" && method == bhttp::verb::post) {
+    if (body.contains("role") && !body["role"].is_string())
+      return JsonError(req, bhttp::status::bad_request, "the role must be full, phone or storage");
     auto role = admin::ParseRoleName(body.value("role", std::string("full")));
     if (!role) return failed(role.error());
     admin::InviteRequest request{.role = *role};
@@ -138,6 +140,8 @@ std::optional<Response> HttpService::AdminApiResponse(const Request& req, const 
   if (revoke && method == bhttp::verb::post) {
     auto device = ParseDeviceText(parts[1]);
     if (!device) return JsonError(req, bhttp::status::not_found, "no device " + parts[1]);
+    if (body.contains("reason") && !body["reason"].is_string())
+      return JsonError(req, bhttp::status::bad_request, "the reason must be text");
     const std::string reason = body.value("reason", std::string("revoked by ") + user.name + " from the control room");
     auto revoked = admin::RevokeDevice(*home_, *device, reason, options_.clock());
     if (!revoked) return failed(revoked.error());
@@ -154,14 +158,11 @@ std::optional<Response> HttpService::AdminApiResponse(const Request& req, const 
     // This connection's own writes do not move the data version Refresh()
     // watches: learn the new keys now.
     users_->Sync(home_->ledger().ledger().state(), home_->content_secret());
-    Response res = JsonResponse(req, bhttp::status::ok, out);
     // The admin's own key was replaced too: their session goes on with the new one.
-    if (rotated > 0)
-      if (auto fresh = users_->Find(user.name)) {
-        out["token"] = fresh->api_key;
-        res = JsonResponse(req, bhttp::status::ok, out);
-        res.set(bhttp::field::set_cookie, "hearth_key=" + fresh->api_key + "; Path=/; HttpOnly; SameSite=Strict");
-      }
+    std::optional<User> fresh = rotated > 0 ? users_->Find(user.name) : std::nullopt;
+    if (fresh) out["token"] = fresh->api_key;
+    Response res = JsonResponse(req, bhttp::status::ok, out);
+    if (fresh) res.set(bhttp::field::set_cookie, "hearth_key=" + fresh->api_key + "; Path=/; HttpOnly; SameSite=Strict");
     return res;
   }
   if (parts[0] == "folders" && get) {

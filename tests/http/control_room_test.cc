@@ -86,6 +86,7 @@ TEST_F(ControlRoomTest, AnInviteIsARealCodeWithItsQrCode) {
   Reply none = Call("invites", bhttp::verb::post, R"({"role":"phone"})");
   EXPECT_EQ(none.status, 400) << none.body;
   EXPECT_EQ(Call("invites", bhttp::verb::post, R"({"role":"boss","addresses":["127.0.0.1:7601"]})").status, 400);
+  EXPECT_EQ(Call("invites", bhttp::verb::post, R"({"role":5,"addresses":["127.0.0.1:7601"]})").status, 400);
   EXPECT_EQ(Call("invites", bhttp::verb::post, R"({"addresses":["0.0.0.0:7601"]})").status, 400);
   EXPECT_EQ(Call("invites", bhttp::verb::post, R"({"ttl_s": 99999999, "addresses":["127.0.0.1:7601"]})").status, 400);
   Reply r = Call("invites", bhttp::verb::post, R"({"role":"phone","addresses":["127.0.0.1:7601"]})");
@@ -114,6 +115,8 @@ TEST_F(ControlRoomTest, RevokingRefusesThisDeviceAndUnknownOnes) {
   other.bytes.fill(7);
   EXPECT_EQ(Call("devices/" + crypto::Base32Encode(other.bytes) + "/revoke", bhttp::verb::post, "{}").status, 404);
   EXPECT_EQ(Call("devices/nonsense/revoke", bhttp::verb::post, "{}").status, 404);
+  // A reason that is not text is refused before anything is checked or written.
+  EXPECT_EQ(Call("devices/" + me + "/revoke", bhttp::verb::post, R"({"reason": 5})").status, 400);
   EXPECT_FALSE(service_->home().ledger().ledger().state().members.at(service_->home().device_id()).revoked);
 }
 
